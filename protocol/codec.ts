@@ -1,0 +1,53 @@
+import { Packr, Unpackr } from 'msgpackr';
+import { ErrorCode } from './errors.ts';
+import { LIMITS } from './frames.ts';
+import { checkJsonDepth, checkMsgpack } from './msgpack-guard.ts';
+import { err, ok, type ProtocolError, type Result } from './result.ts';
+import type { Encoding } from './version.ts';
+
+// Plain maps and arrays only: no records (a stateful extension) and no shared structures.
+const packr = new Packr({ useRecords: false, variableMapSize: true });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
+/** Encodes a frame for the wire: bytes for msgpack, a string for JSON. */
+export function encodeFrame(frame: unknown, encoding: Encoding): Uint8Array | string {
+  return encoding === 'msgpack' ? packr.pack(frame) : JSON.stringify(frame);
+}
+
+/**
+ * Decodes one WebSocket message into an unchecked value. Size first, then structure, then
+ * parse; every failure is a value with a stable code. The result still has to pass the
+ * schema (`validate.ts`) before anything trusts it.
+ */
+export function decodeFrame(
+  message: ArrayBuffer | Uint8Array,
+  isBinary: boolean,
+  encoding: Encoding,
+  maxBytes: number = LIMITS.maxFrameBytes,
+): Result<unknown, ProtocolError> {
+  const bytes = message instanceof Uint8Array ? message : new Uint8Array(message);
+  if (bytes.byteLength > maxBytes) {
+    return err({ code: ErrorCode.FRAME_TOO_LARGE, message: `frame larger than ${maxBytes} bytes` });
+  }
+  if (encoding === 'msgpack') {
+    if (!isBinary) return err({ code: ErrorCode.BAD_ENCODING, message: 'text frame on the msgpack subprotocol' });
+    const bad = checkMsgpack(bytes, LIMITS.maxDepth);
+    if (bad) return err(bad);
+    try {
+      return ok(unpackr.unpack(bytes));
+    } catch (e) {
+      return err({ code: ErrorCode.BAD_ENCODING, message: `msgpack: ${(e as Error).message}` });
+    }
+  }
+  if (isBinary) return err({ code: ErrorCode.BAD_ENCODING, message: 'binary frame on the JSON subprotocol' });
+  const text = textDecoder.decode(bytes);
+  const bad = checkJsonDepth(text, LIMITS.maxDepth);
+  if (bad) return err(bad);
+  try {
+    return ok(JSON.parse(text));
+  } catch (e) {
+    return err({ code: ErrorCode.BAD_ENCODING, message: `json: ${(e as Error).message}` });
+  }
+}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: false });

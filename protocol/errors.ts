@@ -1,0 +1,97 @@
+/**
+ * Stable error codes carried in `error {code, message}` replies. A code is never reused;
+ * a retired one is marked deprecated and kept. The range tells a client what to do:
+ *
+ * | range     | meaning                                   | client action                          |
+ * |-----------|-------------------------------------------|----------------------------------------|
+ * | 1000–1999 | the frame itself is wrong                 | fix the client; do not resend as is     |
+ * | 2000–2999 | identity or permission                    | get a new token or stop                 |
+ * | 3000–3999 | domain state (not found, conflict, ...)   | do not resend the same request          |
+ * | 4000–4999 | a limit was hit                           | resend later, after backing off         |
+ * | 5000–5999 | the server could not do it now            | resend the same request (same ids)      |
+ */
+export const ErrorCode = {
+  BAD_FRAME: 1000,
+  FRAME_TOO_LARGE: 1001,
+  BAD_ENCODING: 1002,
+  UNKNOWN_TYPE: 1003,
+  SCHEMA_VIOLATION: 1004,
+  TOO_DEEP: 1005,
+  HELLO_REQUIRED: 1006,
+  ALREADY_AUTHENTICATED: 1007,
+
+  TOKEN_INVALID: 2000,
+  TOKEN_EXPIRED: 2001,
+  TOKEN_NOT_YET_VALID: 2002,
+  TOKEN_CLAIMS_INVALID: 2003,
+  LICENCE_MISSING: 2004,
+  LICENCE_INVALID: 2005,
+  ASSISTANT_LIMIT: 2006,
+  FORBIDDEN: 2007,
+  RESUME_DENIED: 2008,
+
+  NOT_FOUND: 3000,
+  CONSULTATION_TAKEN: 3001,
+  CONSULTATION_STATE: 3002,
+  NOT_A_MEMBER: 3003,
+  DUPLICATE_REQUEST_ID: 3004,
+
+  RATE_LIMITED: 4000,
+  CAPACITY_EXCEEDED: 4001,
+
+  INTERNAL: 5000,
+  STORE_UNAVAILABLE: 5001,
+  TIMEOUT: 5002,
+  IDENTITY_UNAVAILABLE: 5003,
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCode;
+export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName];
+
+export type ErrorAdvice = 'fix-client' | 'reauthenticate' | 'do-not-repeat' | 'back-off' | 'retry';
+
+export function adviceFor(code: number): ErrorAdvice {
+  if (code < 2000) return 'fix-client';
+  if (code < 3000) return 'reauthenticate';
+  if (code < 4000) return 'do-not-repeat';
+  if (code < 5000) return 'back-off';
+  return 'retry';
+}
+
+/**
+ * WebSocket close codes (4000–4999 is the range RFC 6455 leaves to applications).
+ *
+ * | range     | meaning                                         | client action                         |
+ * |-----------|-------------------------------------------------|---------------------------------------|
+ * | 1000/1001 | normal close / server going away                | reconnect and resume                  |
+ * | 4000–4099 | transient: the session is still resumable       | reconnect (with backoff) and resume   |
+ * | 4100–4199 | credentials must change first                   | get a fresh token, then reconnect     |
+ * | 4400–4499 | terminal                                        | do not reconnect automatically        |
+ */
+export const CloseCode = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+
+  TOO_SLOW: 4000,
+  DRAINING: 4001,
+  HEARTBEAT_TIMEOUT: 4002,
+  SERVER_ERROR: 4003,
+
+  TOKEN_EXPIRED: 4100,
+
+  PROTOCOL_VIOLATION: 4400,
+  NOT_AUTHENTICATED: 4401,
+  AUTH_FAILED: 4403,
+  SUPERSEDED: 4409,
+  RATE_LIMIT_ABUSE: 4429,
+} as const;
+
+export type CloseCodeName = keyof typeof CloseCode;
+
+export type CloseAdvice = 'resume' | 'reauthenticate' | 'stop';
+
+export function closeAdvice(code: number): CloseAdvice {
+  if (code >= 4100 && code < 4200) return 'reauthenticate';
+  if (code >= 4400 && code < 4500) return 'stop';
+  return 'resume';
+}

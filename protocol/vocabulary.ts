@@ -1,0 +1,30 @@
+/** Legal categories: codes are stable English identifiers, labels are for display. */
+export const CATEGORIES = {
+  labor: { 'zh-CN': '劳动争议', en: 'Labor dispute' },
+  family: { 'zh-CN': '婚姻家庭', en: 'Marriage and family' },
+  contract: { 'zh-CN': '合同纠纷', en: 'Contract' },
+  traffic: { 'zh-CN': '交通事故', en: 'Traffic accident' },
+  property: { 'zh-CN': '房产物业', en: 'Property' },
+  criminal: { 'zh-CN': '刑事辩护', en: 'Criminal defence' },
+  administrative: { 'zh-CN': '行政诉讼', en: 'Administrative' },
+  debt: { 'zh-CN': '债权债务', en: 'Debt' },
+  company: { 'zh-CN': '公司法务', en: 'Company' },
+  consumer: { 'zh-CN': '消费维权', en: 'Consumer rights' },
+  medical: { 'zh-CN': '医疗纠纷', en: 'Medical dispute' },
+  ip: { 'zh-CN': '知识产权', en: 'Intellectual property' },
+  general: { 'zh-CN': '综合咨询', en: 'General' },
+} as const;
+
+export type Category = keyof typeof CATEGORIES;
+export const CATEGORY_CODES = Object.keys(CATEGORIES) as Category[];
+
+export const ROLES = ['citizen', 'lawyer', 'assistant', 'supervisor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const CONSULTATION_STATES = ['queued', 'picked', 'active', 'closed', 'cancelled'] as const;
+export type ConsultationState = (typeof CONSULTATION_STATES)[number];
+
+export const CHANNELS = ['text'] as const;
+
+/** GB/T 2260 administrative division code: 2 digits province, 2 city, 2 county. */
+export const REGION_PATTERN = '^[1-9][0-9]{5}$';
