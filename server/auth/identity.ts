@@ -1,0 +1,29 @@
+import type { Category, Role } from '../../protocol/vocabulary.ts';
+
+/** A practising-licence credential issued by the lawyers' verification authority. */
+export interface Licence {
+  number: string;
+  status: 'practising' | 'suspended' | 'revoked';
+  /** ms since epoch */
+  expiresAt: number;
+}
+
+/** Who a connection is, after its token was verified and its claims validated. */
+export interface Identity {
+  id: string;
+  role: Role;
+  name: string;
+  /** Token expiry, ms since epoch: the session is closed when it passes. */
+  expiresAt: number;
+  categories?: Category[];
+  region?: string;
+  licence?: Licence;
+  /** For an assistant: the lawyer they work for. */
+  lawyerId?: string;
+}
+
+export interface AuthFailure {
+  /** One of protocol ErrorCode's 2xxx codes. */
+  code: number;
+  message: string;
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, SETTINGS } from './config.ts';
+
+describe('loadConfig', () => {
+  it('gives the embedded default with no environment', () => {
+    const out = loadConfig({});
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    expect(out.value).toMatchObject({ port: 8080, host: '127.0.0.1', identity: { kind: 'dev', issueDevTokens: true }, resumeWindowMs: 120_000, helloTimeoutMs: 5000 });
+  });
+
+  it('switches to an external identity provider with a JWKS file and drops dev tokens', () => {
+    const out = loadConfig({ LAWLINE_JWKS_FILE: '/etc/jwks.json', LAWLINE_ISSUER: 'https://id.example', LAWLINE_AUDIENCE: 'lawline-prod' });
+    expect(out.ok && out.value.identity).toMatchObject({ kind: 'jwks', source: { kind: 'file', path: '/etc/jwks.json' }, issuer: 'https://id.example' });
+  });
+
+  it('fails at start with every problem named', () => {
+    const out = loadConfig({ LAWLINE_PORT: 'eighty', LAWLINE_TLS_CERT: 'c.pem', LAWLINE_LOG_LEVEL: 'loud', LAWLINE_DEV_TOKENS: 'maybe' });
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.error).toContain('LAWLINE_PORT=eighty');
+    expect(out.error).toContain('LAWLINE_TLS_CERT and LAWLINE_TLS_KEY go together');
+    expect(out.error).toContain('LAWLINE_LOG_LEVEL=loud');
+    expect(out.error).toContain('LAWLINE_DEV_TOKENS=maybe');
+  });
+
+  it('documents every setting it reads in the README table', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const s of SETTINGS) expect(readme).toContain(`\`${s.env}\``);
+  });
+});

@@ -1,0 +1,119 @@
+import { resolve } from 'node:path';
+import { LIMITS } from '../protocol/frames.ts';
+import { err, ok, type Result } from '../protocol/result.ts';
+
+/**
+ * Every setting, parsed and checked once at start (main.ts). Nothing else reads
+ * process.env. The README's configuration table mirrors SETTINGS below.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  tls?: { certFile: string; keyFile: string };
+  identity:
+    | { kind: 'dev'; issueDevTokens: boolean }
+    | { kind: 'jwks'; source: { kind: 'file'; path: string } | { kind: 'url'; url: string }; issuer: string; audience: string };
+  clockToleranceSec: number;
+  helloTimeoutMs: number;
+  resumeWindowMs: number;
+  heartbeatMs: number;
+  maxFrameBytes: number;
+  ratePerSec: number;
+  rateBurst: number;
+  maxBackpressureBytes: number;
+  sessionBufferMax: number;
+  logLevel: string;
+  allowUwsFallback: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+interface Setting {
+  env: string;
+  default: string;
+  meaning: string;
+}
+
+export const SETTINGS: readonly Setting[] = [
+  { env: 'LAWLINE_HOST', default: '127.0.0.1', meaning: 'address to listen on (0.0.0.0 for all interfaces)' },
+  { env: 'LAWLINE_PORT', default: '8080', meaning: 'port for HTTP and WebSocket; 0 picks a free one (printed at start)' },
+  { env: 'LAWLINE_DATA_DIR', default: './data', meaning: 'segment files, development signing key' },
+  { env: 'LAWLINE_TLS_CERT', default: '', meaning: 'PEM certificate file; with LAWLINE_TLS_KEY serves HTTPS/WSS (TLS 1.2+)' },
+  { env: 'LAWLINE_TLS_KEY', default: '', meaning: 'PEM private key file' },
+  { env: 'LAWLINE_JWKS_FILE', default: '', meaning: 'JWKS file of the identity provider; unset (and no URL): development identity' },
+  { env: 'LAWLINE_JWKS_URL', default: '', meaning: 'JWKS URL of the identity provider' },
+  { env: 'LAWLINE_ISSUER', default: 'lawline-dev', meaning: 'required `iss` of tokens' },
+  { env: 'LAWLINE_AUDIENCE', default: 'lawline', meaning: 'required `aud` of tokens' },
+  { env: 'LAWLINE_DEV_TOKENS', default: 'on', meaning: 'development identity only: serve POST /dev/token for the web page (off to disable)' },
+  { env: 'LAWLINE_CLOCK_TOLERANCE_S', default: '5', meaning: 'accepted clock skew for exp/nbf' },
+  { env: 'LAWLINE_HELLO_TIMEOUT_MS', default: '5000', meaning: 'time to send hello before the connection is closed (4401)' },
+  { env: 'LAWLINE_RESUME_WINDOW_MS', default: '120000', meaning: 'how long a disconnected session can be resumed' },
+  { env: 'LAWLINE_HEARTBEAT_MS', default: '15000', meaning: 'ping interval; a peer silent for two intervals is closed' },
+  { env: 'LAWLINE_MAX_FRAME_BYTES', default: String(LIMITS.maxFrameBytes), meaning: 'largest accepted frame' },
+  { env: 'LAWLINE_RATE_PER_SEC', default: '50', meaning: 'frames per second per connection (token bucket rate)' },
+  { env: 'LAWLINE_RATE_BURST', default: '100', meaning: 'token bucket burst' },
+  { env: 'LAWLINE_MAX_BACKPRESSURE_BYTES', default: String(1024 * 1024), meaning: 'unsent bytes per connection before it is closed as too slow (4000)' },
+  { env: 'LAWLINE_SESSION_BUFFER', default: '2000', meaning: 'unacknowledged pushes kept per session for resume' },
+  { env: 'LAWLINE_LOG_LEVEL', default: 'info', meaning: 'pino level' },
+  { env: 'LAWLINE_ALLOW_UWS_FALLBACK', default: 'off', meaning: 'on: start even if the uWebSockets.js native binding failed to load (slow)' },
+];
+
+export function loadConfig(env: Env): Result<Config, string> {
+  const problems: string[] = [];
+  const get = (name: string): string => {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    return SETTINGS.find((s) => s.env === name)?.default ?? '';
+  };
+  const int = (name: string, min: number, max: number): number => {
+    const raw = get(name);
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) problems.push(`${name}=${raw}: expected an integer from ${min} to ${max}`);
+    return n;
+  };
+  const flag = (name: string): boolean => {
+    const raw = get(name).toLowerCase();
+    if (!['on', 'off', 'true', 'false', '1', '0'].includes(raw)) problems.push(`${name}=${raw}: expected on or off`);
+    return raw === 'on' || raw === 'true' || raw === '1';
+  };
+
+  const certFile = get('LAWLINE_TLS_CERT');
+  const keyFile = get('LAWLINE_TLS_KEY');
+  if (Boolean(certFile) !== Boolean(keyFile)) problems.push('LAWLINE_TLS_CERT and LAWLINE_TLS_KEY go together');
+  const jwksFile = get('LAWLINE_JWKS_FILE');
+  const jwksUrl = get('LAWLINE_JWKS_URL');
+  if (jwksFile && jwksUrl) problems.push('set LAWLINE_JWKS_FILE or LAWLINE_JWKS_URL, not both');
+  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) problems.push(`LAWLINE_JWKS_URL=${jwksUrl}: expected an http(s) URL`);
+
+  const config: Config = {
+    host: get('LAWLINE_HOST'),
+    port: int('LAWLINE_PORT', 0, 65535),
+    dataDir: resolve(get('LAWLINE_DATA_DIR')),
+    ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
+    identity:
+      jwksFile || jwksUrl
+        ? {
+            kind: 'jwks',
+            source: jwksFile ? { kind: 'file', path: resolve(jwksFile) } : { kind: 'url', url: jwksUrl },
+            issuer: get('LAWLINE_ISSUER'),
+            audience: get('LAWLINE_AUDIENCE'),
+          }
+        : { kind: 'dev', issueDevTokens: flag('LAWLINE_DEV_TOKENS') },
+    clockToleranceSec: int('LAWLINE_CLOCK_TOLERANCE_S', 0, 300),
+    helloTimeoutMs: int('LAWLINE_HELLO_TIMEOUT_MS', 100, 60_000),
+    resumeWindowMs: int('LAWLINE_RESUME_WINDOW_MS', 1000, 3_600_000),
+    heartbeatMs: int('LAWLINE_HEARTBEAT_MS', 100, 300_000),
+    maxFrameBytes: int('LAWLINE_MAX_FRAME_BYTES', 1024, 16 * 1024 * 1024),
+    ratePerSec: int('LAWLINE_RATE_PER_SEC', 1, 100_000),
+    rateBurst: int('LAWLINE_RATE_BURST', 1, 100_000),
+    maxBackpressureBytes: int('LAWLINE_MAX_BACKPRESSURE_BYTES', 16 * 1024, 1024 * 1024 * 1024),
+    sessionBufferMax: int('LAWLINE_SESSION_BUFFER', 10, 1_000_000),
+    logLevel: get('LAWLINE_LOG_LEVEL'),
+    allowUwsFallback: flag('LAWLINE_ALLOW_UWS_FALLBACK'),
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
+    problems.push(`LAWLINE_LOG_LEVEL=${config.logLevel}: expected a pino level`);
+  }
+  return problems.length ? err(problems.join('\n')) : ok(config);
+}

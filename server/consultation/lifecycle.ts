@@ -1,0 +1,136 @@
+import { err, ok } from '../../protocol/result.ts';
+import type { ConsultationState } from '../../protocol/vocabulary.ts';
+import type { Identity } from '../auth/identity.ts';
+import type { Handler } from '../session/dispatch.ts';
+import type { ConsultationRecord } from '../store/port.ts';
+import { relation } from './access.ts';
+import { newConsultationId, notFound, notMember, transitionError, type ConsultationDeps } from './deps.ts';
+import { audience, person, toView } from './views.ts';
+
+const OPEN: readonly ConsultationState[] = ['queued', 'picked', 'active'];
+
+/** A lawyer sees the queue of the categories on their token; none declared means all. */
+function servesCategory(identity: Identity, c: ConsultationRecord): boolean {
+  return !identity.categories || identity.categories.length === 0 || identity.categories.includes(c.category);
+}
+
+/**
+ * The life of a text consultation: queued -> picked -> active -> closed (or cancelled).
+ * Each step is a compare-and-set in the store, then a push to everyone following it, so
+ * the citizen is told of every step on every device.
+ */
+export function lifecycleHandlers(deps: ConsultationDeps) {
+  const announce = (c: ConsultationRecord) => deps.pusher.push(audience(c), 'consult.state', { consultation: toView(c) });
+  const queueChanged = (change: 'added' | 'removed', c: ConsultationRecord) =>
+    deps.pusher.pushFiltered('role:lawyer', (lawyer) => servesCategory(lawyer, c), 'queue.changed', {
+      change,
+      consultation: toView(c),
+    });
+
+  const request: Handler<'consult.request'> = async ({ identity }, data) => {
+    const at = deps.now();
+    const record: ConsultationRecord = {
+      id: newConsultationId(),
+      state: 'queued',
+      category: data.category,
+      region: data.region,
+      channel: data.channel,
+      citizen: person(identity),
+      createdAt: at,
+      updatedAt: at,
+      lastSeq: 0,
+    };
+    await deps.store.createConsultation(record);
+    if (data.firstMessage) {
+      const first = await deps.store.appendMessage({
+        consultationId: record.id,
+        from: record.citizen,
+        clientMsgId: `first.${record.id}`,
+        body: data.firstMessage,
+        at,
+      });
+      record.lastSeq = first.message.seq;
+    }
+    announce(record);
+    queueChanged('added', record);
+    return ok({ consultation: toView(record) });
+  };
+
+  const cancel: Handler<'consult.cancel'> = async ({ identity }, { consultationId }) => {
+    const c = await deps.store.getConsultation(consultationId);
+    if (!c) return err(notFound);
+    if (relation(identity, c) !== 'party') return err(notMember);
+    const result = await deps.store.transition(consultationId, ['queued', 'picked'], { state: 'cancelled', updatedAt: deps.now() });
+    if (!result.ok) return err(transitionError(result, 'cancel'));
+    announce(result.consultation);
+    if (c.state === 'queued') queueChanged('removed', result.consultation);
+    return ok({ consultation: toView(result.consultation) });
+  };
+
+  const queueList: Handler<'queue.list'> = async ({ identity }) => {
+    const queued = await deps.store.listConsultations({ states: ['queued'], ...(identity.categories?.length ? { categories: identity.categories } : {}) });
+    // The store lists newest first; a queue is served oldest first.
+    return ok({ consultations: queued.reverse().map(toView) });
+  };
+
+  const pick: Handler<'consult.pick'> = async ({ identity }, { consultationId }) => {
+    const c = await deps.store.getConsultation(consultationId);
+    if (!c) return err(notFound);
+    if (!servesCategory(identity, c)) return err(notMember);
+    const result = await deps.store.transition(consultationId, ['queued'], { state: 'picked', lawyer: person(identity), updatedAt: deps.now() });
+    if (!result.ok) return err(transitionError(result, 'pick'));
+    announce(result.consultation);
+    queueChanged('removed', result.consultation);
+    return ok({ consultation: toView(result.consultation) });
+  };
+
+  const join: Handler<'consult.join'> = async ({ identity }, { consultationId }) => {
+    const c = await deps.store.getConsultation(consultationId);
+    if (!c) return err(notFound);
+    if (relation(identity, c) !== 'party') return err(notMember);
+    const result = await deps.store.transition(consultationId, ['picked'], { state: 'active', updatedAt: deps.now() });
+    if (!result.ok) return err(transitionError(result, 'join'));
+    announce(result.consultation);
+    return ok({ consultation: toView(result.consultation) });
+  };
+
+  const close: Handler<'consult.close'> = async ({ identity }, { consultationId, note }) => {
+    const c = await deps.store.getConsultation(consultationId);
+    if (!c) return err(notFound);
+    if (relation(identity, c) !== 'party') return err(notMember);
+    const patch = { state: 'closed' as const, updatedAt: deps.now(), ...(identity.role === 'lawyer' && note ? { note } : {}) };
+    const result = await deps.store.transition(consultationId, ['picked', 'active'], patch);
+    if (!result.ok) return err(transitionError(result, 'close'));
+    announce(result.consultation);
+    return ok({ consultation: toView(result.consultation) });
+  };
+
+  const list: Handler<'consult.list'> = async ({ identity }) => ok({ consultations: (await openConsultations(deps, identity)).map(toView) });
+
+  return {
+    'consult.request': request,
+    'consult.cancel': cancel,
+    'queue.list': queueList,
+    'consult.pick': pick,
+    'consult.join': join,
+    'consult.close': close,
+    'consult.list': list,
+  };
+}
+
+const SUPERVISOR_LIST_MAX = 500;
+
+/** The open consultations a person follows: the snapshot after a lost session, and consult.list. */
+export async function openConsultations(deps: ConsultationDeps, identity: Identity): Promise<ConsultationRecord[]> {
+  switch (identity.role) {
+    case 'citizen':
+    case 'lawyer':
+      return deps.store.listConsultations({ participantId: identity.id, states: OPEN });
+    case 'assistant':
+      return identity.lawyerId ? deps.store.listConsultations({ participantId: identity.lawyerId, states: OPEN }) : [];
+    case 'supervisor':
+      return (await deps.store.listConsultations({ states: OPEN })).slice(0, SUPERVISOR_LIST_MAX);
+    case 'admin':
+      return [];
+  }
+}

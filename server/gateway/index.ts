@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import { CloseCode } from '../../protocol/errors.ts';
+import type { Connection, Socket } from '../session/connection.ts';
+import { registerHttpRoutes, type HttpDeps } from './http.ts';
+import { registerWebSocket } from './websocket.ts';
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  tls?: { certFile: string; keyFile: string };
+  heartbeatMs: number;
+  maxFrameBytes: number;
+  maxBackpressureBytes: number;
+  http: Omit<HttpDeps, 'ready'>;
+  ready: () => boolean;
+  newConnection: (socket: Socket) => Connection;
+}
+
+export interface Gateway {
+  port: number;
+  connections: Set<Connection>;
+  /** Stops accepting, asks every client to reconnect elsewhere, closes the listen socket. */
+  close(code?: number): void;
+}
+
+/**
+ * The uWebSockets.js app: HTTP routes and the WebSocket endpoint. `SSLApp` when a certificate
+ * is configured; uSockets' OpenSSL context refuses anything below TLS 1.2 (test/tls.test.ts).
+ */
+export function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const app: TemplatedApp = options.tls
+    ? uWS.SSLApp({ cert_file_name: checkReadable(options.tls.certFile), key_file_name: checkReadable(options.tls.keyFile) })
+    : uWS.App();
+  const connections = new Set<Connection>();
+  let accepting = true;
+
+  registerWebSocket(app, {
+    newConnection: options.newConnection,
+    accepting: () => accepting,
+    maxFrameBytes: options.maxFrameBytes,
+    maxBackpressureBytes: options.maxBackpressureBytes,
+    connections,
+  });
+  registerHttpRoutes(app, { ...options.http, ready: () => accepting && options.ready() });
+
+  // One sweep for all connections: pings the quiet ones, drops those silent for two intervals.
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const conn of connections) conn.heartbeat(now, options.heartbeatMs);
+  }, Math.max(50, Math.floor(options.heartbeatMs / 2)));
+
+  return new Promise((resolve, reject) => {
+    app.listen(options.host, options.port, (token: us_listen_socket | false) => {
+      if (!token) {
+        clearInterval(sweep);
+        reject(new Error(`cannot listen on ${options.host}:${options.port}`));
+        return;
+      }
+      resolve({
+        port: uWS.us_socket_local_port(token),
+        connections,
+        close(code: number = CloseCode.DRAINING) {
+          accepting = false;
+          clearInterval(sweep);
+          uWS.us_listen_socket_close(token);
+          for (const conn of [...connections]) conn.close(code, 'server shutting down');
+        },
+      });
+    });
+  });
+}
+
+function checkReadable(path: string): string {
+  readFileSync(path);
+  return path;
+}

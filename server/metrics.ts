@@ -1,0 +1,102 @@
+/**
+ * A small Prometheus text registry. Hot paths hold a reference to a series (resolved once
+ * per label set and cached), so counting a frame is one Map lookup and an add.
+ */
+type Labels = Record<string, string>;
+
+interface Metric {
+  render(): string;
+}
+
+function labelText(labels: Labels): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+export class Counter implements Metric {
+  private readonly series = new Map<string, { labels: string; value: number }>();
+  constructor(readonly name: string, readonly help: string) {}
+
+  inc(labels: Labels = {}, by = 1): void {
+    const key = labelText(labels);
+    const s = this.series.get(key);
+    if (s) s.value += by;
+    else this.series.set(key, { labels: key, value: by });
+  }
+
+  value(labels: Labels = {}): number {
+    return this.series.get(labelText(labels))?.value ?? 0;
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    for (const s of this.series.values()) lines.push(`${this.name}${s.labels} ${s.value}`);
+    return lines.join('\n');
+  }
+}
+
+export class Gauge implements Metric {
+  constructor(readonly name: string, readonly help: string, private readonly read: () => number) {}
+  render(): string {
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.read()}`].join('\n');
+  }
+}
+
+/** Latency histogram, buckets in seconds. */
+export class Histogram implements Metric {
+  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
+
+  observe(seconds: number, labels: Labels = {}): void {
+    const key = labelText(labels);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 };
+      this.series.set(key, s);
+    }
+    s.sum += seconds;
+    s.count++;
+    for (let i = 0; i < this.buckets.length; i++) if (seconds <= (this.buckets[i] as number)) s.counts[i]!++;
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const [key, s] of this.series) {
+      const inner = key.slice(1, -1);
+      const le = (v: string) => `{${inner ? `${inner},` : ''}le="${v}"}`;
+      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket${le(String(b))} ${s.counts[i]}`));
+      lines.push(`${this.name}_bucket${le('+Inf')} ${s.count}`, `${this.name}_sum${key} ${s.sum}`, `${this.name}_count${key} ${s.count}`);
+    }
+    return lines.join('\n');
+  }
+}
+
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+
+export class Registry {
+  private readonly metrics: Metric[] = [];
+  add<M extends Metric>(metric: M): M {
+    this.metrics.push(metric);
+    return metric;
+  }
+  render(): string {
+    return `${this.metrics.map((m) => m.render()).join('\n')}\n`;
+  }
+}
+
+/** The node's metrics, built once in main.ts and handed to whoever records into them. */
+export function createMetrics(gauges: { connections: () => number; sessions: () => number }) {
+  const registry = new Registry();
+  return {
+    registry,
+    connections: registry.add(new Gauge('lawline_connections', 'open WebSocket connections', gauges.connections)),
+    sessions: registry.add(new Gauge('lawline_sessions', 'sessions, attached or waiting for resume', gauges.sessions)),
+    framesIn: registry.add(new Counter('lawline_frames_in_total', 'client frames received, by type')),
+    pushes: registry.add(new Counter('lawline_pushes_total', 'server pushes, by event')),
+    errors: registry.add(new Counter('lawline_errors_total', 'error replies and frames, by code')),
+    closes: registry.add(new Counter('lawline_closes_total', 'connections closed by the server, by close code')),
+    requestSeconds: registry.add(new Histogram('lawline_request_seconds', 'request handling time, by type', LATENCY_BUCKETS)),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

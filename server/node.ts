@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AssistantRegistry } from './auth/assistants.ts';
+import { loadOrCreateDevIdentity } from './auth/dev-identity.ts';
+import { createVerifier, type TokenVerifier } from './auth/verifier.ts';
+import type { Config } from './config.ts';
+import { consultationHandlers, openConsultations } from './consultation/index.ts';
+import { toView } from './consultation/views.ts';
+import { devTokenRoute } from './dev-tokens.ts';
+import { startGateway } from './gateway/index.ts';
+import { loadStaticFiles } from './gateway/static.ts';
+import type { Logger } from './log.ts';
+import { createMetrics } from './metrics.ts';
+import { Connection } from './session/connection.ts';
+import { SessionRegistry } from './session/registry.ts';
+import { CloseCode } from '../protocol/errors.ts';
+import { openFileStore } from './store/file/index.ts';
+import type { Store } from './store/port.ts';
+
+export interface LawlineNode {
+  port: number;
+  /** The durable records, for operations tooling and tests (audit verification). */
+  store: Store;
+  /** Stops taking connections, closes every one with `code`, flushes the store. */
+  close(code?: number): Promise<void>;
+}
+
+const WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
+
+/** Builds the node from its config: the one place where ports, services and the gateway meet. */
+export async function startNode(config: Config, log: Logger): Promise<LawlineNode> {
+  const store = await openFileStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
+  const { verifier, devIdentity } = await identityFor(config);
+
+  let registry: SessionRegistry;
+  const metrics = createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size });
+  registry = new SessionRegistry(config.resumeWindowMs, {
+    bufferMax: config.sessionBufferMax,
+    onOverflow: (session) => session.current()?.close(CloseCode.TOO_SLOW, 'too many unacknowledged pushes'),
+  });
+  const now = () => Date.now();
+  const consultation = { store, pusher: registry, now };
+  const handlers = consultationHandlers(consultation);
+  const connectionDeps = {
+    verifier,
+    registry,
+    assistants: new AssistantRegistry(),
+    snapshot: async (identity: Parameters<typeof openConsultations>[1]) => (await openConsultations(consultation, identity)).map(toView),
+    handlers,
+    metrics,
+    log: log.child({ component: 'session' }),
+    resumeWindowMs: config.resumeWindowMs,
+    heartbeatMs: config.heartbeatMs,
+    helloTimeoutMs: config.helloTimeoutMs,
+    maxFrameBytes: config.maxFrameBytes,
+    ratePerSec: config.ratePerSec,
+    rateBurst: config.rateBurst,
+    maxBackpressureBytes: config.maxBackpressureBytes,
+    clockToleranceMs: config.clockToleranceSec * 1000,
+    now,
+  };
+
+  const gateway = await startGateway({
+    host: config.host,
+    port: config.port,
+    ...(config.tls ? { tls: config.tls } : {}),
+    heartbeatMs: config.heartbeatMs,
+    maxFrameBytes: config.maxFrameBytes,
+    maxBackpressureBytes: config.maxBackpressureBytes,
+    ready: () => true,
+    http: {
+      metricsText: () => metrics.registry.render(),
+      staticFiles: loadStaticFiles(WEB_DIR),
+      ...(devIdentity ? { devToken: devTokenRoute(devIdentity) } : {}),
+      log: log.child({ component: 'http' }),
+    },
+    newConnection: (socket) => new Connection(socket, connectionDeps),
+  });
+
+  return {
+    port: gateway.port,
+    store,
+    async close(code = CloseCode.DRAINING) {
+      gateway.close(code);
+      registry.closeAll();
+      await store.close();
+    },
+  };
+}
+
+async function identityFor(config: Config) {
+  const tolerance = config.clockToleranceSec;
+  if (config.identity.kind === 'jwks') {
+    const { source, issuer, audience } = config.identity;
+    const verifier: TokenVerifier = createVerifier({ jwks: source, issuer, audience, clockToleranceSec: tolerance });
+    return { verifier, devIdentity: undefined };
+  }
+  const dev = await loadOrCreateDevIdentity(config.dataDir);
+  const verifier = createVerifier({ jwks: { kind: 'keys', jwks: dev.jwks }, issuer: dev.issuer, audience: dev.audience, clockToleranceSec: tolerance });
+  return { verifier, devIdentity: config.identity.issueDevTokens ? dev : undefined };
+}

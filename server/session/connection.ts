@@ -1,0 +1,206 @@
+import { encodeFrame, decodeFrame } from '../../protocol/codec.ts';
+import { CloseCode, ErrorCode } from '../../protocol/errors.ts';
+import type { ClientFrame, RequestFrame, RequestType, ServerFrame } from '../../protocol/frames.ts';
+import type { ProtocolError } from '../../protocol/result.ts';
+import { parseClientFrame } from '../../protocol/validate.ts';
+import type { Encoding } from '../../protocol/version.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { dispatch, type HandlerTable } from './dispatch.ts';
+import { hello, type HelloDeps } from './hello.ts';
+import { TokenBucket } from './rate-limit.ts';
+import type { Session, Transport } from './session.ts';
+
+/** What the gateway gives a connection: a socket, seen only through this. */
+export interface Socket {
+  readonly encoding: Encoding;
+  /** false when the frame could not be queued (the peer is not reading). */
+  send(data: Uint8Array | string): boolean;
+  bufferedAmount(): number;
+  /** Close handshake with a code; the gateway reports `closed()` afterwards. */
+  end(code: number, reason: string): void;
+  /** Drop the TCP connection now (dead peer). */
+  terminate(): void;
+  ping(): void;
+}
+
+export interface ConnectionDeps extends HelloDeps {
+  handlers: HandlerTable;
+  metrics: Metrics;
+  log: Logger;
+  helloTimeoutMs: number;
+  maxFrameBytes: number;
+  ratePerSec: number;
+  rateBurst: number;
+  maxBackpressureBytes: number;
+  clockToleranceMs: number;
+  now: () => number;
+}
+
+type State = 'awaiting-hello' | 'authenticating' | 'ready' | 'closed';
+
+/**
+ * One WebSocket connection: the trust boundary. Each frame is rate-limited, size-checked,
+ * decoded and schema-validated here before any handler sees a typed value; the first frame
+ * must be hello, within the hello timeout.
+ */
+export class Connection implements Transport {
+  private state: State = 'awaiting-hello';
+  private session: Session | undefined;
+  private readonly bucket: TokenBucket;
+  private rateStrikes = 0;
+  private helloTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  lastHeard: number;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.lastHeard = deps.now();
+    this.bucket = new TokenBucket(deps.ratePerSec, deps.rateBurst, this.lastHeard);
+    this.helloTimer = setTimeout(() => this.close(CloseCode.NOT_AUTHENTICATED, 'no hello in time'), deps.helloTimeoutMs);
+  }
+
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
+
+  onMessage(message: ArrayBuffer, isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    const now = this.deps.now();
+    this.lastHeard = now;
+    const decoded = decodeFrame(message, isBinary, this.socket.encoding, this.deps.maxFrameBytes);
+    const parsed = decoded.ok ? parseClientFrame(decoded.value) : decoded;
+    if (!parsed.ok) return this.reject(parsed.error);
+    const frame = parsed.value;
+    this.deps.metrics.framesIn.inc({ type: frame.type });
+    if (!this.bucket.take(now)) return this.rateLimited(frame);
+    this.rateStrikes = 0;
+    this.route(frame);
+  }
+
+  onPong(): void {
+    this.lastHeard = this.deps.now();
+  }
+
+  /** The socket is gone (any reason). The session waits for a resume. */
+  closed(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.helloTimer);
+    clearTimeout(this.expiryTimer);
+    if (this.session?.detach(this)) this.deps.registry.detached(this.session);
+  }
+
+  /** Transport: frames from the session or a handler. */
+  send(frame: ServerFrame): void {
+    if (this.state === 'closed') return;
+    const sent = this.socket.send(encodeFrame(frame, this.socket.encoding));
+    if (!sent || this.socket.bufferedAmount() > this.deps.maxBackpressureBytes) {
+      this.close(CloseCode.TOO_SLOW, 'outbound buffer full');
+    }
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.deps.metrics.closes.inc({ code: String(code) });
+    this.deps.log.debug({ code, reason, sessionId: this.session?.id }, 'closing connection');
+    this.socket.end(code, reason);
+    this.closed();
+  }
+
+  /** Called by the gateway's heartbeat sweep. */
+  heartbeat(now: number, intervalMs: number): void {
+    const silent = now - this.lastHeard;
+    if (silent > 2 * intervalMs) {
+      this.deps.metrics.closes.inc({ code: String(CloseCode.HEARTBEAT_TIMEOUT) });
+      this.socket.terminate();
+      this.closed();
+    } else if (silent >= intervalMs) this.socket.ping();
+  }
+
+  private route(frame: ClientFrame): void {
+    if (frame.type === 'ack') {
+      if (this.state === 'ready') this.session?.ack(frame.seq);
+      return;
+    }
+    if (frame.type === 'hello') {
+      if (this.state !== 'awaiting-hello') {
+        return this.replyError(frame.id, { code: ErrorCode.ALREADY_AUTHENTICATED, message: 'hello was already sent' });
+      }
+      this.state = 'authenticating';
+      void this.hello(frame as RequestFrame<'hello'>);
+      return;
+    }
+    if (this.state !== 'ready' || !this.session) {
+      return this.replyError(frame.id, { code: ErrorCode.HELLO_REQUIRED, message: 'send hello first and wait for its reply' });
+    }
+    void this.request(frame as RequestFrame<Exclude<RequestType, 'hello'>>, this.session);
+  }
+
+  private async hello(frame: RequestFrame<'hello'>): Promise<void> {
+    try {
+      const result = await hello(this.deps, frame.data, this);
+      if (this.state === 'closed') {
+        if (result.ok && result.value.session.detach(this)) this.deps.registry.detached(result.value.session);
+        return;
+      }
+      if (!result.ok) {
+        this.replyError(frame.id, result.error.error);
+        return this.close(result.error.closeCode, result.error.error.message);
+      }
+      const { session, reply, replayAfter } = result.value;
+      clearTimeout(this.helloTimer);
+      this.session = session;
+      this.state = 'ready';
+      this.watchExpiry(session);
+      this.send({ type: 'reply', id: frame.id, ok: true, data: reply });
+      if (replayAfter !== undefined) session.replayAfter(replayAfter);
+    } catch (e) {
+      this.deps.log.error({ err: e }, 'hello failed');
+      this.replyError(frame.id, { code: ErrorCode.INTERNAL, message: 'could not start the session, retry' });
+      this.close(CloseCode.SERVER_ERROR, 'hello failed');
+    }
+  }
+
+  private async request(frame: RequestFrame<Exclude<RequestType, 'hello'>>, session: Session): Promise<void> {
+    const started = performance.now();
+    try {
+      const result = await dispatch(this.deps.handlers, frame.type, { session, identity: session.identity }, frame.data as never);
+      if (result.ok) this.send({ type: 'reply', id: frame.id, ok: true, data: result.value });
+      else this.replyError(frame.id, result.error);
+    } catch (e) {
+      // A handler threw: a bug or an unavailable store. The client may retry with the same ids.
+      this.deps.log.error({ err: e, type: frame.type, sessionId: session.id }, 'request failed');
+      this.replyError(frame.id, { code: ErrorCode.INTERNAL, message: 'internal error, retry' });
+    } finally {
+      this.deps.metrics.requestSeconds.observe((performance.now() - started) / 1000, { type: frame.type });
+    }
+  }
+
+  /** Closes the connection when the token expires; a resume needs a fresh token. */
+  private watchExpiry(session: Session): void {
+    clearTimeout(this.expiryTimer);
+    const ms = session.identity.expiresAt + this.deps.clockToleranceMs - this.deps.now();
+    this.expiryTimer = setTimeout(() => this.close(CloseCode.TOKEN_EXPIRED, 'token expired'), Math.max(0, ms));
+  }
+
+  private rateLimited(frame: ClientFrame): void {
+    // A client that keeps pushing after being told (about a second's worth past a burst) is not backing off: cut it.
+    if (++this.rateStrikes > 2 * this.deps.rateBurst + this.deps.ratePerSec) return this.close(CloseCode.RATE_LIMIT_ABUSE, 'rate limit ignored');
+    if (frame.type !== 'ack') this.replyError(frame.id, { code: ErrorCode.RATE_LIMITED, message: 'too many frames, slow down' });
+  }
+
+  private reject(error: ProtocolError): void {
+    if (error.id !== undefined) return this.replyError(error.id, error);
+    this.deps.metrics.errors.inc({ code: String(error.code) });
+    this.send({ type: 'error', error: { code: error.code, message: error.message } });
+    if (this.state === 'awaiting-hello') this.close(CloseCode.PROTOCOL_VIOLATION, 'unreadable first frame');
+  }
+
+  private replyError(id: number, error: ProtocolError): void {
+    this.deps.metrics.errors.inc({ code: String(error.code) });
+    this.send({ type: 'reply', id, ok: false, error: { code: error.code, message: error.message } });
+  }
+}

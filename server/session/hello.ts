@@ -1,0 +1,77 @@
+import { CloseCode, ErrorCode } from '../../protocol/errors.ts';
+import type { ConsultationViewT, ReplyData, RequestData } from '../../protocol/frames.ts';
+import { err, ok, type ProtocolError, type Result } from '../../protocol/result.ts';
+import type { AssistantRegistry } from '../auth/assistants.ts';
+import type { Identity } from '../auth/identity.ts';
+import type { TokenVerifier } from '../auth/verifier.ts';
+import type { SessionRegistry } from './registry.ts';
+import type { Session, Transport } from './session.ts';
+
+export interface HelloDeps {
+  verifier: TokenVerifier;
+  registry: SessionRegistry;
+  assistants: AssistantRegistry;
+  /** The caller's open consultations, for a session that could not be resumed. */
+  snapshot: (identity: Identity) => Promise<ConsultationViewT[]>;
+  resumeWindowMs: number;
+  heartbeatMs: number;
+}
+
+export interface HelloRefusal {
+  error: ProtocolError;
+  closeCode: number;
+}
+
+export interface HelloAccepted {
+  session: Session;
+  reply: ReplyData<'hello'>;
+  /** For a resume: replay pushes after this seq once the reply is out. */
+  replayAfter?: number;
+}
+
+/**
+ * Authenticates a connection and binds it to a session: the resumed one when the client
+ * asks for it and we still hold everything it missed, otherwise a new one with a snapshot.
+ */
+export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transport: Transport): Promise<Result<HelloAccepted, HelloRefusal>> {
+  const verified = await deps.verifier.verify(data.token);
+  if (!verified.ok) {
+    const closeCode = verified.error.code === ErrorCode.TOKEN_EXPIRED ? CloseCode.TOKEN_EXPIRED : CloseCode.AUTH_FAILED;
+    return err({ error: verified.error, closeCode });
+  }
+  const identity = verified.value;
+  const user = { id: identity.id, role: identity.role, name: identity.name };
+  const base = { user, resumeWindowMs: deps.resumeWindowMs, heartbeatMs: deps.heartbeatMs };
+
+  const previous = data.resume ? deps.registry.get(data.resume.sessionId) : undefined;
+  if (data.resume && previous && previous.identity.id === identity.id && previous.canResumeFrom(data.resume.lastSeq)) {
+    const superseded = previous.current();
+    if (superseded) {
+      previous.detach(superseded);
+      superseded.close(CloseCode.SUPERSEDED, 'session resumed elsewhere');
+    }
+    previous.identity = identity;
+    previous.attach(transport);
+    deps.registry.reattached(previous);
+    return ok({
+      session: previous,
+      reply: { ...base, sessionId: previous.id, resumed: true, seq: previous.lastSeq },
+      replayAfter: data.resume.lastSeq,
+    });
+  }
+
+  let release: (() => void) | undefined;
+  if (identity.role === 'assistant' && identity.lawyerId) {
+    const claim = deps.assistants.claim(identity.lawyerId, identity.id);
+    if (!claim.ok) return err({ error: claim.error, closeCode: CloseCode.AUTH_FAILED });
+    release = claim.value;
+  }
+  const consultations = await deps.snapshot(identity);
+  const session = deps.registry.create(identity);
+  session.releaseOnDestroy = release;
+  session.attach(transport);
+  return ok({
+    session,
+    reply: { ...base, sessionId: session.id, resumed: false, seq: 0, snapshot: { consultations } },
+  });
+}

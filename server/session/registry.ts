@@ -1,0 +1,100 @@
+import type { PushData, PushEvent } from '../../protocol/frames.ts';
+import type { Identity } from '../auth/identity.ts';
+import type { Pusher } from './pusher.ts';
+import { Session, type SessionLimits } from './session.ts';
+
+/**
+ * Audience keys a session listens on: `u:<id>` for the user, `team:<lawyerId>` for a
+ * lawyer and their assistants, `role:<role>` for broadcasts to a role.
+ */
+export function audienceKeys(identity: Identity): string[] {
+  const keys = [`u:${identity.id}`, `role:${identity.role}`];
+  if (identity.role === 'lawyer') keys.push(`team:${identity.id}`);
+  if (identity.role === 'assistant' && identity.lawyerId) keys.push(`team:${identity.lawyerId}`);
+  return keys;
+}
+
+/**
+ * Owns every session of this node: creation, lookup for resume, the resume window after a
+ * disconnect, and fan-out of pushes by audience key. Closing the registry destroys them all.
+ */
+export class SessionRegistry implements Pusher {
+  private readonly byId = new Map<string, Session>();
+  private readonly byAudience = new Map<string, Set<Session>>();
+  private readonly expiry = new Map<Session, NodeJS.Timeout>();
+
+  constructor(
+    private readonly resumeWindowMs: number,
+    private readonly limits: SessionLimits,
+  ) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  create(identity: Identity): Session {
+    const session = new Session(identity, this.limits);
+    this.byId.set(session.id, session);
+    for (const key of audienceKeys(identity)) {
+      let set = this.byAudience.get(key);
+      if (!set) this.byAudience.set(key, (set = new Set()));
+      set.add(session);
+    }
+    return session;
+  }
+
+  get(id: string): Session | undefined {
+    return this.byId.get(id);
+  }
+
+  /** A connection reattached: the resume window stops. */
+  reattached(session: Session): void {
+    const timer = this.expiry.get(session);
+    if (timer) clearTimeout(timer);
+    this.expiry.delete(session);
+  }
+
+  /** The connection went away: keep the session for the resume window, then drop it. */
+  detached(session: Session): void {
+    if (session.overflowed) return this.destroy(session);
+    this.reattached(session);
+    const timer = setTimeout(() => this.destroy(session), this.resumeWindowMs);
+    timer.unref();
+    this.expiry.set(session, timer);
+  }
+
+  destroy(session: Session): void {
+    if (!this.byId.delete(session.id)) return;
+    this.reattached(session);
+    for (const key of audienceKeys(session.identity)) {
+      const set = this.byAudience.get(key);
+      set?.delete(session);
+      if (set?.size === 0) this.byAudience.delete(key);
+    }
+    session.releaseOnDestroy?.();
+  }
+
+  /** Pushes to every session listening on any of `keys`, once each, except `skip`. */
+  push<E extends PushEvent>(keys: readonly string[], event: E, data: PushData<E>, skip?: Session): void {
+    if (keys.length === 1) {
+      for (const session of this.byAudience.get(keys[0] as string) ?? []) if (session !== skip) session.push(event, data);
+      return;
+    }
+    const seen = new Set<Session>();
+    for (const key of keys) {
+      for (const session of this.byAudience.get(key) ?? []) {
+        if (session === skip || seen.has(session)) continue;
+        seen.add(session);
+        session.push(event, data);
+      }
+    }
+  }
+
+  pushFiltered<E extends PushEvent>(key: string, accept: (identity: Identity) => boolean, event: E, data: PushData<E>): void {
+    for (const session of this.byAudience.get(key) ?? []) if (accept(session.identity)) session.push(event, data);
+  }
+
+  closeAll(): void {
+    for (const session of [...this.byId.values()]) this.destroy(session);
+  }
+}

@@ -1,0 +1,121 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConsultationRecord, Person, Store } from './port.ts';
+
+export interface StoreHarness {
+  store: Store;
+  /** Closes and opens the same data again, as a restart would. */
+  reopen(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+const citizen: Person = { id: 'C1', role: 'citizen', name: '张三' };
+const lawyerA: Person = { id: 'LA', role: 'lawyer', name: '王律师' };
+const lawyerB: Person = { id: 'LB', role: 'lawyer', name: '李律师' };
+
+let counter = 0;
+export function consultation(over: Partial<ConsultationRecord> = {}): ConsultationRecord {
+  const at = 1_700_000_000_000 + counter;
+  return { id: `c${++counter}`, state: 'queued', category: 'labor', region: '320200', channel: 'text', citizen, createdAt: at, updatedAt: at, lastSeq: 0, ...over };
+}
+
+/** The Store port's semantics, for every implementation (file now, PostgreSQL in the cluster issue). */
+export function storeContract(name: string, open: () => Promise<StoreHarness>): void {
+  describe(`Store contract: ${name}`, () => {
+    let h: StoreHarness;
+    let store: Store;
+    beforeEach(async () => {
+      h = await open();
+      store = h.store;
+    });
+    afterEach(() => h.cleanup());
+
+    it('creates, gets and lists consultations newest first, by participant, state and category', async () => {
+      const a = consultation();
+      const b = consultation({ category: 'family' });
+      await store.createConsultation(a);
+      await store.createConsultation(b);
+      expect(await store.getConsultation(a.id)).toEqual(a);
+      expect(await store.getConsultation('nope')).toBeUndefined();
+      expect((await store.listConsultations({ participantId: 'C1' })).map((c) => c.id)).toEqual([b.id, a.id]);
+      expect((await store.listConsultations({ states: ['queued'], categories: ['family'] })).map((c) => c.id)).toEqual([b.id]);
+      expect(await store.listConsultations({ participantId: 'LA' })).toEqual([]);
+    });
+
+    it('lets exactly one of two concurrent compare-and-sets win', async () => {
+      const c = consultation();
+      await store.createConsultation(c);
+      const [x, y] = await Promise.all([
+        store.transition(c.id, ['queued'], { state: 'picked', lawyer: lawyerA, updatedAt: 1 }),
+        store.transition(c.id, ['queued'], { state: 'picked', lawyer: lawyerB, updatedAt: 2 }),
+      ]);
+      expect([x.ok, y.ok].filter(Boolean)).toHaveLength(1);
+      const loser = x.ok ? y : x;
+      expect(loser).toMatchObject({ ok: false, reason: 'wrong-state', current: { state: 'picked' } });
+      const winner = x.ok ? x : y;
+      expect((await store.getConsultation(c.id))?.lawyer).toEqual(winner.ok ? winner.consultation.lawyer : undefined);
+      expect((await store.listConsultations({ participantId: winner.ok ? winner.consultation.lawyer?.id : '' })).map((r) => r.id)).toEqual([c.id]);
+      expect(await store.transition('nope', ['queued'], { state: 'picked', updatedAt: 3 })).toEqual({ ok: false, reason: 'not-found' });
+    });
+
+    it('assigns message seqs in order and deduplicates clientMsgId, also while the first write is in flight', async () => {
+      const c = consultation({ state: 'active', lawyer: lawyerA });
+      await store.createConsultation(c);
+      const msg = (clientMsgId: string, from: Person = citizen) => ({ consultationId: c.id, from, clientMsgId, body: `body ${clientMsgId}`, at: 5 });
+      const [m1, m1dup, m2] = await Promise.all([store.appendMessage(msg('a')), store.appendMessage(msg('a')), store.appendMessage(msg('b'))]);
+      expect(m1).toMatchObject({ duplicate: false, message: { seq: 1 } });
+      expect(m1dup).toEqual({ duplicate: true, message: m1.message });
+      expect(m2.message.seq).toBe(2);
+      // Same clientMsgId from another sender is another message.
+      expect((await store.appendMessage(msg('a', lawyerA))).message.seq).toBe(3);
+      expect((await store.appendMessage(msg('a'))).duplicate).toBe(true);
+      expect((await store.getConsultation(c.id))?.lastSeq).toBe(3);
+    });
+
+    it('pages history backwards in ascending order', async () => {
+      const c = consultation({ state: 'active', lawyer: lawyerA });
+      await store.createConsultation(c);
+      for (let i = 1; i <= 7; i++) await store.appendMessage({ consultationId: c.id, from: citizen, clientMsgId: `m${i}`, body: `第${i}条`, at: i });
+      const newest = await store.history(c.id, { limit: 3 });
+      expect(newest.messages.map((m) => m.seq)).toEqual([5, 6, 7]);
+      expect(newest.hasMore).toBe(true);
+      const older = await store.history(c.id, { beforeSeq: 5, limit: 3 });
+      expect(older.messages.map((m) => m.body)).toEqual(['第2条', '第3条', '第4条']);
+      expect((await store.history(c.id, { beforeSeq: 2, limit: 3 })).hasMore).toBe(false);
+      expect(await store.history('nope', { limit: 3 })).toEqual({ messages: [], hasMore: false });
+    });
+
+    it('keeps the newest read receipt per reader', async () => {
+      const c = consultation();
+      await store.createConsultation(c);
+      await store.recordRead({ consultationId: c.id, userId: 'C1', upToSeq: 4, at: 1 });
+      await store.recordRead({ consultationId: c.id, userId: 'C1', upToSeq: 2, at: 2 });
+      await store.recordRead({ consultationId: c.id, userId: 'LA', upToSeq: 1, at: 3 });
+      const receipts = await store.readReceipts(c.id);
+      expect(receipts.find((r) => r.userId === 'C1')?.upToSeq).toBe(4);
+      expect(receipts).toHaveLength(2);
+    });
+
+    it('chains audit records and verifies the chain', async () => {
+      const first = await store.appendAudit({ at: 1, actor: lawyerA, action: 'consult.history.read', subject: 'c1', owner: 'C1' });
+      const second = await store.appendAudit({ at: 2, actor: lawyerB, action: 'recording.open', subject: 'r1' });
+      expect(first.prevHash).toBe('0'.repeat(64));
+      expect(second.prevHash).toBe(first.hash);
+      expect(second.index).toBe(1);
+      expect(await store.verifyAudit()).toEqual({ records: 2, firstBroken: -1 });
+    });
+
+    it('keeps everything across a restart, and dedup of open consultations too', async () => {
+      const c = consultation({ state: 'active', lawyer: lawyerA });
+      await store.createConsultation(c);
+      await store.appendMessage({ consultationId: c.id, from: citizen, clientMsgId: 'k1', body: 'x', at: 1 });
+      await store.transition(c.id, ['active'], { state: 'active', note: 'still open', updatedAt: 9 });
+      await store.appendAudit({ at: 1, actor: lawyerA, action: 'a', subject: 's' });
+      store = await h.reopen();
+      expect(await store.getConsultation(c.id)).toMatchObject({ state: 'active', lastSeq: 1, note: 'still open' });
+      expect(await store.appendMessage({ consultationId: c.id, from: citizen, clientMsgId: 'k1', body: 'x', at: 2 })).toMatchObject({ duplicate: true, message: { seq: 1 } });
+      expect((await store.appendMessage({ consultationId: c.id, from: citizen, clientMsgId: 'k2', body: 'y', at: 3 })).message.seq).toBe(2);
+      expect((await store.appendAudit({ at: 2, actor: lawyerA, action: 'b', subject: 's' })).index).toBe(1);
+      expect(await store.verifyAudit()).toEqual({ records: 2, firstBroken: -1 });
+    });
+  });
+}

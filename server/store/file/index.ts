@@ -1,0 +1,174 @@
+import { join } from 'node:path';
+import type { ConsultationState } from '../../../protocol/vocabulary.ts';
+import type { Logger } from '../../log.ts';
+import type {
+  AuditEntry,
+  AuditRecord,
+  ConsultationFilter,
+  ConsultationPatch,
+  ConsultationRecord,
+  HistoryPage,
+  NewMessage,
+  ReadReceipt,
+  Store,
+  StoredMessage,
+  TransitionResult,
+} from '../port.ts';
+import { firstBrokenLink, linkAudit } from './audit-chain.ts';
+import { Indexes } from './indexes.ts';
+import { decodeRecord, encodeRecord, type LogRecord } from './records.ts';
+import { SegmentLog } from './segment-log.ts';
+
+export interface FileStoreOptions {
+  dir: string;
+  segmentBytes?: number;
+  log?: Logger;
+}
+
+const CLOSED: ReadonlySet<ConsultationState> = new Set(['closed', 'cancelled']);
+
+/**
+ * The embedded store. Every mutation is checked and applied to the in-memory indexes
+ * synchronously (so two concurrent callers cannot both win a compare-and-set), then appended
+ * to the segment log; the promise resolves after the group fsync that covers it.
+ */
+export class FileStore implements Store {
+  /** consultationId -> (senderId, clientMsgId) -> the first write; only for open consultations. */
+  private readonly dedup = new Map<string, Map<string, Promise<StoredMessage>>>();
+
+  private constructor(
+    private readonly log: SegmentLog,
+    private readonly ix: Indexes,
+  ) {}
+
+  static async open(options: FileStoreOptions): Promise<FileStore> {
+    const { log, recovered } = await SegmentLog.open(join(options.dir, 'segments'), options.segmentBytes ?? 64 * 1024 * 1024, options.log);
+    const ix = new Indexes();
+    const store = new FileStore(log, ix);
+    for (const { payload, location } of recovered) {
+      const record = decodeRecord(payload);
+      ix.apply(record, location);
+      if (record.k === 'message') store.rememberForDedup(record.m, Promise.resolve(record.m));
+    }
+    for (const id of ix.consultations.keys()) if (!ix.open.has(id)) store.forgetDedup(id);
+    options.log?.info({ records: recovered.length, consultations: ix.consultations.size }, 'store: recovered');
+    return store;
+  }
+
+  stats(): { fsyncs: number; records: number } {
+    return { fsyncs: this.log.fsyncs, records: this.log.records };
+  }
+
+  async createConsultation(record: ConsultationRecord): Promise<void> {
+    if (this.ix.consultations.has(record.id)) throw new Error(`store: consultation ${record.id} exists`);
+    await this.write({ k: 'consultation', c: { ...record } });
+  }
+
+  async transition(id: string, from: readonly ConsultationState[], patch: ConsultationPatch): Promise<TransitionResult> {
+    const current = this.ix.consultations.get(id);
+    if (!current) return { ok: false, reason: 'not-found' };
+    if (!from.includes(current.state)) return { ok: false, reason: 'wrong-state', current: { ...current } };
+    const done = this.write({ k: 'transition', id, patch: { ...patch } });
+    const after = { ...(this.ix.consultations.get(id) as ConsultationRecord) };
+    if (CLOSED.has(patch.state)) this.forgetDedup(id);
+    await done;
+    return { ok: true, consultation: after };
+  }
+
+  async appendMessage(message: NewMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    const key = dedupKey(message.from.id, message.clientMsgId);
+    const first = this.dedup.get(message.consultationId)?.get(key);
+    if (first) return { message: await first, duplicate: true };
+    const c = this.ix.consultations.get(message.consultationId);
+    if (!c) throw new Error(`store: message for unknown consultation ${message.consultationId}`);
+    const stored: StoredMessage = { ...message, seq: c.lastSeq + 1 };
+    const durable = this.write({ k: 'message', m: stored }).then(() => stored);
+    this.rememberForDedup(stored, durable);
+    // A failed write must not poison retries: the next attempt with the same id writes afresh.
+    durable.catch(() => this.dedup.get(message.consultationId)?.delete(key));
+    return { message: await durable, duplicate: false };
+  }
+
+  async recordRead(receipt: ReadReceipt): Promise<void> {
+    await this.write({ k: 'read', r: { ...receipt } });
+  }
+
+  async getConsultation(id: string): Promise<ConsultationRecord | undefined> {
+    const c = this.ix.consultations.get(id);
+    return c && { ...c };
+  }
+
+  async listConsultations(filter: ConsultationFilter): Promise<ConsultationRecord[]> {
+    return this.ix.filter(filter);
+  }
+
+  async history(consultationId: string, page: { beforeSeq?: number; limit: number }): Promise<HistoryPage> {
+    const located = this.ix.located.get(consultationId) ?? [];
+    // Walk back from the newest durable message before `beforeSeq`.
+    let end = Math.min(page.beforeSeq !== undefined ? page.beforeSeq - 1 : located.length, located.length);
+    while (end > 0 && located[end - 1] === undefined) end--;
+    const start = Math.max(0, end - page.limit);
+    const messages: StoredMessage[] = [];
+    for (let i = start; i < end; i++) {
+      const loc = located[i];
+      if (!loc) continue;
+      const record = decodeRecord(await this.log.read(loc));
+      if (record.k === 'message') messages.push(record.m);
+    }
+    return { messages, hasMore: start > 0 };
+  }
+
+  async readReceipts(consultationId: string): Promise<ReadReceipt[]> {
+    return [...(this.ix.reads.get(consultationId)?.values() ?? [])];
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<AuditRecord> {
+    const record = linkAudit(this.ix.auditTail, entry);
+    await this.write({ k: 'audit', a: record });
+    return record;
+  }
+
+  /** Reads the chain back from disk, so a record edited in a segment file is caught. */
+  async verifyAudit(): Promise<{ records: number; firstBroken: number }> {
+    const records: AuditRecord[] = [];
+    for (const loc of this.ix.audit) {
+      const r = decodeRecord(await this.log.read(loc));
+      if (r.k !== 'audit') throw new Error('store: audit index points at a non-audit record');
+      records.push(r.a);
+    }
+    return { records: records.length, firstBroken: firstBrokenLink(records) };
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+
+  /** Applies to memory now (callers see it at once), durable when the promise resolves. */
+  private write(record: LogRecord): Promise<void> {
+    const pending = this.log.append(encodeRecord(record));
+    this.ix.apply(record, undefined);
+    return pending.then((location) => {
+      if (record.k === 'message') (this.ix.located.get(record.m.consultationId) as (typeof location | undefined)[])[record.m.seq - 1] = location;
+      if (record.k === 'audit') this.ix.audit[record.a.index] = location;
+    });
+  }
+
+  private rememberForDedup(m: StoredMessage, durable: Promise<StoredMessage>): void {
+    let perConsultation = this.dedup.get(m.consultationId);
+    if (!perConsultation) this.dedup.set(m.consultationId, (perConsultation = new Map()));
+    perConsultation.set(dedupKey(m.from.id, m.clientMsgId), durable);
+  }
+
+  /** A closed consultation takes no more messages, so its ids need not be remembered. */
+  private forgetDedup(consultationId: string): void {
+    this.dedup.delete(consultationId);
+  }
+}
+
+function dedupKey(senderId: string, clientMsgId: string): string {
+  return `${senderId}\u0000${clientMsgId}`;
+}
+
+export function openFileStore(options: FileStoreOptions): Promise<FileStore> {
+  return FileStore.open(options);
+}

@@ -1,0 +1,85 @@
+import type { ConsultationState } from '../../../protocol/vocabulary.ts';
+import type { AuditRecord, ConsultationFilter, ConsultationRecord, ReadReceipt } from '../port.ts';
+import type { Location } from './segment-log.ts';
+import type { LogRecord } from './records.ts';
+
+const OPEN_STATES: ReadonlySet<ConsultationState> = new Set(['queued', 'picked', 'active']);
+
+/**
+ * What the store answers queries from, rebuilt from the segments at start. Message bodies stay
+ * on disk (a province's transcripts over years do not fit in memory); only their locations are
+ * held here. `located[seq - 1]` is undefined while a message's write is still in flight.
+ */
+export class Indexes {
+  readonly consultations = new Map<string, ConsultationRecord>();
+  readonly open = new Set<string>();
+  readonly byParticipant = new Map<string, Set<string>>();
+  readonly located = new Map<string, (Location | undefined)[]>();
+  readonly reads = new Map<string, Map<string, ReadReceipt>>();
+  readonly audit: Location[] = [];
+  auditTail: AuditRecord | undefined;
+
+  apply(record: LogRecord, location: Location | undefined): void {
+    switch (record.k) {
+      case 'consultation':
+        this.consultations.set(record.c.id, { ...record.c });
+        this.reindex(record.c);
+        return;
+      case 'transition': {
+        const c = this.consultations.get(record.id);
+        if (!c) throw new Error(`store: transition of unknown consultation ${record.id}`);
+        Object.assign(c, record.patch);
+        this.reindex(c);
+        return;
+      }
+      case 'message': {
+        const c = this.consultations.get(record.m.consultationId);
+        if (!c) throw new Error(`store: message for unknown consultation ${record.m.consultationId}`);
+        c.lastSeq = Math.max(c.lastSeq, record.m.seq);
+        let list = this.located.get(c.id);
+        if (!list) this.located.set(c.id, (list = []));
+        list[record.m.seq - 1] = location;
+        return;
+      }
+      case 'read': {
+        let perReader = this.reads.get(record.r.consultationId);
+        if (!perReader) this.reads.set(record.r.consultationId, (perReader = new Map()));
+        const prev = perReader.get(record.r.userId);
+        if (!prev || prev.upToSeq <= record.r.upToSeq) perReader.set(record.r.userId, record.r);
+        return;
+      }
+      case 'audit':
+        this.auditTail = record.a;
+        if (location) this.audit[record.a.index] = location;
+        return;
+    }
+  }
+
+  filter(f: ConsultationFilter): ConsultationRecord[] {
+    const onlyOpen = f.states !== undefined && f.states.every((s) => OPEN_STATES.has(s));
+    const ids: Iterable<string> = f.participantId
+      ? (this.byParticipant.get(f.participantId) ?? [])
+      : onlyOpen
+        ? this.open
+        : this.consultations.keys();
+    const out: ConsultationRecord[] = [];
+    for (const id of ids) {
+      const c = this.consultations.get(id) as ConsultationRecord;
+      if (f.states && !f.states.includes(c.state)) continue;
+      if (f.categories && !f.categories.includes(c.category)) continue;
+      out.push({ ...c });
+    }
+    return out.sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  private reindex(c: ConsultationRecord): void {
+    if (OPEN_STATES.has(c.state)) this.open.add(c.id);
+    else this.open.delete(c.id);
+    for (const p of [c.citizen.id, c.lawyer?.id]) {
+      if (!p) continue;
+      let set = this.byParticipant.get(p);
+      if (!set) this.byParticipant.set(p, (set = new Set()));
+      set.add(c.id);
+    }
+  }
+}

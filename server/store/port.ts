@@ -1,0 +1,123 @@
+import type { Category, ConsultationState, Role } from '../../protocol/vocabulary.ts';
+
+/**
+ * The store port: durable records kept for years. Implementations: `file` (embedded
+ * default) and, in the cluster issue, `postgres`. Every promise that resolves means the
+ * write is durable (fsynced / committed); callers ack clients only after that.
+ * One contract suite (`contract.ts`) runs against every implementation.
+ */
+export interface Person {
+  id: string;
+  role: Role;
+  name: string;
+}
+
+export interface ConsultationRecord {
+  id: string;
+  state: ConsultationState;
+  category: Category;
+  region: string;
+  channel: 'text';
+  citizen: Person;
+  lawyer?: Person;
+  /** The lawyer's wrap-up note, set at close; never shown to the citizen. */
+  note?: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Seq of the newest message, 0 when there is none. */
+  lastSeq: number;
+}
+
+export interface StoredMessage {
+  consultationId: string;
+  /** 1, 2, 3 ... within the consultation, assigned by the store. */
+  seq: number;
+  from: Person;
+  clientMsgId: string;
+  body: string;
+  at: number;
+}
+
+export interface NewMessage {
+  consultationId: string;
+  from: Person;
+  clientMsgId: string;
+  body: string;
+  at: number;
+}
+
+export interface ReadReceipt {
+  consultationId: string;
+  userId: string;
+  upToSeq: number;
+  at: number;
+}
+
+export interface ConsultationPatch {
+  state: ConsultationState;
+  lawyer?: Person;
+  note?: string;
+  updatedAt: number;
+}
+
+export interface AuditEntry {
+  at: number;
+  actor: Person;
+  /** e.g. `consult.history.read`, `recording.open`. */
+  action: string;
+  /** What was touched, e.g. a consultation id. */
+  subject: string;
+  /** Whose data it was. */
+  owner?: string;
+}
+
+export interface AuditRecord extends AuditEntry {
+  index: number;
+  /** hex sha256(prevHash || canonical JSON of the entry and index); the first uses 64 zeros as prevHash. */
+  hash: string;
+  prevHash: string;
+}
+
+export type TransitionResult =
+  | { ok: true; consultation: ConsultationRecord }
+  | { ok: false; reason: 'not-found' | 'wrong-state'; current?: ConsultationRecord };
+
+export interface ConsultationFilter {
+  /** Citizen or lawyer of the consultation. */
+  participantId?: string;
+  states?: readonly ConsultationState[];
+  categories?: readonly Category[];
+}
+
+export interface HistoryPage {
+  messages: StoredMessage[];
+  hasMore: boolean;
+}
+
+export interface Store {
+  createConsultation(record: ConsultationRecord): Promise<void>;
+  /**
+   * Compare-and-set on the state: applies `patch` only if the current state is one of
+   * `from`. Atomic against concurrent callers (two lawyers picking the same consultation:
+   * exactly one wins).
+   */
+  transition(id: string, from: readonly ConsultationState[], patch: ConsultationPatch): Promise<TransitionResult>;
+  /**
+   * Stores a chat message and assigns its seq. A repeated (consultationId, from.id,
+   * clientMsgId) returns the first stored message with `duplicate: true` and stores nothing,
+   * also while the first write is still in flight.
+   */
+  appendMessage(message: NewMessage): Promise<{ message: StoredMessage; duplicate: boolean }>;
+  recordRead(receipt: ReadReceipt): Promise<void>;
+  getConsultation(id: string): Promise<ConsultationRecord | undefined>;
+  /** Newest first by createdAt. */
+  listConsultations(filter: ConsultationFilter): Promise<ConsultationRecord[]>;
+  /** Messages with seq < beforeSeq (or the newest), at most `limit`, in ascending seq order. */
+  history(consultationId: string, page: { beforeSeq?: number; limit: number }): Promise<HistoryPage>;
+  /** Newest read receipt per reader of a consultation. */
+  readReceipts(consultationId: string): Promise<ReadReceipt[]>;
+  appendAudit(entry: AuditEntry): Promise<AuditRecord>;
+  /** Walks the audit chain; returns the index of the first record whose hash does not match, or -1. */
+  verifyAudit(): Promise<{ records: number; firstBroken: number }>;
+  close(): Promise<void>;
+}
