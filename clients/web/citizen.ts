@@ -1,0 +1,66 @@
+import type { ConsultationViewT } from '../../protocol/frames.ts';
+import { CATEGORY_CODES, type Category } from '../../protocol/vocabulary.ts';
+import type { LawlineClient } from '../sdk/index.ts';
+import { chatView } from './chat-view.ts';
+import { h, tr } from './dom.ts';
+import { categoryLabel, onLang, t, type StringKey } from './i18n.ts';
+
+const STEPS: [ConsultationViewT['state'], StringKey][] = [
+  ['queued', 'stepQueued'],
+  ['picked', 'stepPicked'],
+  ['active', 'stepActive'],
+  ['closed', 'stepClosed'],
+];
+
+/** A citizen asks for help in a category and follows every step until the lawyer closes it. */
+export function citizenView(client: LawlineClient, me: { id: string; name: string }, main: HTMLElement): void {
+  const select = h('select', { 'data-testid': 'category' });
+  onLang(() => {
+    const chosen = select.value;
+    select.replaceChildren(...CATEGORY_CODES.map((c) => h('option', { value: c }, categoryLabel(c))));
+    if (chosen) select.value = chosen;
+  });
+  const first = h('textarea', { 'data-testid': 'first-message', maxlength: '5000' });
+  const requestButton = h('button', { class: 'primary', type: 'button', 'data-testid': 'request' }, tr('request'));
+  const form = h('section', { class: 'card' }, h('h2', {}, tr('askTitle')), h('label', {}, tr('category')), select, h('label', {}, tr('firstMessage')), first, requestButton);
+  main.replaceChildren(form);
+
+  requestButton.addEventListener('click', async () => {
+    requestButton.disabled = true;
+    const firstMessage = first.value.trim();
+    try {
+      const { consultation } = await client.request('consult.request', {
+        category: select.value as Category,
+        region: '320200',
+        channel: 'text',
+        ...(firstMessage ? { firstMessage } : {}),
+      });
+      follow(client, me, main, consultation);
+    } catch (e) {
+      requestButton.disabled = false;
+      form.append(h('p', { class: 'muted' }, `${t('error')}${(e as Error).message}`));
+    }
+  });
+}
+
+function follow(client: LawlineClient, me: { id: string; name: string }, main: HTMLElement, start: ConsultationViewT): void {
+  let state = start.state;
+  const steps = h('div', { class: 'steps', 'data-testid': 'steps' });
+  const renderSteps = () => {
+    const reached = STEPS.findIndex(([s]) => s === state);
+    steps.replaceChildren(...STEPS.map(([s, key], i) => h('span', { class: i <= reached ? 'done' : '', 'data-step': s }, t(key))));
+  };
+  onLang(renderSteps);
+  const chat = chatView(client, start.id, me);
+  const closedNote = h('p', { class: 'muted', 'data-testid': 'closed-note' });
+  main.replaceChildren(h('section', { class: 'card' }, h('h2', {}, categoryLabel(start.category)), steps, chat.el, closedNote));
+  client.on('consult.state', ({ consultation }) => {
+    if (consultation.id !== start.id) return;
+    state = consultation.state;
+    renderSteps();
+    if (state === 'closed' || state === 'cancelled') {
+      chat.disable();
+      closedNote.textContent = t('closed');
+    }
+  });
+}

@@ -1,0 +1,69 @@
+import type { ConsultationViewT } from '../../protocol/frames.ts';
+import type { LawlineClient } from '../sdk/index.ts';
+import { chatView } from './chat-view.ts';
+import { h, tr } from './dom.ts';
+import { categoryLabel, onLang, t } from './i18n.ts';
+
+/** A lawyer watches the live queue of their categories, takes a consultation, chats and closes it. */
+export function lawyerView(client: LawlineClient, me: { id: string; name: string }, main: HTMLElement): void {
+  const waiting = new Map<string, ConsultationViewT>();
+  const list = h('ul', { class: 'queue', 'data-testid': 'queue' });
+  const work = h('div');
+  main.replaceChildren(h('section', { class: 'card' }, h('h2', {}, tr('queueTitle')), list), work);
+
+  const render = () => {
+    if (waiting.size === 0) return list.replaceChildren(h('li', { class: 'muted' }, t('queueEmpty')));
+    list.replaceChildren(
+      ...[...waiting.values()].map((c) =>
+        h(
+          'li',
+          { 'data-testid': 'queue-item', 'data-id': c.id },
+          h('span', {}, `${categoryLabel(c.category)} · ${c.citizen.name} · ${new Date(c.createdAt).toLocaleTimeString()}`),
+          h('button', { class: 'primary', type: 'button', 'data-testid': 'pick', onclick: () => void take(c.id) }, t('pick')),
+        ),
+      ),
+    );
+  };
+  onLang(render);
+
+  client.on('queue.changed', ({ change, consultation }) => {
+    if (change === 'added') waiting.set(consultation.id, consultation);
+    else waiting.delete(consultation.id);
+    render();
+  });
+  const refresh = async () => {
+    const { consultations } = await client.request('queue.list', {});
+    waiting.clear();
+    for (const c of consultations) waiting.set(c.id, c);
+    render();
+  };
+  client.on('snapshot', () => void refresh());
+  void refresh();
+
+  const take = async (id: string) => {
+    try {
+      await client.request('consult.pick', { consultationId: id });
+      const { consultation } = await client.request('consult.join', { consultationId: id });
+      open(consultation);
+    } catch (e) {
+      work.prepend(h('p', { class: 'muted' }, `${t('error')}${(e as Error).message}`));
+      void refresh();
+    }
+  };
+
+  const open = (c: ConsultationViewT) => {
+    const chat = chatView(client, c.id, me);
+    const note = h('textarea', { 'data-testid': 'note', maxlength: '5000' });
+    const closeButton = h('button', { class: 'primary', type: 'button', 'data-testid': 'close' }, tr('close'));
+    const card = h('section', { class: 'card', 'data-testid': 'consultation' }, h('h2', {}, `${categoryLabel(c.category)} · ${c.citizen.name}`), chat.el, h('label', {}, tr('note')), note, closeButton);
+    work.prepend(card);
+    closeButton.addEventListener('click', async () => {
+      closeButton.disabled = true;
+      const text = note.value.trim();
+      await client.request('consult.close', { consultationId: c.id, ...(text ? { note: text } : {}) });
+      chat.disable();
+      chat.dispose();
+      card.append(h('p', { class: 'muted', 'data-testid': 'closed-note' }, t('closed')));
+    });
+  };
+}
