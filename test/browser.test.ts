@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWeb } from '../clients/web/build.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  // A missing browser is a failure, not a skip: CI installs it (.ci/run).
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+  await buildWeb();
+  server = await startTestServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--disable-quic', '--disable-component-update', '--disable-sync'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.cleanup();
+});
+
+async function enter(role: 'citizen' | 'lawyer', name: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`http://127.0.0.1:${server.port}/`);
+  await page.getByTestId(`role-${role}`).check();
+  await page.getByTestId('name').fill(name);
+  if (role === 'lawyer') await page.getByTestId('cat-labor').check();
+  await page.getByTestId('enter').click();
+  await expect.poll(() => page.getByTestId('connection').getAttribute('data-state')).toBe('open');
+  expect(errors).toEqual([]);
+  return page;
+}
+
+const say = async (page: Page, text: string) => {
+  await page.getByTestId('chat-input').fill(text);
+  await page.getByTestId('chat-input').press('Enter');
+};
+const messages = (page: Page) => page.getByTestId('messages').innerText();
+
+describe('the web page in Chromium', () => {
+  it('lets a citizen and a lawyer open a consultation and chat, in zh-CN and English', async () => {
+    const citizen = await enter('citizen', '张三');
+    const lawyer = await enter('lawyer', '王律师');
+
+    await citizen.getByTestId('category').selectOption('labor');
+    await citizen.getByTestId('first-message').fill('公司拖欠我三个月工资');
+    await citizen.getByTestId('request').click();
+    await expect.poll(() => citizen.locator('[data-step=queued].done').count()).toBe(1);
+
+    await expect.poll(() => lawyer.getByTestId('queue-item').count()).toBe(1);
+    expect(await lawyer.getByTestId('queue').innerText()).toContain('劳动争议');
+    await lawyer.getByTestId('pick').click();
+    await expect.poll(() => citizen.locator('[data-step=active].done').count()).toBe(1);
+
+    await expect.poll(() => messages(lawyer)).toContain('公司拖欠我三个月工资');
+    await say(lawyer, '您好，请问有劳动合同吗？');
+    await expect.poll(() => messages(citizen)).toContain('您好，请问有劳动合同吗？');
+    await say(citizen, '有的，签了两年');
+    await expect.poll(() => messages(lawyer)).toContain('有的，签了两年');
+    await expect.poll(() => citizen.locator('.msg.pending').count()).toBe(0);
+
+    await citizen.getByTestId('lang').click();
+    await expect.poll(() => citizen.locator('[data-step=active]').innerText()).toBe('Lawyer joined');
+    expect(await citizen.locator('header h1').innerText()).toBe('lawline online legal help');
+
+    await lawyer.getByTestId('note').fill('建议申请劳动仲裁');
+    await lawyer.getByTestId('close').click();
+    await expect.poll(() => citizen.locator('[data-step=closed].done').count()).toBe(1);
+    expect(await citizen.getByTestId('closed-note').innerText()).toContain('closed');
+    expect(await citizen.content()).not.toContain('建议申请劳动仲裁');
+
+    await citizen.screenshot({ path: '/tmp/lawline-citizen.png', fullPage: true });
+    await lawyer.screenshot({ path: '/tmp/lawline-lawyer.png', fullPage: true });
+  });
+});

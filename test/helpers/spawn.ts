@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface SpawnedServer {
+  proc: ChildProcess;
+  port: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs `server/main.ts` as its own process, as `npm start` does, and waits for its port. */
+export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Promise<SpawnedServer> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, LAWLINE_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${out}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /LAWLINE_LISTENING port=(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, port: Number(m[1]), output: () => out, exited });
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${out}`));
+    });
+  });
+}
+
+/** Runs the server expecting it to refuse to start; resolves with its exit code and output. */
+export function runToExit(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
+  return spawnServer(env, timeoutMs).then(
+    (s) => {
+      s.proc.kill('SIGKILL');
+      throw new Error(`server started on ${s.port} but should have refused`);
+    },
+    async (e: unknown) => {
+      const text = String(e instanceof Error ? e.message : e);
+      const code = /exited with (\d+|null)/.exec(text)?.[1];
+      return { code: code === undefined || code === 'null' ? null : Number(code), output: text };
+    },
+  );
+}
