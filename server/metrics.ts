@@ -35,10 +35,16 @@ export class Counter implements Metric {
   }
 }
 
+/** A value owned elsewhere (a set's size, a store's counter), read when scraped. */
 export class Gauge implements Metric {
-  constructor(readonly name: string, readonly help: string, private readonly read: () => number) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly read: () => number,
+    private readonly type: 'gauge' | 'counter' = 'gauge',
+  ) {}
   render(): string {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.read()}`].join('\n');
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`, `${this.name} ${this.read()}`].join('\n');
   }
 }
 
@@ -85,7 +91,7 @@ export class Registry {
 }
 
 /** The node's metrics, built once in main.ts and handed to whoever records into them. */
-export function createMetrics(gauges: { connections: () => number; sessions: () => number }) {
+export function createMetrics(gauges: { connections: () => number; sessions: () => number; store: () => { fsyncs: number; records: number } }) {
   const registry = new Registry();
   return {
     registry,
@@ -96,6 +102,9 @@ export function createMetrics(gauges: { connections: () => number; sessions: () 
     errors: registry.add(new Counter('lawline_errors_total', 'error replies and frames, by code')),
     closes: registry.add(new Counter('lawline_closes_total', 'connections closed by the server, by close code')),
     requestSeconds: registry.add(new Histogram('lawline_request_seconds', 'request handling time, by type', LATENCY_BUCKETS)),
+    // records ÷ fsyncs is the group-commit batch size.
+    storeRecords: registry.add(new Gauge('lawline_store_records_total', 'records made durable', () => gauges.store().records, 'counter')),
+    storeFsyncs: registry.add(new Gauge('lawline_store_fsyncs_total', 'fsyncs (group commits)', () => gauges.store().fsyncs, 'counter')),
   };
 }
 

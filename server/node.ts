@@ -33,7 +33,7 @@ export async function startNode(config: Config, log: Logger): Promise<LawlineNod
   const { verifier, devIdentity } = await identityFor(config);
 
   let registry: SessionRegistry;
-  const metrics = createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size });
+  const metrics = createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size, store: () => store.stats() });
   registry = new SessionRegistry(config.resumeWindowMs, {
     bufferMax: config.sessionBufferMax,
     onOverflow: (session) => session.current()?.close(CloseCode.TOO_SLOW, 'too many unacknowledged pushes'),

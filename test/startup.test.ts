@@ -29,6 +29,7 @@ describe('starting the server process', () => {
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toContain('# TYPE lawline_connections gauge');
       expect(metrics).toContain('lawline_connections 0');
+      expect(metrics).toMatch(/^# TYPE lawline_store_fsyncs_total counter\nlawline_store_fsyncs_total \d+$/m);
       expect((await fetch(`${base}/nope`)).status).toBe(404);
     } finally {
       server.proc.kill('SIGTERM');

@@ -1,6 +1,8 @@
 import uWS, { type TemplatedApp, type WebSocket } from 'uWebSockets.js';
+import { CloseCode } from '../../protocol/errors.ts';
 import { encodingFor, type Encoding } from '../../protocol/version.ts';
 import type { Connection, Socket } from '../session/connection.ts';
+import { OutboundBatcher } from './outbound.ts';
 
 interface UserData {
   encoding: Encoding;
@@ -23,15 +25,21 @@ function chooseSubprotocol(header: string): string | undefined {
   return offered.find((p) => encodingFor(p) === 'msgpack') ?? offered.find((p) => encodingFor(p) === 'json');
 }
 
-function socketOver(ws: WebSocket<UserData>, encoding: Encoding): Socket {
+function socketOver(ws: WebSocket<UserData>, encoding: Encoding, outbound: OutboundBatcher): Socket {
   const live = () => ws.getUserData().open;
+  const end = (code: number, reason: string) => {
+    if (!live()) return;
+    outbound.flush(ws);
+    ws.end(code, reason);
+  };
   return {
     encoding,
-    send: (data) => !live() || ws.send(data, typeof data !== 'string') !== 2,
-    bufferedAmount: () => (live() ? ws.getBufferedAmount() : 0),
-    end: (code, reason) => {
-      if (live()) ws.end(code, reason);
+    send: (data) => {
+      if (live()) outbound.enqueue(ws, data, () => end(CloseCode.TOO_SLOW, 'outbound buffer full'));
+      return true;
     },
+    bufferedAmount: () => (live() ? ws.getBufferedAmount() + outbound.queuedBytes(ws) : 0),
+    end,
     terminate: () => {
       if (live()) ws.close();
     },
@@ -42,6 +50,7 @@ function socketOver(ws: WebSocket<UserData>, encoding: Encoding): Socket {
 }
 
 export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
+  const outbound = new OutboundBatcher();
   app.ws<UserData>('/ws', {
     // uWS drops a connection outright past this; frames between our limit and it get a
     // FRAME_TOO_LARGE error frame instead, which tells a client what went wrong.
@@ -73,7 +82,7 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
     open: (ws) => {
       const data = ws.getUserData();
       data.open = true;
-      data.conn = deps.newConnection(socketOver(ws, data.encoding));
+      data.conn = deps.newConnection(socketOver(ws, data.encoding, outbound));
       deps.connections.add(data.conn);
     },
     message: (ws, message, isBinary) => ws.getUserData().conn?.onMessage(message, isBinary),
@@ -81,6 +90,7 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
     close: (ws) => {
       const data = ws.getUserData();
       data.open = false;
+      outbound.discard(ws);
       if (!data.conn) return;
       deps.connections.delete(data.conn);
       data.conn.closed();
