@@ -1,0 +1,213 @@
+// A load driver: one process, pinned by the orchestrator to its own core. It reads a job,
+// sets up its connections, prints LOAD_START, runs for the job's duration, prints LOAD_END and
+// then one JSON line with its result. Used for both arms so the client side costs the same.
+import { readFileSync } from 'node:fs';
+import { Packr, Unpackr } from 'msgpackr';
+import WebSocket from 'ws';
+import { SUBPROTOCOL_MSGPACK } from '../../protocol/version.ts';
+import { Histogram } from './histogram.ts';
+import type { DriverResult, EchoJob, IdleJob, Job, RelayJob } from './jobs.ts';
+
+const packr = new Packr({ useRecords: false, variableMapSize: true });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+type Frame = { type: string; id?: number; ok?: boolean; seq?: number; event?: string; data?: Record<string, unknown>; error?: { code: number; message: string } };
+
+const job = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as Job;
+const now = () => performance.now();
+
+function open(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, SUBPROTOCOL_MSGPACK, { perMessageDeflate: false });
+    ws.binaryType = 'nodebuffer';
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+/** A lawline connection with request/reply matching, for setup steps. */
+class Session {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (f: Frame) => void>();
+  onPush: (f: Frame) => void = () => undefined;
+  onReply: (f: Frame) => boolean = () => false;
+  lastSeq = 0;
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => {
+      const f = unpackr.unpack(data) as Frame;
+      if (f.type === 'push') {
+        this.lastSeq = f.seq as number;
+        this.onPush(f);
+      } else if (f.type === 'reply' && !this.onReply(f)) {
+        this.waiting.get(f.id as number)?.(f);
+        this.waiting.delete(f.id as number);
+      }
+    });
+  }
+  static async connect(url: string, token: string): Promise<Session> {
+    const s = new Session(await open(url));
+    await s.call('hello', { token });
+    return s;
+  }
+  id(): number {
+    return this.nextId++;
+  }
+  call(type: string, data: unknown): Promise<Record<string, unknown>> {
+    const id = this.id();
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, (f) => (f.ok ? resolve(f.data ?? {}) : reject(new Error(`${type}: ${f.error?.code} ${f.error?.message}`))));
+      this.ws.send(packr.pack({ type, id, data }));
+    });
+  }
+  ack(): void {
+    this.ws.send(packr.pack({ type: 'ack', seq: this.lastSeq }));
+  }
+}
+
+async function inBatches<T>(count: number, batch: number, make: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < count; i += batch) out.push(...(await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, j) => make(i + j)))));
+  return out;
+}
+
+function finish(result: Omit<DriverResult, 'driverCpuUs'>, cpuStart: NodeJS.CpuUsage): never {
+  const cpu = process.cpuUsage(cpuStart);
+  process.stdout.write(`LOAD_END\n${JSON.stringify({ ...result, driverCpuUs: cpu.user + cpu.system })}\n`);
+  process.exit(0);
+}
+
+async function echo(j: EchoJob): Promise<void> {
+  const sockets = await inBatches(j.connections, 50, async (i) => (j.arm === 'lawline' ? (await Session.connect(j.url, j.tokens[i] as string)).ws : open(j.url)));
+  const latency = new Histogram();
+  let done = 0;
+  let running = true;
+  const sentAt = new Map<string, number>();
+  let nextId = 1_000_000;
+  const send = (ws: WebSocket, slot: number) => {
+    const id = nextId++;
+    sentAt.set(`${slot}:${id}`, now());
+    ws.send(packr.pack({ type: 'ping', id, data: {} }));
+  };
+  sockets.forEach((ws, slot) => {
+    ws.removeAllListeners('message');
+    ws.on('message', (data: Buffer) => {
+      const f = unpackr.unpack(data) as Frame;
+      const key = `${slot}:${f.id}`;
+      const t0 = sentAt.get(key);
+      if (t0 === undefined) return;
+      sentAt.delete(key);
+      latency.record((now() - t0) * 1000);
+      done++;
+      if (running) send(ws, slot);
+    });
+  });
+  process.stdout.write('LOAD_START\n');
+  const cpu = process.cpuUsage();
+  const started = now();
+  sockets.forEach((ws, slot) => {
+    for (let w = 0; w < j.window; w++) send(ws, slot);
+  });
+  await new Promise((r) => setTimeout(r, j.durationMs));
+  running = false;
+  finish({ messages: done, elapsedMs: now() - started, latency: latency.toJSON() }, cpu);
+}
+
+async function relay(j: RelayJob): Promise<void> {
+  const body = 'x'.repeat(j.bodyBytes);
+  const latency = new Histogram();
+  const ack = new Histogram();
+  let delivered = 0;
+  let running = false;
+  type Pair = { send: () => void };
+  const pairs: Pair[] = await inBatches(j.pairs.length, 20, async (i) => {
+    const inflight: number[] = [];
+    let n = 0;
+    if (j.arm === 'bare') {
+      const a = await open(`${j.url}?pair=${i}&side=a`);
+      const b = await open(`${j.url}?pair=${i}&side=b`);
+      const frame = packr.pack({ type: 'chat.send', id: 1, data: { consultationId: 'c_0000000000000000', clientMsgId: `m${i}-0000000000`, body } });
+      b.on('message', () => {
+        const t0 = inflight.shift();
+        if (t0 === undefined || !running) return;
+        latency.record((now() - t0) * 1000);
+        delivered++;
+        if (j.load.mode === 'closed') pair.send();
+      });
+      const pair = { send: () => (inflight.push(now()), a.send(frame)) };
+      return pair;
+    }
+    const [citizenToken, lawyerToken] = j.pairs[i] as [string, string];
+    const cit = await Session.connect(j.url, citizenToken);
+    const law = await Session.connect(j.url, lawyerToken);
+    const { consultation } = (await cit.call('consult.request', { category: 'labor', region: '320200', channel: 'text' })) as { consultation: { id: string } };
+    await law.call('consult.pick', { consultationId: consultation.id });
+    await law.call('consult.join', { consultationId: consultation.id });
+    const sentAt = new Map<number, number>();
+    law.onPush = (f) => {
+      if (f.event === 'chat.message') {
+        const t0 = inflight.shift();
+        if (t0 !== undefined && running) {
+          latency.record((now() - t0) * 1000);
+          delivered++;
+        }
+      }
+      if ((f.seq as number) % 32 === 0) law.ack();
+    };
+    cit.onPush = (f) => {
+      if ((f.seq as number) % 32 === 0) cit.ack();
+    };
+    cit.onReply = (f) => {
+      const t0 = sentAt.get(f.id as number);
+      if (t0 === undefined) return false;
+      sentAt.delete(f.id as number);
+      if (running) ack.record((now() - t0) * 1000);
+      if (running && j.load.mode === 'closed') pair.send();
+      return true;
+    };
+    const pair = {
+      send: () => {
+        const id = cit.id();
+        const t0 = now();
+        sentAt.set(id, t0);
+        inflight.push(t0);
+        cit.ws.send(packr.pack({ type: 'chat.send', id, data: { consultationId: consultation.id, clientMsgId: `m${i}-${n++}`, body } }));
+      },
+    };
+    return pair;
+  });
+  process.stdout.write('LOAD_START\n');
+  const cpu = process.cpuUsage();
+  const started = now();
+  running = true;
+  let timer: NodeJS.Timeout | undefined;
+  if (j.load.mode === 'closed') {
+    for (const p of pairs) for (let w = 0; w < j.load.window; w++) p.send();
+  } else {
+    // Fixed offered load: every 5 ms send the messages due so far, round-robin over pairs.
+    const perSec = j.load.perSec;
+    let sent = 0;
+    let next = 0;
+    timer = setInterval(() => {
+      const due = Math.floor(((now() - started) / 1000) * perSec);
+      for (; sent < due; sent++) (pairs[next++ % pairs.length] as Pair).send();
+    }, 5);
+  }
+  await new Promise((r) => setTimeout(r, j.durationMs));
+  running = false;
+  clearInterval(timer);
+  finish({ messages: delivered, elapsedMs: now() - started, latency: latency.toJSON(), ...(j.arm === 'lawline' ? { ack: ack.toJSON() } : {}) }, cpu);
+}
+
+async function idle(j: IdleJob): Promise<void> {
+  const sockets = await inBatches(j.count, j.batch, async (i) => {
+    if (j.arm === 'lawline') return (await Session.connect(j.url, j.tokens[i % j.tokens.length] as string)).ws;
+    return open(j.url);
+  });
+  process.stdout.write(`LOAD_START\n`);
+  // The orchestrator reads the server's RSS now, then tells us to go.
+  await new Promise((r) => process.stdin.once('data', r));
+  for (const ws of sockets) ws.terminate();
+  finish({ messages: sockets.length, elapsedMs: 0, latency: new Histogram().toJSON() }, process.cpuUsage());
+}
+
+const run = { echo, relay, idle } as const;
+await (run[job.kind] as (j: Job) => Promise<void>)(job);

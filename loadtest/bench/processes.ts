@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpuMicros } from './proc.ts';
+import type { DriverResult, Job } from './jobs.ts';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Servers on core 0, drivers on core 1 (BENCHMARKS.md, rule 3). */
+const pinned = (core: number, args: string[]) => ['taskset', ['-c', String(core), process.execPath, '--import', 'tsx', ...args]] as const;
+
+export interface Server {
+  proc: ChildProcess;
+  pid: number;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** BENCH_PROFILE_DIR=<dir>: servers write V8 CPU profiles there (open in Chrome DevTools). */
+const profiling = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+
+export function startServer(script: string, env: Record<string, string> = {}): Promise<Server> {
+  const [cmd, args] = pinned(0, [...profiling, script]);
+  const proc = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${out}`)), 30_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /LAWLINE_LISTENING port=(\d+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      proc.stdout?.off('data', onData);
+      proc.stdout?.resume();
+      resolve({
+        proc,
+        pid: proc.pid as number,
+        port: Number(m[1]),
+        stop: () => new Promise((r) => (proc.exitCode !== null ? r() : (proc.once('exit', () => r()), proc.kill('SIGTERM')))),
+      });
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    proc.once('exit', (code) => reject(new Error(`${script} exited ${code}:\n${out}`)));
+  });
+}
+
+export interface Measured {
+  result: DriverResult;
+  /** server CPU time spent between LOAD_START and LOAD_END */
+  serverCpuUs: number;
+}
+
+/**
+ * Runs one driver job on core 1 and measures the server's CPU over exactly the loaded window.
+ * `atStart` runs when the load is in place (the idle job waits for it before letting go).
+ */
+export function runDriver(job: Job, serverPid: number, atStart?: () => Promise<void>): Promise<Measured> {
+  const dir = mkdtempSync(join(tmpdir(), 'lawline-bench-'));
+  const file = join(dir, 'job.json');
+  writeFileSync(file, JSON.stringify(job));
+  const [cmd, args] = pinned(1, ['loadtest/bench/driver.ts', file]);
+  const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  let cpuAtStart = 0;
+  let cpuAtEnd = 0;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (proc.kill('SIGKILL'), reject(new Error(`driver timed out:\n${out.slice(-2000)}`))), 10 * 60_000);
+    proc.stdout.on('data', (d: Buffer) => {
+      const before = out;
+      out += d.toString();
+      if (!before.includes('LOAD_START') && out.includes('LOAD_START')) {
+        cpuAtStart = cpuMicros(serverPid);
+        void Promise.resolve(atStart?.()).then(() => job.kind === 'idle' && proc.stdin.write('go\n'));
+      }
+      if (!before.includes('LOAD_END') && out.includes('LOAD_END')) cpuAtEnd = cpuMicros(serverPid);
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (code !== 0 || !line) return reject(new Error(`driver failed (${code}):\n${out.slice(-2000)}`));
+      resolve({ result: JSON.parse(line) as DriverResult, serverCpuUs: cpuAtEnd - cpuAtStart });
+    });
+  });
+}

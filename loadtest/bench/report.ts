@@ -1,0 +1,101 @@
+import type { HistogramData } from './histogram.ts';
+
+export interface Sample {
+  bench: string;
+  arm: string;
+  round: number;
+  msgsPerSec: number;
+  serverCpuUsPerMsg: number;
+  /** driver CPU / wall time: above ~0.7 the driver, not the server, is the bottleneck */
+  driverCpuShare: number;
+  p50Us: number;
+  p99Us: number;
+  ackP50Us?: number;
+  ackP99Us?: number;
+  messages: number;
+  latency: HistogramData;
+  ack?: HistogramData;
+  bytesPerSession?: number;
+  rssBeforeBytes?: number;
+  rssAfterBytes?: number;
+}
+
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface BenchSummary {
+  bench: string;
+  lawline: { msgsPerSec: number; cpuUsPerMsg: number; p99Us: number; ackP99Us?: number; bytesPerSession?: number; driverCpuShare: number };
+  bare: { msgsPerSec: number; cpuUsPerMsg: number; p99Us: number; bytesPerSession?: number; driverCpuShare: number };
+  throughputRatio: Spread;
+  cpuRatio: Spread;
+  /** A/A: the baseline run twice in a row; over 5% means the machine is too noisy to trust small ratios */
+  noise: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+const spread = (xs: number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+
+/** Ratios are taken per round (lawline round i against bare round i), then the median of those. */
+export function summarize(samples: Sample[]): BenchSummary[] {
+  const benches = [...new Set(samples.map((s) => s.bench))];
+  return benches.map((bench) => {
+    const of = (arm: string) => samples.filter((s) => s.bench === bench && s.arm === arm).sort((a, b) => a.round - b.round);
+    const law = of('lawline');
+    const bare = of('bare');
+    const again = of('bare-again')[0];
+    const perRound = law.map((l, i) => [l, bare[i] as Sample] as const).filter(([, b]) => b);
+    const isDensity = law[0]?.bytesPerSession !== undefined;
+    const lastBare = bare.at(-1);
+    return {
+      bench,
+      lawline: {
+        msgsPerSec: median(law.map((s) => s.msgsPerSec)),
+        cpuUsPerMsg: median(law.map((s) => s.serverCpuUsPerMsg)),
+        p99Us: median(law.map((s) => s.p99Us)),
+        ...(law[0]?.ackP99Us !== undefined ? { ackP99Us: median(law.map((s) => s.ackP99Us ?? 0)) } : {}),
+        ...(isDensity ? { bytesPerSession: median(law.map((s) => s.bytesPerSession ?? 0)) } : {}),
+        driverCpuShare: median(law.map((s) => s.driverCpuShare)),
+      },
+      bare: {
+        msgsPerSec: median(bare.map((s) => s.msgsPerSec)),
+        cpuUsPerMsg: median(bare.map((s) => s.serverCpuUsPerMsg)),
+        p99Us: median(bare.map((s) => s.p99Us)),
+        ...(isDensity ? { bytesPerSession: median(bare.map((s) => s.bytesPerSession ?? 0)) } : {}),
+        driverCpuShare: median(bare.map((s) => s.driverCpuShare)),
+      },
+      throughputRatio: spread(perRound.map(([l, b]) => (isDensity ? (l.bytesPerSession ?? 0) / Math.max(1, b.bytesPerSession ?? 1) : l.msgsPerSec / b.msgsPerSec))),
+      cpuRatio: spread(perRound.map(([l, b]) => l.serverCpuUsPerMsg / Math.max(1e-9, b.serverCpuUsPerMsg))),
+      noise: again && lastBare ? Math.abs(again.msgsPerSec - lastBare.msgsPerSec) / lastBare.msgsPerSec : 0,
+    };
+  });
+}
+
+const f = (n: number, digits = 1) => n.toFixed(digits);
+const ms = (us: number) => `${f(us / 1000, 2)} ms`;
+const range = (s: Spread, digits = 2) => `${f(s.median, digits)} (${f(s.min, digits)}–${f(s.max, digits)})`;
+
+export function printTable(summary: BenchSummary[], samples: Sample[]): void {
+  console.log(`\nlawline benchmarks (ratios: lawline ÷ bare uWS, median of rounds, min–max)\n`);
+  for (const s of summary) {
+    console.log(`${s.bench}`);
+    if (s.lawline.bytesPerSession !== undefined) {
+      console.log(`  RSS per idle session: lawline ${f((s.lawline.bytesPerSession ?? 0) / 1024, 2)} KB, bare ${f((s.bare.bytesPerSession ?? 0) / 1024, 2)} KB (target ≤ 8 KB)`);
+      continue;
+    }
+    console.log(`  msgs/s       lawline ${f(s.lawline.msgsPerSec, 0)}   bare ${f(s.bare.msgsPerSec, 0)}   ratio ${range(s.throughputRatio)}`);
+    console.log(`  server CPU   lawline ${f(s.lawline.cpuUsPerMsg)} µs/msg   bare ${f(s.bare.cpuUsPerMsg)} µs/msg   ratio ${range(s.cpuRatio)}`);
+    console.log(`  p99          lawline ${ms(s.lawline.p99Us)} (delivery)${s.lawline.ackP99Us !== undefined ? `, ${ms(s.lawline.ackP99Us)} (durable ack)` : ''}   bare ${ms(s.bare.p99Us)}`);
+    const driverBound = Math.max(s.lawline.driverCpuShare, s.bare.driverCpuShare) > 0.7;
+    console.log(`  driver CPU   lawline ${f(s.lawline.driverCpuShare * 100, 0)}%   bare ${f(s.bare.driverCpuShare * 100, 0)}%${driverBound ? '   (driver-bound: read the CPU µs/msg ratio, not msgs/s)' : ''}`);
+    console.log(`  A/A noise    ${f(s.noise * 100)}%${s.noise > 0.05 ? '   (over 5%: the machine is too noisy for small differences)' : ''}`);
+  }
+  console.log(`\n${samples.length} samples`);
+}

@@ -1,0 +1,34 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './processes.ts';
+import type { BenchSummary, Sample } from './report.ts';
+
+const run = promisify(execFile);
+
+// The full bench is `npm run bench`; this smoke-sized run only keeps it from rotting: every arm
+// must start, carry traffic and produce a finite ratio and a results file.
+describe('bench (smoke size)', () => {
+  it('runs B1, B2 and B3 against their bare baselines and writes the results', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'loadtest/bench/run.ts', '--smoke'], { cwd: ROOT, timeout: 170_000 });
+    const file = /wrote (\S+\.json)/.exec(stdout)?.[1];
+    expect(file, stdout).toBeDefined();
+    const results = JSON.parse(readFileSync(file as string, 'utf8')) as { summary: BenchSummary[]; samples: Sample[]; machine: { nproc: number }; commit: string };
+
+    expect(results.machine.nproc).toBeGreaterThan(0);
+    expect(results.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(results.summary.map((s) => s.bench)).toEqual(['B1 echo', 'B2 relay max', 'B2 relay at 500/s', 'B3 idle density']);
+    for (const s of results.summary.filter((x) => !x.bench.startsWith('B3'))) {
+      expect(s.lawline.msgsPerSec, s.bench).toBeGreaterThan(0);
+      expect(s.bare.msgsPerSec, s.bench).toBeGreaterThan(0);
+      expect(Number.isFinite(s.throughputRatio.median) && s.throughputRatio.median > 0, s.bench).toBe(true);
+      expect(Number.isFinite(s.cpuRatio.median) && s.cpuRatio.median > 0, s.bench).toBe(true);
+    }
+    const relay = results.summary.find((s) => s.bench === 'B2 relay max');
+    expect(relay?.lawline.ackP99Us).toBeGreaterThan(0);
+    const density = results.summary.find((s) => s.bench.startsWith('B3'));
+    expect(density?.lawline.bytesPerSession).toBeGreaterThan(0);
+    expect(stdout).toContain('ratio');
+  }, 180_000);
+});
