@@ -33,8 +33,11 @@ const CLOSED: ReadonlySet<ConsultationState> = new Set(['closed', 'cancelled']);
  * to the segment log; the promise resolves after the group fsync that covers it.
  */
 export class FileStore implements Store {
-  /** consultationId -> (senderId, clientMsgId) -> the first write; only for open consultations. */
-  private readonly dedup = new Map<string, Map<string, Promise<StoredMessage>>>();
+  /**
+   * consultationId -> (senderId, clientMsgId) -> the first write: its promise while in flight,
+   * then just its seq (the message itself is on disk; retries are rare). Open consultations only.
+   */
+  private readonly dedup = new Map<string, Map<string, Promise<StoredMessage> | number>>();
 
   private constructor(
     private readonly log: SegmentLog,
@@ -48,7 +51,7 @@ export class FileStore implements Store {
     for (const { payload, location } of recovered) {
       const record = decodeRecord(payload);
       ix.apply(record, location);
-      if (record.k === 'message') store.rememberForDedup(record.m, Promise.resolve(record.m));
+      if (record.k === 'message') store.rememberForDedup(record.m, record.m.seq);
     }
     for (const id of ix.consultations.keys()) if (!ix.open.has(id)) store.forgetDedup(id);
     options.log?.info({ records: recovered.length, consultations: ix.consultations.size }, 'store: recovered');
@@ -78,14 +81,17 @@ export class FileStore implements Store {
   async appendMessage(message: NewMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
     const key = dedupKey(message.from.id, message.clientMsgId);
     const first = this.dedup.get(message.consultationId)?.get(key);
-    if (first) return { message: await first, duplicate: true };
+    if (first !== undefined) return { message: typeof first === 'number' ? await this.message(message.consultationId, first) : await first, duplicate: true };
     const c = this.ix.consultations.get(message.consultationId);
     if (!c) throw new Error(`store: message for unknown consultation ${message.consultationId}`);
     const stored: StoredMessage = { ...message, seq: c.lastSeq + 1 };
     const durable = this.write({ k: 'message', m: stored }).then(() => stored);
     this.rememberForDedup(stored, durable);
-    // A failed write must not poison retries: the next attempt with the same id writes afresh.
-    durable.catch(() => this.dedup.get(message.consultationId)?.delete(key));
+    durable.then(
+      () => this.dedup.get(message.consultationId)?.set(key, stored.seq),
+      // A failed write must not poison retries: the next attempt with the same id writes afresh.
+      () => this.dedup.get(message.consultationId)?.delete(key),
+    );
     return { message: await durable, duplicate: false };
   }
 
@@ -103,14 +109,15 @@ export class FileStore implements Store {
   }
 
   async history(consultationId: string, page: { beforeSeq?: number; limit: number }): Promise<HistoryPage> {
-    const located = this.ix.located.get(consultationId) ?? [];
+    const located = this.ix.located.get(consultationId);
+    if (!located) return { messages: [], hasMore: false };
     // Walk back from the newest durable message before `beforeSeq`.
-    let end = Math.min(page.beforeSeq !== undefined ? page.beforeSeq - 1 : located.length, located.length);
-    while (end > 0 && located[end - 1] === undefined) end--;
+    let end = Math.min(page.beforeSeq !== undefined ? page.beforeSeq - 1 : located.size, located.size);
+    while (end > 0 && located.get(end - 1) === undefined) end--;
     const start = Math.max(0, end - page.limit);
     const messages: StoredMessage[] = [];
     for (let i = start; i < end; i++) {
-      const loc = located[i];
+      const loc = located.get(i);
       if (!loc) continue;
       const record = decodeRecord(await this.log.read(loc));
       if (record.k === 'message') messages.push(record.m);
@@ -148,12 +155,19 @@ export class FileStore implements Store {
     const pending = this.log.append(encodeRecord(record));
     this.ix.apply(record, undefined);
     return pending.then((location) => {
-      if (record.k === 'message') (this.ix.located.get(record.m.consultationId) as (typeof location | undefined)[])[record.m.seq - 1] = location;
+      if (record.k === 'message') this.ix.located.get(record.m.consultationId)?.set(record.m.seq - 1, location);
       if (record.k === 'audit') this.ix.audit[record.a.index] = location;
     });
   }
 
-  private rememberForDedup(m: StoredMessage, durable: Promise<StoredMessage>): void {
+  private async message(consultationId: string, seq: number): Promise<StoredMessage> {
+    const loc = this.ix.located.get(consultationId)?.get(seq - 1);
+    const record = loc && decodeRecord(await this.log.read(loc));
+    if (record?.k !== 'message') throw new Error(`store: message ${consultationId}#${seq} is durable but not on disk`);
+    return record.m;
+  }
+
+  private rememberForDedup(m: StoredMessage, durable: Promise<StoredMessage> | number): void {
     let perConsultation = this.dedup.get(m.consultationId);
     if (!perConsultation) this.dedup.set(m.consultationId, (perConsultation = new Map()));
     perConsultation.set(dedupKey(m.from.id, m.clientMsgId), durable);

@@ -1,5 +1,6 @@
 import type { ConsultationState } from '../../../protocol/vocabulary.ts';
 import type { AuditRecord, ConsultationFilter, ConsultationRecord, ReadReceipt } from '../port.ts';
+import { LocationList } from './location-list.ts';
 import type { Location } from './segment-log.ts';
 import type { LogRecord } from './records.ts';
 
@@ -8,13 +9,13 @@ const OPEN_STATES: ReadonlySet<ConsultationState> = new Set(['queued', 'picked',
 /**
  * What the store answers queries from, rebuilt from the segments at start. Message bodies stay
  * on disk (a province's transcripts over years do not fit in memory); only their locations are
- * held here. `located[seq - 1]` is undefined while a message's write is still in flight.
+ * held here, compactly (`LocationList`); a message's slot is a hole while its write is in flight.
  */
 export class Indexes {
   readonly consultations = new Map<string, ConsultationRecord>();
   readonly open = new Set<string>();
   readonly byParticipant = new Map<string, Set<string>>();
-  readonly located = new Map<string, (Location | undefined)[]>();
+  readonly located = new Map<string, LocationList>();
   readonly reads = new Map<string, Map<string, ReadReceipt>>();
   readonly audit: Location[] = [];
   auditTail: AuditRecord | undefined;
@@ -37,8 +38,9 @@ export class Indexes {
         if (!c) throw new Error(`store: message for unknown consultation ${record.m.consultationId}`);
         c.lastSeq = Math.max(c.lastSeq, record.m.seq);
         let list = this.located.get(c.id);
-        if (!list) this.located.set(c.id, (list = []));
-        list[record.m.seq - 1] = location;
+        if (!list) this.located.set(c.id, (list = new LocationList()));
+        if (location) list.set(record.m.seq - 1, location);
+        else list.reserve(record.m.seq - 1);
         return;
       }
       case 'read': {
