@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { CATEGORY_CODES, CHANNELS, CONSULTATION_STATES, REGION_PATTERN, ROLES } from './vocabulary.ts';
+import { CATEGORY_CODES, CHANNELS, CONSULTATION_STATES, DUTY_STATES, REGION_PATTERN, ROLES } from './vocabulary.ts';
 
 /**
  * Every frame on the wire, defined once. The server, the SDK, the web page and the load
@@ -18,6 +18,9 @@ export const LIMITS = {
   maxNoteChars: 5000,
   maxTokenChars: 8192,
   historyPageMax: 200,
+  maxCapacity: 20,
+  maxConflicts: 200,
+  maxPartyChars: 100,
 } as const;
 
 const Id = Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 });
@@ -64,6 +67,21 @@ export const ChatMessage = Type.Object(
 );
 
 const ConsultationRef = Type.Object({ consultationId: ObjectId }, strict);
+
+/** A lawyer's presence as they and (without `conflicts`) the directory see it. */
+export const PresenceView = Type.Object(
+  {
+    lawyerId: ObjectId,
+    state: Type.Union(DUTY_STATES.map((s) => Type.Literal(s))),
+    categories: Type.Array(CategorySchema),
+    capacity: Type.Integer({ minimum: 1 }),
+    /** Consultations held or offered now. */
+    load: Type.Integer({ minimum: 0 }),
+  },
+  strict,
+);
+const PresenceReply = Type.Object({ presence: PresenceView }, strict);
+const PartyName = Type.String({ minLength: 1, maxLength: LIMITS.maxPartyChars });
 const Empty = Type.Object({}, strict);
 
 /** Client -> server requests: each has `data` and the `data` of its ok reply. */
@@ -100,6 +118,8 @@ export const Requests = {
         region: RegionSchema,
         channel: Type.Literal('text'),
         firstMessage: Type.Optional(Text(LIMITS.maxBodyChars)),
+        /** The other side of the dispute: a lawyer who declared a conflict with it is never offered this. */
+        opposingParty: Type.Optional(PartyName),
       },
       strict,
     ),
@@ -126,6 +146,23 @@ export const Requests = {
     ),
     reply: Type.Object({ messages: Type.Array(ChatMessage), hasMore: Type.Boolean() }, strict),
   },
+  /** Go on duty (or change categories/capacity while on duty); the licence is checked again. */
+  'duty.on': {
+    data: Type.Object(
+      {
+        categories: Type.Optional(Type.Array(CategorySchema, { minItems: 1, maxItems: CATEGORY_CODES.length })),
+        capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxCapacity })),
+        conflicts: Type.Optional(Type.Array(PartyName, { maxItems: LIMITS.maxConflicts })),
+      },
+      strict,
+    ),
+    reply: PresenceReply,
+  },
+  /** A break: no new offers, consultations kept. */
+  'duty.away': { data: Empty, reply: PresenceReply },
+  'duty.off': { data: Empty, reply: PresenceReply },
+  'offer.accept': { data: ConsultationRef, reply: Type.Object({ consultation: ConsultationView }, strict) },
+  'offer.decline': { data: ConsultationRef, reply: Empty },
   'chat.send': {
     data: Type.Object({ consultationId: ObjectId, clientMsgId: ObjectId, body: Text(LIMITS.maxBodyChars) }, strict),
     reply: Type.Object({ clientMsgId: ObjectId, seq: Seq, at: Timestamp }, strict),
@@ -143,13 +180,36 @@ export const Requests = {
 /** Server -> client pushes: each carries the session's next `seq`. */
 export const Pushes = {
   /** A consultation the receiver takes part in changed state (queued, picked, active, closed...). */
-  'consult.state': Type.Object({ consultation: ConsultationView }, strict),
+  'consult.state': Type.Object(
+    { consultation: ConsultationView, reason: Type.Optional(Type.Literal('lawyer-disconnected')) },
+    strict,
+  ),
   /** A lawyer's view of the waiting queue for their categories changed. */
   'queue.changed': Type.Object(
     { change: Type.Union([Type.Literal('added'), Type.Literal('removed')]), consultation: ConsultationView },
     strict,
   ),
   'chat.message': ChatMessage,
+  /** The receiver's own duty state changed (on any of their devices, or by the server, with why). */
+  'duty.state': Type.Object(
+    { presence: PresenceView, reason: Type.Optional(Type.Union([Type.Literal('missed-offers'), Type.Literal('licence'), Type.Literal('disconnected')])) },
+    strict,
+  ),
+  /** A consultation offered to the receiving lawyer until `expiresAt`; rings every device. */
+  offer: Type.Object({ consultation: ConsultationView, expiresAt: Timestamp }, strict),
+  /** An offer to the receiver is over: accepted (perhaps on another device), declined, timed out or withdrawn. */
+  'offer.ended': Type.Object(
+    {
+      consultationId: ObjectId,
+      outcome: Type.Union([Type.Literal('accepted'), Type.Literal('declined'), Type.Literal('timeout'), Type.Literal('withdrawn')]),
+    },
+    strict,
+  ),
+  /** The citizen's place in the queue and the estimated wait, sent as the queue moves. */
+  'queue.position': Type.Object(
+    { consultationId: ObjectId, position: Type.Integer({ minimum: 1 }), estimatedWaitMs: Type.Integer({ minimum: 0 }) },
+    strict,
+  ),
   'chat.typing': Type.Object({ consultationId: ObjectId, from: PersonView, typing: Type.Boolean() }, strict),
   'chat.read': Type.Object({ consultationId: ObjectId, from: PersonView, upToSeq: Seq }, strict),
 } as const satisfies Record<string, TSchema>;

@@ -28,3 +28,14 @@ export const CHANNELS = ['text'] as const;
 
 /** GB/T 2260 administrative division code: 2 digits province, 2 city, 2 county. */
 export const REGION_PATTERN = '^[1-9][0-9]{5}$';
+
+/**
+ * A lawyer's duty state. `busy` is not stored: it is `available` with no capacity left.
+ * `reconnecting`: every device dropped, kept for the resume window with no new offers.
+ */
+export const DUTY_STATES = ['offline', 'available', 'busy', 'away', 'wrap-up', 'reconnecting'] as const;
+export type DutyState = (typeof DUTY_STATES)[number];
+
+/** Priority classes a citizen's token may carry; served before everyone else, FIFO within. */
+export const PRIORITY_CLASSES = ['elderly', 'disabled', 'legal-aid'] as const;
+export type PriorityClass = (typeof PRIORITY_CLASSES)[number];

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { LIMITS } from '../protocol/frames.ts';
 import { err, ok, type Result } from '../protocol/result.ts';
+import { STRATEGIES, type Strategy } from './routing/match.ts';
+import type { RoutingConfig } from './routing/router.ts';
 
 /**
  * Every setting, parsed and checked once at start (main.ts). Nothing else reads
@@ -25,6 +27,8 @@ export interface Config {
   sessionBufferMax: number;
   logLevel: string;
   allowUwsFallback: boolean;
+  routing: RoutingConfig;
+  defaultCapacity: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -56,6 +60,13 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_MAX_BACKPRESSURE_BYTES', default: String(1024 * 1024), meaning: 'unsent bytes per connection before it is closed as too slow (4000)' },
   { env: 'LAWLINE_SESSION_BUFFER', default: '2000', meaning: 'unacknowledged pushes kept per session for resume' },
   { env: 'LAWLINE_LOG_LEVEL', default: 'info', meaning: 'pino level' },
+  { env: 'LAWLINE_ROUTING', default: 'auto', meaning: 'auto: offer consultations to lawyers on duty; manual: lawyers pick from the queue (both allow a pick)' },
+  { env: 'LAWLINE_ROUTING_STRATEGY', default: 'longest-idle', meaning: 'longest-idle, least-busy or round-robin' },
+  { env: 'LAWLINE_OFFER_TIMEOUT_MS', default: '20000', meaning: 'how long a lawyer has to accept an offer' },
+  { env: 'LAWLINE_MAX_MISSED_OFFERS', default: '3', meaning: 'offers in a row a lawyer may let time out before being set away' },
+  { env: 'LAWLINE_WIDEN_PROVINCE_MS', default: '60000', meaning: 'wait after which a request reaches lawyers of the whole province' },
+  { env: 'LAWLINE_WIDEN_NATIONAL_MS', default: '180000', meaning: 'wait after which a request reaches lawyers anywhere' },
+  { env: 'LAWLINE_DEFAULT_CAPACITY', default: '3', meaning: 'concurrent text consultations of a lawyer who does not say' },
   { env: 'LAWLINE_ALLOW_UWS_FALLBACK', default: 'off', meaning: 'on: start even if the uWebSockets.js native binding failed to load (slow)' },
 ];
 
@@ -111,9 +122,30 @@ export function loadConfig(env: Env): Result<Config, string> {
     sessionBufferMax: int('LAWLINE_SESSION_BUFFER', 10, 1_000_000),
     logLevel: get('LAWLINE_LOG_LEVEL'),
     allowUwsFallback: flag('LAWLINE_ALLOW_UWS_FALLBACK'),
+    routing: routingConfig(get, int, problems),
+    defaultCapacity: int('LAWLINE_DEFAULT_CAPACITY', 1, LIMITS.maxCapacity),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LAWLINE_LOG_LEVEL=${config.logLevel}: expected a pino level`);
   }
   return problems.length ? err(problems.join('\n')) : ok(config);
+}
+
+function routingConfig(get: (name: string) => string, int: (name: string, min: number, max: number) => number, problems: string[]): RoutingConfig {
+  const mode = get('LAWLINE_ROUTING');
+  if (mode !== 'auto' && mode !== 'manual') problems.push(`LAWLINE_ROUTING=${mode}: expected auto or manual`);
+  const strategy = get('LAWLINE_ROUTING_STRATEGY') as Strategy;
+  if (!STRATEGIES.includes(strategy)) problems.push(`LAWLINE_ROUTING_STRATEGY=${strategy}: expected ${STRATEGIES.join(', ')}`);
+  const offerTimeoutMs = int('LAWLINE_OFFER_TIMEOUT_MS', 100, 600_000);
+  const widening = { provinceAfterMs: int('LAWLINE_WIDEN_PROVINCE_MS', 0, 86_400_000), nationalAfterMs: int('LAWLINE_WIDEN_NATIONAL_MS', 0, 86_400_000) };
+  if (widening.nationalAfterMs < widening.provinceAfterMs) problems.push('LAWLINE_WIDEN_NATIONAL_MS must not be below LAWLINE_WIDEN_PROVINCE_MS');
+  return {
+    mode: mode === 'manual' ? 'manual' : 'auto',
+    strategy,
+    offerTimeoutMs,
+    maxMissedOffers: int('LAWLINE_MAX_MISSED_OFFERS', 1, 100),
+    widening,
+    // Fine enough that an offer expires within a tenth of its timeout, coarse enough to cost nothing.
+    tickMs: Math.max(20, Math.min(1000, Math.floor(offerTimeoutMs / 10))),
+  };
 }

@@ -13,6 +13,11 @@ import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { Connection } from './session/connection.ts';
 import { SessionRegistry } from './session/registry.ts';
+import type { HandlerTable } from './session/dispatch.ts';
+import { MemoryBackplane } from './backplane/memory.ts';
+import { DutyService } from './presence/duty.ts';
+import { Router } from './routing/router.ts';
+import { RoutingService } from './routing/service.ts';
 import { CloseCode } from '../protocol/errors.ts';
 import { openFileStore } from './store/file/index.ts';
 import type { Store } from './store/port.ts';
@@ -39,8 +44,40 @@ export async function startNode(config: Config, log: Logger): Promise<LawlineNod
     onOverflow: (session) => session.current()?.close(CloseCode.TOO_SLOW, 'too many unacknowledged pushes'),
   });
   const now = () => Date.now();
-  const consultation = { store, pusher: registry, now };
-  const handlers = consultationHandlers(consultation);
+  const backplane = new MemoryBackplane();
+  let duty: DutyService;
+  const router = new Router({
+    backplane,
+    pusher: registry,
+    now,
+    log: log.child({ component: 'routing' }),
+    config: config.routing,
+    view: async (id) => {
+      const c = await store.getConsultation(id);
+      return c && toView(c);
+    },
+    onPresenceChanged: (presence, reason) => duty.announce(presence, reason),
+    onLeaseExpired: (lawyerId) => duty.off(lawyerId, 'disconnected'),
+  });
+  const routing = new RoutingService(backplane, store, router, now);
+  duty = new DutyService({
+    backplane,
+    store,
+    routing,
+    pusher: registry,
+    log: log.child({ component: 'presence' }),
+    now,
+    defaultCapacity: config.defaultCapacity,
+    resumeWindowMs: config.resumeWindowMs,
+    leaseMs: Math.max(30_000, 3 * config.heartbeatMs),
+  });
+  registry.listener = duty;
+  const consultation = { store, pusher: registry, routing, now };
+  const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers() };
+  // The backplane is memory: after a restart, the store's queued consultations are queued again.
+  for (const c of (await store.listConsultations({ states: ['queued'] })).reverse()) await routing.enqueue(c);
+  router.start();
+  duty.start();
   const connectionDeps = {
     verifier,
     registry,
@@ -82,6 +119,8 @@ export async function startNode(config: Config, log: Logger): Promise<LawlineNod
     store,
     async close(code = CloseCode.DRAINING) {
       gateway.close(code);
+      router.stop();
+      duty.stop();
       registry.closeAll();
       await store.close();
     },

@@ -3,6 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { CategorySchema, RegionSchema, RoleSchema } from '../../protocol/frames.ts';
 import { err, ok, type Result } from '../../protocol/result.ts';
+import { PRIORITY_CLASSES } from '../../protocol/vocabulary.ts';
 import type { AuthFailure, Identity } from './identity.ts';
 
 /** The claims lawline reads from a verified token. Other claims are allowed and ignored. */
@@ -21,6 +22,8 @@ const Claims = Type.Object({
     }),
   ),
   lawyerId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })),
+  /** Set by the identity provider after its checks (age, disability certificate, legal-aid eligibility). */
+  priority: Type.Optional(Type.Union(PRIORITY_CLASSES.map((p) => Type.Literal(p)))),
 });
 export type TokenClaims = Static<typeof Claims>;
 const check = TypeCompiler.Compile(Claims);
@@ -52,5 +55,6 @@ export function identityFromClaims(payload: unknown, now: number): Result<Identi
     ...(c.region ? { region: c.region } : {}),
     ...(c.licence ? { licence: c.licence } : {}),
     ...(c.lawyerId ? { lawyerId: c.lawyerId } : {}),
+    ...(c.priority && c.role === 'citizen' ? { priority: c.priority } : {}),
   });
 }

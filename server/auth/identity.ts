@@ -1,4 +1,4 @@
-import type { Category, Role } from '../../protocol/vocabulary.ts';
+import type { Category, PriorityClass, Role } from '../../protocol/vocabulary.ts';
 
 /** A practising-licence credential issued by the lawyers' verification authority. */
 export interface Licence {
@@ -20,6 +20,8 @@ export interface Identity {
   licence?: Licence;
   /** For an assistant: the lawyer they work for. */
   lawyerId?: string;
+  /** For a citizen: a priority class, served first. */
+  priority?: PriorityClass;
 }
 
 export interface AuthFailure {

@@ -19,6 +19,11 @@ export const PERMISSIONS = {
   'consult.list': ['citizen', 'lawyer', 'assistant', 'supervisor'],
   'consult.history': ['citizen', 'lawyer', 'assistant', 'supervisor'],
   // Assistants write on behalf of their lawyer; supervisors only watch.
+  'duty.on': ['lawyer'],
+  'duty.away': ['lawyer'],
+  'duty.off': ['lawyer'],
+  'offer.accept': ['lawyer'],
+  'offer.decline': ['lawyer'],
   'chat.send': ['citizen', 'lawyer', 'assistant'],
   'chat.typing': ['citizen', 'lawyer', 'assistant'],
   'chat.read': ['citizen', 'lawyer', 'assistant'],

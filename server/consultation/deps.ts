@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ProtocolError } from '../../protocol/result.ts';
 import type { Pusher } from '../session/pusher.ts';
+import type { RoutingService } from '../routing/service.ts';
 import type { Store, TransitionResult } from '../store/port.ts';
 
 export interface ConsultationDeps {
   store: Store;
   pusher: Pusher;
+  routing: RoutingService;
   now: () => number;
 }
 

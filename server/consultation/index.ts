@@ -3,10 +3,12 @@ import type { HandlerTable } from '../session/dispatch.ts';
 import { chatHandlers } from './chat.ts';
 import type { ConsultationDeps } from './deps.ts';
 import { lifecycleHandlers } from './lifecycle.ts';
+import { offerHandlers } from './offers.ts';
 
 export { openConsultations } from './lifecycle.ts';
 export type { ConsultationDeps } from './deps.ts';
 
-export function consultationHandlers(deps: ConsultationDeps): HandlerTable {
-  return { ping: async () => ok({ at: deps.now() }), ...lifecycleHandlers(deps), ...chatHandlers(deps) };
+/** Every request but duty (presence/) is about a consultation. */
+export function consultationHandlers(deps: ConsultationDeps): Omit<HandlerTable, 'duty.on' | 'duty.away' | 'duty.off'> {
+  return { ping: async () => ok({ at: deps.now() }), ...lifecycleHandlers(deps), ...offerHandlers(deps), ...chatHandlers(deps) };
 }

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../protocol/errors.ts';
 import { err, ok } from '../../protocol/result.ts';
 import type { ConsultationState } from '../../protocol/vocabulary.ts';
 import type { Identity } from '../auth/identity.ts';
@@ -5,14 +6,10 @@ import type { Handler } from '../session/dispatch.ts';
 import type { ConsultationRecord } from '../store/port.ts';
 import { relation } from './access.ts';
 import { newConsultationId, notFound, notMember, transitionError, type ConsultationDeps } from './deps.ts';
-import { audience, person, toView } from './views.ts';
+import { notifier, servesCategory } from './notify.ts';
+import { person, toView } from './views.ts';
 
 const OPEN: readonly ConsultationState[] = ['queued', 'picked', 'active'];
-
-/** A lawyer sees the queue of the categories on their token; none declared means all. */
-function servesCategory(identity: Identity, c: ConsultationRecord): boolean {
-  return !identity.categories || identity.categories.length === 0 || identity.categories.includes(c.category);
-}
 
 /**
  * The life of a text consultation: queued -> picked -> active -> closed (or cancelled).
@@ -20,12 +17,7 @@ function servesCategory(identity: Identity, c: ConsultationRecord): boolean {
  * the citizen is told of every step on every device.
  */
 export function lifecycleHandlers(deps: ConsultationDeps) {
-  const announce = (c: ConsultationRecord) => deps.pusher.push(audience(c), 'consult.state', { consultation: toView(c) });
-  const queueChanged = (change: 'added' | 'removed', c: ConsultationRecord) =>
-    deps.pusher.pushFiltered('role:lawyer', (lawyer) => servesCategory(lawyer, c), 'queue.changed', {
-      change,
-      consultation: toView(c),
-    });
+  const { announce, queueChanged } = notifier(deps.pusher);
 
   const request: Handler<'consult.request'> = async ({ identity }, data) => {
     const at = deps.now();
@@ -36,6 +28,8 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       region: data.region,
       channel: data.channel,
       citizen: person(identity),
+      ...(identity.priority ? { priority: identity.priority } : {}),
+      ...(data.opposingParty ? { opposingParty: data.opposingParty } : {}),
       createdAt: at,
       updatedAt: at,
       lastSeq: 0,
@@ -53,6 +47,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     }
     announce(record);
     queueChanged('added', record);
+    await deps.routing.enqueue(record);
     return ok({ consultation: toView(record) });
   };
 
@@ -64,6 +59,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     if (!result.ok) return err(transitionError(result, 'cancel'));
     announce(result.consultation);
     if (c.state === 'queued') queueChanged('removed', result.consultation);
+    await deps.routing.cancelled(result.consultation, c);
     return ok({ consultation: toView(result.consultation) });
   };
 
@@ -77,8 +73,12 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     const c = await deps.store.getConsultation(consultationId);
     if (!c) return err(notFound);
     if (!servesCategory(identity, c)) return err(notMember);
-    const result = await deps.store.transition(consultationId, ['queued'], { state: 'picked', lawyer: person(identity), updatedAt: deps.now() });
-    if (!result.ok) return err(transitionError(result, 'pick'));
+    const result = await deps.routing.pick(consultationId, person(identity));
+    if (!result.ok) {
+      if (result.reason === 'no-capacity') return err({ code: ErrorCode.CAPACITY_EXCEEDED, message: 'you are at your capacity of concurrent consultations' });
+      if (result.current && !result.current.ok) return err(transitionError(result.current, 'pick'));
+      return err({ code: ErrorCode.CONSULTATION_TAKEN, message: 'another lawyer took or was offered this consultation' });
+    }
     announce(result.consultation);
     queueChanged('removed', result.consultation);
     return ok({ consultation: toView(result.consultation) });
@@ -102,6 +102,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     const result = await deps.store.transition(consultationId, ['picked', 'active'], patch);
     if (!result.ok) return err(transitionError(result, 'close'));
     announce(result.consultation);
+    await deps.routing.closed(result.consultation, c);
     return ok({ consultation: toView(result.consultation) });
   };
 

@@ -52,7 +52,7 @@ export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transpo
     }
     previous.identity = identity;
     previous.attach(transport);
-    deps.registry.reattached(previous);
+    if (!superseded) deps.registry.attached(previous);
     return ok({
       session: previous,
       reply: { ...base, sessionId: previous.id, resumed: true, seq: previous.lastSeq },
@@ -70,6 +70,7 @@ export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transpo
   const session = deps.registry.create(identity);
   session.releaseOnDestroy = release;
   session.attach(transport);
+  deps.registry.attached(session);
   return ok({
     session,
     reply: { ...base, sessionId: session.id, resumed: false, seq: 0, snapshot: { consultations } },

@@ -14,6 +14,12 @@ export function audienceKeys(identity: Identity): string[] {
   return keys;
 }
 
+/** Told when a user's devices come and go on this node (presence is their union). */
+export interface DeviceListener {
+  deviceAttached(session: Session, firstDevice: boolean): void;
+  lastDeviceGone(identity: Identity): void;
+}
+
 /**
  * Owns every session of this node: creation, lookup for resume, the resume window after a
  * disconnect, and fan-out of pushes by audience key. Closing the registry destroys them all.
@@ -22,6 +28,9 @@ export class SessionRegistry implements Pusher {
   private readonly byId = new Map<string, Session>();
   private readonly byAudience = new Map<string, Set<Session>>();
   private readonly expiry = new Map<Session, NodeJS.Timeout>();
+  /** Sessions with a connection, per user id. */
+  private readonly live = new Map<string, Set<Session>>();
+  listener: DeviceListener | undefined;
 
   constructor(
     private readonly resumeWindowMs: number,
@@ -47,17 +56,22 @@ export class SessionRegistry implements Pusher {
     return this.byId.get(id);
   }
 
-  /** A connection reattached: the resume window stops. */
-  reattached(session: Session): void {
-    const timer = this.expiry.get(session);
-    if (timer) clearTimeout(timer);
-    this.expiry.delete(session);
+  /** A connection attached (a new session or a resume): the resume window stops. */
+  attached(session: Session): void {
+    this.stopExpiry(session);
+    const id = session.identity.id;
+    let devices = this.live.get(id);
+    if (!devices) this.live.set(id, (devices = new Set()));
+    const first = devices.size === 0;
+    devices.add(session);
+    this.listener?.deviceAttached(session, first);
   }
 
   /** The connection went away: keep the session for the resume window, then drop it. */
   detached(session: Session): void {
+    this.offline(session);
     if (session.overflowed) return this.destroy(session);
-    this.reattached(session);
+    this.stopExpiry(session);
     const timer = setTimeout(() => this.destroy(session), this.resumeWindowMs);
     timer.unref();
     this.expiry.set(session, timer);
@@ -65,7 +79,8 @@ export class SessionRegistry implements Pusher {
 
   destroy(session: Session): void {
     if (!this.byId.delete(session.id)) return;
-    this.reattached(session);
+    this.stopExpiry(session);
+    this.offline(session);
     for (const key of audienceKeys(session.identity)) {
       const set = this.byAudience.get(key);
       set?.delete(session);
@@ -92,6 +107,20 @@ export class SessionRegistry implements Pusher {
 
   pushFiltered<E extends PushEvent>(key: string, accept: (identity: Identity) => boolean, event: E, data: PushData<E>): void {
     for (const session of this.byAudience.get(key) ?? []) if (accept(session.identity)) session.push(event, data);
+  }
+
+  private stopExpiry(session: Session): void {
+    const timer = this.expiry.get(session);
+    if (timer) clearTimeout(timer);
+    this.expiry.delete(session);
+  }
+
+  private offline(session: Session): void {
+    const devices = this.live.get(session.identity.id);
+    if (!devices?.delete(session)) return;
+    if (devices.size > 0) return;
+    this.live.delete(session.identity.id);
+    this.listener?.lastDeviceGone(session.identity);
   }
 
   closeAll(): void {

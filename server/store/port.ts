@@ -1,4 +1,4 @@
-import type { Category, ConsultationState, Role } from '../../protocol/vocabulary.ts';
+import type { Category, ConsultationState, PriorityClass, Role } from '../../protocol/vocabulary.ts';
 
 /**
  * The store port: durable records kept for years. Implementations: `file` (embedded
@@ -20,6 +20,10 @@ export interface ConsultationRecord {
   channel: 'text';
   citizen: Person;
   lawyer?: Person;
+  /** From the citizen's token: served first (never shown to lawyers as such). */
+  priority?: PriorityClass;
+  /** Named by the citizen: lawyers with a declared conflict against it are never offered this. */
+  opposingParty?: string;
   /** The lawyer's wrap-up note, set at close; never shown to the citizen. */
   note?: string;
   createdAt: number;
@@ -55,7 +59,8 @@ export interface ReadReceipt {
 
 export interface ConsultationPatch {
   state: ConsultationState;
-  lawyer?: Person;
+  /** null: no lawyer any more (put back in the queue). */
+  lawyer?: Person | null;
   note?: string;
   updatedAt: number;
 }

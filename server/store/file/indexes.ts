@@ -30,6 +30,7 @@ export class Indexes {
         const c = this.consultations.get(record.id);
         if (!c) throw new Error(`store: transition of unknown consultation ${record.id}`);
         Object.assign(c, record.patch);
+        if (record.patch.lawyer === null) delete c.lawyer;
         this.reindex(c);
         return;
       }

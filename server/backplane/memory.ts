@@ -1,0 +1,171 @@
+import type { AcceptRefusal, Backplane, ClaimOutcome, LawyerPresence, Offer, OfferRefusal, QueueEntry, StoredDutyState } from './port.ts';
+
+const copy = <T extends object>(x: T): T => structuredClone(x);
+
+/**
+ * The backplane of the embedded single node. Each method runs to completion without an
+ * await, which is what makes it atomic here; the Redis implementation gets the same from Lua.
+ * Returned objects are copies: callers cannot change shared state by accident.
+ */
+export class MemoryBackplane implements Backplane {
+  private readonly lawyers = new Map<string, LawyerPresence>();
+  private readonly queue = new Map<string, QueueEntry>();
+  /** Front-of-queue entries (a lawyer dropped them) sort before any enqueuedAt. */
+  private readonly order = new Map<string, number>();
+  private readonly offers = new Map<string, Offer>();
+  private frontCounter = 0;
+
+  async putLawyer(p: Parameters<Backplane['putLawyer']>[0]): Promise<LawyerPresence> {
+    const prev = this.lawyers.get(p.lawyerId);
+    const next: LawyerPresence = {
+      ...p,
+      load: prev?.load ?? p.load ?? 0,
+      lastAssignedAt: prev?.lastAssignedAt ?? p.lastAssignedAt,
+      lastOfferAt: prev?.lastOfferAt ?? 0,
+      missedOffers: p.state === 'available' ? 0 : (prev?.missedOffers ?? 0),
+      resumeState: p.state === 'reconnecting' ? (prev?.resumeState ?? 'available') : p.state,
+      categories: [...p.categories],
+      conflicts: [...p.conflicts],
+    };
+    this.lawyers.set(p.lawyerId, next);
+    return copy(next);
+  }
+
+  async setLawyerState(lawyerId: string, state: StoredDutyState): Promise<LawyerPresence | undefined> {
+    const p = this.lawyers.get(lawyerId);
+    if (!p) return undefined;
+    if (state === 'reconnecting') {
+      if (p.state !== 'reconnecting') p.resumeState = p.state;
+    } else {
+      p.resumeState = state;
+      if (state === 'available') p.missedOffers = 0;
+    }
+    p.state = state;
+    return copy(p);
+  }
+
+  async removeLawyer(lawyerId: string): Promise<{ presence?: LawyerPresence; withdrawn: Offer[] }> {
+    const presence = this.lawyers.get(lawyerId);
+    this.lawyers.delete(lawyerId);
+    const withdrawn = [...this.offers.values()].filter((o) => o.lawyerId === lawyerId);
+    for (const o of withdrawn) this.offers.delete(o.consultationId);
+    return { ...(presence ? { presence: copy(presence) } : {}), withdrawn };
+  }
+
+  async renewLeases(lawyerIds: readonly string[], until: number): Promise<void> {
+    for (const id of lawyerIds) {
+      const p = this.lawyers.get(id);
+      if (p) p.leaseUntil = Math.max(p.leaseUntil, until);
+    }
+  }
+
+  async expiredLeases(now: number): Promise<string[]> {
+    return [...this.lawyers.values()].filter((p) => p.leaseUntil <= now).map((p) => p.lawyerId);
+  }
+
+  async getLawyer(lawyerId: string): Promise<LawyerPresence | undefined> {
+    const p = this.lawyers.get(lawyerId);
+    return p && copy(p);
+  }
+
+  async listLawyers(): Promise<LawyerPresence[]> {
+    return [...this.lawyers.values()].map(copy);
+  }
+
+  async enqueue(entry: QueueEntry, front = false): Promise<void> {
+    this.queue.set(entry.consultationId, copy(entry));
+    this.order.set(entry.consultationId, front ? -1e15 + this.frontCounter++ : entry.enqueuedAt);
+  }
+
+  async dequeue(consultationId: string): Promise<{ entry?: QueueEntry; withdrawn?: Offer }> {
+    const entry = this.queue.get(consultationId);
+    if (!entry) return {};
+    this.queue.delete(consultationId);
+    this.order.delete(consultationId);
+    const withdrawn = this.withdraw(consultationId);
+    return { entry, ...(withdrawn ? { withdrawn } : {}) };
+  }
+
+  async listQueue(): Promise<QueueEntry[]> {
+    const key = (e: QueueEntry) => this.order.get(e.consultationId) as number;
+    return [...this.queue.values()].sort((a, b) => b.priority - a.priority || key(a) - key(b)).map(copy);
+  }
+
+  async offer(consultationId: string, lawyerId: string, expiresAt: number, now: number): Promise<ClaimOutcome<OfferRefusal>> {
+    const entry = this.queue.get(consultationId);
+    if (!entry) return { ok: false, reason: 'not-queued' };
+    if (this.offers.has(consultationId)) return { ok: false, reason: 'already-offered' };
+    const p = this.lawyers.get(lawyerId);
+    if (!p) return { ok: false, reason: 'not-on-duty' };
+    if (p.state !== 'available') return { ok: false, reason: 'not-available' };
+    if (p.load >= p.capacity) return { ok: false, reason: 'no-capacity' };
+    if (entry.declinedBy.includes(lawyerId)) return { ok: false, reason: 'declined-before' };
+    this.offers.set(consultationId, { consultationId, lawyerId, expiresAt });
+    p.load++;
+    p.lastOfferAt = now;
+    return { ok: true };
+  }
+
+  async accept(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<AcceptRefusal> & { entry?: QueueEntry }> {
+    const offer = this.offers.get(consultationId);
+    if (!offer || offer.lawyerId !== lawyerId) return { ok: false, reason: 'no-offer' };
+    this.offers.delete(consultationId);
+    const entry = this.queue.get(consultationId);
+    this.queue.delete(consultationId);
+    this.order.delete(consultationId);
+    const p = this.lawyers.get(lawyerId);
+    if (p) {
+      p.lastAssignedAt = now;
+      p.missedOffers = 0;
+    }
+    return { ok: true, ...(entry ? { entry } : {}) };
+  }
+
+  async reject(consultationId: string, lawyerId: string, outcome: 'declined' | 'timeout'): Promise<{ ok: boolean; presence?: LawyerPresence }> {
+    const offer = this.offers.get(consultationId);
+    if (!offer || offer.lawyerId !== lawyerId) return { ok: false };
+    this.withdraw(consultationId);
+    this.queue.get(consultationId)?.declinedBy.push(lawyerId);
+    const p = this.lawyers.get(lawyerId);
+    if (p) p.missedOffers = outcome === 'timeout' ? p.missedOffers + 1 : 0;
+    return { ok: true, ...(p ? { presence: copy(p) } : {}) };
+  }
+
+  async claim(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<'not-queued' | 'already-offered' | 'no-capacity'> & { entry?: QueueEntry }> {
+    const entry = this.queue.get(consultationId);
+    if (!entry) return { ok: false, reason: 'not-queued' };
+    if (this.offers.has(consultationId)) return { ok: false, reason: 'already-offered' };
+    const p = this.lawyers.get(lawyerId);
+    if (p && p.load >= p.capacity) return { ok: false, reason: 'no-capacity' };
+    this.queue.delete(consultationId);
+    this.order.delete(consultationId);
+    if (p) {
+      p.load++;
+      p.lastAssignedAt = now;
+    }
+    return { ok: true, entry };
+  }
+
+  async release(lawyerId: string): Promise<void> {
+    const p = this.lawyers.get(lawyerId);
+    if (p && p.load > 0) p.load--;
+  }
+
+  async listOffers(): Promise<Offer[]> {
+    return [...this.offers.values()].map(copy);
+  }
+
+  async expiredOffers(now: number): Promise<Offer[]> {
+    return [...this.offers.values()].filter((o) => o.expiresAt <= now).map(copy);
+  }
+
+  /** Removes a consultation's offer and gives the lawyer's capacity back. */
+  private withdraw(consultationId: string): Offer | undefined {
+    const offer = this.offers.get(consultationId);
+    if (!offer) return undefined;
+    this.offers.delete(consultationId);
+    const p = this.lawyers.get(offer.lawyerId);
+    if (p && p.load > 0) p.load--;
+    return offer;
+  }
+}

@@ -1,0 +1,104 @@
+import type { Category } from '../../protocol/vocabulary.ts';
+
+/**
+ * The backplane port: state several nodes share and that may be rebuilt or may expire —
+ * presence leases, routing queues, offers and capacity claims. Implementations: `memory`
+ * (the embedded node) and, in the cluster issue, `redis`. Every method that reads and then
+ * writes is one atomic step in every implementation (a Lua script on Redis), so two nodes
+ * racing can never offer one consultation twice or fill a lawyer past capacity
+ * (invariant 3). Durable records never live here: a consultation's truth is the store.
+ * `contract.ts` holds the suite every implementation must pass.
+ */
+
+/** Stored duty states; `busy` (no capacity left) and `offline` (no record) are derived. */
+export type StoredDutyState = 'available' | 'away' | 'wrap-up' | 'reconnecting';
+
+export interface LawyerPresence {
+  lawyerId: string;
+  name: string;
+  categories: Category[];
+  /** GB/T 2260 code of where the lawyer practises. */
+  region: string;
+  /** Concurrent text consultations. */
+  capacity: number;
+  state: StoredDutyState;
+  /** The state to return to when a `reconnecting` lawyer is back. */
+  resumeState: 'available' | 'away' | 'wrap-up';
+  /** Consultations held plus offers pending: never above `capacity`. */
+  load: number;
+  /** When the lawyer last took a consultation or came on duty: longest-idle routes on it. */
+  lastAssignedAt: number;
+  /** When the lawyer was last offered anything: round-robin routes on it. */
+  lastOfferAt: number;
+  /** Offers in a row that timed out; N of them set the lawyer away. */
+  missedOffers: number;
+  /** Normalised names of parties the lawyer may not act against. */
+  conflicts: string[];
+  /** The lease: a lawyer whose node stops renewing it goes off duty on its own. */
+  leaseUntil: number;
+}
+
+export interface QueueEntry {
+  consultationId: string;
+  citizenId: string;
+  category: Category;
+  region: string;
+  /** Higher is served first; 0 is everyone without a priority class. */
+  priority: number;
+  /** When the citizen asked: FIFO within a priority, and the clock for region widening. */
+  enqueuedAt: number;
+  /** Lawyers who declined or let it time out: not offered again. */
+  declinedBy: string[];
+  /** Normalised name of the opposing party, if the citizen named one. */
+  opposingParty?: string;
+}
+
+export interface Offer {
+  consultationId: string;
+  lawyerId: string;
+  expiresAt: number;
+}
+
+export type OfferRefusal = 'not-queued' | 'already-offered' | 'not-on-duty' | 'not-available' | 'no-capacity' | 'declined-before';
+export type AcceptRefusal = 'no-offer';
+
+export interface ClaimOutcome<R extends string> {
+  ok: boolean;
+  reason?: R;
+}
+
+export interface Backplane {
+  /** Comes on duty, or updates categories/capacity/conflicts; load and counters are kept. */
+  putLawyer(presence: Omit<LawyerPresence, 'load' | 'lastOfferAt' | 'missedOffers' | 'resumeState'> & { load?: number }): Promise<LawyerPresence>;
+  /** Sets the duty state; `reconnecting` remembers the state to resume. Undefined if off duty. */
+  setLawyerState(lawyerId: string, state: StoredDutyState): Promise<LawyerPresence | undefined>;
+  /** Leaves duty: withdraws the lawyer's pending offers (their consultations stay queued). */
+  removeLawyer(lawyerId: string): Promise<{ presence?: LawyerPresence; withdrawn: Offer[] }>;
+  renewLeases(lawyerIds: readonly string[], until: number): Promise<void>;
+  expiredLeases(now: number): Promise<string[]>;
+  getLawyer(lawyerId: string): Promise<LawyerPresence | undefined>;
+  listLawyers(): Promise<LawyerPresence[]>;
+
+  /** Adds a consultation to its queue (at the front of its priority when `front`). */
+  enqueue(entry: QueueEntry, front?: boolean): Promise<void>;
+  /** Takes a consultation out of the queue (cancelled, converted); withdraws its offer. */
+  dequeue(consultationId: string): Promise<{ entry?: QueueEntry; withdrawn?: Offer }>;
+  /** Every queued consultation in service order: priority desc, then enqueuedAt asc. */
+  listQueue(): Promise<QueueEntry[]>;
+
+  /**
+   * Atomically: the consultation is queued with no offer out, the lawyer is available, has
+   * not declined it and has capacity left -> the offer exists and counts against capacity.
+   */
+  offer(consultationId: string, lawyerId: string, expiresAt: number, now: number): Promise<ClaimOutcome<OfferRefusal>>;
+  /** The offered lawyer takes it: out of the queue, kept in their load. */
+  accept(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<AcceptRefusal> & { entry?: QueueEntry }>;
+  /** Declined or timed out: the offer goes, capacity returns, the lawyer is not asked again. */
+  reject(consultationId: string, lawyerId: string, outcome: 'declined' | 'timeout'): Promise<{ ok: boolean; presence?: LawyerPresence }>;
+  /** A manual pick: the consultation is queued with no offer out; it leaves the queue and counts against the lawyer's capacity if on duty. */
+  claim(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<'not-queued' | 'already-offered' | 'no-capacity'> & { entry?: QueueEntry }>;
+  /** A consultation the lawyer held ended or moved: capacity returns. */
+  release(lawyerId: string): Promise<void>;
+  listOffers(): Promise<Offer[]>;
+  expiredOffers(now: number): Promise<Offer[]>;
+}

@@ -1,0 +1,21 @@
+import type { Identity } from '../auth/identity.ts';
+import type { Pusher } from '../session/pusher.ts';
+import type { ConsultationRecord } from '../store/port.ts';
+import { audience, toView } from './views.ts';
+
+/** A lawyer sees the queue of the categories on their token; none declared means all. */
+export function servesCategory(identity: Identity, c: ConsultationRecord): boolean {
+  return !identity.categories || identity.categories.length === 0 || identity.categories.includes(c.category);
+}
+
+/** The two pushes every step of a consultation makes. */
+export function notifier(pusher: Pusher) {
+  return {
+    /** Everyone following the consultation sees its new state (the citizen on every device). */
+    announce: (c: ConsultationRecord, reason?: 'lawyer-disconnected') =>
+      pusher.push(audience(c), 'consult.state', { consultation: toView(c), ...(reason ? { reason } : {}) }),
+    /** Lawyers watching the queue of its category see it come or go. */
+    queueChanged: (change: 'added' | 'removed', c: ConsultationRecord) =>
+      pusher.pushFiltered('role:lawyer', (lawyer) => servesCategory(lawyer, c), 'queue.changed', { change, consultation: toView(c) }),
+  };
+}

@@ -1,0 +1,193 @@
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { Static } from '@sinclair/typebox';
+import type { PresenceView } from '../../protocol/frames.ts';
+import { err, ok, type ProtocolError, type Result } from '../../protocol/result.ts';
+import { CATEGORY_CODES, type Category } from '../../protocol/vocabulary.ts';
+import type { Identity } from '../auth/identity.ts';
+import type { Backplane, LawyerPresence } from '../backplane/port.ts';
+import type { Logger } from '../log.ts';
+import { normaliseParty } from '../routing/match.ts';
+import type { RoutingService } from '../routing/service.ts';
+import type { Handler } from '../session/dispatch.ts';
+import type { Pusher } from '../session/pusher.ts';
+import type { DeviceListener } from '../session/registry.ts';
+import type { Session } from '../session/session.ts';
+import type { Store } from '../store/port.ts';
+
+export type PresenceViewT = Static<typeof PresenceView>;
+
+export interface DutyDeps {
+  backplane: Backplane;
+  store: Store;
+  routing: RoutingService;
+  pusher: Pusher;
+  log: Logger;
+  now: () => number;
+  defaultCapacity: number;
+  /** A lawyer with no device connected keeps their duty (no offers) this long. */
+  resumeWindowMs: number;
+  /** Presence lease length; renewed every `leaseMs / 3` while this node is alive. */
+  leaseMs: number;
+}
+
+export function presenceView(p: LawyerPresence | undefined, lawyerId: string): PresenceViewT {
+  if (!p) return { lawyerId, state: 'offline', categories: [], capacity: 1, load: 0 };
+  const state = p.state === 'available' && p.load >= p.capacity ? 'busy' : p.state;
+  return { lawyerId, state, categories: p.categories, capacity: p.capacity, load: p.load };
+}
+
+const licenceProblem = (identity: Identity, now: number): ProtocolError | undefined => {
+  const licence = identity.licence;
+  if (!licence) return { code: ErrorCode.LICENCE_MISSING, message: 'no practising-licence credential' };
+  if (licence.status !== 'practising') return { code: ErrorCode.LICENCE_INVALID, message: `licence is ${licence.status}` };
+  if (licence.expiresAt <= now) return { code: ErrorCode.LICENCE_INVALID, message: 'licence has expired' };
+  return undefined;
+};
+
+/**
+ * Lawyers on and off duty. Presence is per lawyer, the union of their devices: duty changes
+ * on one device are pushed to all, a new device never changes it, and only when the last
+ * device is gone does the lawyer become `reconnecting` (no offers, consultations kept) —
+ * off duty after the resume window, with their consultations back at the front of the queue.
+ */
+export class DutyService implements DeviceListener {
+  /** Lawyers on duty through this node: their leases are renewed here. */
+  private readonly local = new Set<string>();
+  private readonly dropTimers = new Map<string, NodeJS.Timeout>();
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: DutyDeps) {}
+
+  start(): void {
+    this.leaseTimer = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.deps.leaseMs / 3)));
+    this.leaseTimer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.leaseTimer);
+    for (const t of this.dropTimers.values()) clearTimeout(t);
+  }
+
+  handlers() {
+    const on: Handler<'duty.on'> = async ({ identity }, data) => {
+      const now = this.deps.now();
+      const problem = licenceProblem(identity, now);
+      if (problem) {
+        await this.off(identity.id, 'licence');
+        return err(problem);
+      }
+      const categories = this.categoriesFor(identity, data.categories);
+      if (!categories.ok) return categories;
+      const prev = await this.deps.backplane.getLawyer(identity.id);
+      const held = prev ? undefined : (await this.deps.store.listConsultations({ participantId: identity.id, states: ['picked', 'active'] })).length;
+      const presence = await this.deps.backplane.putLawyer({
+        lawyerId: identity.id,
+        name: identity.name,
+        categories: categories.value,
+        region: identity.region ?? '',
+        capacity: data.capacity ?? prev?.capacity ?? this.deps.defaultCapacity,
+        state: 'available',
+        lastAssignedAt: prev?.lastAssignedAt ?? now,
+        conflicts: (data.conflicts ?? prev?.conflicts ?? []).map(normaliseParty),
+        leaseUntil: now + this.deps.leaseMs,
+        ...(held !== undefined ? { load: held } : {}),
+      });
+      this.local.add(identity.id);
+      this.announce(presence);
+      void this.deps.routing.router.kick();
+      return ok({ presence: presenceView(presence, identity.id) });
+    };
+
+    const away: Handler<'duty.away'> = async ({ identity }) => {
+      const presence = await this.deps.backplane.setLawyerState(identity.id, 'away');
+      if (!presence) return err({ code: ErrorCode.NOT_ON_DUTY, message: 'not on duty' });
+      this.announce(presence);
+      return ok({ presence: presenceView(presence, identity.id) });
+    };
+
+    const offDuty: Handler<'duty.off'> = async ({ identity }) => {
+      await this.off(identity.id);
+      return ok({ presence: presenceView(undefined, identity.id) });
+    };
+
+    return { 'duty.on': on, 'duty.away': away, 'duty.off': offDuty };
+  }
+
+  /** A device of a lawyer attached (new session or resume). Runs after the hello reply is out. */
+  deviceAttached(session: Session, firstDevice: boolean): void {
+    if (session.identity.role === 'lawyer' && !this.stopped) setImmediate(() => void this.attach(session, firstDevice).catch((e) => this.deps.log.error({ err: e }, 'presence: attach failed')));
+  }
+
+  lastDeviceGone(identity: Identity): void {
+    if (identity.role === 'lawyer' && !this.stopped) void this.reconnecting(identity).catch((e) => this.deps.log.error({ err: e }, 'presence: detach failed'));
+  }
+
+  private async attach(session: Session, firstDevice: boolean): Promise<void> {
+    const { identity } = session;
+    const timer = this.dropTimers.get(identity.id);
+    if (timer) clearTimeout(timer);
+    this.dropTimers.delete(identity.id);
+    let presence = await this.deps.backplane.getLawyer(identity.id);
+    if (firstDevice && presence?.state === 'reconnecting') {
+      presence = await this.deps.backplane.setLawyerState(identity.id, presence.resumeState);
+      if (presence) this.announce(presence);
+      void this.deps.routing.router.kick();
+    }
+    // The new device learns the duty state the lawyer already has; it does not change it.
+    session.push('duty.state', { presence: presenceView(presence, identity.id) });
+  }
+
+  private async reconnecting(identity: Identity): Promise<void> {
+    const presence = await this.deps.backplane.setLawyerState(identity.id, 'reconnecting');
+    if (!presence) return;
+    const timer = setTimeout(() => {
+      this.dropTimers.delete(identity.id);
+      void this.off(identity.id, 'disconnected');
+    }, this.deps.resumeWindowMs);
+    timer.unref();
+    this.dropTimers.set(identity.id, timer);
+  }
+
+  /**
+   * Off duty: pending offers are withdrawn, and when the lawyer did not leave by choice their
+   * open consultations go back to the front of the queue, each citizen told.
+   */
+  async off(lawyerId: string, reason?: 'licence' | 'disconnected'): Promise<void> {
+    this.local.delete(lawyerId);
+    const { presence, withdrawn } = await this.deps.backplane.removeLawyer(lawyerId);
+    for (const o of withdrawn) this.deps.routing.router.offerEnded(lawyerId, o.consultationId, 'withdrawn');
+    if (reason === 'disconnected') {
+      const held = await this.deps.store.listConsultations({ participantId: lawyerId, states: ['picked', 'active'] });
+      for (const c of held.reverse()) {
+        const requeued = await this.deps.routing.requeue(c);
+        if (requeued) this.deps.log.info({ consultationId: c.id, lawyerId }, 'lawyer dropped: consultation back in the queue');
+      }
+    }
+    if (presence) this.deps.pusher.push([`u:${lawyerId}`], 'duty.state', { presence: presenceView(undefined, lawyerId), ...(reason ? { reason } : {}) });
+    void this.deps.routing.router.kick();
+  }
+
+  /** Tells every device of the lawyer their duty state. */
+  announce(presence: LawyerPresence, reason?: 'missed-offers'): void {
+    this.deps.pusher.push([`u:${presence.lawyerId}`], 'duty.state', { presence: presenceView(presence, presence.lawyerId), ...(reason ? { reason } : {}) });
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      await this.deps.backplane.renewLeases([...this.local], this.deps.now() + this.deps.leaseMs);
+    } catch (e) {
+      this.deps.log.error({ err: e }, 'presence lease renewal failed');
+    }
+  }
+
+  /** On-duty categories must be among the lawyer's declared specialties (all, if the token names none). */
+  private categoriesFor(identity: Identity, asked: readonly Category[] | undefined): Result<Category[], ProtocolError> {
+    const declared = identity.categories?.length ? identity.categories : CATEGORY_CODES;
+    const wanted = asked ?? declared;
+    const outside = wanted.filter((c) => !declared.includes(c));
+    if (outside.length) return err({ code: ErrorCode.FORBIDDEN, message: `not among your declared categories: ${outside.join(', ')}` });
+    return ok([...new Set(wanted)]);
+  }
+}

@@ -1,0 +1,170 @@
+import type { ConsultationViewT } from '../../protocol/frames.ts';
+import type { Backplane, LawyerPresence, Offer, QueueEntry } from '../backplane/port.ts';
+import type { Logger } from '../log.ts';
+import type { Pusher } from '../session/pusher.ts';
+import { candidates, reachAfter, type Strategy, type Widening } from './match.ts';
+import { WaitEstimator } from './wait-estimate.ts';
+
+export interface RoutingConfig {
+  /** auto: the router offers consultations to lawyers on duty; manual: lawyers pick from the queue. */
+  mode: 'auto' | 'manual';
+  strategy: Strategy;
+  offerTimeoutMs: number;
+  /** Offers in a row a lawyer lets time out before being set away. */
+  maxMissedOffers: number;
+  widening: Widening;
+  /** How often offers and leases are checked for expiry and widened requests re-matched. */
+  tickMs: number;
+}
+
+export interface RouterDeps {
+  backplane: Backplane;
+  pusher: Pusher;
+  now: () => number;
+  log: Logger;
+  config: RoutingConfig;
+  /** The citizen-facing view of a queued consultation, for the offer push. */
+  view: (consultationId: string) => Promise<ConsultationViewT | undefined>;
+  /** A lawyer was set away by the router (missed offers) or dropped by an expired lease. */
+  onPresenceChanged: (presence: LawyerPresence, reason: 'missed-offers') => void;
+  onLeaseExpired: (lawyerId: string) => Promise<void>;
+}
+
+/**
+ * Automatic routing: matches queued consultations to lawyers on duty and offers each to one
+ * lawyer at a time. All shared state is in the backplane and every claim is atomic there,
+ * so several routers (one per node) may run at once. A match round runs on every event that
+ * can make a match possible (request, duty change, decline, release) and on a tick, which
+ * also expires offers and leases and widens long-waiting requests by region.
+ */
+export class Router {
+  private running = false;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly positions = new Map<string, string>();
+  readonly waits = new WaitEstimator();
+
+  constructor(private readonly deps: RouterDeps) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.deps.config.tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Asks for a match round; rounds never overlap, and one asked for during a round follows it. */
+  kick(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return Promise.resolve();
+    }
+    return this.loop();
+  }
+
+  async tick(): Promise<void> {
+    const now = this.deps.now();
+    try {
+      for (const offer of await this.deps.backplane.expiredOffers(now)) await this.timedOut(offer);
+      for (const lawyerId of await this.deps.backplane.expiredLeases(now)) await this.deps.onLeaseExpired(lawyerId);
+    } catch (e) {
+      this.deps.log.error({ err: e }, 'routing tick failed');
+    }
+    await this.kick();
+  }
+
+  /** The offered lawyer declined: the next lawyer is tried. */
+  async decline(consultationId: string, lawyerId: string): Promise<boolean> {
+    const { ok } = await this.deps.backplane.reject(consultationId, lawyerId, 'declined');
+    if (!ok) return false;
+    this.offerEnded(lawyerId, consultationId, 'declined');
+    void this.kick();
+    return true;
+  }
+
+  offerEnded(lawyerId: string, consultationId: string, outcome: 'accepted' | 'declined' | 'timeout' | 'withdrawn'): void {
+    this.deps.pusher.push([`u:${lawyerId}`], 'offer.ended', { consultationId, outcome });
+  }
+
+  /** A consultation left the queue (taken, cancelled): forget what its citizen was last told. */
+  forget(consultationId: string): void {
+    this.positions.delete(consultationId);
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        await this.round();
+      } while (this.again);
+    } catch (e) {
+      this.deps.log.error({ err: e }, 'routing round failed');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async round(): Promise<void> {
+    const { backplane, config, now } = this.deps;
+    const queue = await backplane.listQueue();
+    if (config.mode === 'auto' && queue.length) {
+      const lawyers = await backplane.listLawyers();
+      const offered = new Set((await backplane.listOffers()).map((o) => o.consultationId));
+      for (const entry of queue) {
+        if (offered.has(entry.consultationId)) continue;
+        const t = now();
+        const ranked = candidates(entry, lawyers, reachAfter(t - entry.enqueuedAt, config.widening), config.strategy);
+        for (const lawyer of ranked) {
+          const expiresAt = t + config.offerTimeoutMs;
+          const claim = await backplane.offer(entry.consultationId, lawyer.lawyerId, expiresAt, t);
+          if (claim.reason === 'not-queued' || claim.reason === 'already-offered') break;
+          if (!claim.ok) continue;
+          // Keep the local picture in step so one round does not over-offer a lawyer.
+          lawyer.load++;
+          lawyer.lastOfferAt = t;
+          await this.pushOffer(entry, lawyer.lawyerId, expiresAt);
+          break;
+        }
+      }
+    }
+    this.tellPositions(config.mode === 'auto' ? await backplane.listQueue() : queue, await backplane.listLawyers());
+  }
+
+  private async pushOffer(entry: QueueEntry, lawyerId: string, expiresAt: number): Promise<void> {
+    const consultation = await this.deps.view(entry.consultationId);
+    if (!consultation) {
+      // Gone from the store (cannot happen unless records were removed): do not leave it offered.
+      await this.deps.backplane.dequeue(entry.consultationId);
+      return;
+    }
+    this.deps.pusher.push([`u:${lawyerId}`], 'offer', { consultation, expiresAt });
+  }
+
+  private async timedOut(offer: Offer): Promise<void> {
+    const { ok, presence } = await this.deps.backplane.reject(offer.consultationId, offer.lawyerId, 'timeout');
+    if (!ok) return;
+    this.offerEnded(offer.lawyerId, offer.consultationId, 'timeout');
+    if (presence && presence.state === 'available' && presence.missedOffers >= this.deps.config.maxMissedOffers) {
+      const away = await this.deps.backplane.setLawyerState(offer.lawyerId, 'away');
+      if (away) this.deps.onPresenceChanged(away, 'missed-offers');
+    }
+  }
+
+  /** Each waiting citizen hears their place among requests of the same category, when it changes. */
+  private tellPositions(queue: readonly QueueEntry[], lawyers: readonly LawyerPresence[]): void {
+    const ahead = new Map<string, number>();
+    for (const entry of queue) {
+      const position = (ahead.get(entry.category) ?? 0) + 1;
+      ahead.set(entry.category, position);
+      const serving = lawyers.filter((l) => l.categories.includes(entry.category)).reduce((n, l) => n + l.capacity, 0);
+      const estimatedWaitMs = this.waits.estimate(position, serving);
+      const told = `${position}:${Math.round(estimatedWaitMs / 5000)}`;
+      if (this.positions.get(entry.consultationId) === told) continue;
+      this.positions.set(entry.consultationId, told);
+      this.deps.pusher.push([`u:${entry.citizenId}`], 'queue.position', { consultationId: entry.consultationId, position, estimatedWaitMs });
+    }
+  }
+}

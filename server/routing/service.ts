@@ -1,0 +1,104 @@
+import type { PriorityClass } from '../../protocol/vocabulary.ts';
+import type { Backplane } from '../backplane/port.ts';
+import type { Person, Store, ConsultationRecord, TransitionResult } from '../store/port.ts';
+import { normaliseParty } from './match.ts';
+import type { Router } from './router.ts';
+
+/** Priority classes in the order they are served; anyone else is 0. */
+const PRIORITY: Record<PriorityClass, number> = { 'legal-aid': 1, disabled: 2, elderly: 2 };
+
+export type Claimed = { ok: true; consultation: ConsultationRecord } | { ok: false; reason: 'taken' | 'no-capacity' | 'state'; current?: TransitionResult };
+
+/**
+ * What the consultation and duty services ask of routing. Queue membership lives in the
+ * backplane in both modes (auto offers, manual picks) so that a pick and an offer can never
+ * both win, and capacity is counted the same way.
+ */
+export class RoutingService {
+  constructor(
+    private readonly backplane: Backplane,
+    private readonly store: Store,
+    readonly router: Router,
+    private readonly now: () => number,
+  ) {}
+
+  /** Queues a consultation; priority and opposing party come from its record, so a restart re-queues it the same. */
+  async enqueue(c: ConsultationRecord, front = false): Promise<void> {
+    await this.backplane.enqueue(
+      {
+        consultationId: c.id,
+        citizenId: c.citizen.id,
+        category: c.category,
+        region: c.region,
+        priority: c.priority ? PRIORITY[c.priority] : 0,
+        enqueuedAt: c.createdAt,
+        declinedBy: [],
+        ...(c.opposingParty ? { opposingParty: normaliseParty(c.opposingParty) } : {}),
+      },
+      front,
+    );
+    void this.router.kick();
+  }
+
+  /** The consultation left the queue for good (cancelled); its lawyer, if one held it, gets capacity back. */
+  async cancelled(c: ConsultationRecord, previous: ConsultationRecord): Promise<void> {
+    const { withdrawn } = await this.backplane.dequeue(c.id);
+    this.router.forget(c.id);
+    if (withdrawn) this.router.offerEnded(withdrawn.lawyerId, c.id, 'withdrawn');
+    if (previous.lawyer && previous.state !== 'queued') await this.released(previous.lawyer.id);
+    void this.router.kick();
+  }
+
+  /** Manual pick: atomic in the backplane first, so it cannot race an offer. */
+  async pick(consultationId: string, lawyer: Person): Promise<Claimed> {
+    const claim = await this.backplane.claim(consultationId, lawyer.id, this.now());
+    if (!claim.ok) return { ok: false, reason: claim.reason === 'no-capacity' ? 'no-capacity' : 'taken' };
+    this.router.forget(consultationId);
+    const result = await this.store.transition(consultationId, ['queued'], { state: 'picked', lawyer, updatedAt: this.now() });
+    if (!result.ok) {
+      await this.backplane.release(lawyer.id);
+      return { ok: false, reason: 'state', current: result };
+    }
+    void this.router.kick();
+    return { ok: true, consultation: result.consultation };
+  }
+
+  /** The offered lawyer accepts: the consultation becomes active with them. */
+  async accept(consultationId: string, lawyer: Person): Promise<Claimed> {
+    const claim = await this.backplane.accept(consultationId, lawyer.id, this.now());
+    if (!claim.ok) return { ok: false, reason: 'taken' };
+    this.router.forget(consultationId);
+    const result = await this.store.transition(consultationId, ['queued'], { state: 'active', lawyer, updatedAt: this.now() });
+    if (!result.ok) {
+      await this.backplane.release(lawyer.id);
+      return { ok: false, reason: 'state', current: result };
+    }
+    this.router.offerEnded(lawyer.id, consultationId, 'accepted');
+    void this.router.kick();
+    return { ok: true, consultation: result.consultation };
+  }
+
+  decline(consultationId: string, lawyerId: string): Promise<boolean> {
+    return this.router.decline(consultationId, lawyerId);
+  }
+
+  /** A consultation a lawyer held ended: capacity returns, and its handling time feeds the wait estimate. */
+  async closed(c: ConsultationRecord, previous: ConsultationRecord): Promise<void> {
+    if (!previous.lawyer) return;
+    this.router.waits.handled(c.updatedAt - previous.updatedAt);
+    await this.released(previous.lawyer.id);
+  }
+
+  /** Puts a lawyer's consultation back at the front of the queue (the lawyer dropped). */
+  async requeue(c: ConsultationRecord): Promise<ConsultationRecord | undefined> {
+    const result = await this.store.transition(c.id, ['picked', 'active'], { state: 'queued', lawyer: null, updatedAt: this.now() });
+    if (!result.ok) return undefined;
+    await this.enqueue(result.consultation, true);
+    return result.consultation;
+  }
+
+  private async released(lawyerId: string): Promise<void> {
+    await this.backplane.release(lawyerId);
+    void this.router.kick();
+  }
+}
