@@ -38,7 +38,7 @@ export interface RouterDeps {
  * also expires offers and leases and widens long-waiting requests by region.
  */
 export class Router {
-  private running = false;
+  private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly positions = new Map<string, string>();
@@ -59,9 +59,17 @@ export class Router {
   kick(): Promise<void> {
     if (this.running) {
       this.again = true;
-      return Promise.resolve();
+      return this.running;
     }
-    return this.loop();
+    // finally() runs asynchronously, so it always clears after this assignment.
+    const running = this.loop().finally(() => (this.running = undefined));
+    this.running = running;
+    return running;
+  }
+
+  /** Resolves when no round is running or asked for (tests wait on it between steps). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   async tick(): Promise<void> {
@@ -94,7 +102,6 @@ export class Router {
   }
 
   private async loop(): Promise<void> {
-    this.running = true;
     try {
       do {
         this.again = false;
@@ -102,8 +109,6 @@ export class Router {
       } while (this.again);
     } catch (e) {
       this.deps.log.error({ err: e }, 'routing round failed');
-    } finally {
-      this.running = false;
     }
   }
 

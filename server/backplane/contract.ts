@@ -1,0 +1,163 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Backplane, QueueEntry } from './port.ts';
+
+export interface BackplaneHarness {
+  backplane: Backplane;
+  /** A second client of the same shared state (another node); the memory one returns itself. */
+  peer(): Promise<Backplane>;
+  cleanup(): Promise<void>;
+}
+
+const T0 = 1_700_000_000_000;
+
+export function entry(consultationId: string, over: Partial<QueueEntry> = {}): QueueEntry {
+  return { consultationId, citizenId: `cit-${consultationId}`, category: 'labor', region: '320200', priority: 0, enqueuedAt: T0, declinedBy: [], ...over };
+}
+
+export function lawyer(lawyerId: string, over: Partial<Parameters<Backplane['putLawyer']>[0]> = {}): Parameters<Backplane['putLawyer']>[0] {
+  return { lawyerId, name: lawyerId, categories: ['labor'], region: '320200', capacity: 2, state: 'available', lastAssignedAt: T0, conflicts: [], leaseUntil: T0 + 60_000, ...over };
+}
+
+/** The Backplane port's semantics, for every implementation (memory now, Redis in the cluster issue). */
+export function backplaneContract(name: string, open: () => Promise<BackplaneHarness>): void {
+  describe(`Backplane contract: ${name}`, () => {
+    let h: BackplaneHarness;
+    let bp: Backplane;
+    beforeEach(async () => {
+      h = await open();
+      bp = h.backplane;
+    });
+    afterEach(() => h.cleanup());
+
+    it('keeps presence, and a second putLawyer keeps load and counters', async () => {
+      await bp.putLawyer(lawyer('L1'));
+      await bp.enqueue(entry('c1'));
+      expect((await bp.offer('c1', 'L1', T0 + 20_000, T0)).ok).toBe(true);
+      const again = await bp.putLawyer(lawyer('L1', { capacity: 5, categories: ['labor', 'family'] }));
+      expect(again).toMatchObject({ load: 1, capacity: 5, lastOfferAt: T0, categories: ['labor', 'family'] });
+      expect((await bp.listLawyers()).map((l) => l.lawyerId)).toEqual(['L1']);
+      expect(await bp.getLawyer('nobody')).toBeUndefined();
+    });
+
+    it('offers a queued consultation to one lawyer at a time, within capacity, never twice to a decliner', async () => {
+      await bp.putLawyer(lawyer('L1', { capacity: 1 }));
+      await bp.putLawyer(lawyer('L2'));
+      await bp.putLawyer(lawyer('L3', { state: 'away' }));
+      await bp.enqueue(entry('c1'));
+      await bp.enqueue(entry('c2'));
+      expect(await bp.offer('nope', 'L1', T0, T0)).toEqual({ ok: false, reason: 'not-queued' });
+      expect(await bp.offer('c1', 'L9', T0, T0)).toEqual({ ok: false, reason: 'not-on-duty' });
+      expect(await bp.offer('c1', 'L3', T0, T0)).toEqual({ ok: false, reason: 'not-available' });
+      expect(await bp.offer('c1', 'L1', T0 + 20_000, T0)).toEqual({ ok: true });
+      expect(await bp.offer('c1', 'L2', T0 + 20_000, T0)).toEqual({ ok: false, reason: 'already-offered' });
+      expect(await bp.offer('c2', 'L1', T0 + 20_000, T0)).toEqual({ ok: false, reason: 'no-capacity' });
+      expect(await bp.reject('c1', 'L2', 'declined')).toEqual({ ok: false });
+      expect((await bp.reject('c1', 'L1', 'declined')).ok).toBe(true);
+      expect((await bp.getLawyer('L1'))?.load).toBe(0);
+      expect(await bp.offer('c1', 'L1', T0 + 20_000, T0)).toEqual({ ok: false, reason: 'declined-before' });
+      expect((await bp.listQueue()).find((e) => e.consultationId === 'c1')?.declinedBy).toEqual(['L1']);
+    });
+
+    it('accepts only the offered lawyer; the consultation leaves the queue and stays in their load', async () => {
+      await bp.putLawyer(lawyer('L1'));
+      await bp.putLawyer(lawyer('L2'));
+      await bp.enqueue(entry('c1'));
+      await bp.offer('c1', 'L1', T0 + 20_000, T0);
+      expect(await bp.accept('c1', 'L2', T0 + 1)).toEqual({ ok: false, reason: 'no-offer' });
+      const accepted = await bp.accept('c1', 'L1', T0 + 5);
+      expect(accepted.ok).toBe(true);
+      expect(accepted.entry?.consultationId).toBe('c1');
+      expect(await bp.listQueue()).toEqual([]);
+      expect(await bp.listOffers()).toEqual([]);
+      expect(await bp.getLawyer('L1')).toMatchObject({ load: 1, lastAssignedAt: T0 + 5 });
+      await bp.release('L1');
+      expect((await bp.getLawyer('L1'))?.load).toBe(0);
+    });
+
+    it('counts offers that time out in a row, and resets the count on an answer', async () => {
+      await bp.putLawyer(lawyer('L1'));
+      for (const id of ['c1', 'c2']) {
+        await bp.enqueue(entry(id));
+        await bp.offer(id, 'L1', T0 + 10, T0);
+      }
+      expect((await bp.expiredOffers(T0 + 9)).length).toBe(0);
+      expect((await bp.expiredOffers(T0 + 10)).map((o) => o.consultationId).sort()).toEqual(['c1', 'c2']);
+      await bp.reject('c1', 'L1', 'timeout');
+      expect((await bp.reject('c2', 'L1', 'timeout')).presence?.missedOffers).toBe(2);
+      await bp.enqueue(entry('c3'));
+      await bp.offer('c3', 'L1', T0 + 10, T0);
+      expect((await bp.reject('c3', 'L1', 'declined')).presence?.missedOffers).toBe(0);
+    });
+
+    it('lets a manual pick win only when no offer is out, within capacity', async () => {
+      await bp.putLawyer(lawyer('L1', { capacity: 1 }));
+      await bp.putLawyer(lawyer('L2'));
+      await bp.enqueue(entry('c1'));
+      await bp.enqueue(entry('c2'));
+      await bp.offer('c1', 'L2', T0 + 20_000, T0);
+      expect(await bp.claim('c1', 'L1', T0)).toEqual({ ok: false, reason: 'already-offered' });
+      expect((await bp.claim('c2', 'L1', T0)).ok).toBe(true);
+      expect(await bp.claim('c2', 'L2', T0)).toEqual({ ok: false, reason: 'not-queued' });
+      await bp.enqueue(entry('c3'));
+      expect(await bp.claim('c3', 'L1', T0)).toEqual({ ok: false, reason: 'no-capacity' });
+      // A lawyer who is not on duty may still pick; nothing to count against.
+      expect((await bp.claim('c3', 'L7', T0)).ok).toBe(true);
+    });
+
+    it('serves priority first, FIFO within a priority, and puts a returned consultation at the front', async () => {
+      await bp.enqueue(entry('late', { enqueuedAt: T0 + 30 }));
+      await bp.enqueue(entry('early', { enqueuedAt: T0 + 10 }));
+      await bp.enqueue(entry('elderly', { enqueuedAt: T0 + 40, priority: 2 }));
+      await bp.enqueue(entry('aid', { enqueuedAt: T0 + 20, priority: 1 }));
+      await bp.enqueue(entry('returned', { enqueuedAt: T0 + 50 }), true);
+      expect((await bp.listQueue()).map((e) => e.consultationId)).toEqual(['elderly', 'aid', 'returned', 'early', 'late']);
+    });
+
+    it('withdraws offers on dequeue and when a lawyer leaves, giving capacity back', async () => {
+      await bp.putLawyer(lawyer('L1'));
+      await bp.enqueue(entry('c1'));
+      await bp.enqueue(entry('c2'));
+      await bp.offer('c1', 'L1', T0 + 20_000, T0);
+      await bp.offer('c2', 'L1', T0 + 20_000, T0);
+      const gone = await bp.dequeue('c1');
+      expect(gone.entry?.consultationId).toBe('c1');
+      expect(gone.withdrawn?.lawyerId).toBe('L1');
+      expect((await bp.getLawyer('L1'))?.load).toBe(1);
+      expect(await bp.dequeue('c1')).toEqual({});
+      const left = await bp.removeLawyer('L1');
+      expect(left.withdrawn.map((o) => o.consultationId)).toEqual(['c2']);
+      expect(await bp.listOffers()).toEqual([]);
+      expect((await bp.listQueue()).map((e) => e.consultationId)).toEqual(['c2']);
+      expect(await bp.getLawyer('L1')).toBeUndefined();
+    });
+
+    it('expires leases that are not renewed', async () => {
+      await bp.putLawyer(lawyer('L1', { leaseUntil: T0 + 100 }));
+      await bp.putLawyer(lawyer('L2', { leaseUntil: T0 + 100 }));
+      await bp.renewLeases(['L2', 'ghost'], T0 + 1000);
+      expect(await bp.expiredLeases(T0 + 500)).toEqual(['L1']);
+    });
+
+    it('remembers the state to resume after reconnecting', async () => {
+      await bp.putLawyer(lawyer('L1'));
+      await bp.setLawyerState('L1', 'away');
+      const reconnecting = await bp.setLawyerState('L1', 'reconnecting');
+      expect(reconnecting).toMatchObject({ state: 'reconnecting', resumeState: 'away' });
+      expect((await bp.setLawyerState('L1', 'reconnecting'))?.resumeState).toBe('away');
+      expect(await bp.setLawyerState('nobody', 'away')).toBeUndefined();
+    });
+
+    it('lets exactly one of many racing offers and picks win', async () => {
+      const other = await h.peer();
+      const ids = Array.from({ length: 8 }, (_, i) => `L${i}`);
+      for (const id of ids) await bp.putLawyer(lawyer(id, { capacity: 1 }));
+      await bp.enqueue(entry('c1'));
+      const results = await Promise.all(
+        ids.map((id, i) => (i % 2 ? other.offer('c1', id, T0 + 20_000, T0) : bp.claim('c1', id, T0))),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      const loads = (await bp.listLawyers()).map((l) => l.load);
+      expect(loads.reduce((a, b) => a + b, 0)).toBe(1);
+    });
+  });
+}

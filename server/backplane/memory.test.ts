@@ -1,0 +1,7 @@
+import { backplaneContract } from './contract.ts';
+import { MemoryBackplane } from './memory.ts';
+
+backplaneContract('memory', async () => {
+  const backplane = new MemoryBackplane();
+  return { backplane, peer: async () => backplane, cleanup: async () => undefined };
+});
