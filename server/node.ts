@@ -59,7 +59,7 @@ export async function startNode(config: Config, log: Logger): Promise<LawlineNod
     onPresenceChanged: (presence, reason) => duty.announce(presence, reason),
     onLeaseExpired: (lawyerId) => duty.off(lawyerId, 'disconnected'),
   });
-  const routing = new RoutingService(backplane, store, router, now);
+  const routing = new RoutingService(backplane, store, router, now, (lawyerId) => void duty.refresh(lawyerId));
   duty = new DutyService({
     backplane,
     store,

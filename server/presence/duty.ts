@@ -6,6 +6,8 @@ import { CATEGORY_CODES, type Category } from '../../protocol/vocabulary.ts';
 import type { Identity } from '../auth/identity.ts';
 import type { Backplane, LawyerPresence } from '../backplane/port.ts';
 import type { Logger } from '../log.ts';
+import { notifier } from '../consultation/notify.ts';
+import { audience, toView } from '../consultation/views.ts';
 import { normaliseParty } from '../routing/match.ts';
 import type { RoutingService } from '../routing/service.ts';
 import type { Handler } from '../session/dispatch.ts';
@@ -160,13 +162,24 @@ export class DutyService implements DeviceListener {
     for (const o of withdrawn) this.deps.routing.router.offerEnded(lawyerId, o.consultationId, 'withdrawn');
     if (reason === 'disconnected') {
       const held = await this.deps.store.listConsultations({ participantId: lawyerId, states: ['picked', 'active'] });
+      const { queueChanged } = notifier(this.deps.pusher);
       for (const c of held.reverse()) {
         const requeued = await this.deps.routing.requeue(c);
-        if (requeued) this.deps.log.info({ consultationId: c.id, lawyerId }, 'lawyer dropped: consultation back in the queue');
+        if (!requeued) continue;
+        this.deps.log.info({ consultationId: c.id, lawyerId }, 'lawyer dropped: consultation back in the queue');
+        // Told to everyone who followed it, the dropped lawyer's team included.
+        this.deps.pusher.push(audience(c), 'consult.state', { consultation: toView(requeued), reason: 'lawyer-disconnected' });
+        queueChanged('added', requeued);
       }
     }
     if (presence) this.deps.pusher.push([`u:${lawyerId}`], 'duty.state', { presence: presenceView(undefined, lawyerId), ...(reason ? { reason } : {}) });
     void this.deps.routing.router.kick();
+  }
+
+  /** Re-reads a lawyer's presence (their load changed) and tells their devices. */
+  async refresh(lawyerId: string): Promise<void> {
+    const presence = await this.deps.backplane.getLawyer(lawyerId);
+    if (presence) this.announce(presence);
   }
 
   /** Tells every device of the lawyer their duty state. */

@@ -20,6 +20,8 @@ export class RoutingService {
     private readonly store: Store,
     readonly router: Router,
     private readonly now: () => number,
+    /** A lawyer's load changed (took or ended a consultation): their devices are told. */
+    private readonly loadChanged: (lawyerId: string) => void = () => undefined,
   ) {}
 
   /** Queues a consultation; priority and opposing party come from its record, so a restart re-queues it the same. */
@@ -59,6 +61,7 @@ export class RoutingService {
       await this.backplane.release(lawyer.id);
       return { ok: false, reason: 'state', current: result };
     }
+    this.loadChanged(lawyer.id);
     void this.router.kick();
     return { ok: true, consultation: result.consultation };
   }
@@ -74,6 +77,7 @@ export class RoutingService {
       return { ok: false, reason: 'state', current: result };
     }
     this.router.offerEnded(lawyer.id, consultationId, 'accepted');
+    this.loadChanged(lawyer.id);
     void this.router.kick();
     return { ok: true, consultation: result.consultation };
   }
@@ -99,6 +103,7 @@ export class RoutingService {
 
   private async released(lawyerId: string): Promise<void> {
     await this.backplane.release(lawyerId);
+    this.loadChanged(lawyerId);
     void this.router.kick();
   }
 }

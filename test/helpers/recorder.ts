@@ -1,0 +1,40 @@
+import WebSocket from 'ws';
+import { expect } from 'vitest';
+import { LawlineClient } from '../../clients/sdk/index.ts';
+import type { PushData, PushEvent } from '../../protocol/frames.ts';
+import type { DevClaims } from '../../server/auth/dev-identity.ts';
+import type { TestServer } from './server.ts';
+
+/** An SDK client that keeps every push it receives, for scenario tests to wait on. */
+export class Participant {
+  readonly seen: { event: PushEvent; data: unknown }[] = [];
+
+  private constructor(
+    readonly client: LawlineClient,
+    readonly id: string,
+  ) {}
+
+  static async connect(server: TestServer, claims: DevClaims, url = server.url): Promise<Participant> {
+    const client = new LawlineClient({ url, token: await server.token(claims), WebSocket, reconnect: { minDelayMs: 20, maxDelayMs: 100 } });
+    const person = new Participant(client, claims.sub);
+    const events: PushEvent[] = ['consult.state', 'queue.changed', 'chat.message', 'chat.typing', 'chat.read', 'duty.state', 'offer', 'offer.ended', 'queue.position'];
+    for (const event of events) client.on(event, (data) => person.seen.push({ event, data }));
+    await client.connect();
+    return person;
+  }
+
+  pushes<E extends PushEvent>(event: E): PushData<E>[] {
+    return this.seen.filter((p) => p.event === event).map((p) => p.data as PushData<E>);
+  }
+
+  /** Waits for a push of `event` matching `match` and returns it. */
+  async next<E extends PushEvent>(event: E, match: (data: PushData<E>) => boolean = () => true, timeout = 3000): Promise<PushData<E>> {
+    let found: PushData<E> | undefined;
+    await expect.poll(() => (found = this.pushes(event).find(match)), { timeout, interval: 10 }).toBeDefined();
+    return found as PushData<E>;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

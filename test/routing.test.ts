@@ -1,0 +1,191 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../protocol/errors.ts';
+import type { DevClaims } from '../server/auth/dev-identity.ts';
+import { citizen, lawyer } from './helpers/people.ts';
+import { Participant } from './helpers/recorder.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+// Automatic routing over real sockets, driven with the SDK the way the apps use it.
+let server: TestServer;
+const open: Participant[] = [];
+let n = 0;
+/** A unique id per test, so consultations and presence of one test never meet another's. */
+const uid = (p: string) => `${p}${++n}`;
+
+beforeAll(async () => {
+  server = await startTestServer({
+    LAWLINE_OFFER_TIMEOUT_MS: '400',
+    LAWLINE_MAX_MISSED_OFFERS: '2',
+    LAWLINE_WIDEN_PROVINCE_MS: '600',
+    LAWLINE_WIDEN_NATIONAL_MS: '1200',
+    LAWLINE_RESUME_WINDOW_MS: '1000',
+  });
+});
+afterAll(() => server.cleanup());
+afterEach(async () => {
+  // Nothing left queued, nobody on duty: the next test starts from an empty queue.
+  for (const p of open.splice(0)) {
+    const { consultations } = await p.client.request('consult.list', {});
+    for (const c of consultations) {
+      if (c.citizen.id === p.id && c.state !== 'active') await p.client.request('consult.cancel', { consultationId: c.id }).catch(() => undefined);
+      else await p.client.request('consult.close', { consultationId: c.id }).catch(() => undefined);
+    }
+    await p.client.request('duty.off', {}).catch(() => undefined);
+    p.close();
+  }
+});
+
+const join = async (claims: DevClaims) => {
+  const p = await Participant.connect(server, claims);
+  open.push(p);
+  return p;
+};
+const onDuty = async (claims: DevClaims, data: Parameters<Participant['client']['request']>[1] = {}) => {
+  const p = await join(claims);
+  await p.client.request('duty.on', data as never);
+  return p;
+};
+const ask = (c: Participant, over: Record<string, unknown> = {}) =>
+  c.client.request('consult.request', { category: 'labor', region: '320200', channel: 'text', ...over } as never);
+
+describe('automatic routing', () => {
+  it('offers a request to the lawyer on duty; accepting makes it active and the citizen is told', async () => {
+    const law = await onDuty(lawyer(uid('L')));
+    const cit = await join(citizen(uid('C')));
+    const { consultation } = await ask(cit, { firstMessage: '公司拖欠工资' });
+    const offer = await law.next('offer', (o) => o.consultation.id === consultation.id);
+    expect(offer.expiresAt).toBeGreaterThan(Date.now());
+    const { consultation: active } = await law.client.request('offer.accept', { consultationId: consultation.id });
+    expect(active.state).toBe('active');
+    const told = await cit.next('consult.state', (s) => s.consultation.id === consultation.id && s.consultation.state === 'active');
+    expect(told.consultation.lawyer?.id).toBe(active.lawyer?.id);
+    await law.client.sendChat(consultation.id, '您好，请讲').acked;
+    expect((await cit.next('chat.message', (m) => m.body === '您好，请讲')).from.role).toBe('lawyer');
+    expect((await law.next('duty.state', (d) => d.presence.load === 1)).presence.state).toBe('available');
+  });
+
+  it('moves on to the next lawyer after a decline or a timeout, never back to one who passed', async () => {
+    const first = await onDuty(lawyer(uid('L')));
+    const second = await onDuty(lawyer(uid('L')));
+    const cit = await join(citizen(uid('C')));
+    const { consultation } = await ask(cit);
+    // Longest idle first: `first` came on duty earlier.
+    await first.next('offer', (o) => o.consultation.id === consultation.id);
+    expect(second.pushes('offer')).toHaveLength(0);
+    await first.client.request('offer.decline', { consultationId: consultation.id });
+    await second.next('offer', (o) => o.consultation.id === consultation.id);
+    // `second` lets it time out; nobody else is eligible, so nobody is offered it again.
+    await second.next('offer.ended', (e) => e.consultationId === consultation.id && e.outcome === 'timeout', 2000);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(first.pushes('offer')).toHaveLength(1);
+    expect(second.pushes('offer')).toHaveLength(1);
+    const late = await first.client.request('offer.accept', { consultationId: consultation.id }).catch((e: { code: number }) => e);
+    expect(late).toMatchObject({ code: ErrorCode.OFFER_GONE });
+  });
+
+  it('sets a lawyer away after offers time out in a row, and says why', async () => {
+    const law = await onDuty(lawyer(uid('L')), { capacity: 3 });
+    const a = await join(citizen(uid('C')));
+    const b = await join(citizen(uid('C')));
+    await ask(a);
+    await ask(b);
+    const away = await law.next('duty.state', (d) => d.presence.state === 'away', 3000);
+    expect(away.reason).toBe('missed-offers');
+    expect(law.pushes('offer.ended').filter((e) => e.outcome === 'timeout')).toHaveLength(2);
+    // Away: a new request is not offered.
+    const c = await join(citizen(uid('C')));
+    await ask(c);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(law.pushes('offer')).toHaveLength(2);
+  });
+
+  it('widens from the city to the province to the whole country as the wait grows', async () => {
+    const suzhou = await onDuty({ ...lawyer(uid('L')), region: '320500' });
+    const cit = await join(citizen(uid('C')));
+    const asked = Date.now();
+    const { consultation } = await ask(cit, { region: '320211' });
+    await suzhou.next('offer', (o) => o.consultation.id === consultation.id, 3000);
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(550);
+    await suzhou.client.request('offer.decline', { consultationId: consultation.id });
+    const beijing = await onDuty({ ...lawyer(uid('L')), region: '110000' });
+    await beijing.next('offer', (o) => o.consultation.id === consultation.id, 3000);
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(1150);
+  });
+
+  it('serves priority classes first, FIFO within a class, and tells citizens their place', async () => {
+    const normal = await join(citizen(uid('C')));
+    const elderly = await join({ ...citizen(uid('C')), priority: 'elderly' });
+    const { consultation: first } = await ask(normal);
+    const firstPlace = await normal.next('queue.position', (p) => p.consultationId === first.id);
+    expect(firstPlace.position).toBe(1);
+    expect(firstPlace.estimatedWaitMs).toBeGreaterThan(0);
+    const { consultation: urgent } = await ask(elderly);
+    expect((await elderly.next('queue.position', (p) => p.consultationId === urgent.id)).position).toBe(1);
+    expect((await normal.next('queue.position', (p) => p.consultationId === first.id && p.position === 2)).position).toBe(2);
+    const law = await onDuty(lawyer(uid('L')), { capacity: 1 });
+    await law.next('offer', (o) => o.consultation.id === urgent.id);
+    await law.client.request('offer.accept', { consultationId: urgent.id });
+    expect((await normal.next('queue.position', (p) => p.consultationId === first.id && p.position === 1)).position).toBe(1);
+    // At capacity: the next one waits until the lawyer closes.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(law.pushes('offer').map((o) => o.consultation.id)).toEqual([urgent.id]);
+    await law.client.request('consult.close', { consultationId: urgent.id, note: '已解答' });
+    await law.next('offer', (o) => o.consultation.id === first.id);
+  });
+
+  it('never offers a consultation to a lawyer with a declared conflict against the opposing party', async () => {
+    const conflicted = await onDuty(lawyer(uid('L')), { conflicts: ['无锡某某科技有限公司'] });
+    const free = await onDuty(lawyer(uid('L')));
+    const cit = await join(citizen(uid('C')));
+    const { consultation } = await ask(cit, { opposingParty: '无锡某某科技 有限公司' });
+    await free.next('offer', (o) => o.consultation.id === consultation.id);
+    await free.client.request('offer.decline', { consultationId: consultation.id });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(conflicted.pushes('offer')).toHaveLength(0);
+  });
+
+  it('rings every device of a lawyer; accepting on one ends the offer on the other; a new device keeps the duty state', async () => {
+    const id = uid('L');
+    const desktop = await onDuty(lawyer(id));
+    const phone = await join(lawyer(id));
+    expect((await phone.next('duty.state')).presence.state).toBe('available');
+    const cit = await join(citizen(uid('C')));
+    const { consultation } = await ask(cit);
+    await desktop.next('offer', (o) => o.consultation.id === consultation.id);
+    await phone.next('offer', (o) => o.consultation.id === consultation.id);
+    await phone.client.request('offer.accept', { consultationId: consultation.id });
+    expect((await desktop.next('offer.ended', (e) => e.consultationId === consultation.id)).outcome).toBe('accepted');
+    await desktop.client.request('duty.away', {});
+    expect((await phone.next('duty.state', (d) => d.presence.state === 'away')).presence.load).toBe(1);
+    const tablet = await join(lawyer(id));
+    expect((await tablet.next('duty.state')).presence.state).toBe('away');
+  });
+
+  it('holds a dropped lawyer as reconnecting, then puts their consultations back at the front of the queue', async () => {
+    const law = await onDuty(lawyer(uid('L')));
+    const cit = await join(citizen(uid('C')));
+    const { consultation } = await ask(cit);
+    await law.next('offer', (o) => o.consultation.id === consultation.id);
+    await law.client.request('offer.accept', { consultationId: consultation.id });
+    open.splice(open.indexOf(law), 1);
+    law.close();
+    const other = await onDuty(lawyer(uid('L')));
+    // Within the resume window the consultation stays with its lawyer: nothing is offered.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(other.pushes('offer')).toHaveLength(0);
+    const back = await cit.next('consult.state', (s) => s.consultation.state === 'queued' && s.reason === 'lawyer-disconnected', 3000);
+    expect(back.consultation.lawyer).toBeUndefined();
+    await other.next('offer', (o) => o.consultation.id === consultation.id);
+  });
+
+  it('checks the licence again when a lawyer goes on duty', async () => {
+    const law = await join({ ...lawyer(uid('L')), licence: { number: 'X-1', status: 'practising', expiresAt: Date.now() + 1000 } });
+    await law.client.request('duty.on', {});
+    await new Promise((r) => setTimeout(r, 1100));
+    const refused = await law.client.request('duty.on', {}).catch((e: { code: number }) => e);
+    expect(refused).toMatchObject({ code: ErrorCode.LICENCE_INVALID });
+    expect((await law.next('duty.state', (d) => d.presence.state === 'offline' && d.reason !== undefined)).reason).toBe('licence');
+    const outside = await (await join(lawyer(uid('L'), '王律师', ['labor']))).client.request('duty.on', { categories: ['criminal'] }).catch((e: { code: number }) => e);
+    expect(outside).toMatchObject({ code: ErrorCode.FORBIDDEN });
+  });
+});
