@@ -21,6 +21,7 @@ export const LIMITS = {
   maxCapacity: 20,
   maxConflicts: 200,
   maxPartyChars: 100,
+  directoryMax: 500,
 } as const;
 
 const Id = Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 });
@@ -81,6 +82,18 @@ export const PresenceView = Type.Object(
   strict,
 );
 const PresenceReply = Type.Object({ presence: PresenceView }, strict);
+
+/** What anyone may see of a lawyer on duty: never their load, conflicts or devices. */
+export const DirectoryEntry = Type.Object(
+  {
+    lawyerId: ObjectId,
+    name: Type.String({ maxLength: 100 }),
+    categories: Type.Array(CategorySchema),
+    region: Type.Optional(RegionSchema),
+    status: Type.Union([Type.Literal('available'), Type.Literal('busy'), Type.Literal('away')]),
+  },
+  strict,
+);
 const PartyName = Type.String({ minLength: 1, maxLength: LIMITS.maxPartyChars });
 const Empty = Type.Object({}, strict);
 
@@ -161,6 +174,11 @@ export const Requests = {
   /** A break: no new offers, consultations kept. */
   'duty.away': { data: Empty, reply: PresenceReply },
   'duty.off': { data: Empty, reply: PresenceReply },
+  /** On-duty lawyers a citizen may ask for: public details only. */
+  'directory.list': {
+    data: Type.Object({ category: Type.Optional(CategorySchema), region: Type.Optional(RegionSchema) }, strict),
+    reply: Type.Object({ lawyers: Type.Array(DirectoryEntry, { maxItems: LIMITS.directoryMax }) }, strict),
+  },
   'offer.accept': { data: ConsultationRef, reply: Type.Object({ consultation: ConsultationView }, strict) },
   'offer.decline': { data: ConsultationRef, reply: Empty },
   'chat.send': {

@@ -48,6 +48,31 @@ export class Gauge implements Metric {
   }
 }
 
+/** Values set by whoever computes them (queue lengths per category, lawyers per state). */
+export class LabeledGauge implements Metric {
+  private readonly series = new Map<string, number>();
+  constructor(readonly name: string, readonly help: string) {}
+
+  set(labels: Labels, value: number): void {
+    this.series.set(labelText(labels), value);
+  }
+
+  /** Sets every series not in `present` to 0, so a category that emptied reads 0, not its last value. */
+  zeroOthers(present: ReadonlySet<string>): void {
+    for (const key of this.series.keys()) if (!present.has(key)) this.series.set(key, 0);
+  }
+
+  key(labels: Labels): string {
+    return labelText(labels);
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    for (const [labels, value] of this.series) lines.push(`${this.name}${labels} ${value}`);
+    return lines.join('\n');
+  }
+}
+
 /** Latency histogram, buckets in seconds. */
 export class Histogram implements Metric {
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
@@ -78,6 +103,8 @@ export class Histogram implements Metric {
 }
 
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+/** Waits people feel: seconds to an hour. */
+export const WAIT_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] as const;
 
 export class Registry {
   private readonly metrics: Metric[] = [];
@@ -105,7 +132,18 @@ export function createMetrics(gauges: { connections: () => number; sessions: () 
     // records ÷ fsyncs is the group-commit batch size.
     storeRecords: registry.add(new Gauge('lawline_store_records_total', 'records made durable', () => gauges.store().records, 'counter')),
     storeFsyncs: registry.add(new Gauge('lawline_store_fsyncs_total', 'fsyncs (group commits)', () => gauges.store().fsyncs, 'counter')),
+    routing: routingMetrics(registry),
   };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+function routingMetrics(registry: Registry) {
+  return {
+    queueLength: registry.add(new LabeledGauge('lawline_queue_length', 'consultations waiting, by category')),
+    lawyers: registry.add(new LabeledGauge('lawline_lawyers', 'lawyers on duty, by state')),
+    offers: registry.add(new Counter('lawline_offers_total', 'offers by outcome (offered, accepted, declined, timeout, withdrawn)')),
+    timeToAnswer: registry.add(new Histogram('lawline_time_to_answer_seconds', 'request to a lawyer taking it, by category', WAIT_BUCKETS)),
+  };
+}
+export type RoutingMetrics = ReturnType<typeof routingMetrics>;

@@ -58,8 +58,9 @@ export async function startNode(config: Config, log: Logger): Promise<LawlineNod
     },
     onPresenceChanged: (presence, reason) => duty.announce(presence, reason),
     onLeaseExpired: (lawyerId) => duty.off(lawyerId, 'disconnected'),
+    metrics: metrics.routing,
   });
-  const routing = new RoutingService(backplane, store, router, now, (lawyerId) => void duty.refresh(lawyerId));
+  const routing = new RoutingService(backplane, store, router, now, (lawyerId) => void duty.refresh(lawyerId), metrics.routing);
   duty = new DutyService({
     backplane,
     store,

@@ -188,4 +188,38 @@ describe('automatic routing', () => {
     const outside = await (await join(lawyer(uid('L'), '王律师', ['labor']))).client.request('duty.on', { categories: ['criminal'] }).catch((e: { code: number }) => e);
     expect(outside).toMatchObject({ code: ErrorCode.FORBIDDEN });
   });
+
+  it('lists lawyers on duty in the directory with public details only', async () => {
+    const wuxi = await onDuty({ ...lawyer(uid('L'), '王律师', ['labor']), region: '320200' });
+    await onDuty({ ...lawyer(uid('L'), '李律师', ['family']), region: '320500' }, { conflicts: ['某公司'] });
+    const beijing = await onDuty({ ...lawyer(uid('L'), '赵律师', ['labor', 'family']), region: '110000' });
+    await beijing.client.request('duty.away', {});
+    const cit = await join(citizen(uid('C')));
+    const all = (await cit.client.request('directory.list', {})).lawyers;
+    expect(all.map((l) => l.name).sort()).toEqual(['李律师', '王律师', '赵律师'].sort());
+    for (const entry of all) expect(Object.keys(entry).sort()).toEqual(['categories', 'lawyerId', 'name', 'region', 'status']);
+    expect(all.find((l) => l.lawyerId === beijing.id)?.status).toBe('away');
+    expect((await cit.client.request('directory.list', { category: 'labor', region: '320000' })).lawyers.map((l) => l.lawyerId)).toEqual([wuxi.id]);
+    expect((await cit.client.request('directory.list', { region: '320500' })).lawyers.map((l) => l.name)).toEqual(['李律师']);
+  });
+
+  it('exposes queue length, offers by outcome, lawyers by state and time to answer in /metrics', async () => {
+    const law = await onDuty(lawyer(uid('L')), { capacity: 1 });
+    const cit = await join(citizen(uid('C')));
+    const { consultation } = await ask(cit);
+    await law.next('offer', (o) => o.consultation.id === consultation.id);
+    await law.client.request('offer.accept', { consultationId: consultation.id });
+    const waiting = await join(citizen(uid('C')));
+    await ask(waiting, { category: 'labor' });
+    const metric = async (line: RegExp) => {
+      let value: number | undefined;
+      await expect.poll(async () => (value = Number(line.exec(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text())?.[1] ?? NaN)), { timeout: 2000 }).toBeGreaterThan(0);
+      return value as number;
+    };
+    expect(await metric(/^lawline_offers_total\{outcome="offered"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(await metric(/^lawline_offers_total\{outcome="accepted"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(await metric(/^lawline_time_to_answer_seconds_count\{category="labor"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(await metric(/^lawline_queue_length\{category="labor"\} (\d+)$/m)).toBe(1);
+    expect(await metric(/^lawline_lawyers\{state="busy"\} (\d+)$/m)).toBe(1);
+  });
 });

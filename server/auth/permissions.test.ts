@@ -19,6 +19,7 @@ const EXPECTED: Record<RequestType, [boolean, boolean, boolean, boolean, boolean
   'duty.on': /*        */ [false, true, false, false, false],
   'duty.away': /*      */ [false, true, false, false, false],
   'duty.off': /*       */ [false, true, false, false, false],
+  'directory.list': /* */ [true, true, true, true, false],
   'offer.accept': /*   */ [false, true, false, false, false],
   'offer.decline': /*  */ [false, true, false, false, false],
   'chat.send': /*      */ [true, true, true, false, false],

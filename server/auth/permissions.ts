@@ -22,6 +22,7 @@ export const PERMISSIONS = {
   'duty.on': ['lawyer'],
   'duty.away': ['lawyer'],
   'duty.off': ['lawyer'],
+  'directory.list': ['citizen', 'lawyer', 'assistant', 'supervisor'],
   'offer.accept': ['lawyer'],
   'offer.decline': ['lawyer'],
   'chat.send': ['citizen', 'lawyer', 'assistant'],

@@ -8,7 +8,7 @@ import { offerHandlers } from './offers.ts';
 export { openConsultations } from './lifecycle.ts';
 export type { ConsultationDeps } from './deps.ts';
 
-/** Every request but duty (presence/) is about a consultation. */
-export function consultationHandlers(deps: ConsultationDeps): Omit<HandlerTable, 'duty.on' | 'duty.away' | 'duty.off'> {
+/** Every request but duty and the directory (presence/) is about a consultation. */
+export function consultationHandlers(deps: ConsultationDeps): Omit<HandlerTable, 'duty.on' | 'duty.away' | 'duty.off' | 'directory.list'> {
   return { ping: async () => ok({ at: deps.now() }), ...lifecycleHandlers(deps), ...offerHandlers(deps), ...chatHandlers(deps) };
 }

@@ -7,6 +7,7 @@ import type { Identity } from '../auth/identity.ts';
 import type { Backplane, LawyerPresence } from '../backplane/port.ts';
 import type { Logger } from '../log.ts';
 import { notifier } from '../consultation/notify.ts';
+import { directoryHandler } from './directory.ts';
 import { audience, toView } from '../consultation/views.ts';
 import { normaliseParty } from '../routing/match.ts';
 import type { RoutingService } from '../routing/service.ts';
@@ -114,7 +115,7 @@ export class DutyService implements DeviceListener {
       return ok({ presence: presenceView(undefined, identity.id) });
     };
 
-    return { 'duty.on': on, 'duty.away': away, 'duty.off': offDuty };
+    return { 'duty.on': on, 'duty.away': away, 'duty.off': offDuty, 'directory.list': directoryHandler(this.deps.backplane) };
   }
 
   /** A device of a lawyer attached (new session or resume). Runs after the hello reply is out. */

@@ -1,6 +1,7 @@
 import type { ConsultationViewT } from '../../protocol/frames.ts';
 import type { Backplane, LawyerPresence, Offer, QueueEntry } from '../backplane/port.ts';
 import type { Logger } from '../log.ts';
+import type { RoutingMetrics } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
 import { candidates, reachAfter, type Strategy, type Widening } from './match.ts';
 import { WaitEstimator } from './wait-estimate.ts';
@@ -28,6 +29,7 @@ export interface RouterDeps {
   /** A lawyer was set away by the router (missed offers) or dropped by an expired lease. */
   onPresenceChanged: (presence: LawyerPresence, reason: 'missed-offers') => void;
   onLeaseExpired: (lawyerId: string) => Promise<void>;
+  metrics?: RoutingMetrics;
 }
 
 /**
@@ -93,6 +95,7 @@ export class Router {
   }
 
   offerEnded(lawyerId: string, consultationId: string, outcome: 'accepted' | 'declined' | 'timeout' | 'withdrawn'): void {
+    this.deps.metrics?.offers.inc({ outcome });
     this.deps.pusher.push([`u:${lawyerId}`], 'offer.ended', { consultationId, outcome });
   }
 
@@ -135,7 +138,26 @@ export class Router {
         }
       }
     }
-    this.tellPositions(config.mode === 'auto' ? await backplane.listQueue() : queue, await backplane.listLawyers());
+    const after = config.mode === 'auto' ? await backplane.listQueue() : queue;
+    const lawyers = await backplane.listLawyers();
+    this.tellPositions(after, lawyers);
+    this.gauge(after, lawyers);
+  }
+
+  private gauge(queue: readonly QueueEntry[], lawyers: readonly LawyerPresence[]): void {
+    const m = this.deps.metrics;
+    if (!m) return;
+    const count = <K extends string>(keys: K[]) => keys.reduce((acc, k) => acc.set(k, (acc.get(k) ?? 0) + 1), new Map<K, number>());
+    const set = (gauge: RoutingMetrics['queueLength'], label: string, counts: Map<string, number>) => {
+      const present = new Set<string>();
+      for (const [value, n] of counts) {
+        gauge.set({ [label]: value }, n);
+        present.add(gauge.key({ [label]: value }));
+      }
+      gauge.zeroOthers(present);
+    };
+    set(m.queueLength, 'category', count(queue.map((e) => e.category)));
+    set(m.lawyers, 'state', count(lawyers.map((l) => (l.state === 'available' && l.load >= l.capacity ? 'busy' : l.state))));
   }
 
   private async pushOffer(entry: QueueEntry, lawyerId: string, expiresAt: number): Promise<void> {
@@ -145,6 +167,7 @@ export class Router {
       await this.deps.backplane.dequeue(entry.consultationId);
       return;
     }
+    this.deps.metrics?.offers.inc({ outcome: 'offered' });
     this.deps.pusher.push([`u:${lawyerId}`], 'offer', { consultation, expiresAt });
   }
 

@@ -1,5 +1,6 @@
 import type { PriorityClass } from '../../protocol/vocabulary.ts';
-import type { Backplane } from '../backplane/port.ts';
+import type { Backplane, QueueEntry } from '../backplane/port.ts';
+import type { RoutingMetrics } from '../metrics.ts';
 import type { Person, Store, ConsultationRecord, TransitionResult } from '../store/port.ts';
 import { normaliseParty } from './match.ts';
 import type { Router } from './router.ts';
@@ -22,6 +23,7 @@ export class RoutingService {
     private readonly now: () => number,
     /** A lawyer's load changed (took or ended a consultation): their devices are told. */
     private readonly loadChanged: (lawyerId: string) => void = () => undefined,
+    private readonly metrics?: RoutingMetrics,
   ) {}
 
   /** Queues a consultation; priority and opposing party come from its record, so a restart re-queues it the same. */
@@ -55,6 +57,7 @@ export class RoutingService {
   async pick(consultationId: string, lawyer: Person): Promise<Claimed> {
     const claim = await this.backplane.claim(consultationId, lawyer.id, this.now());
     if (!claim.ok) return { ok: false, reason: claim.reason === 'no-capacity' ? 'no-capacity' : 'taken' };
+    this.answered(claim.entry);
     this.router.forget(consultationId);
     const result = await this.store.transition(consultationId, ['queued'], { state: 'picked', lawyer, updatedAt: this.now() });
     if (!result.ok) {
@@ -70,6 +73,7 @@ export class RoutingService {
   async accept(consultationId: string, lawyer: Person): Promise<Claimed> {
     const claim = await this.backplane.accept(consultationId, lawyer.id, this.now());
     if (!claim.ok) return { ok: false, reason: 'taken' };
+    this.answered(claim.entry);
     this.router.forget(consultationId);
     const result = await this.store.transition(consultationId, ['queued'], { state: 'active', lawyer, updatedAt: this.now() });
     if (!result.ok) {
@@ -99,6 +103,10 @@ export class RoutingService {
     if (!result.ok) return undefined;
     await this.enqueue(result.consultation, true);
     return result.consultation;
+  }
+
+  private answered(entry: QueueEntry | undefined): void {
+    if (entry) this.metrics?.timeToAnswer.observe((this.now() - entry.enqueuedAt) / 1000, { category: entry.category });
   }
 
   private async released(lawyerId: string): Promise<void> {

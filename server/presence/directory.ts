@@ -1,0 +1,27 @@
+import { ok } from '../../protocol/result.ts';
+import { LIMITS } from '../../protocol/frames.ts';
+import type { Backplane, LawyerPresence } from '../backplane/port.ts';
+import type { Handler } from '../session/dispatch.ts';
+
+/** Same province (region ending 0000) or same city (ending 00) or the exact county. */
+function inRegion(lawyerRegion: string, asked: string): boolean {
+  const prefix = asked.endsWith('0000') ? asked.slice(0, 2) : asked.endsWith('00') ? asked.slice(0, 4) : asked;
+  return lawyerRegion.startsWith(prefix);
+}
+
+const status = (p: LawyerPresence) => (p.state === 'available' ? (p.load >= p.capacity ? 'busy' : 'available') : p.state === 'away' ? 'away' : 'busy');
+
+/** directory.list: lawyers on duty (not reconnecting), optionally of a category and region, by name. */
+export function directoryHandler(backplane: Backplane): Handler<'directory.list'> {
+  return async (_ctx, { category, region }) => {
+    const lawyers = (await backplane.listLawyers())
+      .filter((p) => p.state !== 'reconnecting')
+      .filter((p) => !category || p.categories.includes(category))
+      .filter((p) => !region || inRegion(p.region, region))
+      .sort((a, b) => a.name.localeCompare(b.name, 'zh-CN') || a.lawyerId.localeCompare(b.lawyerId))
+      .slice(0, LIMITS.directoryMax);
+    return ok({
+      lawyers: lawyers.map((p) => ({ lawyerId: p.lawyerId, name: p.name, categories: p.categories, ...(p.region ? { region: p.region } : {}), status: status(p) })),
+    });
+  };
+}
