@@ -78,4 +78,24 @@ describe('the web page in Chromium', () => {
     await citizen.screenshot({ path: '/tmp/lawline-citizen.png', fullPage: true });
     await lawyer.screenshot({ path: '/tmp/lawline-lawyer.png', fullPage: true });
   });
+
+  it('routes a request to a lawyer on duty, who accepts the offer and chats; the citizen sees their place in the queue', async () => {
+    const citizen = await enter('citizen', '李四');
+    const lawyer = await enter('lawyer', '赵律师');
+    await expect.poll(() => lawyer.getByTestId('duty-state').innerText()).toBe('未值班');
+
+    await citizen.getByTestId('category').selectOption('labor');
+    await citizen.getByTestId('request').click();
+    await expect.poll(() => citizen.getByTestId('queue-position').innerText()).toContain('当前排队位置：1');
+
+    await lawyer.getByTestId('duty-on').click();
+    await expect.poll(() => lawyer.getByTestId('offer').count()).toBe(1);
+    await lawyer.getByTestId('accept').click();
+    await expect.poll(() => lawyer.getByTestId('offer').count()).toBe(0);
+    await expect.poll(() => citizen.locator('[data-step=active].done').count()).toBe(1);
+    await expect.poll(() => lawyer.getByTestId('duty-state').innerText()).toContain('1/3');
+    await say(lawyer, '您好，我是值班律师');
+    await expect.poll(() => messages(citizen)).toContain('您好，我是值班律师');
+    await lawyer.screenshot({ path: '/tmp/lawline-lawyer-duty.png', fullPage: true });
+  });
 });

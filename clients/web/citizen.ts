@@ -53,11 +53,18 @@ function follow(client: LawlineClient, me: { id: string; name: string }, main: H
   onLang(renderSteps);
   const chat = chatView(client, start.id, me);
   const closedNote = h('p', { class: 'muted', 'data-testid': 'closed-note' });
-  main.replaceChildren(h('section', { class: 'card' }, h('h2', {}, categoryLabel(start.category)), steps, chat.el, closedNote));
-  client.on('consult.state', ({ consultation }) => {
+  const place = h('p', { class: 'muted', 'data-testid': 'queue-position' });
+  main.replaceChildren(h('section', { class: 'card' }, h('h2', {}, categoryLabel(start.category)), steps, place, chat.el, closedNote));
+  client.on('queue.position', ({ consultationId, position, estimatedWaitMs }) => {
+    if (consultationId !== start.id) return;
+    place.textContent = `${t('position')}${position}${t('estimatedWait').replace('{m}', String(Math.max(1, Math.round(estimatedWaitMs / 60_000))))}`;
+  });
+  client.on('consult.state', ({ consultation, reason }) => {
     if (consultation.id !== start.id) return;
     state = consultation.state;
     renderSteps();
+    if (state !== 'queued') place.textContent = '';
+    else if (reason === 'lawyer-disconnected') place.textContent = t('lawyerDropped');
     if (state === 'closed' || state === 'cancelled') {
       chat.disable();
       closedNote.textContent = t('closed');

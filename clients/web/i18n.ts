@@ -33,6 +33,23 @@ const STRINGS = {
   offline: { 'zh-CN': '已断开', en: 'disconnected' },
   error: { 'zh-CN': '出错了：', en: 'Error: ' },
   sending: { 'zh-CN': '发送中', en: 'sending' },
+  dutyTitle: { 'zh-CN': '值班状态', en: 'Duty' },
+  dutyOn: { 'zh-CN': '开始值班', en: 'Go on duty' },
+  dutyAway: { 'zh-CN': '暂离', en: 'Take a break' },
+  dutyOff: { 'zh-CN': '结束值班', en: 'Go off duty' },
+  state_offline: { 'zh-CN': '未值班', en: 'Off duty' },
+  state_available: { 'zh-CN': '值班中（空闲）', en: 'On duty, free' },
+  state_busy: { 'zh-CN': '值班中（已满）', en: 'On duty, full' },
+  state_away: { 'zh-CN': '暂离', en: 'On a break' },
+  'state_wrap-up': { 'zh-CN': '整理中', en: 'Wrapping up' },
+  state_reconnecting: { 'zh-CN': '重新连接中', en: 'Reconnecting' },
+  reason_missed: { 'zh-CN': '连续未响应派单，已自动设为暂离', en: 'Set on a break after missed offers' },
+  offerTitle: { 'zh-CN': '新的咨询派单', en: 'New consultation offered' },
+  accept: { 'zh-CN': '接受', en: 'Accept' },
+  decline: { 'zh-CN': '拒绝', en: 'Decline' },
+  position: { 'zh-CN': '当前排队位置：', en: 'Your place in the queue: ' },
+  estimatedWait: { 'zh-CN': '，预计等待约 {m} 分钟', en: ', estimated wait about {m} min' },
+  lawyerDropped: { 'zh-CN': '律师连接中断，已为您重新排队（优先）', en: 'Your lawyer lost the connection; you are back at the front of the queue' },
 } as const;
 
 export type StringKey = keyof typeof STRINGS;

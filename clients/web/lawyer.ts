@@ -1,15 +1,44 @@
 import type { ConsultationViewT } from '../../protocol/frames.ts';
 import type { LawlineClient } from '../sdk/index.ts';
 import { chatView } from './chat-view.ts';
+import { dutyBar } from './duty-bar.ts';
 import { h, tr } from './dom.ts';
 import { categoryLabel, onLang, t } from './i18n.ts';
 
-/** A lawyer watches the live queue of their categories, takes a consultation, chats and closes it. */
+/**
+ * A lawyer goes on duty and answers offers the router makes (ringing on every device), or
+ * takes a consultation from the live queue of their categories; chats and closes it.
+ */
 export function lawyerView(client: LawlineClient, me: { id: string; name: string }, main: HTMLElement): void {
   const waiting = new Map<string, ConsultationViewT>();
   const list = h('ul', { class: 'queue', 'data-testid': 'queue' });
+  const offers = h('div');
   const work = h('div');
-  main.replaceChildren(h('section', { class: 'card' }, h('h2', {}, tr('queueTitle')), list), work);
+  main.replaceChildren(dutyBar(client), offers, h('section', { class: 'card' }, h('h2', {}, tr('queueTitle')), list), work);
+
+  const offerCards = new Map<string, HTMLElement>();
+  client.on('offer', ({ consultation: c, expiresAt }) => {
+    const accept = h('button', { class: 'primary', type: 'button', 'data-testid': 'accept' }, tr('accept'));
+    const decline = h('button', { type: 'button', 'data-testid': 'decline' }, tr('decline'));
+    const card = h('section', { class: 'card offer', 'data-testid': 'offer', 'data-id': c.id }, h('h2', {}, tr('offerTitle')), h('p', {}, `${categoryLabel(c.category)} · ${c.citizen.name} · ${new Date(expiresAt).toLocaleTimeString()}`), h('div', { class: 'row' }, accept, decline));
+    offerCards.get(c.id)?.remove();
+    offerCards.set(c.id, card);
+    offers.append(card);
+    accept.addEventListener('click', async () => {
+      accept.disabled = decline.disabled = true;
+      try {
+        const { consultation } = await client.request('offer.accept', { consultationId: c.id });
+        open(consultation);
+      } catch (e) {
+        work.prepend(h('p', { class: 'muted' }, `${t('error')}${(e as Error).message}`));
+      }
+    });
+    decline.addEventListener('click', () => void client.request('offer.decline', { consultationId: c.id }).catch(() => undefined));
+  });
+  client.on('offer.ended', ({ consultationId }) => {
+    offerCards.get(consultationId)?.remove();
+    offerCards.delete(consultationId);
+  });
 
   const render = () => {
     if (waiting.size === 0) return list.replaceChildren(h('li', { class: 'muted' }, t('queueEmpty')));
