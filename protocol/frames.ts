@@ -133,7 +133,21 @@ export const Requests = {
         firstMessage: Type.Optional(Text(LIMITS.maxBodyChars)),
         /** The other side of the dispute: a lawyer who declared a conflict with it is never offered this. */
         opposingParty: Type.Optional(PartyName),
+        /** Wait for this lawyer (from the directory) first. */
+        lawyerId: Type.Optional(ObjectId),
+        /** A returning citizen agrees to be offered to their previous lawyer first, if on duty. */
+        preferPrevious: Type.Optional(Type.Boolean()),
+        /** After waiting for the chosen lawyer, go to the general queue (default true); false: keep waiting for them. */
+        fallbackToQueue: Type.Optional(Type.Boolean()),
       },
+      strict,
+    ),
+    reply: Type.Object({ consultation: ConsultationView }, strict),
+  },
+  /** The lawyer hands the consultation on to another category or a named lawyer; the transcript follows. */
+  'consult.transfer': {
+    data: Type.Object(
+      { consultationId: ObjectId, category: Type.Optional(CategorySchema), lawyerId: Type.Optional(ObjectId), note: Text(LIMITS.maxNoteChars) },
       strict,
     ),
     reply: Type.Object({ consultation: ConsultationView }, strict),
@@ -199,7 +213,7 @@ export const Requests = {
 export const Pushes = {
   /** A consultation the receiver takes part in changed state (queued, picked, active, closed...). */
   'consult.state': Type.Object(
-    { consultation: ConsultationView, reason: Type.Optional(Type.Literal('lawyer-disconnected')) },
+    { consultation: ConsultationView, reason: Type.Optional(Type.Union([Type.Literal('lawyer-disconnected'), Type.Literal('transferred')])) },
     strict,
   ),
   /** A lawyer's view of the waiting queue for their categories changed. */
@@ -214,7 +228,15 @@ export const Pushes = {
     strict,
   ),
   /** A consultation offered to the receiving lawyer until `expiresAt`; rings every device. */
-  offer: Type.Object({ consultation: ConsultationView, expiresAt: Timestamp }, strict),
+  offer: Type.Object(
+    {
+      consultation: ConsultationView,
+      expiresAt: Timestamp,
+      /** Set when another lawyer transferred it: who and their note for the next lawyer. */
+      handover: Type.Optional(Type.Object({ from: PersonView, note: Type.String({ maxLength: LIMITS.maxNoteChars }) }, strict)),
+    },
+    strict,
+  ),
   /** An offer to the receiver is over: accepted (perhaps on another device), declined, timed out or withdrawn. */
   'offer.ended': Type.Object(
     {

@@ -64,6 +64,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_ROUTING_STRATEGY', default: 'longest-idle', meaning: 'longest-idle, least-busy or round-robin' },
   { env: 'LAWLINE_OFFER_TIMEOUT_MS', default: '20000', meaning: 'how long a lawyer has to accept an offer' },
   { env: 'LAWLINE_MAX_MISSED_OFFERS', default: '3', meaning: 'offers in a row a lawyer may let time out before being set away' },
+  { env: 'LAWLINE_PREFERRED_WAIT_MS', default: '60000', meaning: 'how long a request waits for a chosen (or previous, or transfer-named) lawyer before anyone may take it' },
   { env: 'LAWLINE_WIDEN_PROVINCE_MS', default: '60000', meaning: 'wait after which a request reaches lawyers of the whole province' },
   { env: 'LAWLINE_WIDEN_NATIONAL_MS', default: '180000', meaning: 'wait after which a request reaches lawyers anywhere' },
   { env: 'LAWLINE_DEFAULT_CAPACITY', default: '3', meaning: 'concurrent text consultations of a lawyer who does not say' },
@@ -144,6 +145,7 @@ function routingConfig(get: (name: string) => string, int: (name: string, min: n
     strategy,
     offerTimeoutMs,
     maxMissedOffers: int('LAWLINE_MAX_MISSED_OFFERS', 1, 100),
+    preferredWaitMs: int('LAWLINE_PREFERRED_WAIT_MS', 0, 86_400_000),
     widening,
     // Fine enough that an offer expires within a tenth of its timeout, coarse enough to cost nothing.
     tickMs: Math.max(20, Math.min(1000, Math.floor(offerTimeoutMs / 10))),

@@ -52,9 +52,9 @@ export async function startNode(config: Config, log: Logger): Promise<LawlineNod
     now,
     log: log.child({ component: 'routing' }),
     config: config.routing,
-    view: async (id) => {
+    offerView: async (id) => {
       const c = await store.getConsultation(id);
-      return c && toView(c);
+      return c && { consultation: toView(c), ...(c.handover ? { handover: c.handover } : {}) };
     },
     onPresenceChanged: (presence, reason) => duty.announce(presence, reason),
     onLeaseExpired: (lawyerId) => duty.off(lawyerId, 'disconnected'),

@@ -19,6 +19,7 @@ beforeAll(async () => {
     LAWLINE_WIDEN_PROVINCE_MS: '600',
     LAWLINE_WIDEN_NATIONAL_MS: '1200',
     LAWLINE_RESUME_WINDOW_MS: '1000',
+    LAWLINE_PREFERRED_WAIT_MS: '800',
   });
 });
 afterAll(() => server.cleanup());
@@ -221,5 +222,66 @@ describe('automatic routing', () => {
     expect(await metric(/^lawline_time_to_answer_seconds_count\{category="labor"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
     expect(await metric(/^lawline_queue_length\{category="labor"\} (\d+)$/m)).toBe(1);
     expect(await metric(/^lawline_lawyers\{state="busy"\} (\d+)$/m)).toBe(1);
+  });
+
+  it('waits for the lawyer the citizen chose, then falls back to the queue; without fallback it keeps waiting', async () => {
+    const other = await onDuty(lawyer(uid('L')));
+    const chosen = await onDuty(lawyer(uid('L')));
+    const cit = await join(citizen(uid('C')));
+    const { consultation } = await ask(cit, { lawyerId: chosen.id });
+    await chosen.next('offer', (o) => o.consultation.id === consultation.id);
+    expect(other.pushes('offer')).toHaveLength(0);
+    await chosen.client.request('offer.decline', { consultationId: consultation.id });
+    await other.next('offer', (o) => o.consultation.id === consultation.id, 3000);
+
+    await chosen.client.request('duty.away', {});
+    const loyal = await join(citizen(uid('C')));
+    const { consultation: waiting } = await ask(loyal, { lawyerId: chosen.id, fallbackToQueue: false });
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(other.pushes('offer').filter((o) => o.consultation.id === waiting.id)).toHaveLength(0);
+    await chosen.client.request('duty.on', {});
+    await chosen.next('offer', (o) => o.consultation.id === waiting.id);
+  });
+
+  it('offers a returning citizen to their previous lawyer first when they agree', async () => {
+    const idleLonger = await onDuty(lawyer(uid('L')));
+    const previous = await onDuty(lawyer(uid('L')));
+    const cit = await join(citizen(uid('C')));
+    const { consultation: first } = await ask(cit, { lawyerId: previous.id });
+    await previous.next('offer', (o) => o.consultation.id === first.id);
+    await previous.client.request('offer.accept', { consultationId: first.id });
+    await previous.client.request('consult.close', { consultationId: first.id });
+    const { consultation: again } = await ask(cit, { preferPrevious: true });
+    await previous.next('offer', (o) => o.consultation.id === again.id);
+    await previous.client.request('offer.decline', { consultationId: again.id });
+    await idleLonger.next('offer', (o) => o.consultation.id === again.id, 3000);
+    // Without consent the usual order applies: the lawyer idle longest first.
+    const { consultation: third } = await ask(cit);
+    await idleLonger.client.request('offer.decline', { consultationId: again.id });
+    await idleLonger.next('offer', (o) => o.consultation.id === third.id);
+  });
+
+  it('transfers a consultation to another category with a note; the transcript follows and the citizen is told', async () => {
+    const labor = await onDuty(lawyer(uid('L'), '王律师', ['labor']));
+    const family = await onDuty(lawyer(uid('L'), '李律师', ['family']));
+    const cit = await join(citizen(uid('C')));
+    const { consultation } = await ask(cit, { firstMessage: '离婚后单位不发工资' });
+    await labor.next('offer', (o) => o.consultation.id === consultation.id);
+    await labor.client.request('offer.accept', { consultationId: consultation.id });
+    await cit.client.sendChat(consultation.id, '孩子抚养权也有问题').acked;
+    const moved = await labor.client.request('consult.transfer', { consultationId: consultation.id, category: 'family', note: '主要是抚养权问题' });
+    expect(moved.consultation).toMatchObject({ state: 'queued', category: 'family' });
+    expect(moved.consultation.lawyer).toBeUndefined();
+    expect((await cit.next('consult.state', (s) => s.reason === 'transferred')).consultation.category).toBe('family');
+    const offer = await family.next('offer', (o) => o.consultation.id === consultation.id);
+    expect(offer.handover).toMatchObject({ from: { id: labor.id }, note: '主要是抚养权问题' });
+    await family.client.request('offer.accept', { consultationId: consultation.id });
+    const { messages } = await family.client.request('consult.history', { consultationId: consultation.id });
+    expect(messages.map((m) => m.body)).toEqual(['离婚后单位不发工资', '孩子抚养权也有问题']);
+    await expect.poll(() => labor.pushes('duty.state').at(-1)?.presence).toMatchObject({ state: 'available', load: 0 });
+    expect(labor.pushes('duty.state').some((d) => d.presence.load === 1)).toBe(true);
+    const notMine = await labor.client.request('consult.transfer', { consultationId: consultation.id, category: 'labor', note: 'x' }).catch((e: { code: number }) => e);
+    expect(notMine).toMatchObject({ code: ErrorCode.NOT_A_MEMBER });
+    expect(JSON.stringify(cit.seen)).not.toContain('主要是抚养权问题');
   });
 });

@@ -14,6 +14,7 @@ const EXPECTED: Record<RequestType, [boolean, boolean, boolean, boolean, boolean
   'consult.pick': /*   */ [false, true, false, false, false],
   'consult.join': /*   */ [false, true, false, false, false],
   'consult.close': /*  */ [true, true, false, false, false],
+  'consult.transfer': /**/ [false, true, false, false, false],
   'consult.list': /*   */ [true, true, true, true, false],
   'consult.history': /**/ [true, true, true, true, false],
   'duty.on': /*        */ [false, true, false, false, false],

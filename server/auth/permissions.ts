@@ -16,6 +16,7 @@ export const PERMISSIONS = {
   'consult.pick': ['lawyer'],
   'consult.join': ['lawyer'],
   'consult.close': ['citizen', 'lawyer'],
+  'consult.transfer': ['lawyer'],
   'consult.list': ['citizen', 'lawyer', 'assistant', 'supervisor'],
   'consult.history': ['citizen', 'lawyer', 'assistant', 'supervisor'],
   // Assistants write on behalf of their lawyer; supervisors only watch.

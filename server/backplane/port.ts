@@ -51,6 +51,9 @@ export interface QueueEntry {
   declinedBy: string[];
   /** Normalised name of the opposing party, if the citizen named one. */
   opposingParty?: string;
+  /** Only this lawyer is offered it until `preferredUntil`; then anyone eligible. */
+  preferredLawyerId?: string;
+  preferredUntil?: number;
 }
 
 export interface Offer {

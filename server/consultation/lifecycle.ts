@@ -7,7 +7,7 @@ import type { ConsultationRecord } from '../store/port.ts';
 import { relation } from './access.ts';
 import { newConsultationId, notFound, notMember, transitionError, type ConsultationDeps } from './deps.ts';
 import { notifier, servesCategory } from './notify.ts';
-import { person, toView } from './views.ts';
+import { audience, person, toView } from './views.ts';
 
 const OPEN: readonly ConsultationState[] = ['queued', 'picked', 'active'];
 
@@ -21,6 +21,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
 
   const request: Handler<'consult.request'> = async ({ identity }, data) => {
     const at = deps.now();
+    const preference = await deps.routing.preference(identity.id, data, at);
     const record: ConsultationRecord = {
       id: newConsultationId(),
       state: 'queued',
@@ -30,6 +31,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       citizen: person(identity),
       ...(identity.priority ? { priority: identity.priority } : {}),
       ...(data.opposingParty ? { opposingParty: data.opposingParty } : {}),
+      ...preference,
       createdAt: at,
       updatedAt: at,
       lastSeq: 0,
@@ -106,6 +108,20 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     return ok({ consultation: toView(result.consultation) });
   };
 
+  const transfer: Handler<'consult.transfer'> = async ({ identity }, { consultationId, category, lawyerId, note }) => {
+    const c = await deps.store.getConsultation(consultationId);
+    if (!c) return err(notFound);
+    if (c.lawyer?.id !== identity.id) return err(notMember);
+    if (!category && !lawyerId) return err({ code: ErrorCode.SCHEMA_VIOLATION, message: 'name a category or a lawyer to transfer to' });
+    if (lawyerId === identity.id) return err({ code: ErrorCode.CONSULTATION_STATE, message: 'cannot transfer a consultation to yourself' });
+    const result = await deps.routing.transfer(c, { ...(category ? { category } : {}), ...(lawyerId ? { lawyerId } : {}) }, { from: person(identity), note });
+    if (!result.ok) return err(transitionError(result, 'transfer'));
+    // Everyone who followed it hears, the transferring lawyer's team included.
+    deps.pusher.push(audience(c), 'consult.state', { consultation: toView(result.consultation), reason: 'transferred' });
+    queueChanged('added', result.consultation);
+    return ok({ consultation: toView(result.consultation) });
+  };
+
   const list: Handler<'consult.list'> = async ({ identity }) => ok({ consultations: (await openConsultations(deps, identity)).map(toView) });
 
   return {
@@ -115,6 +131,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     'consult.pick': pick,
     'consult.join': join,
     'consult.close': close,
+    'consult.transfer': transfer,
     'consult.list': list,
   };
 }

@@ -53,8 +53,12 @@ const ORDER: Record<Strategy, (a: LawyerPresence, b: LawyerPresence) => number> 
   'round-robin': (a, b) => a.lastOfferAt - b.lastOfferAt || a.lawyerId.localeCompare(b.lawyerId),
 };
 
-/** Eligible lawyers for `entry`, best first under `strategy`. */
-export function candidates(entry: QueueEntry, lawyers: readonly LawyerPresence[], reach: Reach, strategy: Strategy): LawyerPresence[] {
+/** Eligible lawyers for `entry` at `now`, best first under `strategy`. A chosen lawyer, while the choice holds, is the only one (wherever they are). */
+export function candidates(entry: QueueEntry, lawyers: readonly LawyerPresence[], now: number, widening: Widening, strategy: Strategy): LawyerPresence[] {
+  if (entry.preferredLawyerId !== undefined && now < (entry.preferredUntil ?? Infinity)) {
+    return lawyers.filter((l) => l.lawyerId === entry.preferredLawyerId && isEligible(entry, l, 'national'));
+  }
+  const reach = reachAfter(now - entry.enqueuedAt, widening);
   return lawyers.filter((l) => isEligible(entry, l, reach)).sort(ORDER[strategy]);
 }
 

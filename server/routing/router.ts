@@ -1,9 +1,9 @@
-import type { ConsultationViewT } from '../../protocol/frames.ts';
+import type { PushData } from '../../protocol/frames.ts';
 import type { Backplane, LawyerPresence, Offer, QueueEntry } from '../backplane/port.ts';
 import type { Logger } from '../log.ts';
 import type { RoutingMetrics } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
-import { candidates, reachAfter, type Strategy, type Widening } from './match.ts';
+import { candidates, type Strategy, type Widening } from './match.ts';
 import { WaitEstimator } from './wait-estimate.ts';
 
 export interface RoutingConfig {
@@ -13,6 +13,8 @@ export interface RoutingConfig {
   offerTimeoutMs: number;
   /** Offers in a row a lawyer lets time out before being set away. */
   maxMissedOffers: number;
+  /** How long a request waits for the lawyer the citizen chose (or a transfer named) before anyone may take it. */
+  preferredWaitMs: number;
   widening: Widening;
   /** How often offers and leases are checked for expiry and widened requests re-matched. */
   tickMs: number;
@@ -24,8 +26,8 @@ export interface RouterDeps {
   now: () => number;
   log: Logger;
   config: RoutingConfig;
-  /** The citizen-facing view of a queued consultation, for the offer push. */
-  view: (consultationId: string) => Promise<ConsultationViewT | undefined>;
+  /** What an offer shows: the consultation's view and, after a transfer, the handover note. */
+  offerView: (consultationId: string) => Promise<Omit<PushData<'offer'>, 'expiresAt'> | undefined>;
   /** A lawyer was set away by the router (missed offers) or dropped by an expired lease. */
   onPresenceChanged: (presence: LawyerPresence, reason: 'missed-offers') => void;
   onLeaseExpired: (lawyerId: string) => Promise<void>;
@@ -47,6 +49,10 @@ export class Router {
   readonly waits = new WaitEstimator();
 
   constructor(private readonly deps: RouterDeps) {}
+
+  get preferredWaitMs(): number {
+    return this.deps.config.preferredWaitMs;
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.deps.config.tickMs);
@@ -124,7 +130,7 @@ export class Router {
       for (const entry of queue) {
         if (offered.has(entry.consultationId)) continue;
         const t = now();
-        const ranked = candidates(entry, lawyers, reachAfter(t - entry.enqueuedAt, config.widening), config.strategy);
+        const ranked = candidates(entry, lawyers, t, config.widening, config.strategy);
         for (const lawyer of ranked) {
           const expiresAt = t + config.offerTimeoutMs;
           const claim = await backplane.offer(entry.consultationId, lawyer.lawyerId, expiresAt, t);
@@ -161,14 +167,14 @@ export class Router {
   }
 
   private async pushOffer(entry: QueueEntry, lawyerId: string, expiresAt: number): Promise<void> {
-    const consultation = await this.deps.view(entry.consultationId);
-    if (!consultation) {
+    const view = await this.deps.offerView(entry.consultationId);
+    if (!view) {
       // Gone from the store (cannot happen unless records were removed): do not leave it offered.
       await this.deps.backplane.dequeue(entry.consultationId);
       return;
     }
     this.deps.metrics?.offers.inc({ outcome: 'offered' });
-    this.deps.pusher.push([`u:${lawyerId}`], 'offer', { consultation, expiresAt });
+    this.deps.pusher.push([`u:${lawyerId}`], 'offer', { ...view, expiresAt });
   }
 
   private async timedOut(offer: Offer): Promise<void> {

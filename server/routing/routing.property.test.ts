@@ -26,7 +26,7 @@ const LAWYERS = [
   { id: 'L2', capacity: 3, categories: ['family'] as Category[], region: '110000' },
 ];
 const OFFER_MS = 1000;
-const CONFIG: RoutingConfig = { mode: 'auto', strategy: 'longest-idle', offerTimeoutMs: OFFER_MS, maxMissedOffers: 2, widening: { provinceAfterMs: 3000, nationalAfterMs: 6000 }, tickMs: 1e9 };
+const CONFIG: RoutingConfig = { mode: 'auto', strategy: 'longest-idle', offerTimeoutMs: OFFER_MS, maxMissedOffers: 2, preferredWaitMs: 2000, widening: { provinceAfterMs: 3000, nationalAfterMs: 6000 }, tickMs: 1e9 };
 
 const lawyerIx = fc.integer({ min: 0, max: LAWYERS.length - 1 });
 const pick = fc.nat({ max: 1000 });
@@ -92,9 +92,9 @@ class World {
       now: () => this.now,
       log: createLogger('silent'),
       config: CONFIG,
-      view: async (id) => {
+      offerView: async (id) => {
         const c = await store.getConsultation(id);
-        return c && { ...c, lastSeq: 0 };
+        return c && { consultation: { ...c, lastSeq: 0 } };
       },
       onPresenceChanged: () => undefined,
       onLeaseExpired: async () => undefined,

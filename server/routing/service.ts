@@ -26,8 +26,8 @@ export class RoutingService {
     private readonly metrics?: RoutingMetrics,
   ) {}
 
-  /** Queues a consultation; priority and opposing party come from its record, so a restart re-queues it the same. */
-  async enqueue(c: ConsultationRecord, front = false): Promise<void> {
+  /** Queues a consultation; everything routing needs comes from its record, so a restart re-queues it the same. */
+  async enqueue(c: ConsultationRecord, front = false, declinedBy: string[] = []): Promise<void> {
     await this.backplane.enqueue(
       {
         consultationId: c.id,
@@ -36,7 +36,8 @@ export class RoutingService {
         region: c.region,
         priority: c.priority ? PRIORITY[c.priority] : 0,
         enqueuedAt: c.createdAt,
-        declinedBy: [],
+        declinedBy,
+        ...(c.preferredLawyerId ? { preferredLawyerId: c.preferredLawyerId, ...(c.preferredUntil !== undefined ? { preferredUntil: c.preferredUntil } : {}) } : {}),
         ...(c.opposingParty ? { opposingParty: normaliseParty(c.opposingParty) } : {}),
       },
       front,
@@ -95,6 +96,38 @@ export class RoutingService {
     if (!previous.lawyer) return;
     this.router.waits.handled(c.updatedAt - previous.updatedAt);
     await this.released(previous.lawyer.id);
+  }
+
+  /**
+   * Which lawyer a new request waits for first: the one the citizen chose, or (with their
+   * consent) their previous lawyer if on duty now. Without fallback it waits for them for good.
+   */
+  async preference(citizenId: string, asked: { lawyerId?: string; preferPrevious?: boolean; fallbackToQueue?: boolean }, at: number): Promise<Pick<ConsultationRecord, 'preferredLawyerId' | 'preferredUntil'>> {
+    let lawyerId = asked.lawyerId;
+    if (!lawyerId && asked.preferPrevious) {
+      const previous = (await this.store.listConsultations({ participantId: citizenId, states: ['closed'] })).find((c) => c.lawyer);
+      if (previous?.lawyer && (await this.backplane.getLawyer(previous.lawyer.id))) lawyerId = previous.lawyer.id;
+    }
+    if (!lawyerId) return {};
+    return asked.fallbackToQueue === false ? { preferredLawyerId: lawyerId } : { preferredLawyerId: lawyerId, preferredUntil: at + this.router.preferredWaitMs };
+  }
+
+  /** Hands a consultation on: back to the front of the queue in its (new) category, for a named lawyer first. */
+  async transfer(c: ConsultationRecord, to: { category?: ConsultationRecord['category']; lawyerId?: string }, handover: { from: Person; note: string }): Promise<TransitionResult> {
+    const at = this.now();
+    const result = await this.store.transition(c.id, ['picked', 'active'], {
+      state: 'queued',
+      lawyer: null,
+      category: to.category ?? c.category,
+      handover,
+      preferredLawyerId: to.lawyerId ?? null,
+      preferredUntil: to.lawyerId ? at + this.router.preferredWaitMs : null,
+      updatedAt: at,
+    });
+    if (!result.ok) return result;
+    await this.released(handover.from.id);
+    await this.enqueue(result.consultation, true, [handover.from.id]);
+    return result;
   }
 
   /** Puts a lawyer's consultation back at the front of the queue (the lawyer dropped). */

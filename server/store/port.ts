@@ -24,6 +24,11 @@ export interface ConsultationRecord {
   priority?: PriorityClass;
   /** Named by the citizen: lawyers with a declared conflict against it are never offered this. */
   opposingParty?: string;
+  /** Offer to this lawyer only until `preferredUntil` (the citizen chose them, or a transfer named them). */
+  preferredLawyerId?: string;
+  preferredUntil?: number;
+  /** The last transfer: who handed it on and their note for the next lawyer; never shown to the citizen. */
+  handover?: { from: Person; note: string };
   /** The lawyer's wrap-up note, set at close; never shown to the citizen. */
   note?: string;
   createdAt: number;
@@ -62,6 +67,10 @@ export interface ConsultationPatch {
   /** null: no lawyer any more (put back in the queue). */
   lawyer?: Person | null;
   note?: string;
+  category?: Category;
+  preferredLawyerId?: string | null;
+  preferredUntil?: number | null;
+  handover?: { from: Person; note: string };
   updatedAt: number;
 }
 

@@ -30,7 +30,8 @@ export class Indexes {
         const c = this.consultations.get(record.id);
         if (!c) throw new Error(`store: transition of unknown consultation ${record.id}`);
         Object.assign(c, record.patch);
-        if (record.patch.lawyer === null) delete c.lawyer;
+        // null in a patch clears the field.
+        for (const key of ['lawyer', 'preferredLawyerId', 'preferredUntil'] as const) if (record.patch[key] === null) delete c[key];
         this.reindex(c);
         return;
       }
