@@ -51,6 +51,8 @@ export const ConsultationView = Type.Object(
     createdAt: Timestamp,
     updatedAt: Timestamp,
     lastSeq: Seq,
+    /** Message consultations: when the answer is due. */
+    dueAt: Type.Optional(Timestamp),
   },
   strict,
 );
@@ -129,7 +131,8 @@ export const Requests = {
       {
         category: CategorySchema,
         region: RegionSchema,
-        channel: Type.Literal('text'),
+        /** message: leave a message consultation straight away (nobody needs to be on duty). */
+        channel: Type.Union([Type.Literal('text'), Type.Literal('message')]),
         firstMessage: Type.Optional(Text(LIMITS.maxBodyChars)),
         /** The other side of the dispute: a lawyer who declared a conflict with it is never offered this. */
         opposingParty: Type.Optional(PartyName),
@@ -144,6 +147,8 @@ export const Requests = {
     ),
     reply: Type.Object({ consultation: ConsultationView }, strict),
   },
+  /** The citizen turns a waiting live request into a message consultation: same id, transcript and category. */
+  'consult.convert': { data: ConsultationRef, reply: Type.Object({ consultation: ConsultationView }, strict) },
   /** The lawyer hands the consultation on to another category or a named lawyer; the transcript follows. */
   'consult.transfer': {
     data: Type.Object(
@@ -213,7 +218,7 @@ export const Requests = {
 export const Pushes = {
   /** A consultation the receiver takes part in changed state (queued, picked, active, closed...). */
   'consult.state': Type.Object(
-    { consultation: ConsultationView, reason: Type.Optional(Type.Union([Type.Literal('lawyer-disconnected'), Type.Literal('transferred')])) },
+    { consultation: ConsultationView, reason: Type.Optional(Type.Union([Type.Literal('lawyer-disconnected'), Type.Literal('transferred'), Type.Literal('converted'), Type.Literal('rerouted')])) },
     strict,
   ),
   /** A lawyer's view of the waiting queue for their categories changed. */
@@ -245,6 +250,11 @@ export const Pushes = {
     },
     strict,
   ),
+  /** Nobody can take the citizen's request now: they may leave a message consultation instead (consult.convert). */
+  'consult.suggest': Type.Object({ consultationId: ObjectId, reason: Type.Literal('nobody-on-duty') }, strict),
+  /** A message consultation's answer is due soon (to its lawyer) or overdue (to supervisors and the lawyer). */
+  'sla.reminder': Type.Object({ consultation: ConsultationView }, strict),
+  'sla.breach': Type.Object({ consultation: ConsultationView }, strict),
   /** The citizen's place in the queue and the estimated wait, sent as the queue moves. */
   'queue.position': Type.Object(
     { consultationId: ObjectId, position: Type.Integer({ minimum: 1 }), estimatedWaitMs: Type.Integer({ minimum: 0 }) },

@@ -24,7 +24,9 @@ export type Role = (typeof ROLES)[number];
 export const CONSULTATION_STATES = ['queued', 'picked', 'active', 'closed', 'cancelled'] as const;
 export type ConsultationState = (typeof CONSULTATION_STATES)[number];
 
-export const CHANNELS = ['text'] as const;
+/** text: live chat; message: 留言, answered asynchronously within the message SLA (24 h by default). */
+export const CHANNELS = ['text', 'message'] as const;
+export type Channel = (typeof CHANNELS)[number];
 
 /** GB/T 2260 administrative division code: 2 digits province, 2 city, 2 county. */
 export const REGION_PATTERN = '^[1-9][0-9]{5}$';

@@ -28,6 +28,7 @@ export interface Config {
   logLevel: string;
   allowUwsFallback: boolean;
   routing: RoutingConfig;
+  messages: { convertAfterMs: number; slaMs: number };
   defaultCapacity: number;
 }
 
@@ -67,6 +68,8 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_PREFERRED_WAIT_MS', default: '60000', meaning: 'how long a request waits for a chosen (or previous, or transfer-named) lawyer before anyone may take it' },
   { env: 'LAWLINE_WIDEN_PROVINCE_MS', default: '60000', meaning: 'wait after which a request reaches lawyers of the whole province' },
   { env: 'LAWLINE_WIDEN_NATIONAL_MS', default: '180000', meaning: 'wait after which a request reaches lawyers anywhere' },
+  { env: 'LAWLINE_MESSAGE_AFTER_MS', default: '600000', meaning: 'a live request waiting this long becomes a message consultation (留言)' },
+  { env: 'LAWLINE_MESSAGE_SLA_MS', default: '86400000', meaning: 'a message consultation must be answered within this' },
   { env: 'LAWLINE_DEFAULT_CAPACITY', default: '3', meaning: 'concurrent text consultations of a lawyer who does not say' },
   { env: 'LAWLINE_ALLOW_UWS_FALLBACK', default: 'off', meaning: 'on: start even if the uWebSockets.js native binding failed to load (slow)' },
 ];
@@ -124,6 +127,7 @@ export function loadConfig(env: Env): Result<Config, string> {
     logLevel: get('LAWLINE_LOG_LEVEL'),
     allowUwsFallback: flag('LAWLINE_ALLOW_UWS_FALLBACK'),
     routing: routingConfig(get, int, problems),
+    messages: { convertAfterMs: int('LAWLINE_MESSAGE_AFTER_MS', 1000, 86_400_000), slaMs: int('LAWLINE_MESSAGE_SLA_MS', 1000, 30 * 86_400_000) },
     defaultCapacity: int('LAWLINE_DEFAULT_CAPACITY', 1, LIMITS.maxCapacity),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

@@ -143,6 +143,8 @@ function routingMetrics(registry: Registry) {
     queueLength: registry.add(new LabeledGauge('lawline_queue_length', 'consultations waiting, by category')),
     lawyers: registry.add(new LabeledGauge('lawline_lawyers', 'lawyers on duty, by state')),
     offers: registry.add(new Counter('lawline_offers_total', 'offers by outcome (offered, accepted, declined, timeout, withdrawn)')),
+    sla: registry.add(new Counter('lawline_sla_events_total', 'message consultation SLA events (rerouted, reminded, breached)')),
+    messages: registry.add(new Counter('lawline_message_consultations_total', 'message consultations by origin (direct, converted-by-citizen, converted-after-wait)')),
     timeToAnswer: registry.add(new Histogram('lawline_time_to_answer_seconds', 'request to a lawyer taking it, by category', WAIT_BUCKETS)),
   };
 }

@@ -17,6 +17,7 @@ import type { HandlerTable } from './session/dispatch.ts';
 import { MemoryBackplane } from './backplane/memory.ts';
 import { DutyService } from './presence/duty.ts';
 import { Router } from './routing/router.ts';
+import { MessageDesk } from './routing/message-desk.ts';
 import { RoutingService } from './routing/service.ts';
 import { CloseCode } from '../protocol/errors.ts';
 import { openFileStore } from './store/file/index.ts';
@@ -33,7 +34,12 @@ export interface LawlineNode {
 const WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /** Builds the node from its config: the one place where ports, services and the gateway meet. */
-export async function startNode(config: Config, log: Logger): Promise<LawlineNode> {
+export interface NodeOptions {
+  /** The message desk's clock (SLA deadlines); tests move it by hours. */
+  clock?: () => number;
+}
+
+export async function startNode(config: Config, log: Logger, options: NodeOptions = {}): Promise<LawlineNode> {
   const store = await openFileStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
   const { verifier, devIdentity } = await identityFor(config);
 
@@ -73,11 +79,22 @@ export async function startNode(config: Config, log: Logger): Promise<LawlineNod
     leaseMs: Math.max(30_000, 3 * config.heartbeatMs),
   });
   registry.listener = duty;
-  const consultation = { store, pusher: registry, routing, now };
+  const desk = new MessageDesk({
+    store,
+    backplane,
+    pusher: registry,
+    router,
+    clock: options.clock ?? now,
+    log: log.child({ component: 'messages' }),
+    config: { ...config.messages, tickMs: Math.max(20, config.routing.tickMs) },
+    metrics: metrics.routing,
+  });
+  const consultation = { store, pusher: registry, routing, desk, now };
   const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers() };
   // The backplane is memory: after a restart, the store's queued consultations are queued again.
   for (const c of (await store.listConsultations({ states: ['queued'] })).reverse()) await routing.enqueue(c);
   router.start();
+  desk.start();
   duty.start();
   const connectionDeps = {
     verifier,
@@ -121,6 +138,7 @@ export async function startNode(config: Config, log: Logger): Promise<LawlineNod
     async close(code = CloseCode.DRAINING) {
       gateway.close(code);
       router.stop();
+      desk.stop();
       duty.stop();
       registry.closeAll();
       await store.close();

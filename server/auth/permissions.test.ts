@@ -15,6 +15,7 @@ const EXPECTED: Record<RequestType, [boolean, boolean, boolean, boolean, boolean
   'consult.join': /*   */ [false, true, false, false, false],
   'consult.close': /*  */ [true, true, false, false, false],
   'consult.transfer': /**/ [false, true, false, false, false],
+  'consult.convert': /* */ [true, false, false, false, false],
   'consult.list': /*   */ [true, true, true, true, false],
   'consult.history': /**/ [true, true, true, true, false],
   'duty.on': /*        */ [false, true, false, false, false],

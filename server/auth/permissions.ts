@@ -17,6 +17,7 @@ export const PERMISSIONS = {
   'consult.join': ['lawyer'],
   'consult.close': ['citizen', 'lawyer'],
   'consult.transfer': ['lawyer'],
+  'consult.convert': ['citizen'],
   'consult.list': ['citizen', 'lawyer', 'assistant', 'supervisor'],
   'consult.history': ['citizen', 'lawyer', 'assistant', 'supervisor'],
   // Assistants write on behalf of their lawyer; supervisors only watch.

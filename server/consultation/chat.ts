@@ -26,6 +26,7 @@ export function chatHandlers(deps: ConsultationDeps) {
       at: deps.now(),
     });
     if (!duplicate) deps.pusher.push(audience(c), 'chat.message', toMessage(message), session);
+    if (identity.role === 'lawyer') await deps.desk.answered(c, identity.id);
     return ok({ clientMsgId: message.clientMsgId, seq: message.seq, at: message.at });
   };
 

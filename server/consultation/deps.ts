@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ProtocolError } from '../../protocol/result.ts';
 import type { Pusher } from '../session/pusher.ts';
+import type { MessageDesk } from '../routing/message-desk.ts';
 import type { RoutingService } from '../routing/service.ts';
 import type { Store, TransitionResult } from '../store/port.ts';
 
@@ -9,6 +10,7 @@ export interface ConsultationDeps {
   store: Store;
   pusher: Pusher;
   routing: RoutingService;
+  desk: MessageDesk;
   now: () => number;
 }
 

@@ -28,6 +28,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       category: data.category,
       region: data.region,
       channel: data.channel,
+      ...(data.channel === 'message' ? { dueAt: deps.desk.dueFromNow() } : {}),
       citizen: person(identity),
       ...(identity.priority ? { priority: identity.priority } : {}),
       ...(data.opposingParty ? { opposingParty: data.opposingParty } : {}),
@@ -48,8 +49,15 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       record.lastSeq = first.message.seq;
     }
     announce(record);
+    if (record.channel === 'message') {
+      void deps.desk.tick();
+      return ok({ consultation: toView(record) });
+    }
     queueChanged('added', record);
     await deps.routing.enqueue(record);
+    if (await deps.routing.nobodyServes(record.category)) {
+      deps.pusher.push([`u:${identity.id}`], 'consult.suggest', { consultationId: record.id, reason: 'nobody-on-duty' });
+    }
     return ok({ consultation: toView(record) });
   };
 
@@ -67,14 +75,15 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
 
   const queueList: Handler<'queue.list'> = async ({ identity }) => {
     const queued = await deps.store.listConsultations({ states: ['queued'], ...(identity.categories?.length ? { categories: identity.categories } : {}) });
-    // The store lists newest first; a queue is served oldest first.
-    return ok({ consultations: queued.reverse().map(toView) });
+    // The store lists newest first; a queue is served oldest first. Message consultations are assigned, not picked.
+    return ok({ consultations: queued.reverse().filter((c) => c.channel === 'text').map(toView) });
   };
 
   const pick: Handler<'consult.pick'> = async ({ identity }, { consultationId }) => {
     const c = await deps.store.getConsultation(consultationId);
     if (!c) return err(notFound);
     if (!servesCategory(identity, c)) return err(notMember);
+    if (c.channel === 'message') return err({ code: ErrorCode.CONSULTATION_STATE, message: 'message consultations are assigned, not picked' });
     const result = await deps.routing.pick(consultationId, person(identity));
     if (!result.ok) {
       if (result.reason === 'no-capacity') return err({ code: ErrorCode.CAPACITY_EXCEEDED, message: 'you are at your capacity of concurrent consultations' });
@@ -108,6 +117,18 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     return ok({ consultation: toView(result.consultation) });
   };
 
+  const convert: Handler<'consult.convert'> = async ({ identity }, { consultationId }) => {
+    const c = await deps.store.getConsultation(consultationId);
+    if (!c) return err(notFound);
+    if (relation(identity, c) !== 'party') return err(notMember);
+    if (c.channel === 'message') return ok({ consultation: toView(c) });
+    const converted = await deps.desk.convert(c, 'citizen');
+    if (!converted) return err({ code: ErrorCode.CONSULTATION_STATE, message: `cannot convert a consultation that is ${c.state}` });
+    queueChanged('removed', converted);
+    void deps.desk.tick();
+    return ok({ consultation: toView(converted) });
+  };
+
   const transfer: Handler<'consult.transfer'> = async ({ identity }, { consultationId, category, lawyerId, note }) => {
     const c = await deps.store.getConsultation(consultationId);
     if (!c) return err(notFound);
@@ -132,6 +153,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     'consult.join': join,
     'consult.close': close,
     'consult.transfer': transfer,
+    'consult.convert': convert,
     'consult.list': list,
   };
 }

@@ -1,3 +1,4 @@
+import type { PushData } from '../../protocol/frames.ts';
 import type { Identity } from '../auth/identity.ts';
 import type { Pusher } from '../session/pusher.ts';
 import type { ConsultationRecord } from '../store/port.ts';
@@ -12,7 +13,7 @@ export function servesCategory(identity: Identity, c: ConsultationRecord): boole
 export function notifier(pusher: Pusher) {
   return {
     /** Everyone following the consultation sees its new state (the citizen on every device). */
-    announce: (c: ConsultationRecord, reason?: 'lawyer-disconnected') =>
+    announce: (c: ConsultationRecord, reason?: PushData<'consult.state'>['reason']) =>
       pusher.push(audience(c), 'consult.state', { consultation: toView(c), ...(reason ? { reason } : {}) }),
     /** Lawyers watching the queue of its category see it come or go. */
     queueChanged: (change: 'added' | 'removed', c: ConsultationRecord) =>

@@ -15,6 +15,7 @@ export function toView(c: ConsultationRecord): ConsultationViewT {
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
     lastSeq: c.lastSeq,
+    ...(c.dueAt !== undefined ? { dueAt: c.dueAt } : {}),
   };
 }
 

@@ -130,6 +130,11 @@ export class RoutingService {
     return result;
   }
 
+  /** True when no lawyer on duty (in any state) serves the category: the citizen may rather leave a message. */
+  async nobodyServes(category: ConsultationRecord['category']): Promise<boolean> {
+    return !(await this.backplane.listLawyers()).some((l) => l.categories.includes(category));
+  }
+
   /** Puts a lawyer's consultation back at the front of the queue (the lawyer dropped). */
   async requeue(c: ConsultationRecord): Promise<ConsultationRecord | undefined> {
     const result = await this.store.transition(c.id, ['picked', 'active'], { state: 'queued', lawyer: null, updatedAt: this.now() });

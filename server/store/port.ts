@@ -1,4 +1,4 @@
-import type { Category, ConsultationState, PriorityClass, Role } from '../../protocol/vocabulary.ts';
+import type { Category, Channel, ConsultationState, PriorityClass, Role } from '../../protocol/vocabulary.ts';
 
 /**
  * The store port: durable records kept for years. Implementations: `file` (embedded
@@ -17,7 +17,7 @@ export interface ConsultationRecord {
   state: ConsultationState;
   category: Category;
   region: string;
-  channel: 'text';
+  channel: Channel;
   citizen: Person;
   lawyer?: Person;
   /** From the citizen's token: served first (never shown to lawyers as such). */
@@ -29,6 +29,13 @@ export interface ConsultationRecord {
   preferredUntil?: number;
   /** The last transfer: who handed it on and their note for the next lawyer; never shown to the citizen. */
   handover?: { from: Person; note: string };
+  /** Message consultations: when the answer is due, when a lawyer got it, when they first answered, which SLA steps fired. */
+  dueAt?: number;
+  assignedAt?: number;
+  answeredAt?: number;
+  rerouted?: boolean;
+  reminded?: boolean;
+  breached?: boolean;
   /** The lawyer's wrap-up note, set at close; never shown to the citizen. */
   note?: string;
   createdAt: number;
@@ -71,6 +78,13 @@ export interface ConsultationPatch {
   preferredLawyerId?: string | null;
   preferredUntil?: number | null;
   handover?: { from: Person; note: string };
+  channel?: Channel;
+  dueAt?: number;
+  assignedAt?: number;
+  answeredAt?: number;
+  rerouted?: boolean;
+  reminded?: boolean;
+  breached?: boolean;
   updatedAt: number;
 }
 

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { expect } from 'vitest';
 import { LawlineClient } from '../../clients/sdk/index.ts';
-import type { PushData, PushEvent } from '../../protocol/frames.ts';
+import { Pushes, type PushData, type PushEvent } from '../../protocol/frames.ts';
 import type { DevClaims } from '../../server/auth/dev-identity.ts';
 import type { TestServer } from './server.ts';
 
@@ -17,8 +17,7 @@ export class Participant {
   static async connect(server: TestServer, claims: DevClaims, url = server.url): Promise<Participant> {
     const client = new LawlineClient({ url, token: await server.token(claims), WebSocket, reconnect: { minDelayMs: 20, maxDelayMs: 100 } });
     const person = new Participant(client, claims.sub);
-    const events: PushEvent[] = ['consult.state', 'queue.changed', 'chat.message', 'chat.typing', 'chat.read', 'duty.state', 'offer', 'offer.ended', 'queue.position'];
-    for (const event of events) client.on(event, (data) => person.seen.push({ event, data }));
+    for (const event of Object.keys(Pushes) as PushEvent[]) client.on(event, (data) => person.seen.push({ event, data }));
     await client.connect();
     return person;
   }

@@ -1,0 +1,153 @@
+import type { Backplane, LawyerPresence } from '../backplane/port.ts';
+import { notifier } from '../consultation/notify.ts';
+import { audience, toView } from '../consultation/views.ts';
+import type { Logger } from '../log.ts';
+import type { RoutingMetrics } from '../metrics.ts';
+import type { Pusher } from '../session/pusher.ts';
+import type { ConsultationRecord, Store } from '../store/port.ts';
+import { normaliseParty } from './match.ts';
+import type { Router } from './router.ts';
+
+export interface MessageDeskConfig {
+  /** A live request waiting this long becomes a message consultation. */
+  convertAfterMs: number;
+  /** Answer due this long after a message consultation is left. */
+  slaMs: number;
+  tickMs: number;
+}
+
+export interface MessageDeskDeps {
+  store: Store;
+  backplane: Backplane;
+  pusher: Pusher;
+  router: Router;
+  /** The desk's clock, injectable: SLA tests move it by hours. */
+  clock: () => number;
+  log: Logger;
+  config: MessageDeskConfig;
+  metrics?: RoutingMetrics;
+}
+
+/**
+ * Message consultations (留言): left straight away or converted from a live request that
+ * waited too long (same id, transcript and category). Assigned by category to a lawyer on
+ * duty; the answer is due within the SLA. Before the deadline an unanswered one is re-routed
+ * to another lawyer once, at half time; its lawyer is reminded at three quarters, and supervisors
+ * are told when it is breached. All state is in the store, so a restart loses no clock.
+ */
+export class MessageDesk {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly deps: MessageDeskDeps) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.deps.config.tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** When a message consultation left now is due. */
+  dueFromNow(): number {
+    return this.deps.clock() + this.deps.config.slaMs;
+  }
+
+  /** A live request becomes a message consultation; its live offer, if any, is withdrawn. */
+  async convert(c: ConsultationRecord, origin: 'citizen' | 'wait'): Promise<ConsultationRecord | undefined> {
+    if (c.channel === 'message' || c.state !== 'queued') return undefined;
+    const at = this.deps.clock();
+    const result = await this.deps.store.transition(c.id, ['queued'], { state: 'queued', channel: 'message', dueAt: at + this.deps.config.slaMs, updatedAt: at });
+    if (!result.ok) return undefined;
+    const { withdrawn } = await this.deps.backplane.dequeue(c.id);
+    if (withdrawn) this.deps.router.offerEnded(withdrawn.lawyerId, c.id, 'withdrawn');
+    this.deps.router.forget(c.id);
+    this.deps.metrics?.messages.inc({ origin: origin === 'citizen' ? 'converted-by-citizen' : 'converted-after-wait' });
+    notifier(this.deps.pusher).announce(result.consultation, 'converted');
+    return result.consultation;
+  }
+
+  /** The assigned lawyer wrote in it: answered, the SLA is met. */
+  async answered(c: ConsultationRecord, lawyerId: string): Promise<void> {
+    if (c.channel !== 'message' || c.answeredAt !== undefined || c.lawyer?.id !== lawyerId) return;
+    await this.deps.store.transition(c.id, ['active'], { state: 'active', answeredAt: this.deps.clock(), updatedAt: this.deps.clock() });
+  }
+
+  /** One pass: convert long waits, assign what is unassigned, watch the deadlines. Passes never overlap. */
+  tick(): Promise<void> {
+    this.running ??= this.pass()
+      .catch((e) => this.deps.log.error({ err: e }, 'message desk pass failed'))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const { store, backplane, config } = this.deps;
+    const now = this.deps.clock();
+    for (const entry of await backplane.listQueue()) {
+      if (now - entry.enqueuedAt < config.convertAfterMs) continue;
+      const c = await store.getConsultation(entry.consultationId);
+      if (c) await this.convert(c, 'wait');
+    }
+    const open = (await store.listConsultations({ states: ['queued', 'active'] })).filter((c) => c.channel === 'message');
+    const lawyers = (await backplane.listLawyers()).filter((l) => l.state !== 'reconnecting');
+    const assigned = new Map<string, number>();
+    for (const c of open) if (c.lawyer) assigned.set(c.lawyer.id, (assigned.get(c.lawyer.id) ?? 0) + 1);
+    for (const c of open.reverse()) {
+      if (c.state === 'queued') await this.assign(c, lawyers, assigned, now);
+      else if (c.answeredAt === undefined) await this.watch(c, lawyers, assigned, now);
+    }
+  }
+
+  /** The lawyer on duty for its category with the fewest message consultations waiting on them. */
+  private choose(c: ConsultationRecord, lawyers: readonly LawyerPresence[], assigned: Map<string, number>, except?: string): LawyerPresence | undefined {
+    const party = c.opposingParty && normaliseParty(c.opposingParty);
+    return lawyers
+      .filter((l) => l.categories.includes(c.category) && l.lawyerId !== except && !(party && l.conflicts.includes(party)))
+      .sort((a, b) => (assigned.get(a.lawyerId) ?? 0) - (assigned.get(b.lawyerId) ?? 0) || a.lastAssignedAt - b.lastAssignedAt)[0];
+  }
+
+  private async assign(c: ConsultationRecord, lawyers: readonly LawyerPresence[], assigned: Map<string, number>, now: number, except?: string): Promise<boolean> {
+    const lawyer = this.choose(c, lawyers, assigned, except);
+    if (!lawyer) return false;
+    const result = await this.deps.store.transition(c.id, [c.state], {
+      state: 'active',
+      lawyer: { id: lawyer.lawyerId, role: 'lawyer', name: lawyer.name },
+      assignedAt: now,
+      ...(except ? { rerouted: true } : {}),
+      updatedAt: now,
+    });
+    if (!result.ok) return false;
+    assigned.set(lawyer.lawyerId, (assigned.get(lawyer.lawyerId) ?? 0) + 1);
+    // The previous lawyer (on a re-route) hears it left them; the citizen and the new lawyer see it.
+    this.deps.pusher.push([...new Set([...audience(c), ...audience(result.consultation)])], 'consult.state', {
+      consultation: toView(result.consultation),
+      ...(except ? { reason: 'rerouted' as const } : {}),
+    });
+    return true;
+  }
+
+  private async watch(c: ConsultationRecord, lawyers: readonly LawyerPresence[], assigned: Map<string, number>, now: number): Promise<void> {
+    const { store, pusher, config, metrics } = this.deps;
+    const due = c.dueAt ?? now;
+    const since = c.assignedAt ?? c.updatedAt;
+    // One re-route, at half time: a consultation bounced between lawyers is answered by none.
+    if (!c.rerouted && now < due && now >= since + (due - since) / 2 && (await this.assign(c, lawyers, assigned, now, c.lawyer?.id))) {
+      metrics?.sla.inc({ event: 'rerouted' });
+      return;
+    }
+    if (!c.reminded && now >= due - config.slaMs / 4 && now < due) {
+      const result = await store.transition(c.id, ['active'], { state: 'active', reminded: true, updatedAt: now });
+      if (result.ok && c.lawyer) pusher.push([`u:${c.lawyer.id}`], 'sla.reminder', { consultation: toView(result.consultation) });
+      metrics?.sla.inc({ event: 'reminded' });
+    }
+    if (!c.breached && now >= due) {
+      const result = await store.transition(c.id, ['active'], { state: 'active', breached: true, updatedAt: now });
+      if (result.ok) pusher.push(['role:supervisor', ...(c.lawyer ? [`u:${c.lawyer.id}`] : [])], 'sla.breach', { consultation: toView(result.consultation) });
+      metrics?.sla.inc({ event: 'breached' });
+      this.deps.log.warn({ consultationId: c.id, lawyerId: c.lawyer?.id }, 'message consultation SLA breached');
+    }
+  }
+}
