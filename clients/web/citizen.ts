@@ -1,4 +1,4 @@
-import type { ConsultationViewT } from '../../protocol/frames.ts';
+import type { ConsultationViewT, PushData } from '../../protocol/frames.ts';
 import { CATEGORY_CODES, type Category } from '../../protocol/vocabulary.ts';
 import type { LawlineClient } from '../sdk/index.ts';
 import { chatView } from './chat-view.ts';
@@ -14,6 +14,9 @@ const STEPS: [ConsultationViewT['state'], StringKey][] = [
 
 /** A citizen asks for help in a category and follows every step until the lawyer closes it. */
 export function citizenView(client: LawlineClient, me: { id: string; name: string }, main: HTMLElement): void {
+  // A position may be pushed before the request's reply arrives: keep the latest per consultation.
+  const positions = new Map<string, PushData<'queue.position'>>();
+  client.on('queue.position', (p) => positions.set(p.consultationId, p));
   const select = h('select', { 'data-testid': 'category' });
   onLang(() => {
     const chosen = select.value;
@@ -35,7 +38,7 @@ export function citizenView(client: LawlineClient, me: { id: string; name: strin
         channel: 'text',
         ...(firstMessage ? { firstMessage } : {}),
       });
-      follow(client, me, main, consultation);
+      follow(client, me, main, consultation, positions);
     } catch (e) {
       requestButton.disabled = false;
       form.append(h('p', { class: 'muted' }, `${t('error')}${(e as Error).message}`));
@@ -43,7 +46,7 @@ export function citizenView(client: LawlineClient, me: { id: string; name: strin
   });
 }
 
-function follow(client: LawlineClient, me: { id: string; name: string }, main: HTMLElement, start: ConsultationViewT): void {
+function follow(client: LawlineClient, me: { id: string; name: string }, main: HTMLElement, start: ConsultationViewT, positions: Map<string, PushData<'queue.position'>>): void {
   let state = start.state;
   const steps = h('div', { class: 'steps', 'data-testid': 'steps' });
   const renderSteps = () => {
@@ -55,10 +58,13 @@ function follow(client: LawlineClient, me: { id: string; name: string }, main: H
   const closedNote = h('p', { class: 'muted', 'data-testid': 'closed-note' });
   const place = h('p', { class: 'muted', 'data-testid': 'queue-position' });
   main.replaceChildren(h('section', { class: 'card' }, h('h2', {}, categoryLabel(start.category)), steps, place, chat.el, closedNote));
-  client.on('queue.position', ({ consultationId, position, estimatedWaitMs }) => {
-    if (consultationId !== start.id) return;
+  const showPlace = ({ consultationId, position, estimatedWaitMs }: PushData<'queue.position'>) => {
+    if (consultationId !== start.id || state !== 'queued') return;
     place.textContent = `${t('position')}${position}${t('estimatedWait').replace('{m}', String(Math.max(1, Math.round(estimatedWaitMs / 60_000))))}`;
-  });
+  };
+  const known = positions.get(start.id);
+  if (known) showPlace(known);
+  client.on('queue.position', showPlace);
   client.on('consult.state', ({ consultation, reason }) => {
     if (consultation.id !== start.id) return;
     state = consultation.state;

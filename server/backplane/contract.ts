@@ -1,4 +1,7 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Category } from '../../protocol/vocabulary.ts';
+import { scanLawyers, STRATEGIES, type Reach } from './eligibility.ts';
 import type { Backplane, QueueEntry } from './port.ts';
 
 export interface BackplaneHarness {
@@ -145,6 +148,60 @@ export function backplaneContract(name: string, open: () => Promise<BackplaneHar
       expect(reconnecting).toMatchObject({ state: 'reconnecting', resumeState: 'away' });
       expect((await bp.setLawyerState('L1', 'reconnecting'))?.resumeState).toBe('away');
       expect(await bp.setLawyerState('nobody', 'away')).toBeUndefined();
+    });
+
+    it('finds the same lawyers, in the same order, as a scan over everyone', async () => {
+      const categories: Category[] = ['labor', 'family', 'debt'];
+      const regions = ['320200', '320211', '320500', '110000', ''];
+      const presence = fc.record({
+        categories: fc.subarray(categories, { minLength: 1 }),
+        region: fc.constantFrom(...regions),
+        capacity: fc.integer({ min: 1, max: 3 }),
+        state: fc.constantFrom('available', 'away', 'reconnecting'),
+        lastAssignedAt: fc.integer({ min: 0, max: 50 }),
+        conflicts: fc.subarray(['甲公司', '乙公司']),
+        offers: fc.nat({ max: 3 }),
+        /** Where the lawyer was on duty before moving to `region`/`categories`. */
+        before: fc.record({ categories: fc.subarray(categories, { minLength: 1 }), region: fc.constantFrom(...regions) }),
+      });
+      const query = fc.record({
+        category: fc.constantFrom(...categories),
+        region: fc.constantFrom(...regions.slice(0, 4)),
+        reach: fc.constantFrom<Reach>('city', 'province', 'national'),
+        strategy: fc.constantFrom(...STRATEGIES),
+        declined: fc.subarray(['L0', 'L1', 'L2', 'L3']),
+        party: fc.option(fc.constantFrom('甲公司', '丙公司'), { nil: undefined }),
+        only: fc.option(fc.constantFrom('L0', 'L5'), { nil: undefined }),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(presence, { maxLength: 12 }), fc.array(query, { minLength: 1, maxLength: 5 }), async (lawyers, queries) => {
+          const fresh = await open();
+          try {
+            const b = fresh.backplane;
+            for (const [i, l] of lawyers.entries()) {
+              const id = `L${i}`;
+              await b.putLawyer(lawyer(id, { categories: l.before.categories, region: l.before.region, capacity: l.capacity }));
+              for (let k = 0; k < l.offers; k++) {
+                await b.enqueue(entry(`o${i}-${k}`, { category: l.before.categories[0] as Category, region: l.before.region || '320200', enqueuedAt: T0 }));
+                await b.offer(`o${i}-${k}`, id, T0 + 1e6, T0);
+              }
+              // Moving region and categories must move the lawyer in any index too.
+              await b.putLawyer(lawyer(id, { categories: l.categories, region: l.region, capacity: l.capacity, state: l.state as 'available', lastAssignedAt: l.lastAssignedAt, conflicts: l.conflicts }));
+            }
+            const everyone = await b.listLawyers();
+            for (const q of queries) {
+              const e = entry('q', { category: q.category, region: q.region, declinedBy: q.declined, ...(q.party ? { opposingParty: q.party } : {}) });
+              const lq = { entry: e, reach: q.reach, strategy: q.strategy, limit: 3, ...(q.only ? { only: q.only } : {}) };
+              expect((await b.findLawyers(lq)).map((l) => l.lawyerId)).toEqual(scanLawyers(everyone, lq).map((l) => l.lawyerId));
+            }
+            const summary = await b.summary();
+            expect(Object.values(summary.byState).reduce((a, n) => a + n, 0)).toBe(lawyers.length);
+          } finally {
+            await fresh.cleanup();
+          }
+        }),
+        { numRuns: 150 },
+      );
     });
 
     it('lets exactly one of many racing offers and picks win', async () => {

@@ -1,6 +1,19 @@
-import type { AcceptRefusal, Backplane, ClaimOutcome, LawyerPresence, Offer, OfferRefusal, QueueEntry, StoredDutyState } from './port.ts';
+import { isEligible, ORDER, REACH_DIGITS, type LawyerQuery } from './eligibility.ts';
+import type { AcceptRefusal, Backplane, ClaimOutcome, LawyerPresence, Offer, OfferRefusal, PresenceSummary, QueueEntry, StoredDutyState } from './port.ts';
 
-const copy = <T extends object>(x: T): T => structuredClone(x);
+/** Copies out: callers must not change shared state by accident. Arrays are the only nested values. */
+function copy<T extends object>(x: T): T {
+  const out = { ...x } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = [...v];
+  return out as T;
+}
+
+/** Bucket keys a lawyer is found under: each category at city, province and national reach. */
+function bucketKeys(p: LawyerPresence): string[] {
+  const keys: string[] = [];
+  for (const c of p.categories) for (const digits of Object.values(REACH_DIGITS)) keys.push(`${c}|${p.region.slice(0, digits)}`);
+  return keys;
+}
 
 /**
  * The backplane of the embedded single node. Each method runs to completion without an
@@ -13,6 +26,8 @@ export class MemoryBackplane implements Backplane {
   /** Front-of-queue entries (a lawyer dropped them) sort before any enqueuedAt. */
   private readonly order = new Map<string, number>();
   private readonly offers = new Map<string, Offer>();
+  /** (category, region prefix) -> lawyers on duty there: a decision looks at a handful, not at everyone. */
+  private readonly buckets = new Map<string, Set<string>>();
   private frontCounter = 0;
 
   async putLawyer(p: Parameters<Backplane['putLawyer']>[0]): Promise<LawyerPresence> {
@@ -27,7 +42,9 @@ export class MemoryBackplane implements Backplane {
       categories: [...p.categories],
       conflicts: [...p.conflicts],
     };
+    if (prev) this.unindex(prev);
     this.lawyers.set(p.lawyerId, next);
+    this.index(next);
     return copy(next);
   }
 
@@ -46,6 +63,7 @@ export class MemoryBackplane implements Backplane {
 
   async removeLawyer(lawyerId: string): Promise<{ presence?: LawyerPresence; withdrawn: Offer[] }> {
     const presence = this.lawyers.get(lawyerId);
+    if (presence) this.unindex(presence);
     this.lawyers.delete(lawyerId);
     const withdrawn = [...this.offers.values()].filter((o) => o.lawyerId === lawyerId);
     for (const o of withdrawn) this.offers.delete(o.consultationId);
@@ -70,6 +88,30 @@ export class MemoryBackplane implements Backplane {
 
   async listLawyers(): Promise<LawyerPresence[]> {
     return [...this.lawyers.values()].map(copy);
+  }
+
+  async findLawyers(q: LawyerQuery): Promise<LawyerPresence[]> {
+    if (q.only !== undefined) {
+      const p = this.lawyers.get(q.only);
+      return p && isEligible(q.entry, p, 'national') ? [copy(p)] : [];
+    }
+    const found: LawyerPresence[] = [];
+    for (const id of this.buckets.get(`${q.entry.category}|${q.entry.region.slice(0, REACH_DIGITS[q.reach])}`) ?? []) {
+      const p = this.lawyers.get(id) as LawyerPresence;
+      if (isEligible(q.entry, p, q.reach)) found.push(p);
+    }
+    return found.sort(ORDER[q.strategy]).slice(0, q.limit).map(copy);
+  }
+
+  async summary(): Promise<PresenceSummary> {
+    const byState: Record<string, number> = {};
+    const slotsByCategory: PresenceSummary['slotsByCategory'] = {};
+    for (const p of this.lawyers.values()) {
+      const shown = p.state === 'available' && p.load >= p.capacity ? 'busy' : p.state;
+      byState[shown] = (byState[shown] ?? 0) + 1;
+      for (const c of p.categories) slotsByCategory[c] = (slotsByCategory[c] ?? 0) + p.capacity;
+    }
+    return { byState, slotsByCategory };
   }
 
   async enqueue(entry: QueueEntry, front = false): Promise<void> {
@@ -157,6 +199,22 @@ export class MemoryBackplane implements Backplane {
 
   async expiredOffers(now: number): Promise<Offer[]> {
     return [...this.offers.values()].filter((o) => o.expiresAt <= now).map(copy);
+  }
+
+  private index(p: LawyerPresence): void {
+    for (const key of bucketKeys(p)) {
+      let bucket = this.buckets.get(key);
+      if (!bucket) this.buckets.set(key, (bucket = new Set()));
+      bucket.add(p.lawyerId);
+    }
+  }
+
+  private unindex(p: LawyerPresence): void {
+    for (const key of bucketKeys(p)) {
+      const bucket = this.buckets.get(key);
+      bucket?.delete(p.lawyerId);
+      if (bucket?.size === 0) this.buckets.delete(key);
+    }
   }
 
   /** Removes a consultation's offer and gives the lawyer's capacity back. */

@@ -1,4 +1,5 @@
 import type { Category } from '../../protocol/vocabulary.ts';
+import type { LawyerQuery } from './eligibility.ts';
 
 /**
  * The backplane port: state several nodes share and that may be rebuilt or may expire —
@@ -56,6 +57,13 @@ export interface QueueEntry {
   preferredUntil?: number;
 }
 
+export interface PresenceSummary {
+  /** Lawyers by shown state (`busy`: available with no capacity left). */
+  byState: Record<string, number>;
+  /** Sum of capacity of the lawyers on duty, per category they serve. */
+  slotsByCategory: Partial<Record<Category, number>>;
+}
+
 export interface Offer {
   consultationId: string;
   lawyerId: string;
@@ -81,6 +89,10 @@ export interface Backplane {
   expiredLeases(now: number): Promise<string[]>;
   getLawyer(lawyerId: string): Promise<LawyerPresence | undefined>;
   listLawyers(): Promise<LawyerPresence[]>;
+  /** Eligible lawyers for one consultation, best first (`eligibility.ts` defines the answer; implementations index it). */
+  findLawyers(query: LawyerQuery): Promise<LawyerPresence[]>;
+  /** Counts for queue estimates and metrics, without listing everyone. */
+  summary(): Promise<PresenceSummary>;
 
   /** Adds a consultation to its queue (at the front of its priority when `front`). */
   enqueue(entry: QueueEntry, front?: boolean): Promise<void>;

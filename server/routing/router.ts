@@ -1,10 +1,12 @@
 import type { PushData } from '../../protocol/frames.ts';
-import type { Backplane, LawyerPresence, Offer, QueueEntry } from '../backplane/port.ts';
+import type { Backplane, LawyerPresence, Offer, PresenceSummary, QueueEntry } from '../backplane/port.ts';
 import type { Logger } from '../log.ts';
 import type { RoutingMetrics } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
-import { candidates, type Strategy, type Widening } from './match.ts';
+import { queryFor, type Strategy, type Widening } from './match.ts';
 import { WaitEstimator } from './wait-estimate.ts';
+
+const REPORT_MS = 100;
 
 export interface RoutingConfig {
   /** auto: the router offers consultations to lawyers on duty; manual: lawyers pick from the queue. */
@@ -46,6 +48,8 @@ export class Router {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly positions = new Map<string, string>();
+  private reportedAt = -Infinity;
+  private reportedLength = -1;
   readonly waits = new WaitEstimator();
 
   constructor(private readonly deps: RouterDeps) {}
@@ -124,33 +128,39 @@ export class Router {
   private async round(): Promise<void> {
     const { backplane, config, now } = this.deps;
     const queue = await backplane.listQueue();
+    let moved = false;
     if (config.mode === 'auto' && queue.length) {
-      const lawyers = await backplane.listLawyers();
       const offered = new Set((await backplane.listOffers()).map((o) => o.consultationId));
       for (const entry of queue) {
         if (offered.has(entry.consultationId)) continue;
         const t = now();
-        const ranked = candidates(entry, lawyers, t, config.widening, config.strategy);
-        for (const lawyer of ranked) {
+        // A few of the best: another router may take the first between our read and our claim.
+        for (const lawyer of await backplane.findLawyers(queryFor(entry, t, config.widening, config.strategy, 3))) {
           const expiresAt = t + config.offerTimeoutMs;
           const claim = await backplane.offer(entry.consultationId, lawyer.lawyerId, expiresAt, t);
           if (claim.reason === 'not-queued' || claim.reason === 'already-offered') break;
           if (!claim.ok) continue;
-          // Keep the local picture in step so one round does not over-offer a lawyer.
-          lawyer.load++;
-          lawyer.lastOfferAt = t;
           await this.pushOffer(entry, lawyer.lawyerId, expiresAt);
+          moved = true;
           break;
         }
       }
     }
-    const after = config.mode === 'auto' ? await backplane.listQueue() : queue;
-    const lawyers = await backplane.listLawyers();
-    this.tellPositions(after, lawyers);
-    this.gauge(after, lawyers);
+    await this.report(moved ? await backplane.listQueue() : queue);
   }
 
-  private gauge(queue: readonly QueueEntry[], lawyers: readonly LawyerPresence[]): void {
+  /** Queue positions and gauges, at most every REPORT_MS: under load a round runs per request. */
+  private async report(queue: readonly QueueEntry[]): Promise<void> {
+    const t = this.deps.now();
+    if (t - this.reportedAt < REPORT_MS && queue.length === this.reportedLength) return;
+    this.reportedAt = t;
+    this.reportedLength = queue.length;
+    const summary = await this.deps.backplane.summary();
+    this.tellPositions(queue, summary);
+    this.gauge(queue, summary);
+  }
+
+  private gauge(queue: readonly QueueEntry[], summary: PresenceSummary): void {
     const m = this.deps.metrics;
     if (!m) return;
     const count = <K extends string>(keys: K[]) => keys.reduce((acc, k) => acc.set(k, (acc.get(k) ?? 0) + 1), new Map<K, number>());
@@ -163,7 +173,7 @@ export class Router {
       gauge.zeroOthers(present);
     };
     set(m.queueLength, 'category', count(queue.map((e) => e.category)));
-    set(m.lawyers, 'state', count(lawyers.map((l) => (l.state === 'available' && l.load >= l.capacity ? 'busy' : l.state))));
+    set(m.lawyers, 'state', new Map(Object.entries(summary.byState)));
   }
 
   private async pushOffer(entry: QueueEntry, lawyerId: string, expiresAt: number): Promise<void> {
@@ -188,12 +198,12 @@ export class Router {
   }
 
   /** Each waiting citizen hears their place among requests of the same category, when it changes. */
-  private tellPositions(queue: readonly QueueEntry[], lawyers: readonly LawyerPresence[]): void {
+  private tellPositions(queue: readonly QueueEntry[], summary: PresenceSummary): void {
     const ahead = new Map<string, number>();
     for (const entry of queue) {
       const position = (ahead.get(entry.category) ?? 0) + 1;
       ahead.set(entry.category, position);
-      const serving = lawyers.filter((l) => l.categories.includes(entry.category)).reduce((n, l) => n + l.capacity, 0);
+      const serving = summary.slotsByCategory[entry.category] ?? 0;
       const estimatedWaitMs = this.waits.estimate(position, serving);
       const told = `${position}:${Math.round(estimatedWaitMs / 5000)}`;
       if (this.positions.get(entry.consultationId) === told) continue;
