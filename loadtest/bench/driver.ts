@@ -6,7 +6,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import WebSocket from 'ws';
 import { SUBPROTOCOL_MSGPACK } from '../../protocol/version.ts';
 import { Histogram } from './histogram.ts';
-import type { DriverResult, EchoJob, IdleJob, Job, RelayJob } from './jobs.ts';
+import type { DriverResult, EchoJob, IdleJob, Job, RelayJob, RoutingJob } from './jobs.ts';
 
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
@@ -209,5 +209,71 @@ async function idle(j: IdleJob): Promise<void> {
   finish({ messages: sockets.length, elapsedMs: 0, latency: new Histogram().toJSON() }, process.cpuUsage());
 }
 
-const run = { echo, relay, idle } as const;
+/** B5: request -> offer delivered to the lawyer's socket, measured in this one process. */
+async function routing(j: RoutingJob): Promise<void> {
+  const latency = new Histogram();
+  let offers = 0;
+  let running = false;
+  const askedAt = new Map<string, number>();
+  const keepAcking = (s: Session) => {
+    const inner = s.onPush;
+    s.onPush = (f) => {
+      inner(f);
+      if ((f.seq as number) % 64 === 0) s.ack();
+    };
+  };
+  await inBatches(j.lawyerTokens.length, 100, async (i) => {
+    const law = await Session.connect(j.url, j.lawyerTokens[i] as string);
+    law.onPush = (f) => {
+      if (f.event !== 'offer') return;
+      const consultation = (f.data as { consultation: { id: string; citizen: { id: string } } }).consultation;
+      const t0 = askedAt.get(consultation.citizen.id);
+      if (t0 !== undefined) {
+        askedAt.delete(consultation.citizen.id);
+        if (running) {
+          latency.record((now() - t0) * 1000);
+          offers++;
+        }
+      }
+      void law
+        .call('offer.accept', { consultationId: consultation.id })
+        .then(() => law.call('consult.close', { consultationId: consultation.id }))
+        .catch(() => undefined);
+    };
+    keepAcking(law);
+    await law.call('duty.on', { capacity: 3 });
+  });
+  const citizens = await inBatches(j.citizens.length, 100, async (i) => {
+    const c = j.citizens[i] as RoutingJob['citizens'][number];
+    const s = await Session.connect(j.url, c.token);
+    keepAcking(s);
+    return { s, ...c };
+  });
+  process.stdout.write('LOAD_START\n');
+  const cpu = process.cpuUsage();
+  const started = now();
+  running = true;
+  let sent = 0;
+  let next = 0;
+  let skipped = 0;
+  const timer = setInterval(() => {
+    const due = Math.floor(((now() - started) / 1000) * j.perSec);
+    for (; sent < due; sent++) {
+      const c = citizens[next++ % citizens.length] as (typeof citizens)[number];
+      // Still waiting for its last offer: this slot of the offered load is lost, and counted.
+      if (askedAt.has(c.id)) {
+        skipped++;
+        continue;
+      }
+      askedAt.set(c.id, now());
+      void c.s.call('consult.request', { category: c.category, region: c.region, channel: 'text' }).catch(() => askedAt.delete(c.id));
+    }
+  }, 5);
+  await new Promise((r) => setTimeout(r, j.durationMs));
+  running = false;
+  clearInterval(timer);
+  finish({ messages: offers, elapsedMs: now() - started, latency: latency.toJSON(), skipped }, cpu);
+}
+
+const run = { echo, relay, idle, routing } as const;
 await (run[job.kind] as (j: Job) => Promise<void>)(job);

@@ -33,7 +33,18 @@ export interface IdleJob {
   batch: number;
 }
 
-export type Job = EchoJob | RelayJob | IdleJob;
+/** B5: lawyers on duty accept every offer and close it at once; citizens ask at a fixed total rate. */
+export interface RoutingJob {
+  kind: 'routing';
+  url: string;
+  lawyerTokens: string[];
+  /** A citizen asks again only after its previous request was offered, so request and offer pair up by citizen. */
+  citizens: { token: string; id: string; category: string; region: string }[];
+  perSec: number;
+  durationMs: number;
+}
+
+export type Job = EchoJob | RelayJob | IdleJob | RoutingJob;
 
 export interface DriverResult {
   /** messages completed during the measured window (replies for echo, deliveries for relay) */
@@ -44,4 +55,6 @@ export interface DriverResult {
   /** lawline relay only: send -> durable ack */
   ack?: import('./histogram.ts').HistogramData;
   driverCpuUs: number;
+  /** routing only: requests not sent because that citizen was still waiting */
+  skipped?: number;
 }

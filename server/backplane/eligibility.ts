@@ -29,16 +29,39 @@ export function mayServe(entry: QueueEntry, lawyer: LawyerPresence): boolean {
   );
 }
 
-export function isEligible(entry: QueueEntry, lawyer: LawyerPresence, reach: Reach): boolean {
-  return lawyer.state === 'available' && lawyer.load < lawyer.capacity && mayServe(entry, lawyer) && regionMatches(entry.region, lawyer.region, reach);
+/** Eligible apart from region: what an index that already matched the region checks. */
+export function isFree(entry: QueueEntry, lawyer: LawyerPresence): boolean {
+  return lawyer.state === 'available' && lawyer.load < lawyer.capacity && mayServe(entry, lawyer);
 }
+
+export function isEligible(entry: QueueEntry, lawyer: LawyerPresence, reach: Reach): boolean {
+  return isFree(entry, lawyer) && regionMatches(entry.region, lawyer.region, reach);
+}
+
+/** Code-unit order, not locale order: the same on every node and in Lua, and cheap. */
+const byId = (a: LawyerPresence, b: LawyerPresence) => (a.lawyerId < b.lawyerId ? -1 : a.lawyerId > b.lawyerId ? 1 : 0);
 
 /** Best first. Ties broken by id so every node ranks the same. */
 export const ORDER: Record<Strategy, (a: LawyerPresence, b: LawyerPresence) => number> = {
-  'longest-idle': (a, b) => a.lastAssignedAt - b.lastAssignedAt || a.lawyerId.localeCompare(b.lawyerId),
-  'least-busy': (a, b) => a.load / a.capacity - b.load / b.capacity || a.lastAssignedAt - b.lastAssignedAt || a.lawyerId.localeCompare(b.lawyerId),
-  'round-robin': (a, b) => a.lastOfferAt - b.lastOfferAt || a.lawyerId.localeCompare(b.lawyerId),
+  'longest-idle': (a, b) => a.lastAssignedAt - b.lastAssignedAt || byId(a, b),
+  'least-busy': (a, b) => a.load / a.capacity - b.load / b.capacity || a.lastAssignedAt - b.lastAssignedAt || byId(a, b),
+  'round-robin': (a, b) => a.lastOfferAt - b.lastOfferAt || byId(a, b),
 };
+
+/** The `limit` best of `xs` that pass `keep`, in one pass (limit is small: a router tries a few lawyers, not all). */
+export function best<T>(xs: Iterable<T>, limit: number, order: (a: T, b: T) => number, keep: (x: T) => boolean = () => true): T[] {
+  const top: T[] = [];
+  for (const x of xs) {
+    // Ranking first: most lawyers of a wide bucket lose on it before the costlier checks run.
+    if (top.length === limit && order(x, top[limit - 1] as T) >= 0) continue;
+    if (!keep(x)) continue;
+    let i = Math.min(top.length, limit - 1);
+    while (i > 0 && order(x, top[i - 1] as T) < 0) i--;
+    top.splice(i, 0, x);
+    if (top.length > limit) top.pop();
+  }
+  return top;
+}
 
 /** The query `findLawyers` answers: one consultation, how far it reaches, or the one lawyer it waits for. */
 export interface LawyerQuery {

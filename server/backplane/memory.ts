@@ -1,11 +1,14 @@
-import { isEligible, ORDER, REACH_DIGITS, type LawyerQuery } from './eligibility.ts';
+import { best, isEligible, isFree, ORDER, REACH_DIGITS, type LawyerQuery } from './eligibility.ts';
 import type { AcceptRefusal, Backplane, ClaimOutcome, LawyerPresence, Offer, OfferRefusal, PresenceSummary, QueueEntry, StoredDutyState } from './port.ts';
 
 /** Copies out: callers must not change shared state by accident. Arrays are the only nested values. */
-function copy<T extends object>(x: T): T {
-  const out = { ...x } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = [...v];
-  return out as T;
+function copy(x: LawyerPresence): LawyerPresence;
+function copy(x: QueueEntry): QueueEntry;
+function copy(x: Offer): Offer;
+function copy(x: LawyerPresence | QueueEntry | Offer): LawyerPresence | QueueEntry | Offer {
+  if ('categories' in x) return { ...x, categories: [...x.categories], conflicts: [...x.conflicts] };
+  if ('declinedBy' in x) return { ...x, declinedBy: [...x.declinedBy] };
+  return { ...x };
 }
 
 /** Bucket keys a lawyer is found under: each category at city, province and national reach. */
@@ -27,7 +30,7 @@ export class MemoryBackplane implements Backplane {
   private readonly order = new Map<string, number>();
   private readonly offers = new Map<string, Offer>();
   /** (category, region prefix) -> lawyers on duty there: a decision looks at a handful, not at everyone. */
-  private readonly buckets = new Map<string, Set<string>>();
+  private readonly buckets = new Map<string, Set<LawyerPresence>>();
   private frontCounter = 0;
 
   async putLawyer(p: Parameters<Backplane['putLawyer']>[0]): Promise<LawyerPresence> {
@@ -87,7 +90,7 @@ export class MemoryBackplane implements Backplane {
   }
 
   async listLawyers(): Promise<LawyerPresence[]> {
-    return [...this.lawyers.values()].map(copy);
+    return [...this.lawyers.values()].map((x) => copy(x));
   }
 
   async findLawyers(q: LawyerQuery): Promise<LawyerPresence[]> {
@@ -95,12 +98,9 @@ export class MemoryBackplane implements Backplane {
       const p = this.lawyers.get(q.only);
       return p && isEligible(q.entry, p, 'national') ? [copy(p)] : [];
     }
-    const found: LawyerPresence[] = [];
-    for (const id of this.buckets.get(`${q.entry.category}|${q.entry.region.slice(0, REACH_DIGITS[q.reach])}`) ?? []) {
-      const p = this.lawyers.get(id) as LawyerPresence;
-      if (isEligible(q.entry, p, q.reach)) found.push(p);
-    }
-    return found.sort(ORDER[q.strategy]).slice(0, q.limit).map(copy);
+    // The bucket already matched category and region.
+    const bucket = this.buckets.get(`${q.entry.category}|${q.entry.region.slice(0, REACH_DIGITS[q.reach])}`) ?? [];
+    return best(bucket, q.limit, ORDER[q.strategy], (p) => isFree(q.entry, p)).map((x) => copy(x));
   }
 
   async summary(): Promise<PresenceSummary> {
@@ -130,7 +130,7 @@ export class MemoryBackplane implements Backplane {
 
   async listQueue(): Promise<QueueEntry[]> {
     const key = (e: QueueEntry) => this.order.get(e.consultationId) as number;
-    return [...this.queue.values()].sort((a, b) => b.priority - a.priority || key(a) - key(b)).map(copy);
+    return [...this.queue.values()].sort((a, b) => b.priority - a.priority || key(a) - key(b)).map((x) => copy(x));
   }
 
   async offer(consultationId: string, lawyerId: string, expiresAt: number, now: number): Promise<ClaimOutcome<OfferRefusal>> {
@@ -194,25 +194,25 @@ export class MemoryBackplane implements Backplane {
   }
 
   async listOffers(): Promise<Offer[]> {
-    return [...this.offers.values()].map(copy);
+    return [...this.offers.values()].map((x) => copy(x));
   }
 
   async expiredOffers(now: number): Promise<Offer[]> {
-    return [...this.offers.values()].filter((o) => o.expiresAt <= now).map(copy);
+    return [...this.offers.values()].filter((o) => o.expiresAt <= now).map((x) => copy(x));
   }
 
   private index(p: LawyerPresence): void {
     for (const key of bucketKeys(p)) {
       let bucket = this.buckets.get(key);
       if (!bucket) this.buckets.set(key, (bucket = new Set()));
-      bucket.add(p.lawyerId);
+      bucket.add(p);
     }
   }
 
   private unindex(p: LawyerPresence): void {
     for (const key of bucketKeys(p)) {
       const bucket = this.buckets.get(key);
-      bucket?.delete(p.lawyerId);
+      bucket?.delete(p);
       if (bucket?.size === 0) this.buckets.delete(key);
     }
   }

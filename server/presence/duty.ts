@@ -163,7 +163,7 @@ export class DutyService implements DeviceListener {
     for (const o of withdrawn) this.deps.routing.router.offerEnded(lawyerId, o.consultationId, 'withdrawn');
     if (reason === 'disconnected') {
       const held = await this.deps.store.listConsultations({ participantId: lawyerId, states: ['picked', 'active'] });
-      const { queueChanged } = notifier(this.deps.pusher);
+      const { queueChanged } = notifier(this.deps.pusher, (lawyer) => this.watchesQueue(lawyer));
       for (const c of held.reverse()) {
         const requeued = await this.deps.routing.requeue(c);
         if (!requeued) continue;
@@ -175,6 +175,11 @@ export class DutyService implements DeviceListener {
     }
     if (presence) this.deps.pusher.push([`u:${lawyerId}`], 'duty.state', { presence: presenceView(undefined, lawyerId), ...(reason ? { reason } : {}) });
     void this.deps.routing.router.kick();
+  }
+
+  /** Off-duty lawyers browse the live queue; on duty, offers come to them. Per node: it knows its own. */
+  watchesQueue(lawyer: Identity): boolean {
+    return !this.local.has(lawyer.id);
   }
 
   /** Re-reads a lawyer's presence (their load changed) and tells their devices. */

@@ -132,7 +132,7 @@ export class RoutingService {
 
   /** True when no lawyer on duty (in any state) serves the category: the citizen may rather leave a message. */
   async nobodyServes(category: ConsultationRecord['category']): Promise<boolean> {
-    return !(await this.backplane.listLawyers()).some((l) => l.categories.includes(category));
+    return !(await this.backplane.summary()).slotsByCategory[category];
   }
 
   /** Puts a lawyer's consultation back at the front of the queue (the lawyer dropped). */
