@@ -94,6 +94,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers() };
   // The backplane is memory: after a restart, the store's queued consultations are queued again.
   for (const c of (await store.listConsultations({ states: ['queued'] })).reverse()) await routing.enqueue(c);
+  for (const c of await store.listConsultations({ states: ['picked', 'active'] })) if (c.lawyer && c.channel === 'text') await backplane.hold(c.lawyer.id, c.id);
   router.start();
   desk.start();
   duty.start();

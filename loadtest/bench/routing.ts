@@ -18,7 +18,7 @@ const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: fal
 const smoke = values.smoke ?? false;
 const size = smoke
   ? { lawyers: 200, citizens: 100, perSec: 100, durationMs: Number(process.env.B5_SMOKE_MS ?? 1500), runs: 1, matcherRounds: 1, decisions: 2000 }
-  : { lawyers: 2000, citizens: 1000, perSec: 1000, durationMs: 8000, runs: 3, matcherRounds: 5, decisions: 20_000 };
+  : { lawyers: 2000, citizens: 1000, perSec: 1000, durationMs: 8000, runs: Number(process.env.B5_RUNS ?? 3), matcherRounds: 5, decisions: 20_000 };
 
 const world = province(size.lawyers);
 const dataDir = mkdtempSync(join(tmpdir(), 'lawline-bench-routing-'));

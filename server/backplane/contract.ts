@@ -73,8 +73,25 @@ export function backplaneContract(name: string, open: () => Promise<BackplaneHar
       expect(await bp.listQueue()).toEqual([]);
       expect(await bp.listOffers()).toEqual([]);
       expect(await bp.getLawyer('L1')).toMatchObject({ load: 1, lastAssignedAt: T0 + 5 });
-      await bp.release('L1');
+      await bp.release('L1', 'c1');
+      await bp.release('L1', 'c1');
       expect((await bp.getLawyer('L1'))?.load).toBe(0);
+    });
+
+    it('keeps what a lawyer holds across going off and on duty; release is idempotent', async () => {
+      await bp.putLawyer(lawyer('L1'));
+      await bp.enqueue(entry('c1'));
+      expect((await bp.claim('c1', 'L1', T0)).ok).toBe(true);
+      await bp.removeLawyer('L1');
+      await bp.hold('L1', 'c2');
+      expect((await bp.putLawyer(lawyer('L1'))).load).toBe(2);
+      await bp.hold('L1', 'c2');
+      await bp.release('L1', 'c1');
+      await bp.release('L1', 'c1');
+      expect((await bp.getLawyer('L1'))?.load).toBe(1);
+      await bp.removeLawyer('L1');
+      await bp.release('L1', 'c2');
+      expect((await bp.putLawyer(lawyer('L1'))).load).toBe(0);
     });
 
     it('counts offers that time out in a row, and resets the count on an answer', async () => {
@@ -194,6 +211,7 @@ export function backplaneContract(name: string, open: () => Promise<BackplaneHar
               const lq = { entry: e, reach: q.reach, strategy: q.strategy, limit: 3, ...(q.only ? { only: q.only } : {}) };
               expect((await b.findLawyers(lq)).map((l) => l.lawyerId)).toEqual(scanLawyers(everyone, lq).map((l) => l.lawyerId));
             }
+            for (const c of categories) expect(await b.servesCategory(c)).toBe(everyone.some((l) => l.categories.includes(c)));
             const summary = await b.summary();
             expect(Object.values(summary.byState).reduce((a, n) => a + n, 0)).toBe(lawyers.length);
           } finally {

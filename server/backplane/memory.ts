@@ -1,4 +1,5 @@
 import { best, isEligible, isFree, ORDER, REACH_DIGITS, type LawyerQuery } from './eligibility.ts';
+import type { Category } from '../../protocol/vocabulary.ts';
 import type { AcceptRefusal, Backplane, ClaimOutcome, LawyerPresence, Offer, OfferRefusal, PresenceSummary, QueueEntry, StoredDutyState } from './port.ts';
 
 /** Copies out: callers must not change shared state by accident. Arrays are the only nested values. */
@@ -31,13 +32,15 @@ export class MemoryBackplane implements Backplane {
   private readonly offers = new Map<string, Offer>();
   /** (category, region prefix) -> lawyers on duty there: a decision looks at a handful, not at everyone. */
   private readonly buckets = new Map<string, Set<LawyerPresence>>();
+  /** lawyerId -> consultations they hold, on duty or not. */
+  private readonly held = new Map<string, Set<string>>();
   private frontCounter = 0;
 
   async putLawyer(p: Parameters<Backplane['putLawyer']>[0]): Promise<LawyerPresence> {
     const prev = this.lawyers.get(p.lawyerId);
     const next: LawyerPresence = {
       ...p,
-      load: prev?.load ?? p.load ?? 0,
+      load: prev?.load ?? this.held.get(p.lawyerId)?.size ?? 0,
       lastAssignedAt: prev?.lastAssignedAt ?? p.lastAssignedAt,
       lastOfferAt: prev?.lastOfferAt ?? 0,
       missedOffers: p.state === 'available' ? 0 : (prev?.missedOffers ?? 0),
@@ -103,6 +106,11 @@ export class MemoryBackplane implements Backplane {
     return best(bucket, q.limit, ORDER[q.strategy], (p) => isFree(q.entry, p)).map((x) => copy(x));
   }
 
+  async servesCategory(category: Category): Promise<boolean> {
+    // The national bucket of a category holds everyone on duty for it.
+    return (this.buckets.get(`${category}|`)?.size ?? 0) > 0;
+  }
+
   async summary(): Promise<PresenceSummary> {
     const byState: Record<string, number> = {};
     const slotsByCategory: PresenceSummary['slotsByCategory'] = {};
@@ -155,6 +163,8 @@ export class MemoryBackplane implements Backplane {
     const entry = this.queue.get(consultationId);
     this.queue.delete(consultationId);
     this.order.delete(consultationId);
+    // The offer's unit of load becomes the held consultation's.
+    this.heldBy(lawyerId).add(consultationId);
     const p = this.lawyers.get(lawyerId);
     if (p) {
       p.lastAssignedAt = now;
@@ -181,6 +191,7 @@ export class MemoryBackplane implements Backplane {
     if (p && p.load >= p.capacity) return { ok: false, reason: 'no-capacity' };
     this.queue.delete(consultationId);
     this.order.delete(consultationId);
+    this.heldBy(lawyerId).add(consultationId);
     if (p) {
       p.load++;
       p.lastAssignedAt = now;
@@ -188,9 +199,26 @@ export class MemoryBackplane implements Backplane {
     return { ok: true, entry };
   }
 
-  async release(lawyerId: string): Promise<void> {
+  async hold(lawyerId: string, consultationId: string): Promise<void> {
+    const held = this.heldBy(lawyerId);
+    if (held.has(consultationId)) return;
+    held.add(consultationId);
+    const p = this.lawyers.get(lawyerId);
+    if (p) p.load++;
+  }
+
+  async release(lawyerId: string, consultationId: string): Promise<void> {
+    const held = this.held.get(lawyerId);
+    if (!held?.delete(consultationId)) return;
+    if (held.size === 0) this.held.delete(lawyerId);
     const p = this.lawyers.get(lawyerId);
     if (p && p.load > 0) p.load--;
+  }
+
+  private heldBy(lawyerId: string): Set<string> {
+    let held = this.held.get(lawyerId);
+    if (!held) this.held.set(lawyerId, (held = new Set()));
+    return held;
   }
 
   async listOffers(): Promise<Offer[]> {

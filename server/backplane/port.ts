@@ -25,7 +25,7 @@ export interface LawyerPresence {
   state: StoredDutyState;
   /** The state to return to when a `reconnecting` lawyer is back. */
   resumeState: 'available' | 'away' | 'wrap-up';
-  /** Consultations held plus offers pending: never above `capacity`. */
+  /** Consultations held plus offers pending: never above `capacity` through an offer or pick. */
   load: number;
   /** When the lawyer last took a consultation or came on duty: longest-idle routes on it. */
   lastAssignedAt: number;
@@ -80,7 +80,7 @@ export interface ClaimOutcome<R extends string> {
 
 export interface Backplane {
   /** Comes on duty, or updates categories/capacity/conflicts; load and counters are kept. */
-  putLawyer(presence: Omit<LawyerPresence, 'load' | 'lastOfferAt' | 'missedOffers' | 'resumeState'> & { load?: number }): Promise<LawyerPresence>;
+  putLawyer(presence: Omit<LawyerPresence, 'load' | 'lastOfferAt' | 'missedOffers' | 'resumeState'>): Promise<LawyerPresence>;
   /** Sets the duty state; `reconnecting` remembers the state to resume. Undefined if off duty. */
   setLawyerState(lawyerId: string, state: StoredDutyState): Promise<LawyerPresence | undefined>;
   /** Leaves duty: withdraws the lawyer's pending offers (their consultations stay queued). */
@@ -91,6 +91,8 @@ export interface Backplane {
   listLawyers(): Promise<LawyerPresence[]>;
   /** Eligible lawyers for one consultation, best first (`eligibility.ts` defines the answer; implementations index it). */
   findLawyers(query: LawyerQuery): Promise<LawyerPresence[]>;
+  /** Is anyone on duty (in any state) for this category? */
+  servesCategory(category: Category): Promise<boolean>;
   /** Counts for queue estimates and metrics, without listing everyone. */
   summary(): Promise<PresenceSummary>;
 
@@ -112,8 +114,14 @@ export interface Backplane {
   reject(consultationId: string, lawyerId: string, outcome: 'declined' | 'timeout'): Promise<{ ok: boolean; presence?: LawyerPresence }>;
   /** A manual pick: the consultation is queued with no offer out; it leaves the queue and counts against the lawyer's capacity if on duty. */
   claim(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<'not-queued' | 'already-offered' | 'no-capacity'> & { entry?: QueueEntry }>;
-  /** A consultation the lawyer held ended or moved: capacity returns. */
-  release(lawyerId: string): Promise<void>;
+  /**
+   * Consultations a lawyer holds are kept per lawyer whether or not they are on duty, so a
+   * lawyer coming back on duty carries their load without anyone counting it from the store
+   * (a count that a close racing the duty change would make wrong). `hold` rebuilds it after
+   * a restart; `release` is idempotent per consultation.
+   */
+  hold(lawyerId: string, consultationId: string): Promise<void>;
+  release(lawyerId: string, consultationId: string): Promise<void>;
   listOffers(): Promise<Offer[]>;
   expiredOffers(now: number): Promise<Offer[]>;
 }

@@ -21,6 +21,6 @@ export function notifier(pusher: Pusher, watchesQueue: (lawyer: Identity) => boo
       pusher.push(audience(c), 'consult.state', { consultation: toView(c), ...(reason ? { reason } : {}) }),
     /** Lawyers watching the queue of its category see it come or go. */
     queueChanged: (change: 'added' | 'removed', c: ConsultationRecord) =>
-      pusher.pushFiltered('role:lawyer', (lawyer) => servesCategory(lawyer, c) && watchesQueue(lawyer), 'queue.changed', { change, consultation: toView(c) }),
+      pusher.pushFiltered(`queue:${c.category}`, watchesQueue, 'queue.changed', { change, consultation: toView(c) }),
   };
 }

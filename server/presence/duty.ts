@@ -84,7 +84,6 @@ export class DutyService implements DeviceListener {
       const categories = this.categoriesFor(identity, data.categories);
       if (!categories.ok) return categories;
       const prev = await this.deps.backplane.getLawyer(identity.id);
-      const held = prev ? undefined : (await this.deps.store.listConsultations({ participantId: identity.id, states: ['picked', 'active'] })).length;
       const presence = await this.deps.backplane.putLawyer({
         lawyerId: identity.id,
         name: identity.name,
@@ -95,7 +94,6 @@ export class DutyService implements DeviceListener {
         lastAssignedAt: prev?.lastAssignedAt ?? now,
         conflicts: (data.conflicts ?? prev?.conflicts ?? []).map(normaliseParty),
         leaseUntil: now + this.deps.leaseMs,
-        ...(held !== undefined ? { load: held } : {}),
       });
       this.local.add(identity.id);
       this.announce(presence);

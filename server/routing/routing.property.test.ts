@@ -119,9 +119,7 @@ class World {
   }
 
   private async dutyOn(l: (typeof LAWYERS)[number]): Promise<void> {
-    const prev = await this.backplane.getLawyer(l.id);
-    const held = prev ? undefined : (await this.store.listConsultations({ participantId: l.id, states: ['picked', 'active'] })).length;
-    await this.backplane.putLawyer({ lawyerId: l.id, name: l.id, categories: l.categories, region: l.region, capacity: l.capacity, state: 'available', lastAssignedAt: this.now, conflicts: [], leaseUntil: this.now + 1e9, ...(held !== undefined ? { load: held } : {}) });
+    await this.backplane.putLawyer({ lawyerId: l.id, name: l.id, categories: l.categories, region: l.region, capacity: l.capacity, state: 'available', lastAssignedAt: this.now, conflicts: [], leaseUntil: this.now + 1e9 });
   }
 
   async run(s: Step, node: number): Promise<void> {

@@ -50,7 +50,7 @@ export class RoutingService {
     const { withdrawn } = await this.backplane.dequeue(c.id);
     this.router.forget(c.id);
     if (withdrawn) this.router.offerEnded(withdrawn.lawyerId, c.id, 'withdrawn');
-    if (previous.lawyer && previous.state !== 'queued') await this.released(previous.lawyer.id);
+    if (previous.lawyer && previous.state !== 'queued') await this.released(previous.lawyer.id, c.id);
     void this.router.kick();
   }
 
@@ -62,7 +62,7 @@ export class RoutingService {
     this.router.forget(consultationId);
     const result = await this.store.transition(consultationId, ['queued'], { state: 'picked', lawyer, updatedAt: this.now() });
     if (!result.ok) {
-      await this.backplane.release(lawyer.id);
+      await this.backplane.release(lawyer.id, consultationId);
       return { ok: false, reason: 'state', current: result };
     }
     this.loadChanged(lawyer.id);
@@ -78,7 +78,7 @@ export class RoutingService {
     this.router.forget(consultationId);
     const result = await this.store.transition(consultationId, ['queued'], { state: 'active', lawyer, updatedAt: this.now() });
     if (!result.ok) {
-      await this.backplane.release(lawyer.id);
+      await this.backplane.release(lawyer.id, consultationId);
       return { ok: false, reason: 'state', current: result };
     }
     this.router.offerEnded(lawyer.id, consultationId, 'accepted');
@@ -95,7 +95,7 @@ export class RoutingService {
   async closed(c: ConsultationRecord, previous: ConsultationRecord): Promise<void> {
     if (!previous.lawyer) return;
     this.router.waits.handled(c.updatedAt - previous.updatedAt);
-    await this.released(previous.lawyer.id);
+    await this.released(previous.lawyer.id, c.id);
   }
 
   /**
@@ -125,20 +125,21 @@ export class RoutingService {
       updatedAt: at,
     });
     if (!result.ok) return result;
-    await this.released(handover.from.id);
+    await this.released(handover.from.id, c.id);
     await this.enqueue(result.consultation, true, [handover.from.id]);
     return result;
   }
 
   /** True when no lawyer on duty (in any state) serves the category: the citizen may rather leave a message. */
   async nobodyServes(category: ConsultationRecord['category']): Promise<boolean> {
-    return !(await this.backplane.summary()).slotsByCategory[category];
+    return !(await this.backplane.servesCategory(category));
   }
 
   /** Puts a lawyer's consultation back at the front of the queue (the lawyer dropped). */
   async requeue(c: ConsultationRecord): Promise<ConsultationRecord | undefined> {
     const result = await this.store.transition(c.id, ['picked', 'active'], { state: 'queued', lawyer: null, updatedAt: this.now() });
     if (!result.ok) return undefined;
+    if (c.lawyer) await this.backplane.release(c.lawyer.id, c.id);
     await this.enqueue(result.consultation, true);
     return result.consultation;
   }
@@ -147,8 +148,8 @@ export class RoutingService {
     if (entry) this.metrics?.timeToAnswer.observe((this.now() - entry.enqueuedAt) / 1000, { category: entry.category });
   }
 
-  private async released(lawyerId: string): Promise<void> {
-    await this.backplane.release(lawyerId);
+  private async released(lawyerId: string, consultationId: string): Promise<void> {
+    await this.backplane.release(lawyerId, consultationId);
     this.loadChanged(lawyerId);
     void this.router.kick();
   }

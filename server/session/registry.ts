@@ -1,15 +1,20 @@
 import type { PushData, PushEvent } from '../../protocol/frames.ts';
+import { CATEGORY_CODES } from '../../protocol/vocabulary.ts';
 import type { Identity } from '../auth/identity.ts';
 import type { Pusher } from './pusher.ts';
 import { Session, type SessionLimits } from './session.ts';
 
 /**
  * Audience keys a session listens on: `u:<id>` for the user, `team:<lawyerId>` for a
- * lawyer and their assistants, `role:<role>` for broadcasts to a role.
+ * lawyer and their assistants, `role:<role>` for broadcasts to a role, `queue:<category>`
+ * for a lawyer's view of the live queue of each category they serve (all, if none declared).
  */
 export function audienceKeys(identity: Identity): string[] {
   const keys = [`u:${identity.id}`, `role:${identity.role}`];
-  if (identity.role === 'lawyer') keys.push(`team:${identity.id}`);
+  if (identity.role === 'lawyer') {
+    keys.push(`team:${identity.id}`);
+    for (const c of identity.categories?.length ? identity.categories : CATEGORY_CODES) keys.push(`queue:${c}`);
+  }
   if (identity.role === 'assistant' && identity.lawyerId) keys.push(`team:${identity.lawyerId}`);
   return keys;
 }
