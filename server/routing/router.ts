@@ -49,7 +49,7 @@ export class Router {
   private timer: NodeJS.Timeout | undefined;
   private readonly positions = new Map<string, string>();
   private reportedAt = -Infinity;
-  private reportedLength = -1;
+  private trailing: NodeJS.Timeout | undefined;
   readonly waits = new WaitEstimator();
 
   constructor(private readonly deps: RouterDeps) {}
@@ -65,6 +65,7 @@ export class Router {
 
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.trailing);
   }
 
   /** Asks for a match round; rounds never overlap, and one asked for during a round follows it. */
@@ -149,12 +150,18 @@ export class Router {
     await this.report(moved ? await backplane.listQueue() : queue);
   }
 
-  /** Queue positions and gauges, at most every REPORT_MS: under load a round runs per request. */
+  /** Queue positions and gauges, at most every REPORT_MS (under load a round runs per request); a skipped one follows. */
   private async report(queue: readonly QueueEntry[]): Promise<void> {
     const t = this.deps.now();
-    if (t - this.reportedAt < REPORT_MS && queue.length === this.reportedLength) return;
+    const wait = this.reportedAt + REPORT_MS - t;
+    if (wait > 0) {
+      this.trailing ??= setTimeout(() => {
+        this.trailing = undefined;
+        void this.kick();
+      }, wait);
+      return;
+    }
     this.reportedAt = t;
-    this.reportedLength = queue.length;
     const summary = await this.deps.backplane.summary();
     this.tellPositions(queue, summary);
     this.gauge(queue, summary);
