@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { citizen, lawyer, supervisor } from './helpers/people.ts';
-import { Participant } from './helpers/recorder.ts';
+import { cast } from './helpers/recorder.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import type { DevClaims } from '../server/auth/dev-identity.ts';
 
 // Message consultations (留言) and their 24-hour SLA, over real sockets. The message desk's
 // clock is injected, so a day passes in a few calls instead of a day.
@@ -10,7 +9,8 @@ const HOUR = 3600_000;
 let offset = 0;
 const clock = () => Date.now() + offset;
 let server: TestServer;
-const open: Participant[] = [];
+const people = cast(() => server);
+const join = people.join;
 let n = 0;
 const uid = (p: string) => `${p}${++n}m`;
 
@@ -18,17 +18,7 @@ beforeAll(async () => {
   server = await startTestServer({ LAWLINE_OFFER_TIMEOUT_MS: '400', LAWLINE_MESSAGE_AFTER_MS: '60000' }, undefined, { clock });
 });
 afterAll(() => server.cleanup());
-afterEach(async () => {
-  for (const p of open.splice(0)) {
-    await p.client.request('duty.off', {}).catch(() => undefined);
-    p.close();
-  }
-});
-const join = async (claims: DevClaims) => {
-  const p = await Participant.connect(server, claims);
-  open.push(p);
-  return p;
-};
+afterEach(() => people.dismiss());
 const metric = async (name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text())?.[1] ?? 0);
 
 describe('message consultations', () => {

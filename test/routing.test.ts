@@ -2,12 +2,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { DevClaims } from '../server/auth/dev-identity.ts';
 import { citizen, lawyer } from './helpers/people.ts';
-import { Participant } from './helpers/recorder.ts';
+import { cast, Participant } from './helpers/recorder.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 // Automatic routing over real sockets, driven with the SDK the way the apps use it.
 let server: TestServer;
-const open: Participant[] = [];
+const people = cast(() => server);
+const join = people.join;
 let n = 0;
 /** A unique id per test, so consultations and presence of one test never meet another's. */
 const uid = (p: string) => `${p}${++n}`;
@@ -23,24 +24,8 @@ beforeAll(async () => {
   });
 });
 afterAll(() => server.cleanup());
-afterEach(async () => {
-  // Nothing left queued, nobody on duty: the next test starts from an empty queue.
-  for (const p of open.splice(0)) {
-    const { consultations } = await p.client.request('consult.list', {});
-    for (const c of consultations) {
-      if (c.citizen.id === p.id && c.state !== 'active') await p.client.request('consult.cancel', { consultationId: c.id }).catch(() => undefined);
-      else await p.client.request('consult.close', { consultationId: c.id }).catch(() => undefined);
-    }
-    await p.client.request('duty.off', {}).catch(() => undefined);
-    p.close();
-  }
-});
+afterEach(() => people.dismiss());
 
-const join = async (claims: DevClaims) => {
-  const p = await Participant.connect(server, claims);
-  open.push(p);
-  return p;
-};
 const onDuty = async (claims: DevClaims, data: Parameters<Participant['client']['request']>[1] = {}) => {
   const p = await join(claims);
   await p.client.request('duty.on', data as never);
@@ -168,7 +153,7 @@ describe('automatic routing', () => {
     const { consultation } = await ask(cit);
     await law.next('offer', (o) => o.consultation.id === consultation.id);
     await law.client.request('offer.accept', { consultationId: consultation.id });
-    open.splice(open.indexOf(law), 1);
+    people.forget(law);
     law.close();
     const other = await onDuty(lawyer(uid('L')));
     // Within the resume window the consultation stays with its lawyer: nothing is offered.

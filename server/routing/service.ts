@@ -58,30 +58,27 @@ export class RoutingService {
   async pick(consultationId: string, lawyer: Person): Promise<Claimed> {
     const claim = await this.backplane.claim(consultationId, lawyer.id, this.now());
     if (!claim.ok) return { ok: false, reason: claim.reason === 'no-capacity' ? 'no-capacity' : 'taken' };
-    this.answered(claim.entry);
-    this.router.forget(consultationId);
-    const result = await this.store.transition(consultationId, ['queued'], { state: 'picked', lawyer, updatedAt: this.now() });
-    if (!result.ok) {
-      await this.backplane.release(lawyer.id, consultationId);
-      return { ok: false, reason: 'state', current: result };
-    }
-    this.loadChanged(lawyer.id);
-    void this.router.kick();
-    return { ok: true, consultation: result.consultation };
+    return this.taken(consultationId, lawyer, 'picked', claim.entry);
   }
 
   /** The offered lawyer accepts: the consultation becomes active with them. */
   async accept(consultationId: string, lawyer: Person): Promise<Claimed> {
     const claim = await this.backplane.accept(consultationId, lawyer.id, this.now());
     if (!claim.ok) return { ok: false, reason: 'taken' };
-    this.answered(claim.entry);
+    const taken = await this.taken(consultationId, lawyer, 'active', claim.entry);
+    if (taken.ok) this.router.offerEnded(lawyer.id, consultationId, 'accepted');
+    return taken;
+  }
+
+  /** The backplane gave the lawyer the consultation: now the record; if the record says no (cancelled meanwhile), the claim is undone. */
+  private async taken(consultationId: string, lawyer: Person, state: 'picked' | 'active', entry: QueueEntry | undefined): Promise<Claimed> {
+    this.answered(entry);
     this.router.forget(consultationId);
-    const result = await this.store.transition(consultationId, ['queued'], { state: 'active', lawyer, updatedAt: this.now() });
+    const result = await this.store.transition(consultationId, ['queued'], { state, lawyer, updatedAt: this.now() });
     if (!result.ok) {
       await this.backplane.release(lawyer.id, consultationId);
       return { ok: false, reason: 'state', current: result };
     }
-    this.router.offerEnded(lawyer.id, consultationId, 'accepted');
     this.loadChanged(lawyer.id);
     void this.router.kick();
     return { ok: true, consultation: result.consultation };

@@ -12,7 +12,17 @@ export interface Person {
   name: string;
 }
 
-export interface ConsultationRecord {
+/** Message consultations: when the answer is due, when a lawyer got it, when they first answered, which SLA steps fired. */
+export interface MessageSla {
+  dueAt?: number;
+  assignedAt?: number;
+  answeredAt?: number;
+  rerouted?: boolean;
+  reminded?: boolean;
+  breached?: boolean;
+}
+
+export interface ConsultationRecord extends MessageSla {
   id: string;
   state: ConsultationState;
   category: Category;
@@ -29,13 +39,6 @@ export interface ConsultationRecord {
   preferredUntil?: number;
   /** The last transfer: who handed it on and their note for the next lawyer; never shown to the citizen. */
   handover?: { from: Person; note: string };
-  /** Message consultations: when the answer is due, when a lawyer got it, when they first answered, which SLA steps fired. */
-  dueAt?: number;
-  assignedAt?: number;
-  answeredAt?: number;
-  rerouted?: boolean;
-  reminded?: boolean;
-  breached?: boolean;
   /** The lawyer's wrap-up note, set at close; never shown to the citizen. */
   note?: string;
   createdAt: number;
@@ -69,7 +72,7 @@ export interface ReadReceipt {
   at: number;
 }
 
-export interface ConsultationPatch {
+export interface ConsultationPatch extends MessageSla {
   state: ConsultationState;
   /** null: no lawyer any more (put back in the queue). */
   lawyer?: Person | null;
@@ -79,12 +82,6 @@ export interface ConsultationPatch {
   preferredUntil?: number | null;
   handover?: { from: Person; note: string };
   channel?: Channel;
-  dueAt?: number;
-  assignedAt?: number;
-  answeredAt?: number;
-  rerouted?: boolean;
-  reminded?: boolean;
-  breached?: boolean;
   updatedAt: number;
 }
 

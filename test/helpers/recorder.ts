@@ -37,3 +37,34 @@ export class Participant {
     this.client.close();
   }
 }
+
+/**
+ * The people of one scenario file: each joins through `join`, and `dismiss` (in afterEach)
+ * leaves nothing behind — consultations cancelled or closed, lawyers off duty, sockets closed —
+ * so the next test starts from an empty queue with nobody on duty.
+ */
+export function cast(server: () => TestServer) {
+  const present: Participant[] = [];
+  return {
+    async join(claims: DevClaims): Promise<Participant> {
+      const p = await Participant.connect(server(), claims);
+      present.push(p);
+      return p;
+    },
+    /** Takes `p` out of the cast without the clean-up (a test that drops its connection on purpose). */
+    forget(p: Participant): void {
+      present.splice(present.indexOf(p), 1);
+    },
+    async dismiss(): Promise<void> {
+      for (const p of present.splice(0)) {
+        const { consultations } = await p.client.request('consult.list', {});
+        for (const c of consultations) {
+          if (c.citizen.id === p.id && c.state !== 'active') await p.client.request('consult.cancel', { consultationId: c.id }).catch(() => undefined);
+          else await p.client.request('consult.close', { consultationId: c.id }).catch(() => undefined);
+        }
+        await p.client.request('duty.off', {}).catch(() => undefined);
+        p.close();
+      }
+    },
+  };
+}
