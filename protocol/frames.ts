@@ -255,6 +255,16 @@ export const Pushes = {
   /** A message consultation's answer is due soon (to its lawyer) or overdue (to supervisors and the lawyer). */
   'sla.reminder': Type.Object({ consultation: ConsultationView }, strict),
   'sla.breach': Type.Object({ consultation: ConsultationView }, strict),
+  /** A rostered shift of the receiving lawyer started and they are not on duty. */
+  'roster.reminder': Type.Object(
+    {
+      shift: Type.Object(
+        { day: Type.String(), start: Type.String(), end: Type.String(), categories: Type.Array(CategorySchema), region: RegionSchema },
+        strict,
+      ),
+    },
+    strict,
+  ),
   /** The citizen's place in the queue and the estimated wait, sent as the queue moves. */
   'queue.position': Type.Object(
     { consultationId: ObjectId, position: Type.Integer({ minimum: 1 }), estimatedWaitMs: Type.Integer({ minimum: 0 }) },

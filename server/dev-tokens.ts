@@ -1,3 +1,4 @@
+import type { ApiReply, ApiRequest, ApiRoute } from './gateway/json-api.ts';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Type } from '@sinclair/typebox';
 import { CategorySchema, RegionSchema } from '../protocol/frames.ts';
@@ -21,8 +22,8 @@ const DevTokenRequest = Type.Object(
 );
 const check = TypeCompiler.Compile(DevTokenRequest);
 
-export function devTokenRoute(identity: DevIdentity) {
-  return async (body: unknown): Promise<{ status: number; body: unknown }> => {
+export function devTokenRoute(identity: DevIdentity): ApiRoute {
+  const handle = async ({ body }: ApiRequest): Promise<ApiReply> => {
     if (!check.Check(body)) {
       const first = check.Errors(body).First();
       return { status: 400, body: { error: first ? `${first.path || '/'}: ${first.message}` : 'bad request' } };
@@ -37,4 +38,5 @@ export function devTokenRoute(identity: DevIdentity) {
     });
     return { status: 200, body: { token, id } };
   };
+  return { method: 'post', pattern: '/dev/token', maxBody: 4096, handle };
 }

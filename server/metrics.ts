@@ -145,6 +145,7 @@ function routingMetrics(registry: Registry) {
     offers: registry.add(new Counter('lawline_offers_total', 'offers by outcome (offered, accepted, declined, timeout, withdrawn)')),
     sla: registry.add(new Counter('lawline_sla_events_total', 'message consultation SLA events (rerouted, reminded, breached)')),
     messages: registry.add(new Counter('lawline_message_consultations_total', 'message consultations by origin (direct, converted-by-citizen, converted-after-wait)')),
+    rosterReminders: registry.add(new Counter('lawline_roster_reminders_total', 'rostered lawyers reminded at shift start because they were not on duty')),
     timeToAnswer: registry.add(new Histogram('lawline_time_to_answer_seconds', 'request to a lawyer taking it, by category', WAIT_BUCKETS)),
   };
 }

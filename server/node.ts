@@ -19,6 +19,7 @@ import { MemoryBackplane } from './backplane/memory.ts';
 import { DutyService } from './presence/duty.ts';
 import { Router } from './routing/router.ts';
 import { MessageDesk } from './routing/message-desk.ts';
+import { RosterService } from './presence/roster.ts';
 import { RoutingService } from './routing/service.ts';
 import { CloseCode } from '../protocol/errors.ts';
 import { openFileStore } from './store/file/index.ts';
@@ -78,8 +79,20 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     defaultCapacity: config.defaultCapacity,
     resumeWindowMs: config.resumeWindowMs,
     leaseMs: Math.max(30_000, 3 * config.heartbeatMs),
+    onDutyChanged: (event) => roster.dutyChanged(event),
   });
   registry.listener = duty;
+  const roster = new RosterService({
+    store,
+    backplane,
+    pusher: registry,
+    verifier,
+    log: log.child({ component: 'roster' }),
+    now,
+    utcOffsetMin: config.utcOffsetMin,
+    tickMs: Math.max(50, config.routing.tickMs),
+    reminders: metrics.routing.rosterReminders,
+  });
   const desk = new MessageDesk({
     store,
     backplane,
@@ -97,6 +110,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   for (const c of await store.listConsultations({ states: ['picked', 'active'] })) if (c.lawyer && c.channel === 'text') await backplane.hold(c.lawyer.id, c.id);
   router.start();
   desk.start();
+  roster.start();
   duty.start();
   const connectionDeps = {
     verifier,
@@ -128,7 +142,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     http: {
       metricsText: () => metrics.registry.render(),
       staticFiles: loadStaticFiles(WEB_DIR),
-      ...(devIdentity ? { devToken: devTokenRoute(devIdentity) } : {}),
+      api: [...(devIdentity ? [devTokenRoute(devIdentity)] : []), ...roster.routes()],
       log: log.child({ component: 'http' }),
     },
     newConnection: (socket) => new Connection(socket, connectionDeps),
@@ -141,6 +155,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
       gateway.close(code);
       router.stop();
       desk.stop();
+      roster.stop();
       duty.stop();
       registry.closeAll();
       await store.close();

@@ -15,7 +15,7 @@ import type { Handler } from '../session/dispatch.ts';
 import type { Pusher } from '../session/pusher.ts';
 import type { DeviceListener } from '../session/registry.ts';
 import type { Session } from '../session/session.ts';
-import type { Store } from '../store/port.ts';
+import type { DutyEvent, Store } from '../store/port.ts';
 
 export type PresenceViewT = Static<typeof PresenceView>;
 
@@ -31,6 +31,8 @@ export interface DutyDeps {
   resumeWindowMs: number;
   /** Presence lease length; renewed every `leaseMs / 3` while this node is alive. */
   leaseMs: number;
+  /** Written to the duty log (coverage reports). */
+  onDutyChanged?: (event: DutyEvent) => Promise<void>;
 }
 
 export function presenceView(p: LawyerPresence | undefined, lawyerId: string): PresenceViewT {
@@ -95,6 +97,7 @@ export class DutyService implements DeviceListener {
         conflicts: (data.conflicts ?? prev?.conflicts ?? []).map(normaliseParty),
         leaseUntil: now + this.deps.leaseMs,
       });
+      if (!prev) await this.deps.onDutyChanged?.({ lawyerId: identity.id, at: now, on: true, categories: presence.categories, region: presence.region });
       this.local.add(identity.id);
       this.announce(presence);
       void this.deps.routing.router.kick();
@@ -158,6 +161,7 @@ export class DutyService implements DeviceListener {
   async off(lawyerId: string, reason?: 'licence' | 'disconnected'): Promise<void> {
     this.local.delete(lawyerId);
     const { presence, withdrawn } = await this.deps.backplane.removeLawyer(lawyerId);
+    if (presence) await this.deps.onDutyChanged?.({ lawyerId, at: this.deps.now(), on: false, categories: presence.categories, region: presence.region });
     for (const o of withdrawn) this.deps.routing.router.offerEnded(lawyerId, o.consultationId, 'withdrawn');
     if (reason === 'disconnected') {
       const held = await this.deps.store.listConsultations({ participantId: lawyerId, states: ['picked', 'active'] });

@@ -117,5 +117,20 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       expect((await store.appendAudit({ at: 2, actor: lawyerA, action: 'b', subject: 's' })).index).toBe(1);
       expect(await store.verifyAudit()).toEqual({ records: 2, firstBroken: -1 });
     });
+
+    it("replaces a day's roster, keeps duty events in time order, and both survive a restart", async () => {
+      const shift = { lawyerId: 'LA', day: '2026-11-25', start: '08:00', end: '12:00', categories: ['labor' as const], region: '320200' };
+      await store.putRoster('2026-11-25', [shift, { ...shift, lawyerId: 'LB' }]);
+      await store.putRoster('2026-11-25', [shift]);
+      await store.putRoster('2026-11-26', [{ ...shift, day: '2026-11-26' }]);
+      for (const at of [10, 20, 30]) await store.appendDutyEvent({ lawyerId: 'LA', at, on: at !== 20, categories: ['labor'], region: '320200' });
+      const restarted = await h.reopen();
+      expect(await restarted.roster('2026-11-25')).toEqual([shift]);
+      expect(await restarted.roster('2026-12-01')).toEqual([]);
+      expect((await restarted.dutyEvents(15, 31)).map((e) => [e.at, e.on])).toEqual([
+        [20, false],
+        [30, true],
+      ]);
+    });
   });
 }

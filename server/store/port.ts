@@ -103,6 +103,27 @@ export interface AuditRecord extends AuditEntry {
   prevHash: string;
 }
 
+/** One rostered duty shift, in the deployment's local time (see LAWLINE_UTC_OFFSET_MIN). */
+export interface Shift {
+  lawyerId: string;
+  /** YYYY-MM-DD */
+  day: string;
+  /** HH:MM, end after start (a night shift is two shifts) */
+  start: string;
+  end: string;
+  categories: Category[];
+  region: string;
+}
+
+/** A lawyer came on or went off duty (kept for coverage reports). */
+export interface DutyEvent {
+  lawyerId: string;
+  at: number;
+  on: boolean;
+  categories: Category[];
+  region: string;
+}
+
 export type TransitionResult =
   | { ok: true; consultation: ConsultationRecord }
   | { ok: false; reason: 'not-found' | 'wrong-state'; current?: ConsultationRecord };
@@ -142,6 +163,12 @@ export interface Store {
   /** Newest read receipt per reader of a consultation. */
   readReceipts(consultationId: string): Promise<ReadReceipt[]>;
   appendAudit(entry: AuditEntry): Promise<AuditRecord>;
+  /** Replaces the roster of one day. */
+  putRoster(day: string, shifts: Shift[]): Promise<void>;
+  roster(day: string): Promise<Shift[]>;
+  appendDutyEvent(event: DutyEvent): Promise<void>;
+  /** Duty events with from <= at < to, in time order. */
+  dutyEvents(from: number, to: number): Promise<DutyEvent[]>;
   /** Walks the audit chain; returns the index of the first record whose hash does not match, or -1. */
   verifyAudit(): Promise<{ records: number; firstBroken: number }>;
   close(): Promise<void>;

@@ -7,9 +7,11 @@ import type {
   ConsultationFilter,
   ConsultationPatch,
   ConsultationRecord,
+  DutyEvent,
   HistoryPage,
   NewMessage,
   ReadReceipt,
+  Shift,
   Store,
   StoredMessage,
   TransitionResult,
@@ -144,6 +146,33 @@ export class FileStore implements Store {
       records.push(r.a);
     }
     return { records: records.length, firstBroken: firstBrokenLink(records) };
+  }
+
+  async putRoster(day: string, shifts: Shift[]): Promise<void> {
+    await this.write({ k: 'roster', day, shifts: shifts.map((s) => ({ ...s, categories: [...s.categories] })) });
+  }
+
+  async roster(day: string): Promise<Shift[]> {
+    return (this.ix.rosters.get(day) ?? []).map((s) => ({ ...s, categories: [...s.categories] }));
+  }
+
+  async appendDutyEvent(event: DutyEvent): Promise<void> {
+    await this.write({ k: 'duty', e: { ...event, categories: [...event.categories] } });
+  }
+
+  async dutyEvents(from: number, to: number): Promise<DutyEvent[]> {
+    // Appended in time order by one node's clock: find the start by bisection.
+    const events = this.ix.duty;
+    let lo = 0;
+    let hi = events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((events[mid] as DutyEvent).at < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: DutyEvent[] = [];
+    for (let i = lo; i < events.length && (events[i] as DutyEvent).at < to; i++) out.push({ ...(events[i] as DutyEvent) });
+    return out;
   }
 
   close(): Promise<void> {

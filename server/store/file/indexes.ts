@@ -1,5 +1,5 @@
 import type { ConsultationState } from '../../../protocol/vocabulary.ts';
-import type { AuditRecord, ConsultationFilter, ConsultationRecord, ReadReceipt } from '../port.ts';
+import type { AuditRecord, ConsultationFilter, ConsultationRecord, DutyEvent, ReadReceipt, Shift } from '../port.ts';
 import { LocationList } from './location-list.ts';
 import type { Location } from './segment-log.ts';
 import type { LogRecord } from './records.ts';
@@ -19,6 +19,8 @@ export class Indexes {
   readonly reads = new Map<string, Map<string, ReadReceipt>>();
   readonly audit: Location[] = [];
   auditTail: AuditRecord | undefined;
+  readonly rosters = new Map<string, Shift[]>();
+  readonly duty: DutyEvent[] = [];
 
   apply(record: LogRecord, location: Location | undefined): void {
     switch (record.k) {
@@ -55,6 +57,12 @@ export class Indexes {
       case 'audit':
         this.auditTail = record.a;
         if (location) this.audit[record.a.index] = location;
+        return;
+      case 'roster':
+        this.rosters.set(record.day, record.shifts);
+        return;
+      case 'duty':
+        this.duty.push(record.e);
         return;
     }
   }
