@@ -17,7 +17,7 @@ import { prng, province } from './province.ts';
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false } } });
 const smoke = values.smoke ?? false;
 const size = smoke
-  ? { lawyers: 200, citizens: 100, perSec: 100, durationMs: Number(process.env.B5_SMOKE_MS ?? 1500), runs: 1, matcherRounds: 1, decisions: 2000 }
+  ? { lawyers: 200, citizens: 100, perSec: 100, durationMs: 1500, runs: 1, matcherRounds: 1, decisions: 2000 }
   : { lawyers: 2000, citizens: 1000, perSec: 1000, durationMs: 8000, runs: Number(process.env.B5_RUNS ?? 3), matcherRounds: 5, decisions: 20_000 };
 
 const world = province(size.lawyers);
