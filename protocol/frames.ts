@@ -93,6 +93,8 @@ export const DirectoryEntry = Type.Object(
     categories: Type.Array(CategorySchema),
     region: Type.Optional(RegionSchema),
     status: Type.Union([Type.Literal('available'), Type.Literal('busy'), Type.Literal('away')]),
+    /** Today's rostered service hours, local time, e.g. `08:00-12:00`. */
+    serviceHours: Type.Array(Type.String({ maxLength: 11 })),
   },
   strict,
 );

@@ -80,6 +80,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     resumeWindowMs: config.resumeWindowMs,
     leaseMs: Math.max(30_000, 3 * config.heartbeatMs),
     onDutyChanged: (event) => roster.dutyChanged(event),
+    utcOffsetMin: config.utcOffsetMin,
   });
   registry.listener = duty;
   const roster = new RosterService({

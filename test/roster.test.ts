@@ -69,6 +69,9 @@ describe('duty roster', () => {
     expect(at('family')).toMatchObject({ scheduled: 1, onDuty: 0 });
     expect(at('debt')).toMatchObject({ scheduled: 0, onDuty: 1 });
     expect(rows.filter((r) => r.category === 'labor' && r.scheduled === 1)).toHaveLength(24);
+    const cit = await people.join(citizen('R-C2'));
+    const listed = (await cit.client.request('directory.list', { category: 'labor' })).lawyers.find((l) => l.lawyerId === 'R-L2');
+    expect(listed?.serviceHours).toEqual(['00:00-24:00']);
     const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
     expect(metrics).toMatch(/^lawline_roster_reminders_total [1-9]/m);
   });

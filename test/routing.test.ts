@@ -183,7 +183,7 @@ describe('automatic routing', () => {
     const cit = await join(citizen(uid('C')));
     const all = (await cit.client.request('directory.list', {})).lawyers;
     expect(all.map((l) => l.name).sort()).toEqual(['李律师', '王律师', '赵律师'].sort());
-    for (const entry of all) expect(Object.keys(entry).sort()).toEqual(['categories', 'lawyerId', 'name', 'region', 'status']);
+    for (const entry of all) expect(Object.keys(entry).sort()).toEqual(['categories', 'lawyerId', 'name', 'region', 'serviceHours', 'status']);
     expect(all.find((l) => l.lawyerId === beijing.id)?.status).toBe('away');
     expect((await cit.client.request('directory.list', { category: 'labor', region: '320000' })).lawyers.map((l) => l.lawyerId)).toEqual([wuxi.id]);
     expect((await cit.client.request('directory.list', { region: '320500' })).lawyers.map((l) => l.name)).toEqual(['李律师']);

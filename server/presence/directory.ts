@@ -2,6 +2,8 @@ import { ok } from '../../protocol/result.ts';
 import { LIMITS } from '../../protocol/frames.ts';
 import type { Backplane, LawyerPresence } from '../backplane/port.ts';
 import type { Handler } from '../session/dispatch.ts';
+import type { Store } from '../store/port.ts';
+import type { LocalTime } from './coverage.ts';
 
 /** Same province (region ending 0000) or same city (ending 00) or the exact county. */
 function inRegion(lawyerRegion: string, asked: string): boolean {
@@ -11,9 +13,11 @@ function inRegion(lawyerRegion: string, asked: string): boolean {
 
 const status = (p: LawyerPresence) => (p.state === 'available' ? (p.load >= p.capacity ? 'busy' : 'available') : p.state === 'away' ? 'away' : 'busy');
 
-/** directory.list: lawyers on duty (not reconnecting), optionally of a category and region, by name. */
-export function directoryHandler(backplane: Backplane): Handler<'directory.list'> {
+/** directory.list: lawyers on duty (not reconnecting), optionally of a category and region, by name, with today's rostered hours. */
+export function directoryHandler(backplane: Backplane, store: Store, time: LocalTime, now: () => number): Handler<'directory.list'> {
   return async (_ctx, { category, region }) => {
+    const hours = new Map<string, string[]>();
+    for (const s of await store.roster(time.day(now()))) hours.set(s.lawyerId, [...(hours.get(s.lawyerId) ?? []), `${s.start}-${s.end}`]);
     const lawyers = (await backplane.listLawyers())
       .filter((p) => p.state !== 'reconnecting')
       .filter((p) => !category || p.categories.includes(category))
@@ -21,7 +25,14 @@ export function directoryHandler(backplane: Backplane): Handler<'directory.list'
       .sort((a, b) => a.name.localeCompare(b.name, 'zh-CN') || a.lawyerId.localeCompare(b.lawyerId))
       .slice(0, LIMITS.directoryMax);
     return ok({
-      lawyers: lawyers.map((p) => ({ lawyerId: p.lawyerId, name: p.name, categories: p.categories, ...(p.region ? { region: p.region } : {}), status: status(p) })),
+      lawyers: lawyers.map((p) => ({
+        lawyerId: p.lawyerId,
+        name: p.name,
+        categories: p.categories,
+        ...(p.region ? { region: p.region } : {}),
+        status: status(p),
+        serviceHours: (hours.get(p.lawyerId) ?? []).sort(),
+      })),
     });
   };
 }

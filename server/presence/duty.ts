@@ -7,6 +7,7 @@ import type { Identity } from '../auth/identity.ts';
 import type { Backplane, LawyerPresence } from '../backplane/port.ts';
 import type { Logger } from '../log.ts';
 import { notifier } from '../consultation/notify.ts';
+import { LocalTime } from './coverage.ts';
 import { directoryHandler } from './directory.ts';
 import { audience, toView } from '../consultation/views.ts';
 import { normaliseParty } from '../routing/match.ts';
@@ -31,6 +32,8 @@ export interface DutyDeps {
   resumeWindowMs: number;
   /** Presence lease length; renewed every `leaseMs / 3` while this node is alive. */
   leaseMs: number;
+  /** Local time of rosters (directory service hours). */
+  utcOffsetMin: number;
   /** Written to the duty log (coverage reports). */
   onDutyChanged?: (event: DutyEvent) => Promise<void>;
 }
@@ -116,7 +119,7 @@ export class DutyService implements DeviceListener {
       return ok({ presence: presenceView(undefined, identity.id) });
     };
 
-    return { 'duty.on': on, 'duty.away': away, 'duty.off': offDuty, 'directory.list': directoryHandler(this.deps.backplane) };
+    return { 'duty.on': on, 'duty.away': away, 'duty.off': offDuty, 'directory.list': directoryHandler(this.deps.backplane, this.deps.store, new LocalTime(this.deps.utcOffsetMin), this.deps.now) };
   }
 
   /** A device of a lawyer attached (new session or resume). Runs after the hello reply is out. */
