@@ -98,4 +98,14 @@ describe('the web page in Chromium', () => {
     await expect.poll(() => messages(citizen)).toContain('您好，我是值班律师');
     await lawyer.screenshot({ path: '/tmp/lawline-lawyer-duty.png', fullPage: true });
   });
+
+  it('offers to leave a message when nobody is on duty for the category', async () => {
+    const citizen = await enter('citizen', '周五');
+    await citizen.getByTestId('category').selectOption('medical');
+    await citizen.getByTestId('request').click();
+    await expect.poll(() => citizen.getByTestId('leave-message').count()).toBe(1);
+    await citizen.getByTestId('leave-message').click();
+    await expect.poll(() => citizen.getByTestId('message-left').count()).toBe(1);
+    expect(await citizen.getByTestId('message-left').innerText()).toContain('已转为留言咨询');
+  });
 });

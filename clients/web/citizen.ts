@@ -14,9 +14,10 @@ const STEPS: [ConsultationViewT['state'], StringKey][] = [
 
 /** A citizen asks for help in a category and follows every step until the lawyer closes it. */
 export function citizenView(client: LawlineClient, me: { id: string; name: string }, main: HTMLElement): void {
-  // A position may be pushed before the request's reply arrives: keep the latest per consultation.
-  const positions = new Map<string, PushData<'queue.position'>>();
-  client.on('queue.position', (p) => positions.set(p.consultationId, p));
+  // Positions and suggestions may be pushed before the request's reply arrives: keep them.
+  const early: Early = { positions: new Map(), suggested: new Set() };
+  client.on('queue.position', (p) => early.positions.set(p.consultationId, p));
+  client.on('consult.suggest', (s) => early.suggested.add(s.consultationId));
   const select = h('select', { 'data-testid': 'category' });
   onLang(() => {
     const chosen = select.value;
@@ -38,7 +39,7 @@ export function citizenView(client: LawlineClient, me: { id: string; name: strin
         channel: 'text',
         ...(firstMessage ? { firstMessage } : {}),
       });
-      follow(client, me, main, consultation, positions);
+      follow(client, me, main, consultation, early);
     } catch (e) {
       requestButton.disabled = false;
       form.append(h('p', { class: 'muted' }, `${t('error')}${(e as Error).message}`));
@@ -46,7 +47,12 @@ export function citizenView(client: LawlineClient, me: { id: string; name: strin
   });
 }
 
-function follow(client: LawlineClient, me: { id: string; name: string }, main: HTMLElement, start: ConsultationViewT, positions: Map<string, PushData<'queue.position'>>): void {
+interface Early {
+  positions: Map<string, PushData<'queue.position'>>;
+  suggested: Set<string>;
+}
+
+function follow(client: LawlineClient, me: { id: string; name: string }, main: HTMLElement, start: ConsultationViewT, early: Early): void {
   let state = start.state;
   const steps = h('div', { class: 'steps', 'data-testid': 'steps' });
   const renderSteps = () => {
@@ -62,7 +68,22 @@ function follow(client: LawlineClient, me: { id: string; name: string }, main: H
     if (consultationId !== start.id || state !== 'queued') return;
     place.textContent = `${t('position')}${position}${t('estimatedWait').replace('{m}', String(Math.max(1, Math.round(estimatedWaitMs / 60_000))))}`;
   };
-  const known = positions.get(start.id);
+  const suggestion = h('div', { 'data-testid': 'suggestion' });
+  const suggest = (consultationId: string) => {
+    if (consultationId !== start.id || state !== 'queued' || suggestion.childElementCount) return;
+    const leave = h('button', { class: 'primary', type: 'button', 'data-testid': 'leave-message' }, tr('leaveMessage'));
+    suggestion.replaceChildren(h('p', { class: 'muted' }, tr('nobodyOnDuty')), leave);
+    leave.addEventListener('click', async () => {
+      leave.disabled = true;
+      const { consultation } = await client.request('consult.convert', { consultationId: start.id });
+      suggestion.replaceChildren(h('p', { class: 'muted', 'data-testid': 'message-left' }, `${t('messageLeft')}${new Date(consultation.dueAt ?? Date.now()).toLocaleString()}`));
+      place.textContent = '';
+    });
+  };
+  place.after(suggestion);
+  if (early.suggested.has(start.id)) suggest(start.id);
+  client.on('consult.suggest', ({ consultationId }) => suggest(consultationId));
+  const known = early.positions.get(start.id);
   if (known) showPlace(known);
   client.on('queue.position', showPlace);
   client.on('consult.state', ({ consultation, reason }) => {

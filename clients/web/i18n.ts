@@ -49,6 +49,9 @@ const STRINGS = {
   decline: { 'zh-CN': '拒绝', en: 'Decline' },
   position: { 'zh-CN': '当前排队位置：', en: 'Your place in the queue: ' },
   estimatedWait: { 'zh-CN': '，预计等待约 {m} 分钟', en: ', estimated wait about {m} min' },
+  nobodyOnDuty: { 'zh-CN': '暂无值班律师。您可以留言咨询，律师将在24小时内答复。', en: 'No lawyer is on duty. Leave a message and a lawyer answers within 24 hours.' },
+  leaveMessage: { 'zh-CN': '改为留言咨询', en: 'Leave a message instead' },
+  messageLeft: { 'zh-CN': '已转为留言咨询，答复期限：', en: 'Now a message consultation, answer due by ' },
   lawyerDropped: { 'zh-CN': '律师连接中断，已为您重新排队（优先）', en: 'Your lawyer lost the connection; you are back at the front of the queue' },
 } as const;
 
