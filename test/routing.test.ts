@@ -269,4 +269,51 @@ describe('automatic routing', () => {
     expect(notMine).toMatchObject({ code: ErrorCode.NOT_A_MEMBER });
     expect(JSON.stringify(cit.seen)).not.toContain('主要是抚养权问题');
   });
+
+  it('answers bad routing requests with stable codes', async () => {
+    const law = await join(lawyer(uid('L')));
+    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: number }) => e.code);
+    expect(await code(law.client.request('duty.away', {}))).toBe(ErrorCode.NOT_ON_DUTY);
+    expect(await code(law.client.request('duty.on', { capacity: 0 }))).toBe(ErrorCode.SCHEMA_VIOLATION);
+    expect(await code(law.client.request('offer.decline', { consultationId: 'c_nothing' }))).toBe(ErrorCode.OFFER_GONE);
+    const cit = await join(citizen(uid('C')));
+    const other = await join(citizen(uid('C')));
+    const { consultation } = await ask(cit);
+    expect(await code(other.client.request('consult.convert', { consultationId: consultation.id }))).toBe(ErrorCode.NOT_A_MEMBER);
+    await law.client.request('duty.on', {});
+    await law.next('offer', (o) => o.consultation.id === consultation.id);
+    await law.client.request('offer.accept', { consultationId: consultation.id });
+    expect(await code(law.client.request('consult.transfer', { consultationId: consultation.id, note: '无目标' }))).toBe(ErrorCode.SCHEMA_VIOLATION);
+    expect(await code(law.client.request('consult.transfer', { consultationId: consultation.id, lawyerId: law.id, note: '给自己' }))).toBe(ErrorCode.CONSULTATION_STATE);
+    const { consultation: message } = await cit.client.request('consult.request', { category: 'labor', region: '320200', channel: 'message' });
+    expect(await code(law.client.request('consult.pick', { consultationId: message.id }))).toBe(ErrorCode.CONSULTATION_STATE);
+  });
+});
+
+describe('routing across a restart', () => {
+  it("queues again what was waiting, and a lawyer's held consultations still count against capacity", async () => {
+    const first = await startTestServer();
+    const cit = await Participant.connect(first, citizen('RS-C1'));
+    const law = await Participant.connect(first, lawyer('RS-L1'));
+    await law.client.request('duty.on', { capacity: 1 });
+    const { consultation: held } = await cit.client.request('consult.request', { category: 'labor', region: '320200', channel: 'text' });
+    await law.next('offer', (o) => o.consultation.id === held.id);
+    await law.client.request('offer.accept', { consultationId: held.id });
+    const { consultation: waiting } = await cit.client.request('consult.request', { category: 'labor', region: '320200', channel: 'text' });
+    cit.close();
+    law.close();
+    await first.stop();
+
+    const again = await startTestServer({}, first.dataDir);
+    try {
+      const back = await Participant.connect(again, lawyer('RS-L1'));
+      const { presence } = await back.client.request('duty.on', { capacity: 1 });
+      expect(presence).toMatchObject({ load: 1, state: 'busy' });
+      await back.client.request('consult.close', { consultationId: held.id });
+      await back.next('offer', (o) => o.consultation.id === waiting.id);
+      back.close();
+    } finally {
+      await again.cleanup();
+    }
+  });
 });
