@@ -14,11 +14,16 @@ import { machine } from './proc.ts';
 import { ROOT, runDriver, startServer } from './processes.ts';
 import { prng, province } from './province.ts';
 
-const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, rate: { type: 'string' }, runs: { type: 'string' } } });
 const smoke = values.smoke ?? false;
-const size = smoke
-  ? { lawyers: 200, citizens: 100, perSec: 100, durationMs: 1500, runs: 1, matcherRounds: 1, decisions: 2000 }
-  : { lawyers: 2000, citizens: 1000, perSec: 1000, durationMs: 8000, runs: Number(process.env.B5_RUNS ?? 3), matcherRounds: 5, decisions: 20_000 };
+const size = {
+  ...(smoke
+    ? { lawyers: 200, citizens: 100, perSec: 100, durationMs: 1500, runs: 1, matcherRounds: 1, decisions: 2000 }
+    : { lawyers: 2000, citizens: 1000, perSec: 1000, durationMs: 8000, runs: 3, matcherRounds: 5, decisions: 20_000 }),
+  // --rate N / --runs N: explore below or above the target load
+  ...(values.rate ? { perSec: Number(values.rate) } : {}),
+  ...(values.runs ? { runs: Number(values.runs) } : {}),
+};
 
 const world = province(size.lawyers);
 const dataDir = mkdtempSync(join(tmpdir(), 'lawline-bench-routing-'));
