@@ -30,8 +30,9 @@ export interface RouterDeps {
   config: RoutingConfig;
   /** What an offer shows: the consultation's view and, after a transfer, the handover note. */
   offerView: (consultationId: string) => Promise<Omit<PushData<'offer'>, 'expiresAt'> | undefined>;
-  /** A lawyer was set away by the router (missed offers) or dropped by an expired lease. */
+  /** The router set a lawyer away (offers missed in a row). */
   onPresenceChanged: (presence: LawyerPresence, reason: 'missed-offers') => void;
+  /** A lawyer's presence lease ran out (their node stopped renewing it): off duty. */
   onLeaseExpired: (lawyerId: string) => Promise<void>;
   metrics?: RoutingMetrics;
 }
