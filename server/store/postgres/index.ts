@@ -1,0 +1,237 @@
+import pg, { type Pool, type PoolClient } from 'pg';
+import { firstBrokenLink, linkAudit } from '../file/audit-chain.ts';
+import type {
+  AuditEntry,
+  AuditRecord,
+  ConsultationFilter,
+  ConsultationPatch,
+  ConsultationRecord,
+  DutyEvent,
+  HistoryPage,
+  NewMessage,
+  ReadReceipt,
+  Shift,
+  Store,
+  StoredMessage,
+  TransitionResult,
+} from '../port.ts';
+import { CommitBatcher } from './commit-batcher.ts';
+import { migrate } from './migrations.ts';
+
+export interface PgStoreOptions {
+  url: string;
+  /** Tables live in this schema (created if missing): tests and tenants keep apart. */
+  schema?: string;
+  poolSize?: number;
+}
+
+type Row = Record<string, unknown>;
+
+/** A consultation row back into the record: `last_seq` is a column, the rest is `record`. */
+const toRecord = (row: Row): ConsultationRecord => ({ ...(row.record as ConsultationRecord), lastSeq: Number(row.last_seq) });
+const toMessage = (row: Row): StoredMessage => ({
+  consultationId: row.consultation_id as string,
+  seq: Number(row.seq),
+  from: row.sender as StoredMessage['from'],
+  clientMsgId: row.client_msg_id as string,
+  body: row.body as string,
+  at: Number(row.at),
+});
+const UNIQUE_VIOLATION = '23505';
+const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === UNIQUE_VIOLATION;
+
+/**
+ * The cluster store: records in PostgreSQL, versioned migrations at start. Every write goes
+ * through the commit batcher, so a promise resolves only after its transaction committed
+ * (an ack means durable) while concurrent sessions share commits. Compare-and-set is a
+ * conditional UPDATE, so several nodes racing on one consultation still see exactly one win.
+ */
+export class PgStore implements Store {
+  private readonly batcher: CommitBatcher;
+  /** (consultation, sender, clientMsgId) -> the first write still in flight on this node. */
+  private readonly inFlight = new Map<string, Promise<StoredMessage>>();
+
+  private constructor(private readonly pool: Pool) {
+    this.batcher = new CommitBatcher(pool);
+  }
+
+  static async open(options: PgStoreOptions): Promise<PgStore> {
+    const schema = options.schema ?? 'lawline';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`store: bad schema name ${schema}`);
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 8, options: `-c search_path=${schema}` });
+    const client = await pool.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+    return new PgStore(pool);
+  }
+
+  stats(): { fsyncs: number; records: number } {
+    return { fsyncs: this.batcher.commits, records: this.batcher.jobs };
+  }
+
+  async createConsultation(record: ConsultationRecord): Promise<void> {
+    await this.batcher.submit((c) =>
+      c.query(
+        `INSERT INTO consultations (id, state, category, region, citizen_id, lawyer_id, created_at, updated_at, last_seq, record)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [record.id, record.state, record.category, record.region, record.citizen.id, record.lawyer?.id ?? null, record.createdAt, record.updatedAt, record.lastSeq, record],
+      ),
+    );
+  }
+
+  async transition(id: string, from: readonly ConsultationRecord['state'][], patch: ConsultationPatch): Promise<TransitionResult> {
+    const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null && v !== undefined));
+    const cleared = Object.entries(patch)
+      .filter(([, v]) => v === null)
+      .map(([k]) => k);
+    return this.batcher.submit(async (c) => {
+      const lawyer = 'lawyer' in patch ? (patch.lawyer?.id ?? null) : undefined;
+      const updated = await c.query(
+        `UPDATE consultations
+            SET state = $3, updated_at = $4, record = (record || $5::jsonb) - $6::text[],
+                lawyer_id = CASE WHEN $7 THEN $8 ELSE lawyer_id END,
+                category = COALESCE($9, category)
+          WHERE id = $1 AND state = ANY($2)
+          RETURNING record, last_seq`,
+        [id, from, patch.state, patch.updatedAt, set, cleared, lawyer !== undefined, lawyer, patch.category ?? null],
+      );
+      if (updated.rowCount) return { ok: true, consultation: toRecord(updated.rows[0] as Row) };
+      const current = await c.query('SELECT record, last_seq FROM consultations WHERE id = $1', [id]);
+      if (!current.rowCount) return { ok: false, reason: 'not-found' };
+      return { ok: false, reason: 'wrong-state', current: toRecord(current.rows[0] as Row) };
+    });
+  }
+
+  async appendMessage(message: NewMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    const key = `${message.consultationId}\u0000${message.from.id}\u0000${message.clientMsgId}`;
+    const first = this.inFlight.get(key);
+    if (first) return { message: await first, duplicate: true };
+    let duplicate = false;
+    const write = this.batcher.submit(async (c) => {
+      const existing = await this.findByClientId(c, message);
+      if (existing) {
+        duplicate = true;
+        return existing;
+      }
+      const seq = await c.query('UPDATE consultations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq', [message.consultationId]);
+      if (!seq.rowCount) throw new Error(`store: message for unknown consultation ${message.consultationId}`);
+      const stored: StoredMessage = { ...message, seq: Number((seq.rows[0] as Row).last_seq) };
+      await c.query('INSERT INTO messages (consultation_id, seq, from_id, client_msg_id, sender, body, at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+        stored.consultationId,
+        stored.seq,
+        stored.from.id,
+        stored.clientMsgId,
+        stored.from,
+        stored.body,
+        stored.at,
+      ]);
+      return stored;
+    });
+    this.inFlight.set(key, write);
+    try {
+      return { message: await write, duplicate };
+    } catch (e) {
+      // Another node stored the same id between our check and our insert: theirs is the first.
+      if (!isUniqueViolation(e)) throw e;
+      const theirs = await this.findByClientId(this.pool, message);
+      if (!theirs) throw e;
+      return { message: theirs, duplicate: true };
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  async recordRead(receipt: ReadReceipt): Promise<void> {
+    await this.batcher.submit((c) =>
+      c.query(
+        `INSERT INTO read_receipts (consultation_id, user_id, up_to_seq, at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (consultation_id, user_id) DO UPDATE SET up_to_seq = EXCLUDED.up_to_seq, at = EXCLUDED.at
+         WHERE read_receipts.up_to_seq <= EXCLUDED.up_to_seq`,
+        [receipt.consultationId, receipt.userId, receipt.upToSeq, receipt.at],
+      ),
+    );
+  }
+
+  async getConsultation(id: string): Promise<ConsultationRecord | undefined> {
+    const r = await this.pool.query('SELECT record, last_seq FROM consultations WHERE id = $1', [id]);
+    return r.rowCount ? toRecord(r.rows[0] as Row) : undefined;
+  }
+
+  async listConsultations(filter: ConsultationFilter): Promise<ConsultationRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const arg = (v: unknown) => `$${args.push(v)}`;
+    if (filter.participantId) where.push(`(citizen_id = ${arg(filter.participantId)} OR lawyer_id = ${arg(filter.participantId)})`);
+    if (filter.states) where.push(`state = ANY(${arg(filter.states)})`);
+    if (filter.categories) where.push(`category = ANY(${arg(filter.categories)})`);
+    const r = await this.pool.query(`SELECT record, last_seq FROM consultations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC`, args);
+    return r.rows.map((row) => toRecord(row as Row));
+  }
+
+  async history(consultationId: string, page: { beforeSeq?: number; limit: number }): Promise<HistoryPage> {
+    const r = await this.pool.query(
+      `SELECT * FROM messages WHERE consultation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+      [consultationId, page.beforeSeq ?? 2 ** 31 - 1, page.limit + 1],
+    );
+    const rows = r.rows.map((row) => toMessage(row as Row));
+    return { messages: rows.slice(0, page.limit).reverse(), hasMore: rows.length > page.limit };
+  }
+
+  async readReceipts(consultationId: string): Promise<ReadReceipt[]> {
+    const r = await this.pool.query('SELECT * FROM read_receipts WHERE consultation_id = $1', [consultationId]);
+    return r.rows.map((row: Row) => ({ consultationId, userId: row.user_id as string, upToSeq: Number(row.up_to_seq), at: Number(row.at) }));
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<AuditRecord> {
+    return this.batcher.submit(async (c) => {
+      // The tail row is locked: two nodes appending at once chain one after the other.
+      const tail = await c.query('SELECT idx, hash FROM audit ORDER BY idx DESC LIMIT 1 FOR UPDATE');
+      const prev = tail.rowCount ? { index: Number((tail.rows[0] as Row).idx), hash: (tail.rows[0] as Row).hash as string } : undefined;
+      const record = linkAudit(prev, entry);
+      await c.query('INSERT INTO audit (idx, hash, prev_hash, record) VALUES ($1, $2, $3, $4)', [record.index, record.hash, record.prevHash, record]);
+      return record;
+    });
+  }
+
+  async verifyAudit(): Promise<{ records: number; firstBroken: number }> {
+    const r = await this.pool.query('SELECT record FROM audit ORDER BY idx');
+    const records = r.rows.map((row: Row) => row.record as AuditRecord);
+    return { records: records.length, firstBroken: firstBrokenLink(records) };
+  }
+
+  async putRoster(day: string, shifts: Shift[]): Promise<void> {
+    await this.batcher.submit((c) => c.query('INSERT INTO rosters (day, shifts) VALUES ($1, $2) ON CONFLICT (day) DO UPDATE SET shifts = EXCLUDED.shifts', [day, JSON.stringify(shifts)]));
+  }
+
+  async roster(day: string): Promise<Shift[]> {
+    const r = await this.pool.query('SELECT shifts FROM rosters WHERE day = $1', [day]);
+    return r.rowCount ? ((r.rows[0] as Row).shifts as Shift[]) : [];
+  }
+
+  async appendDutyEvent(event: DutyEvent): Promise<void> {
+    await this.batcher.submit((c) => c.query('INSERT INTO duty_events (lawyer_id, at, event) VALUES ($1, $2, $3)', [event.lawyerId, event.at, event]));
+  }
+
+  async dutyEvents(from: number, to: number): Promise<DutyEvent[]> {
+    const r = await this.pool.query('SELECT event FROM duty_events WHERE at >= $1 AND at < $2 ORDER BY at, id', [from, to]);
+    return r.rows.map((row: Row) => row.event as DutyEvent);
+  }
+
+  async close(): Promise<void> {
+    await this.batcher.drain();
+    await this.pool.end();
+  }
+
+  private async findByClientId(c: PoolClient | Pool, m: NewMessage): Promise<StoredMessage | undefined> {
+    const r = await c.query('SELECT * FROM messages WHERE consultation_id = $1 AND from_id = $2 AND client_msg_id = $3', [m.consultationId, m.from.id, m.clientMsgId]);
+    return r.rowCount ? toMessage(r.rows[0] as Row) : undefined;
+  }
+}
+
+export function openPgStore(options: PgStoreOptions): Promise<PgStore> {
+  return PgStore.open(options);
+}
