@@ -31,6 +31,8 @@ export interface Config {
   messages: { convertAfterMs: number; slaMs: number };
   utcOffsetMin: number;
   defaultCapacity: number;
+  /** Set: records in PostgreSQL (the cluster store) instead of the data dir. */
+  database?: { url: string; schema: string };
 }
 
 type Env = Record<string, string | undefined>;
@@ -71,6 +73,8 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_WIDEN_NATIONAL_MS', default: '180000', meaning: 'wait after which a request reaches lawyers anywhere' },
   { env: 'LAWLINE_MESSAGE_AFTER_MS', default: '600000', meaning: 'a live request waiting this long becomes a message consultation (留言)' },
   { env: 'LAWLINE_MESSAGE_SLA_MS', default: '86400000', meaning: 'a message consultation must be answered within this' },
+  { env: 'DATABASE_URL', default: '', meaning: 'PostgreSQL URL: keep records there (cluster store) instead of in the data dir' },
+  { env: 'LAWLINE_DATABASE_SCHEMA', default: 'lawline', meaning: 'PostgreSQL schema of the tables (created and migrated at start)' },
   { env: 'LAWLINE_UTC_OFFSET_MIN', default: '480', meaning: 'local time of rosters and coverage reports, minutes east of UTC (480: China Standard Time)' },
   { env: 'LAWLINE_DEFAULT_CAPACITY', default: '3', meaning: 'concurrent text consultations of a lawyer who does not say' },
   { env: 'LAWLINE_ALLOW_UWS_FALLBACK', default: 'off', meaning: 'on: start even if the uWebSockets.js native binding failed to load (slow)' },
@@ -132,7 +136,11 @@ export function loadConfig(env: Env): Result<Config, string> {
     messages: { convertAfterMs: int('LAWLINE_MESSAGE_AFTER_MS', 1000, 86_400_000), slaMs: int('LAWLINE_MESSAGE_SLA_MS', 1000, 30 * 86_400_000) },
     defaultCapacity: int('LAWLINE_DEFAULT_CAPACITY', 1, LIMITS.maxCapacity),
     utcOffsetMin: int('LAWLINE_UTC_OFFSET_MIN', -720, 840),
+    ...(get('DATABASE_URL') ? { database: { url: get('DATABASE_URL'), schema: get('LAWLINE_DATABASE_SCHEMA') } } : {}),
   };
+  if (config.database && !/^[a-z_][a-z0-9_]{0,62}$/.test(config.database.schema)) {
+    problems.push(`LAWLINE_DATABASE_SCHEMA=${config.database.schema}: expected a lower-case SQL identifier`);
+  }
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LAWLINE_LOG_LEVEL=${config.logLevel}: expected a pino level`);
   }

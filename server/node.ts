@@ -23,6 +23,7 @@ import { RosterService } from './presence/roster.ts';
 import { RoutingService } from './routing/service.ts';
 import { CloseCode } from '../protocol/errors.ts';
 import { openFileStore } from './store/file/index.ts';
+import { openPgStore } from './store/postgres/index.ts';
 import type { Store } from './store/port.ts';
 
 export interface LawlineNode {
@@ -42,7 +43,9 @@ export interface NodeOptions {
 }
 
 export async function startNode(config: Config, log: Logger, options: NodeOptions = {}): Promise<LawlineNode> {
-  const store = await openFileStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
+  const store: Store = config.database
+    ? await openPgStore({ url: config.database.url, schema: config.database.schema })
+    : await openFileStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
   const { verifier, devIdentity } = await identityFor(config);
 
   let registry: SessionRegistry;

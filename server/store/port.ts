@@ -163,6 +163,8 @@ export interface Store {
   /** Newest read receipt per reader of a consultation. */
   readReceipts(consultationId: string): Promise<ReadReceipt[]>;
   appendAudit(entry: AuditEntry): Promise<AuditRecord>;
+  /** Durability counters for /metrics: records made durable, and the fsyncs or commits that did it. */
+  stats(): { fsyncs: number; records: number };
   /** Replaces the roster of one day. */
   putRoster(day: string, shifts: Shift[]): Promise<void>;
   roster(day: string): Promise<Shift[]>;
