@@ -222,6 +222,17 @@ export function backplaneContract(name: string, open: () => Promise<BackplaneHar
       );
     });
 
+    it('never fills a lawyer past capacity when nodes offer different consultations at once', async () => {
+      const other = await h.peer();
+      await bp.putLawyer(lawyer('L1', { capacity: 2 }));
+      const ids = Array.from({ length: 8 }, (_, i) => `c${i}`);
+      for (const id of ids) await bp.enqueue(entry(id));
+      const results = await Promise.all(ids.map((id, i) => (i % 2 ? other : bp).offer(id, 'L1', T0 + 20_000, T0)));
+      expect(results.filter((r) => r.ok)).toHaveLength(2);
+      expect(results.filter((r) => !r.ok).every((r) => r.reason === 'no-capacity')).toBe(true);
+      expect((await bp.getLawyer('L1'))?.load).toBe(2);
+    });
+
     it('lets exactly one of many racing offers and picks win', async () => {
       const other = await h.peer();
       const ids = Array.from({ length: 8 }, (_, i) => `L${i}`);

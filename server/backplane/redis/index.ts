@@ -1,0 +1,181 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Category } from '../../../protocol/vocabulary.ts';
+import { best, isEligible, isFree, ORDER, REACH_DIGITS, type LawyerQuery } from '../eligibility.ts';
+import type { AcceptRefusal, Backplane, ClaimOutcome, LawyerPresence, Offer, OfferRefusal, PresenceSummary, QueueEntry, StoredDutyState } from '../port.ts';
+import { SCRIPTS, type ScriptName } from './scripts.ts';
+
+export interface RedisBackplaneOptions {
+  url: string;
+  /** Keys of one deployment (or test) start with `{<prefix>}`: one hash slot, see scripts.ts. */
+  prefix: string;
+  redis?: RedisOptions;
+}
+
+/** cjson writes an empty array as {}: give arrays back their shape. */
+const arr = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
+const lawyerOf = (raw: string): LawyerPresence => {
+  const p = JSON.parse(raw) as LawyerPresence;
+  return { ...p, categories: arr(p.categories), conflicts: arr(p.conflicts) };
+};
+const entryOf = (raw: string): QueueEntry => {
+  const e = JSON.parse(raw) as QueueEntry;
+  return { ...e, declinedBy: arr(e.declinedBy) };
+};
+
+/**
+ * The cluster backplane on Redis (ioredis). Every read-modify-write is a Lua script
+ * (`scripts.ts`); plain reads are single commands. No offline queue: while Redis is down a
+ * call fails at once instead of piling up in memory, and the node reports not-ready.
+ */
+export class RedisBackplane implements Backplane {
+  private readonly tag: string;
+
+  private constructor(
+    readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.tag = `{${prefix}}`;
+  }
+
+  static async open(options: RedisBackplaneOptions): Promise<RedisBackplane> {
+    const redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, ...options.redis });
+    await redis.connect();
+    for (const [name, body] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 1, lua: body });
+    return new RedisBackplane(redis, options.prefix);
+  }
+
+  private run<T>(name: ScriptName, ...args: (string | number)[]): Promise<T> {
+    return (this.redis as unknown as Record<ScriptName, (...a: (string | number)[]) => Promise<T>>)[name](this.tag, ...args);
+  }
+
+  private key(name: string): string {
+    return `${this.tag}:${name}`;
+  }
+
+  async putLawyer(p: Parameters<Backplane['putLawyer']>[0]): Promise<LawyerPresence> {
+    return lawyerOf(await this.run<string>('putLawyer', JSON.stringify(p)));
+  }
+
+  async setLawyerState(lawyerId: string, state: StoredDutyState): Promise<LawyerPresence | undefined> {
+    const raw = await this.run<string | null>('setState', lawyerId, state);
+    return raw ? lawyerOf(raw) : undefined;
+  }
+
+  async removeLawyer(lawyerId: string): Promise<{ presence?: LawyerPresence; withdrawn: Offer[] }> {
+    const [raw, ...withdrawn] = await this.run<(string | null)[]>('removeLawyer', lawyerId);
+    return { ...(raw ? { presence: lawyerOf(raw) } : {}), withdrawn: withdrawn.map((o) => JSON.parse(o as string) as Offer) };
+  }
+
+  async renewLeases(lawyerIds: readonly string[], until: number): Promise<void> {
+    if (lawyerIds.length) await this.run('renewLeases', ...lawyerIds, until);
+  }
+
+  async expiredLeases(now: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.key('leases'), '-inf', String(now));
+  }
+
+  async getLawyer(lawyerId: string): Promise<LawyerPresence | undefined> {
+    const raw = await this.redis.hget(this.key('L'), lawyerId);
+    return raw ? lawyerOf(raw) : undefined;
+  }
+
+  async listLawyers(): Promise<LawyerPresence[]> {
+    return Object.values(await this.redis.hgetall(this.key('L'))).map(lawyerOf);
+  }
+
+  async findLawyers(q: LawyerQuery): Promise<LawyerPresence[]> {
+    if (q.only !== undefined) {
+      const p = await this.getLawyer(q.only);
+      return p && isEligible(q.entry, p, 'national') ? [p] : [];
+    }
+    // The bucket already matched category and region; the rules are the memory backplane's.
+    const raws = await this.run<(string | null)[]>('bucket', `${q.entry.category}|${q.entry.region.slice(0, REACH_DIGITS[q.reach])}`);
+    const lawyers = raws.filter((r): r is string => r !== null).map(lawyerOf);
+    return best(lawyers, q.limit, ORDER[q.strategy], (p) => isFree(q.entry, p));
+  }
+
+  async servesCategory(category: Category): Promise<boolean> {
+    return (await this.redis.scard(this.key(`b:${category}|`))) > 0;
+  }
+
+  async summary(): Promise<PresenceSummary> {
+    const byState: Record<string, number> = {};
+    const slotsByCategory: PresenceSummary['slotsByCategory'] = {};
+    for (const p of await this.listLawyers()) {
+      const shown = p.state === 'available' && p.load >= p.capacity ? 'busy' : p.state;
+      byState[shown] = (byState[shown] ?? 0) + 1;
+      for (const c of p.categories) slotsByCategory[c] = (slotsByCategory[c] ?? 0) + p.capacity;
+    }
+    return { byState, slotsByCategory };
+  }
+
+  async enqueue(entry: QueueEntry, front = false): Promise<void> {
+    await this.run('enqueue', JSON.stringify(entry), front ? '1' : '0', entry.enqueuedAt);
+  }
+
+  async dequeue(consultationId: string): Promise<{ entry?: QueueEntry; withdrawn?: Offer }> {
+    const [entry, withdrawn] = await this.run<(string | null)[]>('dequeue', consultationId);
+    return { ...(entry ? { entry: entryOf(entry) } : {}), ...(withdrawn ? { withdrawn: JSON.parse(withdrawn) as Offer } : {}) };
+  }
+
+  async listQueue(): Promise<QueueEntry[]> {
+    const ids = await this.redis.zrange(this.key('q'), '0', '-1');
+    if (!ids.length) return [];
+    const raws = await this.redis.hmget(this.key('e'), ...ids);
+    return raws.filter((r): r is string => r !== null).map(entryOf);
+  }
+
+  async offer(consultationId: string, lawyerId: string, expiresAt: number, now: number): Promise<ClaimOutcome<OfferRefusal>> {
+    const result = await this.run<string>('offer', consultationId, lawyerId, expiresAt, now);
+    return result === 'ok' ? { ok: true } : { ok: false, reason: result as OfferRefusal };
+  }
+
+  async accept(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<AcceptRefusal> & { entry?: QueueEntry }> {
+    const [status, entry] = await this.run<(string | null)[]>('accept', consultationId, lawyerId, now);
+    if (status !== 'ok') return { ok: false, reason: 'no-offer' };
+    return { ok: true, ...(entry ? { entry: entryOf(entry) } : {}) };
+  }
+
+  async reject(consultationId: string, lawyerId: string, outcome: 'declined' | 'timeout'): Promise<{ ok: boolean; presence?: LawyerPresence }> {
+    const [ok, presence] = await this.run<[number, string | null]>('reject', consultationId, lawyerId, outcome);
+    return { ok: ok === 1, ...(presence ? { presence: lawyerOf(presence) } : {}) };
+  }
+
+  async claim(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<'not-queued' | 'already-offered' | 'no-capacity'> & { entry?: QueueEntry }> {
+    const [status, entry] = await this.run<string[]>('claim', consultationId, lawyerId, now);
+    if (status !== 'ok') return { ok: false, reason: status as 'not-queued' };
+    return { ok: true, entry: entryOf(entry as string) };
+  }
+
+  async hold(lawyerId: string, consultationId: string): Promise<void> {
+    await this.run('hold', lawyerId, consultationId);
+  }
+
+  async release(lawyerId: string, consultationId: string): Promise<void> {
+    await this.run('release', lawyerId, consultationId);
+  }
+
+  async listOffers(): Promise<Offer[]> {
+    return Object.values(await this.redis.hgetall(this.key('o'))).map((o) => JSON.parse(o) as Offer);
+  }
+
+  async expiredOffers(now: number): Promise<Offer[]> {
+    const ids = await this.redis.zrangebyscore(this.key('ox'), '-inf', String(now));
+    if (!ids.length) return [];
+    return (await this.redis.hmget(this.key('o'), ...ids)).filter((r): r is string => r !== null).map((o) => JSON.parse(o) as Offer);
+  }
+
+  /** Removes every key of this prefix (tests). */
+  async destroy(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.tag}:*`, 'COUNT', 500);
+      if (keys.length) await this.redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit();
+  }
+}
