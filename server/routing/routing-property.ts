@@ -208,7 +208,12 @@ class World {
       this.now += 10_000;
       await Promise.all(this.nodes.map((n) => n.router.tick()));
       await this.race();
-      for (const o of await this.backplane.listOffers()) await routing.accept(o.consultationId, { id: o.lawyerId, role: 'lawyer', name: o.lawyerId });
+      // Accept until no offer is out: an accept kicks a round that may offer more, and the
+      // clock must not move while those are out (they would time out and count as declines).
+      for (let offers = await this.backplane.listOffers(); offers.length; offers = await this.backplane.listOffers()) {
+        for (const o of offers) await routing.accept(o.consultationId, { id: o.lawyerId, role: 'lawyer', name: o.lawyerId });
+        await this.race();
+      }
     }
     expect(await this.backplane.listQueue()).toEqual([]);
     for (const c of await this.store.listConsultations({})) expect(['active', 'picked', 'closed', 'cancelled']).toContain(c.state);
