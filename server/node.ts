@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssistantRegistry } from './auth/assistants.ts';
-import type { Identity } from './auth/identity.ts';
 import { loadOrCreateDevIdentity } from './auth/dev-identity.ts';
 import { createVerifier, type TokenVerifier } from './auth/verifier.ts';
 import type { Config } from './config.ts';
@@ -107,7 +106,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     config: { ...config.messages, tickMs: Math.max(20, config.routing.tickMs) },
     metrics: metrics.routing,
   });
-  const consultation = { store, pusher: registry, routing, desk, now, watchesQueue: (lawyer: Identity) => duty.watchesQueue(lawyer) };
+  const consultation = { store, pusher: registry, routing, desk, now };
   const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers() };
   // The backplane is memory: after a restart, the store's queued consultations are queued again.
   for (const c of (await store.listConsultations({ states: ['queued'] })).reverse()) await routing.enqueue(c);

@@ -175,6 +175,27 @@ describe('automatic routing', () => {
     expect(outside).toMatchObject({ code: ErrorCode.FORBIDDEN });
   });
 
+  it('shows the live queue to lawyers off duty only; on duty, offers come instead', async () => {
+    const id = uid('L');
+    const browsing = await join(lawyer(id, '王律师', ['labor']));
+    const other = await join(lawyer(uid('L'), '李律师', ['family']));
+    const cit = await join(citizen(uid('C')));
+    const { consultation: first } = await ask(cit, { category: 'family' });
+    await other.next('queue.changed', (q) => q.consultation.id === first.id && q.change === 'added');
+    expect(browsing.pushes('queue.changed')).toHaveLength(0);
+    await browsing.client.request('duty.on', {});
+    const secondDevice = await join(lawyer(id, '王律师', ['labor']));
+    const { consultation: second } = await ask(cit);
+    await browsing.next('offer', (o) => o.consultation.id === second.id);
+    await secondDevice.next('offer', (o) => o.consultation.id === second.id);
+    expect([...browsing.pushes('queue.changed'), ...secondDevice.pushes('queue.changed')].filter((q) => q.consultation.id === second.id)).toHaveLength(0);
+    await browsing.client.request('offer.decline', { consultationId: second.id });
+    await browsing.client.request('duty.off', {});
+    const { consultation: third } = await ask(cit);
+    await browsing.next('queue.changed', (q) => q.consultation.id === third.id);
+    await secondDevice.next('queue.changed', (q) => q.consultation.id === third.id);
+  });
+
   it('lists lawyers on duty in the directory with public details only', async () => {
     const wuxi = await onDuty({ ...lawyer(uid('L'), '王律师', ['labor']), region: '320200' });
     await onDuty({ ...lawyer(uid('L'), '李律师', ['family']), region: '320500' }, { conflicts: ['某公司'] });

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ProtocolError } from '../../protocol/result.ts';
 import type { Pusher } from '../session/pusher.ts';
-import type { Identity } from '../auth/identity.ts';
 import type { MessageDesk } from '../routing/message-desk.ts';
 import type { RoutingService } from '../routing/service.ts';
 import type { Store, TransitionResult } from '../store/port.ts';
@@ -12,8 +11,6 @@ export interface ConsultationDeps {
   pusher: Pusher;
   routing: RoutingService;
   desk: MessageDesk;
-  /** Lawyers who follow the live queue (off duty): see `notifier`. */
-  watchesQueue: (lawyer: Identity) => boolean;
   now: () => number;
 }
 

@@ -17,7 +17,7 @@ const OPEN: readonly ConsultationState[] = ['queued', 'picked', 'active'];
  * the citizen is told of every step on every device.
  */
 export function lifecycleHandlers(deps: ConsultationDeps) {
-  const { announce, queueChanged } = notifier(deps.pusher, deps.watchesQueue);
+  const { announce, queueChanged } = notifier(deps.pusher);
 
   const request: Handler<'consult.request'> = async ({ identity }, data) => {
     const at = deps.now();

@@ -9,18 +9,17 @@ export function servesCategory(identity: Identity, c: ConsultationRecord): boole
   return !identity.categories || identity.categories.length === 0 || identity.categories.includes(c.category);
 }
 
-/**
- * The two pushes every step of a consultation makes. `watchesQueue` says which lawyers follow
- * the live queue: those off duty (browsing to pick); on duty, the router brings them work, and
- * a queue broadcast to thousands of lawyers per request would cost more than the routing.
- */
-export function notifier(pusher: Pusher, watchesQueue: (lawyer: Identity) => boolean = () => true) {
+/** The two pushes every step of a consultation makes. */
+export function notifier(pusher: Pusher) {
   return {
     /** Everyone following the consultation sees its new state (the citizen on every device). */
     announce: (c: ConsultationRecord, reason?: PushData<'consult.state'>['reason']) =>
       pusher.push(audience(c), 'consult.state', { consultation: toView(c), ...(reason ? { reason } : {}) }),
-    /** Lawyers watching the queue of its category see it come or go. */
-    queueChanged: (change: 'added' | 'removed', c: ConsultationRecord) =>
-      pusher.pushFiltered(`queue:${c.category}`, watchesQueue, 'queue.changed', { change, consultation: toView(c) }),
+    /**
+     * Lawyers watching the queue of its category see it come or go: those off duty, browsing
+     * to pick. On duty the router brings them work (`queueAudience`), and a broadcast to
+     * thousands of lawyers per request would cost more than the routing.
+     */
+    queueChanged: (change: 'added' | 'removed', c: ConsultationRecord) => pusher.push([`queue:${c.category}`], 'queue.changed', { change, consultation: toView(c) }),
   };
 }

@@ -9,7 +9,7 @@ const offerGone = { code: ErrorCode.OFFER_GONE, message: 'this offer is no longe
 
 /** A lawyer answers an offer the router made (on any of their devices; the others are told). */
 export function offerHandlers(deps: ConsultationDeps) {
-  const { announce, queueChanged } = notifier(deps.pusher, deps.watchesQueue);
+  const { announce, queueChanged } = notifier(deps.pusher);
 
   const accept: Handler<'offer.accept'> = async ({ identity }, { consultationId }) => {
     const result = await deps.routing.accept(consultationId, person(identity));

@@ -20,6 +20,9 @@ import type { DutyEvent, Store } from '../store/port.ts';
 
 export type PresenceViewT = Static<typeof PresenceView>;
 
+/** The live-queue audiences (`session/registry`) an on-duty lawyer leaves. */
+const QUEUE_KEYS = CATEGORY_CODES.map((c) => `queue:${c}`);
+
 export interface DutyDeps {
   backplane: Backplane;
   store: Store;
@@ -100,7 +103,11 @@ export class DutyService implements DeviceListener {
         conflicts: (data.conflicts ?? prev?.conflicts ?? []).map(normaliseParty),
         leaseUntil: now + this.deps.leaseMs,
       });
-      if (!prev) await this.deps.onDutyChanged?.({ lawyerId: identity.id, at: now, on: true, categories: presence.categories, region: presence.region });
+      if (!prev) {
+        await this.deps.onDutyChanged?.({ lawyerId: identity.id, at: now, on: true, categories: presence.categories, region: presence.region });
+        // On duty, offers come to them: their devices stop following the live queue.
+        this.deps.pusher.mute(identity.id, QUEUE_KEYS);
+      }
       this.local.add(identity.id);
       this.announce(presence);
       void this.deps.routing.router.kick();
@@ -165,10 +172,11 @@ export class DutyService implements DeviceListener {
     this.local.delete(lawyerId);
     const { presence, withdrawn } = await this.deps.backplane.removeLawyer(lawyerId);
     if (presence) await this.deps.onDutyChanged?.({ lawyerId, at: this.deps.now(), on: false, categories: presence.categories, region: presence.region });
+    this.deps.pusher.unmute(lawyerId, QUEUE_KEYS);
     for (const o of withdrawn) this.deps.routing.router.offerEnded(lawyerId, o.consultationId, 'withdrawn');
     if (reason === 'disconnected') {
       const held = await this.deps.store.listConsultations({ participantId: lawyerId, states: ['picked', 'active'] });
-      const { queueChanged } = notifier(this.deps.pusher, (lawyer) => this.watchesQueue(lawyer));
+      const { queueChanged } = notifier(this.deps.pusher);
       for (const c of held.reverse()) {
         const requeued = await this.deps.routing.requeue(c);
         if (!requeued) continue;
@@ -180,11 +188,6 @@ export class DutyService implements DeviceListener {
     }
     if (presence) this.deps.pusher.push([`u:${lawyerId}`], 'duty.state', { presence: presenceView(undefined, lawyerId), ...(reason ? { reason } : {}) });
     void this.deps.routing.router.kick();
-  }
-
-  /** Off-duty lawyers browse the live queue; on duty, offers come to them. Per node: it knows its own. */
-  watchesQueue(lawyer: Identity): boolean {
-    return !this.local.has(lawyer.id);
   }
 
   /** Re-reads a lawyer's presence (their load changed) and tells their devices. */

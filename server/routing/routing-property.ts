@@ -65,7 +65,8 @@ class OfferWatch implements Pusher {
     }
     if (event === 'offer.ended') this.out.get((data as PushData<'offer.ended'>).consultationId)?.delete(lawyerId);
   }
-  pushFiltered(): void {}
+  mute(): void {}
+  unmute(): void {}
 }
 
 /** Two nodes' routers over one backplane: their rounds race, and only the port's atomic claims keep them apart. */

@@ -35,6 +35,8 @@ export class SessionRegistry implements Pusher {
   private readonly expiry = new Map<Session, NodeJS.Timeout>();
   /** Sessions with a connection, per user id. */
   private readonly live = new Map<string, Set<Session>>();
+  /** Audience keys a user's sessions stay out of for now (an on-duty lawyer's queue keys). */
+  private readonly muted = new Map<string, Set<string>>();
   listener: DeviceListener | undefined;
 
   constructor(
@@ -49,12 +51,44 @@ export class SessionRegistry implements Pusher {
   create(identity: Identity): Session {
     const session = new Session(identity, this.limits);
     this.byId.set(session.id, session);
-    for (const key of audienceKeys(identity)) {
-      let set = this.byAudience.get(key);
-      if (!set) this.byAudience.set(key, (set = new Set()));
-      set.add(session);
-    }
+    const muted = this.muted.get(identity.id);
+    for (const key of audienceKeys(identity)) if (!muted?.has(key)) this.join(session, key);
     return session;
+  }
+
+  /** Takes every session of `userId`, now and later, out of `keys` (until `unmute`). */
+  mute(userId: string, keys: readonly string[]): void {
+    let muted = this.muted.get(userId);
+    if (!muted) this.muted.set(userId, (muted = new Set()));
+    for (const key of keys) muted.add(key);
+    for (const session of this.sessionsOf(userId)) for (const key of keys) this.leave(session, key);
+  }
+
+  unmute(userId: string, keys: readonly string[]): void {
+    const muted = this.muted.get(userId);
+    if (!muted) return;
+    for (const key of keys) muted.delete(key);
+    if (muted.size === 0) this.muted.delete(userId);
+    for (const session of this.sessionsOf(userId)) {
+      const own = new Set(audienceKeys(session.identity));
+      for (const key of keys) if (own.has(key)) this.join(session, key);
+    }
+  }
+
+  private sessionsOf(userId: string): Session[] {
+    return [...(this.byAudience.get(`u:${userId}`) ?? [])];
+  }
+
+  private join(session: Session, key: string): void {
+    let set = this.byAudience.get(key);
+    if (!set) this.byAudience.set(key, (set = new Set()));
+    set.add(session);
+  }
+
+  private leave(session: Session, key: string): void {
+    const set = this.byAudience.get(key);
+    set?.delete(session);
+    if (set?.size === 0) this.byAudience.delete(key);
   }
 
   get(id: string): Session | undefined {
@@ -86,11 +120,7 @@ export class SessionRegistry implements Pusher {
     if (!this.byId.delete(session.id)) return;
     this.stopExpiry(session);
     this.offline(session);
-    for (const key of audienceKeys(session.identity)) {
-      const set = this.byAudience.get(key);
-      set?.delete(session);
-      if (set?.size === 0) this.byAudience.delete(key);
-    }
+    for (const key of audienceKeys(session.identity)) this.leave(session, key);
     session.releaseOnDestroy?.();
   }
 
@@ -108,10 +138,6 @@ export class SessionRegistry implements Pusher {
         session.push(event, data);
       }
     }
-  }
-
-  pushFiltered<E extends PushEvent>(key: string, accept: (identity: Identity) => boolean, event: E, data: PushData<E>): void {
-    for (const session of this.byAudience.get(key) ?? []) if (accept(session.identity)) session.push(event, data);
   }
 
   private stopExpiry(session: Session): void {
