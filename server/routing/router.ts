@@ -156,9 +156,13 @@ export class Router {
     const t = this.deps.now();
     const wait = this.reportedAt + REPORT_MS - t;
     if (wait > 0) {
+      // Only the report follows, not a match round: matching runs on events and ticks.
       this.trailing ??= setTimeout(() => {
         this.trailing = undefined;
-        void this.kick();
+        void this.deps.backplane
+          .listQueue()
+          .then((q) => this.report(q))
+          .catch((e) => this.deps.log.error({ err: e }, 'routing report failed'));
       }, wait);
       return;
     }
