@@ -96,14 +96,14 @@ export class MemoryBackplane implements Backplane {
     return [...this.lawyers.values()].map((x) => copy(x));
   }
 
-  async findLawyers(q: LawyerQuery): Promise<LawyerPresence[]> {
+  async findLawyers(q: LawyerQuery): Promise<string[]> {
     if (q.only !== undefined) {
       const p = this.lawyers.get(q.only);
-      return p && isEligible(q.entry, p, 'national') ? [copy(p)] : [];
+      return p && isEligible(q.entry, p, 'national') ? [p.lawyerId] : [];
     }
     // The bucket already matched category and region.
     const bucket = this.buckets.get(`${q.entry.category}|${q.entry.region.slice(0, REACH_DIGITS[q.reach])}`) ?? [];
-    return best(bucket, q.limit, ORDER[q.strategy], (p) => isFree(q.entry, p)).map((x) => copy(x));
+    return best(bucket, q.limit, ORDER[q.strategy], (p) => isFree(q.entry, p)).map((p) => p.lawyerId);
   }
 
   async servesCategory(category: Category): Promise<boolean> {

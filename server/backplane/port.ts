@@ -89,8 +89,8 @@ export interface Backplane {
   expiredLeases(now: number): Promise<string[]>;
   getLawyer(lawyerId: string): Promise<LawyerPresence | undefined>;
   listLawyers(): Promise<LawyerPresence[]>;
-  /** Eligible lawyers for one consultation, best first (`eligibility.ts` defines the answer; implementations index it). */
-  findLawyers(query: LawyerQuery): Promise<LawyerPresence[]>;
+  /** Ids of eligible lawyers for one consultation, best first (`eligibility.ts` defines the answer; implementations index it). */
+  findLawyers(query: LawyerQuery): Promise<string[]>;
   /** Is anyone on duty (in any state) for this category? */
   servesCategory(category: Category): Promise<boolean>;
   /** Counts for queue estimates and metrics, without listing everyone. */

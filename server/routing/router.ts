@@ -137,12 +137,12 @@ export class Router {
         if (offered.has(entry.consultationId)) continue;
         const t = now();
         // A few of the best: another router may take the first between our read and our claim.
-        for (const lawyer of await backplane.findLawyers(queryFor(entry, t, config.widening, config.strategy, 3))) {
+        for (const lawyerId of await backplane.findLawyers(queryFor(entry, t, config.widening, config.strategy, 3))) {
           const expiresAt = t + config.offerTimeoutMs;
-          const claim = await backplane.offer(entry.consultationId, lawyer.lawyerId, expiresAt, t);
+          const claim = await backplane.offer(entry.consultationId, lawyerId, expiresAt, t);
           if (claim.reason === 'not-queued' || claim.reason === 'already-offered') break;
           if (!claim.ok) continue;
-          await this.pushOffer(entry, lawyer.lawyerId, expiresAt);
+          await this.pushOffer(entry, lawyerId, expiresAt);
           moved = true;
           break;
         }

@@ -83,15 +83,15 @@ export class RedisBackplane implements Backplane {
     return Object.values(await this.redis.hgetall(this.key('L'))).map(lawyerOf);
   }
 
-  async findLawyers(q: LawyerQuery): Promise<LawyerPresence[]> {
+  async findLawyers(q: LawyerQuery): Promise<string[]> {
     if (q.only !== undefined) {
       const p = await this.getLawyer(q.only);
-      return p && isEligible(q.entry, p, 'national') ? [p] : [];
+      return p && isEligible(q.entry, p, 'national') ? [p.lawyerId] : [];
     }
     // The bucket already matched category and region; the rules are the memory backplane's.
     const raws = await this.run<(string | null)[]>('bucket', `${q.entry.category}|${q.entry.region.slice(0, REACH_DIGITS[q.reach])}`);
     const lawyers = raws.filter((r): r is string => r !== null).map(lawyerOf);
-    return best(lawyers, q.limit, ORDER[q.strategy], (p) => isFree(q.entry, p));
+    return best(lawyers, q.limit, ORDER[q.strategy], (p) => isFree(q.entry, p)).map((p) => p.lawyerId);
   }
 
   async servesCategory(category: Category): Promise<boolean> {
