@@ -43,7 +43,7 @@ export interface NodeOptions {
 
 export async function startNode(config: Config, log: Logger, options: NodeOptions = {}): Promise<LawlineNode> {
   const store: Store = config.database
-    ? await openPgStore({ url: config.database.url, schema: config.database.schema })
+    ? await openPgStore({ url: config.database.url, schema: config.database.schema, onError: (e) => log.warn({ err: e }, 'store: a pooled PostgreSQL connection failed') })
     : await openFileStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
   const { verifier, devIdentity } = await identityFor(config);
 
@@ -141,7 +141,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     heartbeatMs: config.heartbeatMs,
     maxFrameBytes: config.maxFrameBytes,
     maxBackpressureBytes: config.maxBackpressureBytes,
-    ready: () => true,
+    ready: () => store.ready(),
     http: {
       metricsText: () => metrics.registry.render(),
       staticFiles: loadStaticFiles(WEB_DIR),

@@ -163,6 +163,8 @@ export interface Store {
   /** Newest read receipt per reader of a consultation. */
   readReceipts(consultationId: string): Promise<ReadReceipt[]>;
   appendAudit(entry: AuditEntry): Promise<AuditRecord>;
+  /** False while writes cannot be made durable (disk failed, database unreachable): /readyz says so. */
+  ready(): boolean;
   /** Durability counters for /metrics: records made durable, and the fsyncs or commits that did it. */
   stats(): { fsyncs: number; records: number };
   /** Replaces the roster of one day. */

@@ -60,6 +60,10 @@ export class FileStore implements Store {
     return store;
   }
 
+  ready(): boolean {
+    return this.log.healthy;
+  }
+
   stats(): { fsyncs: number; records: number } {
     return { fsyncs: this.log.fsyncs, records: this.log.records };
   }

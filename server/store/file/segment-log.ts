@@ -77,6 +77,11 @@ export class SegmentLog {
     return { log: new SegmentLog(dir, segmentBytes, { n, handle, size: numbers.length ? lastSize : 0 }), recovered };
   }
 
+  /** False once a write failed (the tail is unknown until a restart recovers it) or after close. */
+  get healthy(): boolean {
+    return this.failure === undefined;
+  }
+
   append(payload: Uint8Array): Promise<Location> {
     if (this.failure) return Promise.reject(this.failure);
     if (payload.length > MAX_RECORD) return Promise.reject(new Error('store: record too large'));

@@ -17,6 +17,8 @@ export class CommitBatcher {
   private flushing = false;
   commits = 0;
   jobs = 0;
+  /** Whether the last transaction reached COMMIT (false after a connection or commit failure). */
+  healthy = true;
 
   constructor(private readonly pool: Pool) {}
 
@@ -50,11 +52,19 @@ export class CommitBatcher {
     try {
       client = await this.pool.connect();
     } catch (e) {
+      this.healthy = false;
       for (const job of batch) job.reject(e);
       return;
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    let broken = false;
+    let committed = false;
+    let discard = false;
+    // A connection cut between two statements errors on the client itself, not on a query:
+    // without a listener that would be an uncaught exception. The next query then fails.
+    const cut = () => {
+      discard = true;
+    };
+    client.on('error', cut);
     try {
       await client.query('BEGIN');
       for (const job of batch) {
@@ -68,16 +78,21 @@ export class CommitBatcher {
         }
       }
       await client.query('COMMIT');
+      committed = true;
+      this.healthy = true;
       this.commits++;
       this.jobs += batch.length;
     } catch (e) {
       // The connection or the commit failed: nothing of this batch is known to be durable.
-      broken = true;
+      // The callers get the error (the SDK resends with the same ids); the next batch reconnects.
+      discard = true;
+      this.healthy = false;
       await client.query('ROLLBACK').catch(() => undefined);
       for (const job of batch) job.reject(e);
     } finally {
-      client.release(broken);
+      client.off('error', cut);
+      client.release(discard);
     }
-    if (!broken) outcomes.forEach((o, i) => (o.ok ? batch[i]?.resolve(o.value) : batch[i]?.reject(o.error)));
+    if (committed) outcomes.forEach((o, i) => (o.ok ? batch[i]?.resolve(o.value) : batch[i]?.reject(o.error)));
   }
 }

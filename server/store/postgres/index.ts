@@ -23,6 +23,10 @@ export interface PgStoreOptions {
   /** Tables live in this schema (created if missing): tests and tenants keep apart. */
   schema?: string;
   poolSize?: number;
+  /** Shown in pg_stat_activity: operators (and tests) find this node's connections by it. */
+  applicationName?: string;
+  /** Errors of idle pooled connections, for the log. */
+  onError?: (e: Error) => void;
 }
 
 type Row = Record<string, unknown>;
@@ -38,6 +42,7 @@ const toMessage = (row: Row): StoredMessage => ({
   at: Number(row.at),
 });
 const UNIQUE_VIOLATION = '23505';
+const PROBE_MS = 1000;
 const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === UNIQUE_VIOLATION;
 
 /**
@@ -51,14 +56,24 @@ export class PgStore implements Store {
   /** (consultation, sender, clientMsgId) -> the first write still in flight on this node. */
   private readonly inFlight = new Map<string, Promise<StoredMessage>>();
 
+  private readonly probe: NodeJS.Timeout;
+
   private constructor(private readonly pool: Pool) {
     this.batcher = new CommitBatcher(pool);
+    // After a failure, an empty transaction now and then finds out when the database is back.
+    this.probe = setInterval(() => {
+      if (!this.batcher.healthy) void this.batcher.submit((c) => c.query('SELECT 1')).catch(() => undefined);
+    }, PROBE_MS);
+    this.probe.unref();
   }
 
   static async open(options: PgStoreOptions): Promise<PgStore> {
     const schema = options.schema ?? 'lawline';
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`store: bad schema name ${schema}`);
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 8, options: `-c search_path=${schema}` });
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 8, options: `-c search_path=${schema}`, application_name: options.applicationName ?? 'lawline' });
+    // An idle connection the server cut (restart, pg_terminate_backend) must not crash the node:
+    // the pool drops it and the next query opens another.
+    pool.on('error', (e) => options.onError?.(e));
     const client = await pool.connect();
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -71,6 +86,10 @@ export class PgStore implements Store {
 
   stats(): { fsyncs: number; records: number } {
     return { fsyncs: this.batcher.commits, records: this.batcher.jobs };
+  }
+
+  ready(): boolean {
+    return this.batcher.healthy;
   }
 
   async createConsultation(record: ConsultationRecord): Promise<void> {
@@ -222,6 +241,7 @@ export class PgStore implements Store {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.probe);
     await this.batcher.drain();
     await this.pool.end();
   }

@@ -78,4 +78,31 @@ describe('PostgreSQL store', () => {
       await dropSchema(schema);
     }
   });
+
+  it('survives its connections being terminated: acked messages stay, the failed write is retried, readiness recovers', async () => {
+    const schema = newSchema();
+    const app = `lawline-cut-${randomBytes(4).toString('hex')}`;
+    const store = await PgStore.open({ url: URL, schema, applicationName: app, onError: () => undefined });
+    const admin = new pg.Client({ connectionString: URL });
+    await admin.connect();
+    try {
+      const c = consultation({ state: 'active' });
+      await store.createConsultation(c);
+      const send = (id: string) => store.appendMessage({ consultationId: c.id, from: citizen, clientMsgId: id, body: id, at: 1 });
+      await send('before');
+      const cut = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [app]);
+      expect(cut.rowCount).toBeGreaterThan(0);
+      // The SDK resends unacked messages with the same id; do what it does until one is acked.
+      let acked: Awaited<ReturnType<typeof send>> | undefined;
+      for (let attempt = 0; attempt < 5 && !acked; attempt++) acked = await send('after').catch(() => undefined);
+      expect(acked?.message.seq).toBe(2);
+      expect((await send('after')).duplicate).toBe(true);
+      await expect.poll(() => store.ready(), { timeout: 3000 }).toBe(true);
+      expect((await store.history(c.id, { limit: 10 })).messages.map((m) => m.clientMsgId)).toEqual(['before', 'after']);
+    } finally {
+      await admin.end();
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
 });
