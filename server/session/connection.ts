@@ -143,19 +143,26 @@ export class Connection implements Transport {
     try {
       const result = await hello(this.deps, frame.data, this);
       if (this.state === 'closed') {
-        if (result.ok && result.value.session.detach(this)) this.deps.registry.detached(result.value.session);
+        // Gone before the reply: the session waits out the resume window like any detached one.
+        if (result.ok && (result.value.attachAfterReply || result.value.session.detach(this))) this.deps.registry.detached(result.value.session);
         return;
       }
       if (!result.ok) {
         this.replyError(frame.id, result.error.error);
         return this.close(result.error.closeCode, result.error.error.message);
       }
-      const { session, reply, replayAfter } = result.value;
+      const { session, reply, replayAfter, attachAfterReply } = result.value;
       clearTimeout(this.helloTimer);
       this.session = session;
       this.state = 'ready';
       this.watchExpiry(session);
       this.send({ type: 'reply', id: frame.id, ok: true, data: reply });
+      if (attachAfterReply) {
+        session.attach(this);
+        this.deps.registry.attached(session);
+        // Pushes that came while the snapshot was read, in order, after the reply.
+        session.replayAfter(0);
+      }
       if (replayAfter !== undefined) session.replayAfter(replayAfter);
     } catch (e) {
       this.deps.log.error({ err: e }, 'hello failed');

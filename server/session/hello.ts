@@ -27,6 +27,8 @@ export interface HelloAccepted {
   reply: ReplyData<'hello'>;
   /** For a resume: replay pushes after this seq once the reply is out. */
   replayAfter?: number;
+  /** A new session: attach the connection once the reply is out, then send what it holds. */
+  attachAfterReply?: boolean;
 }
 
 /**
@@ -66,13 +68,20 @@ export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transpo
     if (!claim.ok) return err({ error: claim.error, closeCode: CloseCode.AUTH_FAILED });
     release = claim.value;
   }
-  const consultations = await deps.snapshot(identity);
+  // Listen before reading the snapshot: a message stored in between is then pushed (and held
+  // until the reply is out), instead of being in neither the snapshot nor the pushes.
   const session = deps.registry.create(identity);
   session.releaseOnDestroy = release;
-  session.attach(transport);
-  deps.registry.attached(session);
+  let consultations: Awaited<ReturnType<HelloDeps['snapshot']>>;
+  try {
+    consultations = await deps.snapshot(identity);
+  } catch (e) {
+    deps.registry.destroy(session);
+    throw e;
+  }
   return ok({
     session,
     reply: { ...base, sessionId: session.id, resumed: false, seq: 0, snapshot: { consultations } },
+    attachAfterReply: true,
   });
 }
