@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { cpuMicros } from './proc.ts';
 import type { DriverResult, Job } from './jobs.ts';
 
@@ -45,6 +46,17 @@ export function startServer(script: string, env: Record<string, string> = {}): P
     proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
     proc.once('exit', (code) => reject(new Error(`${script} exited ${code}:\n${out}`)));
   });
+}
+
+/**
+ * Runs a bench script to the end (the smoke tests use it) and returns its stdout and the
+ * results file it says it wrote (`wrote <path>`), parsed; throws if it wrote none.
+ */
+export async function runBenchScript<T>(script: string, args: string[], timeoutMs: number): Promise<{ stdout: string; results: T }> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, timeout: timeoutMs });
+  const file = /wrote (\S+\.json)/.exec(stdout)?.[1];
+  if (!file) throw new Error(`${script} wrote no results:\n${stdout}`);
+  return { stdout, results: JSON.parse(readFileSync(file, 'utf8')) as T };
 }
 
 export interface Measured {

@@ -1,20 +1,12 @@
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './processes.ts';
+import { runBenchScript } from './processes.ts';
 import type { BenchSummary, Sample } from './report.ts';
-
-const run = promisify(execFile);
 
 // The full bench is `npm run bench`; this smoke-sized run only keeps it from rotting: every arm
 // must start, carry traffic and produce a finite ratio and a results file.
 describe('bench (smoke size)', () => {
   it('runs B1, B2 and B3 against their bare baselines and writes the results', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'loadtest/bench/run.ts', '--smoke'], { cwd: ROOT, timeout: 170_000 });
-    const file = /wrote (\S+\.json)/.exec(stdout)?.[1];
-    expect(file, stdout).toBeDefined();
-    const results = JSON.parse(readFileSync(file as string, 'utf8')) as { summary: BenchSummary[]; samples: Sample[]; machine: { nproc: number }; commit: string };
+    const { stdout, results } = await runBenchScript<{ summary: BenchSummary[]; samples: Sample[]; machine: { nproc: number }; commit: string }>('loadtest/bench/run.ts', ['--smoke'], 170_000);
 
     expect(results.machine.nproc).toBeGreaterThan(0);
     expect(results.commit).toMatch(/^[0-9a-f]{40}$/);

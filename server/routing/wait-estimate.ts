@@ -9,6 +9,8 @@ const DEFAULT_HANDLING_MS = 5 * 60_000;
 export class WaitEstimator {
   private readonly recent: number[] = [];
   private next = 0;
+  /** The median, kept until the next handled consultation: a report asks once per queued entry. */
+  private median: number | undefined;
 
   /** A consultation was handled (accepted to closed) in `ms`. */
   handled(ms: number): void {
@@ -16,12 +18,16 @@ export class WaitEstimator {
     if (this.recent.length < RECENT) this.recent.push(ms);
     else this.recent[this.next] = ms;
     this.next = (this.next + 1) % RECENT;
+    this.median = undefined;
   }
 
   typicalHandlingMs(): number {
     if (!this.recent.length) return DEFAULT_HANDLING_MS;
-    const sorted = [...this.recent].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)] as number;
+    if (this.median === undefined) {
+      const sorted = [...this.recent].sort((a, b) => a - b);
+      this.median = sorted[Math.floor(sorted.length / 2)] as number;
+    }
+    return this.median;
   }
 
   /** With no lawyer serving the category the estimate is unknown; we say one handling time per place. */

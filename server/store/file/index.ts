@@ -16,7 +16,7 @@ import type {
   StoredMessage,
   TransitionResult,
 } from '../port.ts';
-import { firstBrokenLink, linkAudit } from './audit-chain.ts';
+import { firstBrokenLink, linkAudit } from '../audit-chain.ts';
 import { Indexes } from './indexes.ts';
 import { decodeRecord, encodeRecord, type LogRecord } from './records.ts';
 import { SegmentLog } from './segment-log.ts';

@@ -1,5 +1,5 @@
 import pg, { type Pool, type PoolClient } from 'pg';
-import { firstBrokenLink, linkAudit } from '../file/audit-chain.ts';
+import { firstBrokenLink, linkAudit } from '../audit-chain.ts';
 import type {
   AuditEntry,
   AuditRecord,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditEntry, AuditRecord } from '../port.ts';
+import type { AuditEntry, AuditRecord } from './port.ts';
 
 export const GENESIS = '0'.repeat(64);
 
