@@ -32,6 +32,8 @@ describe('duty roster', () => {
     expect((await api('PUT', `/api/roster/${day}`, await server.token(citizen('R-C1')), { shifts: [shift] })).status).toBe(403);
     const admin = await server.token({ sub: 'R-A1', role: 'admin', name: '运维' });
     expect((await api('PUT', `/api/roster/${day}`, admin, '{"shifts": [')).status).toBe(400);
+    const huge = await api('PUT', `/api/roster/${day}`, admin, `{"shifts":[],"pad":"${'x'.repeat(4 * 1024 * 1024)}"}`);
+    expect(huge).toEqual({ status: 413, body: { error: `body over ${4 * 1024 * 1024} bytes` } });
     expect((await api('PUT', '/api/roster/2026-13-01', admin, { shifts: [] })).status).toBe(400);
     const bad = await api('PUT', `/api/roster/${day}`, admin, { shifts: [{ ...shift, categories: ['astrology'] }] });
     expect(bad.status).toBe(400);
