@@ -38,15 +38,21 @@ export class MemoryBackplane implements Backplane {
 
   async putLawyer(p: Parameters<Backplane['putLawyer']>[0]): Promise<LawyerPresence> {
     const prev = this.lawyers.get(p.lawyerId);
+    // Every field named in one order: one object shape, so the matcher's loops stay monomorphic.
     const next: LawyerPresence = {
-      ...p,
+      lawyerId: p.lawyerId,
+      name: p.name,
+      categories: [...p.categories],
+      region: p.region,
+      capacity: p.capacity,
+      state: p.state,
+      resumeState: p.state === 'reconnecting' ? (prev?.resumeState ?? 'available') : p.state,
       load: prev?.load ?? this.held.get(p.lawyerId)?.size ?? 0,
       lastAssignedAt: prev?.lastAssignedAt ?? p.lastAssignedAt,
       lastOfferAt: prev?.lastOfferAt ?? 0,
       missedOffers: p.state === 'available' ? 0 : (prev?.missedOffers ?? 0),
-      resumeState: p.state === 'reconnecting' ? (prev?.resumeState ?? 'available') : p.state,
-      categories: [...p.categories],
       conflicts: [...p.conflicts],
+      leaseUntil: p.leaseUntil,
     };
     if (prev) this.unindex(prev);
     this.lawyers.set(p.lawyerId, next);
