@@ -10,19 +10,14 @@ import type { ProtocolError } from './result.ts';
  * and msgpackr would turn them into Dates or records), the reserved byte 0xc1, and
  * trailing bytes after the single top-level value.
  */
+const truncated: ProtocolError = Object.freeze({ code: ErrorCode.BAD_ENCODING, message: 'msgpack: declared length exceeds frame' });
+
 export function checkMsgpack(buf: Uint8Array, maxDepth: number): ProtocolError | undefined {
   const end = buf.length;
+  // Runs on every inbound frame: nothing is allocated until a frame nests.
   const parents: number[] = [];
   let pos = 0;
   let expected = 1;
-  const truncated = { code: ErrorCode.BAD_ENCODING, message: 'msgpack: declared length exceeds frame' };
-
-  const readLen = (bytes: 1 | 2 | 4): number => {
-    let n = 0;
-    for (let i = 0; i < bytes; i++) n = n * 256 + (buf[pos + i] as number);
-    pos += bytes;
-    return n;
-  };
 
   for (;;) {
     if (expected === 0) {
@@ -47,7 +42,9 @@ export function checkMsgpack(buf: Uint8Array, maxDepth: number): ProtocolError |
       if (fixed !== undefined) skip = fixed;
       else if (width !== undefined) {
         if (width > end - pos) return truncated;
-        const n = readLen(width);
+        let n = 0;
+        for (let i = 0; i < width; i++) n = n * 256 + (buf[pos + i] as number);
+        pos += width;
         if (b >= 0xdc && b <= 0xdd) items = n;
         else if (b >= 0xde) items = n * 2;
         else skip = n;
