@@ -23,7 +23,7 @@ import { RoutingService } from './routing/service.ts';
 import { CloseCode } from '../protocol/errors.ts';
 import { openFileStore } from './store/file/index.ts';
 import { openPgStore } from './store/postgres/index.ts';
-import type { Store } from './store/port.ts';
+import type { ConsultationRecord, Store } from './store/port.ts';
 
 export interface LawlineNode {
   port: number;
@@ -63,14 +63,14 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     log: log.child({ component: 'routing' }),
     config: config.routing,
     offerView: async (id) => {
-      const c = await store.getConsultation(id);
+      const c: ConsultationRecord | undefined = await routing.view(id);
       return c && { consultation: toView(c), ...(c.handover ? { handover: c.handover } : {}) };
     },
     onPresenceChanged: (presence, reason) => duty.announce(presence, reason),
     onLeaseExpired: (lawyerId) => duty.off(lawyerId, 'disconnected'),
     metrics: metrics.routing,
   });
-  const routing = new RoutingService(backplane, store, router, now, (lawyerId) => void duty.refresh(lawyerId), metrics.routing);
+  const routing: RoutingService = new RoutingService(backplane, store, router, now, (lawyerId) => void duty.refresh(lawyerId), metrics.routing);
   duty = new DutyService({
     backplane,
     store,

@@ -37,7 +37,10 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       updatedAt: at,
       lastSeq: 0,
     };
-    await deps.store.createConsultation(record);
+    const durable = deps.store.createConsultation(record);
+    // Routing starts while the record commits; the citizen's reply still waits for the commit.
+    const routed = record.channel === 'text' ? deps.routing.enqueueCommitting(record, durable) : undefined;
+    await durable;
     if (data.firstMessage) {
       const first = await deps.store.appendMessage({
         consultationId: record.id,
@@ -54,7 +57,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       return ok({ consultation: toView(record) });
     }
     queueChanged('added', record);
-    await deps.routing.enqueue(record);
+    await routed;
     if (await deps.routing.nobodyServes(record.category)) {
       deps.pusher.push([`u:${identity.id}`], 'consult.suggest', { consultationId: record.id, reason: 'nobody-on-duty' });
     }

@@ -16,6 +16,13 @@ export type Claimed = { ok: true; consultation: ConsultationRecord } | { ok: fal
  * both win, and capacity is counted the same way.
  */
 export class RoutingService {
+  /**
+   * Requests whose record is still committing. Routing starts while the create commits (the
+   * fsync or transaction is the slowest step of a request), so an offer may reach a lawyer
+   * before the citizen's reply; what a lawyer does with it waits for the commit.
+   */
+  private readonly committing = new Map<string, { record: ConsultationRecord; durable: Promise<void> }>();
+
   constructor(
     private readonly backplane: Backplane,
     private readonly store: Store,
@@ -43,6 +50,26 @@ export class RoutingService {
       front,
     );
     void this.router.kick();
+  }
+
+  /** Queues a request whose create is still committing; if the commit fails, it leaves the queue and any offer of it is withdrawn. */
+  async enqueueCommitting(c: ConsultationRecord, durable: Promise<void>): Promise<void> {
+    this.committing.set(c.id, { record: c, durable });
+    await this.enqueue(c);
+    await durable.then(
+      () => this.committing.delete(c.id),
+      async () => {
+        this.committing.delete(c.id);
+        const { withdrawn } = await this.backplane.dequeue(c.id);
+        this.router.forget(c.id);
+        if (withdrawn) this.router.offerEnded(withdrawn.lawyerId, c.id, 'withdrawn');
+      },
+    );
+  }
+
+  /** The record routing shows in an offer: the committed one, or one still committing. */
+  async view(consultationId: string): Promise<ConsultationRecord | undefined> {
+    return this.committing.get(consultationId)?.record ?? (await this.store.getConsultation(consultationId));
   }
 
   /** The consultation left the queue for good (cancelled); its lawyer, if one held it, gets capacity back. */
@@ -74,6 +101,8 @@ export class RoutingService {
   private async taken(consultationId: string, lawyer: Person, state: 'picked' | 'active', entry: QueueEntry | undefined): Promise<Claimed> {
     this.answered(entry);
     this.router.forget(consultationId);
+    // A failed commit leaves no record, and the transition below says so.
+    await this.committing.get(consultationId)?.durable.catch(() => undefined);
     const result = await this.store.transition(consultationId, ['queued'], { state, lawyer, updatedAt: this.now() });
     if (!result.ok) {
       await this.backplane.release(lawyer.id, consultationId);
