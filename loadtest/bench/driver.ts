@@ -215,11 +215,19 @@ async function routing(j: RoutingJob): Promise<void> {
   let offers = 0;
   let running = false;
   const askedAt = new Map<string, number>();
+  // Acks as the SDK does: after 64 pushes or 100 ms, whichever comes first.
   const keepAcking = (s: Session) => {
     const inner = s.onPush;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ack = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      s.ack();
+    };
     s.onPush = (f) => {
       inner(f);
-      if ((f.seq as number) % 64 === 0) s.ack();
+      if ((f.seq as number) % 64 === 0) ack();
+      else timer ??= setTimeout(ack, 100);
     };
   };
   await inBatches(j.lawyerTokens.length, 100, async (i) => {

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +19,16 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** BENCH_PROFILE_DIR=<dir>: servers write V8 CPU profiles there (open in Chrome DevTools). */
-const profiling = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+/**
+ * For looking into a result: BENCH_PROFILE_DIR=<dir> makes servers write V8 CPU profiles there
+ * (open in Chrome DevTools); BENCH_SERVER_FLAGS adds Node flags (e.g. --trace-gc) and
+ * BENCH_SERVER_LOG=<file> keeps what servers print.
+ */
+const profiling = [
+  ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
+  ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []),
+];
+const serverLog = process.env.BENCH_SERVER_LOG;
 
 export function startServer(script: string, env: Record<string, string> = {}): Promise<Server> {
   const [cmd, args] = pinned(0, [...profiling, script]);
@@ -34,6 +42,7 @@ export function startServer(script: string, env: Record<string, string> = {}): P
       if (!m) return;
       clearTimeout(timer);
       proc.stdout?.off('data', onData);
+      if (serverLog) proc.stdout?.on('data', (d: Buffer) => appendFileSync(serverLog, d));
       proc.stdout?.resume();
       resolve({
         proc,
