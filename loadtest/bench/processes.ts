@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { NODE_FLAGS } from '../../server/runtime.ts';
 import { cpuMicros } from './proc.ts';
 import type { DriverResult, Job } from './jobs.ts';
 
@@ -30,8 +31,9 @@ const profiling = [
 ];
 const serverLog = process.env.BENCH_SERVER_LOG;
 
+/** Every server arm runs with the Node flags `npm start` gives lawline, so arms differ only in the server. */
 export function startServer(script: string, env: Record<string, string> = {}): Promise<Server> {
-  const [cmd, args] = pinned(0, [...profiling, script]);
+  const [cmd, args] = pinned(0, [...NODE_FLAGS, ...profiling, script]);
   const proc = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
@@ -42,7 +44,7 @@ export function startServer(script: string, env: Record<string, string> = {}): P
       if (!m) return;
       clearTimeout(timer);
       proc.stdout?.off('data', onData);
-      if (serverLog) proc.stdout?.on('data', (d: Buffer) => appendFileSync(serverLog, d));
+      if (serverLog) for (const stream of [proc.stdout, proc.stderr]) stream?.on('data', (d: Buffer) => appendFileSync(serverLog, d));
       proc.stdout?.resume();
       resolve({
         proc,
