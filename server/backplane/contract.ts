@@ -245,5 +245,29 @@ export function backplaneContract(name: string, open: () => Promise<BackplaneHar
       const loads = (await bp.listLawyers()).map((l) => l.load);
       expect(loads.reduce((a, b) => a + b, 0)).toBe(1);
     });
+
+    it('gives a lawyer one call at a time, apart from text capacity; renewable, and it lapses', async () => {
+      await bp.putLawyer(lawyer('L1', { capacity: 1 }));
+      expect(await bp.claimCall('L1', 'c1', T0 + 60_000, T0)).toEqual({ ok: true });
+      expect(await bp.claimCall('L1', 'c2', T0 + 60_000, T0 + 1)).toEqual({ ok: false, reason: 'in-call', holder: 'c1' });
+      expect(await bp.claimCall('L1', 'c1', T0 + 120_000, T0 + 2)).toEqual({ ok: true });
+      // Text capacity is its own: the call took none of it.
+      await bp.enqueue(entry('t1'));
+      expect((await bp.offer('t1', 'L1', T0 + 20_000, T0)).ok).toBe(true);
+      // Only the holder ends it.
+      await bp.endCall('L1', 'c2');
+      expect((await bp.claimCall('L1', 'c2', T0 + 60_000, T0 + 3)).ok).toBe(false);
+      await bp.endCall('L1', 'c1');
+      expect((await bp.claimCall('L1', 'c2', T0 + 60_000, T0 + 4)).ok).toBe(true);
+      // A holder that stops renewing (its node died) frees the lawyer at `until`.
+      expect((await bp.claimCall('L1', 'c3', T0 + 70_000, T0 + 59_999)).ok).toBe(false);
+      expect((await bp.claimCall('L1', 'c3', T0 + 70_000, T0 + 60_000)).ok).toBe(true);
+    });
+
+    it('lets exactly one of many racing call claims win', async () => {
+      const other = await h.peer();
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? other : bp).claimCall('L1', `c${i}`, T0 + 60_000, T0)));
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+    });
   });
 }

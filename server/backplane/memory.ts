@@ -34,6 +34,8 @@ export class MemoryBackplane implements Backplane {
   private readonly buckets = new Map<string, Set<LawyerPresence>>();
   /** lawyerId -> consultations they hold, on duty or not. */
   private readonly held = new Map<string, Set<string>>();
+  /** lawyerId -> the consultation holding their call slot, until when. */
+  private readonly calls = new Map<string, { consultationId: string; until: number }>();
   private frontCounter = 0;
 
   async putLawyer(p: Parameters<Backplane['putLawyer']>[0]): Promise<LawyerPresence> {
@@ -233,6 +235,17 @@ export class MemoryBackplane implements Backplane {
 
   async expiredOffers(now: number): Promise<Offer[]> {
     return [...this.offers.values()].filter((o) => o.expiresAt <= now).map((x) => copy(x));
+  }
+
+  async claimCall(lawyerId: string, consultationId: string, until: number, now: number): Promise<ClaimOutcome<'in-call'> & { holder?: string }> {
+    const call = this.calls.get(lawyerId);
+    if (call && call.consultationId !== consultationId && call.until > now) return { ok: false, reason: 'in-call', holder: call.consultationId };
+    this.calls.set(lawyerId, { consultationId, until });
+    return { ok: true };
+  }
+
+  async endCall(lawyerId: string, consultationId: string): Promise<void> {
+    if (this.calls.get(lawyerId)?.consultationId === consultationId) this.calls.delete(lawyerId);
   }
 
   private index(p: LawyerPresence): void {

@@ -165,6 +165,15 @@ export class RedisBackplane implements Backplane {
     return (await this.redis.hmget(this.key('o'), ...ids)).filter((r): r is string => r !== null).map((o) => JSON.parse(o) as Offer);
   }
 
+  async claimCall(lawyerId: string, consultationId: string, until: number, now: number): Promise<ClaimOutcome<'in-call'> & { holder?: string }> {
+    const [outcome, holder] = await this.run<[string, string?]>('claimCall', lawyerId, consultationId, until, now);
+    return outcome === 'ok' ? { ok: true } : { ok: false, reason: 'in-call', ...(holder ? { holder } : {}) };
+  }
+
+  async endCall(lawyerId: string, consultationId: string): Promise<void> {
+    await this.run('endCall', lawyerId, consultationId);
+  }
+
   /** Removes every key of this prefix (tests). */
   async destroy(): Promise<void> {
     let cursor = '0';

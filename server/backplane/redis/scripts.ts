@@ -14,6 +14,7 @@
  *   :o            hash   consultationId -> offer JSON
  *   :ox           zset   consultationId -> offer expiry (ms)
  *   :fc           string counter for front-of-queue entries
+ *   :c:<lawyerId> string "<until>|<consultationId>" of the lawyer's one call (expires on its own)
  * cjson encodes an empty array as {}: the TypeScript side restores arrays on decode.
  */
 
@@ -229,6 +230,26 @@ return 1`),
 if redis.call('SREM', k('h:' .. ARGV[1]), ARGV[2]) == 0 then return 0 end
 local p = getL(ARGV[1])
 if p and p.load > 0 then p.load = p.load - 1; putL(p) end
+return 1`),
+
+  /** ARGV: lawyerId, consultationId, until, now. Returns {'ok'} or {'in-call', holder}. */
+  claimCall: script(`
+local key = k('c:' .. ARGV[1])
+local held = redis.call('GET', key)
+if held then
+  local sep = string.find(held, '|', 1, true)
+  local expires = tonumber(string.sub(held, 1, sep - 1))
+  local holder = string.sub(held, sep + 1)
+  if holder ~= ARGV[2] and expires > tonumber(ARGV[4]) then return {'in-call', holder} end
+end
+redis.call('SET', key, ARGV[3] .. '|' .. ARGV[2], 'PX', math.max(1, tonumber(ARGV[3]) - tonumber(ARGV[4])))
+return {'ok'}`),
+
+  /** ARGV: lawyerId, consultationId. Deletes the call slot only if this consultation holds it. */
+  endCall: script(`
+local key = k('c:' .. ARGV[1])
+local held = redis.call('GET', key)
+if held and string.sub(held, string.find(held, '|', 1, true) + 1) == ARGV[2] then redis.call('DEL', key) end
 return 1`),
 
   /** ARGV: bucket name (`<cat>|<prefix>`). Returns the presence JSONs of the bucket, in one consistent read. */
