@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Delivery, NodeMessage } from '../delivery.ts';
+import { DELIVERY_SCRIPTS, type DeliveryScriptName } from './delivery-scripts.ts';
+
+export interface RedisDeliveryOptions {
+  url: string;
+  /** The deployment's key prefix, shared with the backplane: `{<prefix>}` hash-tags every key. */
+  prefix: string;
+  nodeId?: string;
+  /** A node that stops renewing for this long is dead to the others. */
+  ttlMs?: number;
+  /** Deliveries kept per node for gap repair. */
+  streamCap?: number;
+  redis?: RedisOptions;
+  onError?: (e: unknown) => void;
+}
+
+type Batch = { epoch: string; seq: number; messages: NodeMessage[] };
+
+/**
+ * Cross-node delivery over Redis: each node listens on its own sharded channel; a batch of
+ * pushes for sessions on other nodes is one script call per event-loop turn, which writes one
+ * stream entry and one SPUBLISH per target node (`delivery-scripts.ts`). Pub/sub drops what
+ * is sent while a subscriber reconnects, so batches carry a per-node sequence: a gap is read
+ * back from the node's stream, and one the stream no longer holds is reported (`onLost`),
+ * never skipped silently. Commands fail fast while Redis is down (no offline queue).
+ */
+export class RedisDelivery implements Delivery {
+  onMessage: (message: NodeMessage) => void = () => undefined;
+  onLost: (reason: string) => void = () => undefined;
+  readonly nodeId: string;
+  private readonly tag: string;
+  private readonly ttlMs: number;
+  private readonly cap: number;
+  private epoch = '';
+  private lastSeq = 0;
+  /** Batches that arrived while a gap was being repaired, in arrival order. */
+  private held: Batch[] = [];
+  private repairing = false;
+  private outbox: NodeMessage[] = [];
+  private flushing = false;
+  private readonly keys = new Set<string>();
+  private renewTimer: NodeJS.Timeout | undefined;
+  private alive = false;
+  private closed = false;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly sub: Redis,
+    private readonly options: RedisDeliveryOptions,
+  ) {
+    this.nodeId = options.nodeId ?? `n_${randomBytes(6).toString('base64url')}`;
+    this.tag = `{${options.prefix}}`;
+    this.ttlMs = options.ttlMs ?? 10_000;
+    this.cap = options.streamCap ?? 10_000;
+  }
+
+  static async open(options: RedisDeliveryOptions): Promise<RedisDelivery> {
+    const base: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, ...options.redis };
+    const nodeId = options.nodeId ?? `n_${randomBytes(6).toString('base64url')}`;
+    // Named, so an operator (or a fault test) can tell a node's connections apart in CLIENT LIST.
+    const redis = new Redis(options.url, { ...base, connectionName: `lawline:${nodeId}:cmd` });
+    // The subscriber must queue its SSUBSCRIBE across a reconnect, so it alone keeps an offline queue (one command).
+    const sub = new Redis(options.url, { ...base, enableOfflineQueue: true, connectionName: `lawline:${nodeId}:sub` });
+    for (const [name, lua] of Object.entries(DELIVERY_SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 1, lua });
+    const delivery = new RedisDelivery(redis, sub, { ...options, nodeId });
+    redis.on('error', (e) => delivery.options.onError?.(e));
+    sub.on('error', (e) => delivery.options.onError?.(e));
+    await Promise.all([redis.connect(), sub.connect()]);
+    await delivery.start();
+    return delivery;
+  }
+
+  private run<T>(name: DeliveryScriptName, ...args: (string | number)[]): Promise<T> {
+    return (this.redis as unknown as Record<DeliveryScriptName, (...a: (string | number)[]) => Promise<T>>)[name](this.tag, ...args);
+  }
+
+  private async start(): Promise<void> {
+    this.sub.on('smessage', (_channel: string, raw: string) => this.received(raw));
+    // After a reconnect the subscription is restored by ioredis; what was published meanwhile is in the stream.
+    this.sub.on('ready', () => void this.catchUp());
+    await this.sub.ssubscribe(`${this.tag}:n:${this.nodeId}`);
+    await this.register();
+    this.renewTimer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.ttlMs / 4)));
+    this.renewTimer.unref();
+  }
+
+  /** A fresh epoch: the sequence starts over, and every key this node listens on is registered again. */
+  private async register(): Promise<void> {
+    this.epoch = randomBytes(6).toString('base64url');
+    this.lastSeq = 0;
+    this.held = [];
+    await this.run('register', this.nodeId, this.epoch, this.ttlMs, this.cap);
+    if (this.keys.size) await this.run('listen', this.nodeId, ...this.keys);
+    this.alive = true;
+  }
+
+  private async renew(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const kept = await this.run<number>('renew', this.nodeId, this.epoch, this.ttlMs);
+      if (kept === 1) {
+        this.alive = true;
+        return;
+      }
+      // Redis restarted empty, or this node was away past its lease: others took it for dead.
+      await this.register();
+      this.onLost('this node was unknown to Redis (restarted, or the node was unreachable past its lease)');
+    } catch (e) {
+      this.alive = false;
+      this.options.onError?.(e);
+    }
+  }
+
+  ready(): boolean {
+    return this.alive && this.redis.status === 'ready' && this.sub.status === 'ready';
+  }
+
+  async listen(key: string): Promise<void> {
+    this.keys.add(key);
+    await this.run('listen', this.nodeId, key);
+  }
+
+  unlisten(key: string): void {
+    this.keys.delete(key);
+    this.run('unlisten', this.nodeId, key).catch((e: unknown) => this.options.onError?.(e));
+  }
+
+  send(message: NodeMessage): void {
+    this.outbox.push(message);
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => void this.flush());
+  }
+
+  /** One script call for everything this turn sent. */
+  private async flush(): Promise<void> {
+    const batch = this.outbox;
+    this.outbox = [];
+    this.flushing = false;
+    const args: (string | number)[] = [this.nodeId, this.cap, batch.length];
+    for (const m of batch) args.push(m.to.length, ...m.to, JSON.stringify(m));
+    try {
+      await this.run('deliver', ...args);
+    } catch (e) {
+      // Redis is down: the pushes are lost for other nodes' sessions, whose nodes find out (their epoch or stream) and start them over from the store.
+      this.options.onError?.(e);
+    }
+  }
+
+  private received(raw: string): void {
+    const a = raw.indexOf(' ');
+    const b = raw.indexOf(' ', a + 1);
+    const batch: Batch = { epoch: raw.slice(0, a), seq: Number(raw.slice(a + 1, b)), messages: JSON.parse(raw.slice(b + 1)) as NodeMessage[] };
+    if (batch.epoch !== this.epoch) return;
+    if (this.repairing) {
+      this.held.push(batch);
+      return;
+    }
+    if (batch.seq === this.lastSeq + 1) return this.deliver(batch);
+    if (batch.seq <= this.lastSeq) return;
+    this.held.push(batch);
+    void this.repair();
+  }
+
+  private deliver(batch: Batch): void {
+    this.lastSeq = batch.seq;
+    for (const m of batch.messages) {
+      try {
+        this.onMessage(m);
+      } catch (e) {
+        this.options.onError?.(e);
+      }
+    }
+  }
+
+  /** Reads what came after `lastSeq` from the stream, then whatever was held meanwhile. */
+  private async catchUp(): Promise<void> {
+    if (this.closed || !this.epoch) return;
+    await this.repair();
+  }
+
+  private async repair(): Promise<void> {
+    if (this.repairing) return;
+    this.repairing = true;
+    try {
+      const epoch = this.epoch;
+      const entries = (await this.redis.xrange(`${this.tag}:nd:${this.nodeId}`, `${this.lastSeq + 1}-1`, '+')) as [string, string[]][];
+      if (epoch !== this.epoch) return;
+      const fromStream = entries.map(([id, fields]): Batch => ({ epoch, seq: Number(id.split('-')[0]), messages: JSON.parse(fields[1] as string) as NodeMessage[] }));
+      const pending = [...fromStream, ...this.held].sort((x, y) => x.seq - y.seq);
+      this.held = [];
+      const wanted = this.lastSeq + 1;
+      const lowest = pending[0]?.seq;
+      if (lowest !== undefined && lowest > wanted) {
+        // The stream is capped: what it no longer holds cannot come back from Redis.
+        this.lastSeq = lowest - 1;
+        this.onLost(`deliveries ${wanted}..${this.lastSeq} to this node are gone from the stream`);
+      }
+      for (const batch of pending) if (batch.seq === this.lastSeq + 1) this.deliver(batch);
+    } catch (e) {
+      this.options.onError?.(e);
+    } finally {
+      this.repairing = false;
+    }
+    // Whatever arrived past a gap the stream could not fill: go again.
+    if (this.held.length) void this.repair();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.renewTimer);
+    this.sub.disconnect();
+    await this.redis.quit().catch(() => undefined);
+  }
+}
