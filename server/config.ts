@@ -33,6 +33,8 @@ export interface Config {
   defaultCapacity: number;
   /** Set: records in PostgreSQL (the cluster store) instead of the data dir. */
   database?: { url: string; schema: string };
+  /** Cluster mode: the Redis backplane and cross-node delivery. */
+  redis?: { url: string; prefix: string };
 }
 
 type Env = Record<string, string | undefined>;
@@ -75,6 +77,8 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_MESSAGE_SLA_MS', default: '86400000', meaning: 'a message consultation must be answered within this' },
   { env: 'DATABASE_URL', default: '', meaning: 'PostgreSQL URL: keep records there (cluster store) instead of in the data dir' },
   { env: 'LAWLINE_DATABASE_SCHEMA', default: 'lawline', meaning: 'PostgreSQL schema of the tables (created and migrated at start)' },
+  { env: 'REDIS_URL', default: '', meaning: 'Redis URL: share presence, queues, offers and delivery with the other nodes of a cluster' },
+  { env: 'LAWLINE_REDIS_PREFIX', default: 'lawline', meaning: 'key prefix (hash tag) of this deployment in Redis' },
   { env: 'LAWLINE_UTC_OFFSET_MIN', default: '480', meaning: 'local time of rosters and coverage reports, minutes east of UTC (480: China Standard Time)' },
   { env: 'LAWLINE_DEFAULT_CAPACITY', default: '3', meaning: 'concurrent text consultations of a lawyer who does not say' },
   { env: 'LAWLINE_ALLOW_UWS_FALLBACK', default: 'off', meaning: 'on: start even if the uWebSockets.js native binding failed to load (slow)' },
@@ -137,7 +141,11 @@ export function loadConfig(env: Env): Result<Config, string> {
     defaultCapacity: int('LAWLINE_DEFAULT_CAPACITY', 1, LIMITS.maxCapacity),
     utcOffsetMin: int('LAWLINE_UTC_OFFSET_MIN', -720, 840),
     ...(get('DATABASE_URL') ? { database: { url: get('DATABASE_URL'), schema: get('LAWLINE_DATABASE_SCHEMA') } } : {}),
+    ...(get('REDIS_URL') ? { redis: { url: get('REDIS_URL'), prefix: get('LAWLINE_REDIS_PREFIX') } } : {}),
   };
+  if (config.redis && !/^[A-Za-z0-9_.:-]{1,64}$/.test(config.redis.prefix)) {
+    problems.push(`LAWLINE_REDIS_PREFIX=${config.redis.prefix}: expected 1-64 letters, digits or _.:- (no braces: it becomes the hash tag)`);
+  }
   if (config.database && !/^[a-z_][a-z0-9_]{0,62}$/.test(config.database.schema)) {
     problems.push(`LAWLINE_DATABASE_SCHEMA=${config.database.schema}: expected a lower-case SQL identifier`);
   }

@@ -14,7 +14,12 @@ import { createMetrics } from './metrics.ts';
 import { Connection } from './session/connection.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { HandlerTable } from './session/dispatch.ts';
+import { noOtherNodes, type Delivery } from './backplane/delivery.ts';
 import { MemoryBackplane } from './backplane/memory.ts';
+import type { Backplane } from './backplane/port.ts';
+import { RedisDelivery } from './backplane/redis/delivery.ts';
+import { RedisBackplane } from './backplane/redis/index.ts';
+import { ClusterPusher } from './session/cluster-pusher.ts';
 import { DutyService } from './presence/duty.ts';
 import { Router } from './routing/router.ts';
 import { MessageDesk } from './routing/message-desk.ts';
@@ -47,18 +52,28 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     : await openFileStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
   const { verifier, devIdentity } = await identityFor(config);
 
+  const { backplane, delivery } = await coordinationFor(config, log);
+
   let registry: SessionRegistry;
   const metrics = createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size, store: () => store.stats() });
-  registry = new SessionRegistry(config.resumeWindowMs, {
-    bufferMax: config.sessionBufferMax,
-    onOverflow: (session) => session.current()?.close(CloseCode.TOO_SLOW, 'too many unacknowledged pushes'),
-  });
+  registry = new SessionRegistry(
+    config.resumeWindowMs,
+    {
+      bufferMax: config.sessionBufferMax,
+      onOverflow: (session) => session.current()?.close(CloseCode.TOO_SLOW, 'too many unacknowledged pushes'),
+    },
+    delivery,
+  );
+  const pusher = new ClusterPusher(registry, delivery);
+  delivery.onLost = (reason) => {
+    log.warn({ reason }, 'pushes to this node were lost: every session starts over from the store');
+    registry.startOver(CloseCode.SERVER_ERROR, 'start over: reconnect');
+  };
   const now = () => Date.now();
-  const backplane = new MemoryBackplane();
   let duty: DutyService;
   const router = new Router({
     backplane,
-    pusher: registry,
+    pusher,
     now,
     log: log.child({ component: 'routing' }),
     config: config.routing,
@@ -75,7 +90,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     backplane,
     store,
     routing,
-    pusher: registry,
+    pusher,
     log: log.child({ component: 'presence' }),
     now,
     defaultCapacity: config.defaultCapacity,
@@ -88,7 +103,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   const roster = new RosterService({
     store,
     backplane,
-    pusher: registry,
+    pusher,
     verifier,
     log: log.child({ component: 'roster' }),
     now,
@@ -99,17 +114,19 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   const desk = new MessageDesk({
     store,
     backplane,
-    pusher: registry,
+    pusher,
     router,
     clock: options.clock ?? now,
     log: log.child({ component: 'messages' }),
     config: { ...config.messages, tickMs: Math.max(20, config.routing.tickMs) },
     metrics: metrics.routing,
   });
-  const consultation = { store, pusher: registry, routing, desk, now };
+  const consultation = { store, pusher, routing, desk, now };
   const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers() };
-  // The backplane is memory: after a restart, the store's queued consultations are queued again.
-  for (const c of (await store.listConsultations({ states: ['queued'] })).reverse()) await routing.enqueue(c);
+  // The store is the truth: what it has queued and the backplane has not (a restart of the
+  // embedded node, or the first node of a cluster) is queued again.
+  const queued = new Set((await backplane.listQueue()).map((e) => e.consultationId));
+  for (const c of (await store.listConsultations({ states: ['queued'] })).reverse()) if (!queued.has(c.id) && c.channel === 'text') await routing.enqueue(c);
   for (const c of await store.listConsultations({ states: ['picked', 'active'] })) if (c.lawyer && c.channel === 'text') await backplane.hold(c.lawyer.id, c.id);
   router.start();
   desk.start();
@@ -141,7 +158,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     heartbeatMs: config.heartbeatMs,
     maxFrameBytes: config.maxFrameBytes,
     maxBackpressureBytes: config.maxBackpressureBytes,
-    ready: () => store.ready(),
+    ready: () => store.ready() && backplane.ready() && delivery.ready(),
     http: {
       metricsText: () => metrics.registry.render(),
       staticFiles: loadStaticFiles(WEB_DIR),
@@ -161,9 +178,20 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
       roster.stop();
       duty.stop();
       registry.closeAll();
+      await delivery.close();
+      await backplane.close();
       await store.close();
     },
   };
+}
+
+/** The embedded node keeps coordination in memory; with REDIS_URL it shares it with the cluster. */
+async function coordinationFor(config: Config, log: Logger): Promise<{ backplane: Backplane; delivery: Delivery }> {
+  if (!config.redis) return { backplane: new MemoryBackplane(), delivery: noOtherNodes() };
+  const onError = (e: unknown) => log.warn({ err: e }, 'redis: connection trouble');
+  const backplane = await RedisBackplane.open({ url: config.redis.url, prefix: config.redis.prefix, onError });
+  const delivery = await RedisDelivery.open({ url: config.redis.url, prefix: config.redis.prefix, onError });
+  return { backplane, delivery };
 }
 
 async function identityFor(config: Config) {

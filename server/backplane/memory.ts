@@ -38,6 +38,12 @@ export class MemoryBackplane implements Backplane {
   private readonly calls = new Map<string, { consultationId: string; until: number }>();
   private frontCounter = 0;
 
+  ready(): boolean {
+    return true;
+  }
+
+  async close(): Promise<void> {}
+
   async putLawyer(p: Parameters<Backplane['putLawyer']>[0]): Promise<LawyerPresence> {
     const prev = this.lawyers.get(p.lawyerId);
     // Every field named in one order: one object shape, so the matcher's loops stay monomorphic.

@@ -79,6 +79,9 @@ export interface ClaimOutcome<R extends string> {
 }
 
 export interface Backplane {
+  /** False while the shared state cannot be reached (Redis down): the node reports not-ready. */
+  ready(): boolean;
+  close(): Promise<void>;
   /** Comes on duty, or updates categories/capacity/conflicts; load and counters are kept. */
   putLawyer(presence: Omit<LawyerPresence, 'load' | 'lastOfferAt' | 'missedOffers' | 'resumeState'>): Promise<LawyerPresence>;
   /** Sets the duty state; `reconnecting` remembers the state to resume. Undefined if off duty. */

@@ -74,6 +74,7 @@ export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transpo
   session.releaseOnDestroy = release;
   let consultations: Awaited<ReturnType<HelloDeps['snapshot']>>;
   try {
+    await deps.registry.whenListening(session);
     consultations = await deps.snapshot(identity);
   } catch (e) {
     deps.registry.destroy(session);

@@ -1,6 +1,7 @@
 import type { PushData, PushEvent } from '../../protocol/frames.ts';
 import { CATEGORY_CODES } from '../../protocol/vocabulary.ts';
 import type { Identity } from '../auth/identity.ts';
+import type { Delivery } from '../backplane/delivery.ts';
 import type { Pusher } from './pusher.ts';
 import { Session, type SessionLimits } from './session.ts';
 
@@ -37,11 +38,15 @@ export class SessionRegistry implements Pusher {
   private readonly live = new Map<string, Set<Session>>();
   /** Audience keys a user's sessions stay out of for now (an on-duty lawyer's queue keys). */
   private readonly muted = new Map<string, Set<string>>();
+  /** Per audience key with a session here: other nodes' pushes on it reach this node once this resolves. */
+  private readonly listening = new Map<string, Promise<void>>();
   listener: DeviceListener | undefined;
 
   constructor(
     private readonly resumeWindowMs: number,
     private readonly limits: SessionLimits,
+    /** Tells the other nodes which audience keys have sessions here (nothing to tell on one node). */
+    private readonly directory: Pick<Delivery, 'listen' | 'unlisten'> = { listen: async () => undefined, unlisten: () => undefined },
   ) {}
 
   get size(): number {
@@ -81,14 +86,41 @@ export class SessionRegistry implements Pusher {
 
   private join(session: Session, key: string): void {
     let set = this.byAudience.get(key);
-    if (!set) this.byAudience.set(key, (set = new Set()));
+    if (!set) {
+      this.byAudience.set(key, (set = new Set()));
+      const listening = this.directory.listen(key);
+      // Awaited by `listening(session)`; a failure there fails that hello, not the process.
+      listening.catch(() => undefined);
+      this.listening.set(key, listening);
+    }
     set.add(session);
   }
 
   private leave(session: Session, key: string): void {
     const set = this.byAudience.get(key);
     set?.delete(session);
-    if (set?.size === 0) this.byAudience.delete(key);
+    if (set?.size === 0) {
+      this.byAudience.delete(key);
+      this.listening.delete(key);
+      this.directory.unlisten(key);
+    }
+  }
+
+  /** Resolves once pushes from other nodes to this session's audiences reach this node; rejects if they cannot (Redis down). */
+  async whenListening(session: Session): Promise<void> {
+    await Promise.all(audienceKeys(session.identity).map((key) => this.listening.get(key)));
+  }
+
+  /**
+   * Pushes meant for this node's sessions were lost: every session is dropped and its client
+   * told to reconnect, so it starts over from a snapshot of the store instead of a resume
+   * that would silently miss them.
+   */
+  startOver(code: number, reason: string): void {
+    for (const session of [...this.byId.values()]) {
+      session.current()?.close(code, reason);
+      this.destroy(session);
+    }
   }
 
   get(id: string): Session | undefined {

@@ -14,7 +14,7 @@ export class Participant {
     readonly id: string,
   ) {}
 
-  static async connect(server: TestServer, claims: DevClaims, url = server.url): Promise<Participant> {
+  static async connect(server: Pick<TestServer, 'token' | 'url'>, claims: DevClaims, url = server.url): Promise<Participant> {
     const client = new LawlineClient({ url, token: await server.token(claims), WebSocket, reconnect: { minDelayMs: 20, maxDelayMs: 100 } });
     const person = new Participant(client, claims.sub);
     for (const event of Object.keys(Pushes) as PushEvent[]) client.on(event, (data) => person.seen.push({ event, data }));

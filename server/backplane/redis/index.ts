@@ -9,6 +9,8 @@ export interface RedisBackplaneOptions {
   /** Keys of one deployment (or test) start with `{<prefix>}`: one hash slot, see scripts.ts. */
   prefix: string;
   redis?: RedisOptions;
+  /** Connection errors (ioredis reconnects by itself; commands fail fast meanwhile). */
+  onError?: (e: unknown) => void;
 }
 
 /** cjson writes an empty array as {}: give arrays back their shape. */
@@ -39,9 +41,14 @@ export class RedisBackplane implements Backplane {
 
   static async open(options: RedisBackplaneOptions): Promise<RedisBackplane> {
     const redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, ...options.redis });
+    redis.on('error', (e) => options.onError?.(e));
     await redis.connect();
     for (const [name, body] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 1, lua: body });
     return new RedisBackplane(redis, options.prefix);
+  }
+
+  ready(): boolean {
+    return this.redis.status === 'ready';
   }
 
   private run<T>(name: ScriptName, ...args: (string | number)[]): Promise<T> {

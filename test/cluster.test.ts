@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type TestCluster } from './helpers/cluster.ts';
+import { citizen, lawyer } from './helpers/people.ts';
+import { Participant } from './helpers/recorder.ts';
+
+// Three node processes sharing the machine's Redis and PostgreSQL (their own prefix and
+// schema): people on different nodes reach each other as if on one.
+
+describe('a cluster of three nodes', () => {
+  let cluster: TestCluster;
+  const people: Participant[] = [];
+  const on = async (node: number, claims: Parameters<TestCluster['token']>[0]) => {
+    const url = (cluster.nodes[node] as TestCluster['nodes'][number]).url;
+    const p = await Participant.connect({ token: cluster.token, url }, claims);
+    people.push(p);
+    return p;
+  };
+
+  beforeAll(async () => {
+    cluster = await startCluster(3);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const p of people) p.close();
+    await cluster?.cleanup();
+  });
+
+  it('shows a lawyer going on duty on node C to nodes A and B within 100 ms', async () => {
+    const law = await on(2, lawyer('CL-L1', '陈律师', ['labor']));
+    const [a, b] = [await on(0, citizen('CL-C0')), await on(1, citizen('CL-C1'))];
+    const onDuty = async (who: Participant) => (await who.client.request('directory.list', { category: 'labor' })).lawyers.some((l) => l.lawyerId === 'CL-L1');
+    expect(await onDuty(a)).toBe(false);
+
+    await law.client.request('duty.on', { capacity: 2 });
+    const after = performance.now();
+    const seenAfter = await Promise.all(
+      [a, b].map(async (who) => {
+        while (!(await onDuty(who))) if (performance.now() - after > 2000) throw new Error('never seen');
+        return performance.now() - after;
+      }),
+    );
+    expect(Math.max(...seenAfter)).toBeLessThan(100);
+
+    await law.client.request('duty.off', {});
+    expect(await onDuty(a)).toBe(false);
+  });
+
+  it('routes a citizen on node A to a lawyer on node C, and their chat crosses nodes both ways', async () => {
+    const law = await on(2, lawyer('CL-L2', '林律师', ['family']));
+    await law.client.request('duty.on', {});
+    const cit = await on(0, citizen('CL-C2'));
+
+    const { consultation } = await cit.client.request('consult.request', { category: 'family', region: '320200', channel: 'text' });
+    const offer = await law.next('offer', (o) => o.consultation.id === consultation.id);
+    expect(offer.consultation.citizen.id).toBe('CL-C2');
+    await law.client.request('offer.accept', { consultationId: consultation.id });
+    await cit.next('consult.state', (s) => s.consultation.id === consultation.id && s.consultation.state === 'active');
+
+    await cit.client.sendChat(consultation.id, '孩子抚养权怎么判').acked;
+    await law.next('chat.message', (m) => m.body === '孩子抚养权怎么判');
+    await law.client.sendChat(consultation.id, '看双方条件和孩子意愿').acked;
+    await cit.next('chat.message', (m) => m.body === '看双方条件和孩子意愿');
+
+    await law.client.request('consult.close', { consultationId: consultation.id });
+    await cit.next('consult.state', (s) => s.consultation.id === consultation.id && s.consultation.state === 'closed');
+  });
+
+  it('reports ready on every node', async () => {
+    for (const node of cluster.nodes) expect((await fetch(`http://127.0.0.1:${node.port}/readyz`)).status).toBe(200);
+  });
+});
