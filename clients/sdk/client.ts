@@ -1,5 +1,5 @@
 import { decodeFrame, encodeFrame } from '../../protocol/codec.ts';
-import { closeAdvice, ErrorCode } from '../../protocol/errors.ts';
+import { closeAdvice, CloseCode, ErrorCode } from '../../protocol/errors.ts';
 import type { ChatMessageT, ConsultationViewT, PushData, PushEvent, ReplyData, RequestData, RequestType, ServerFrame } from '../../protocol/frames.ts';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, type Encoding } from '../../protocol/version.ts';
 import { Emitter } from './emitter.ts';
@@ -9,7 +9,8 @@ import { Outbox, type ChatAck } from './outbox.ts';
 import { messageBytes, OPEN, type WebSocketConstructor, type WebSocketLike } from './socket.ts';
 
 export interface ClientOptions {
-  url: string;
+  /** One server, or several nodes of a cluster to fail over between (one at a time, in order). */
+  url: string | readonly string[];
   token: string | (() => Promise<string>);
   encoding?: Encoding;
   WebSocket?: WebSocketConstructor;
@@ -53,6 +54,8 @@ export class LawlineClient {
   private stopped = false;
   private nextId = 1;
   private attempt = 0;
+  /** Which of the urls this client uses now; it moves on when that node drains or fails twice in a row. */
+  private urlIndex = 0;
   private sessionId: string | undefined;
   private lastSeq = 0;
   private ackedSeq = 0;
@@ -117,7 +120,8 @@ export class LawlineClient {
 
   private open(): void {
     this.events.emit('state', this.attempt === 0 && !this.sessionId ? 'connecting' : 'reconnecting');
-    const ws = new this.opts.WebSocket(this.opts.url, this.opts.encoding === 'msgpack' ? SUBPROTOCOL_MSGPACK : SUBPROTOCOL_JSON);
+    const urls = typeof this.opts.url === 'string' ? [this.opts.url] : this.opts.url;
+    const ws = new this.opts.WebSocket(urls[this.urlIndex % urls.length] as string, this.opts.encoding === 'msgpack' ? SUBPROTOCOL_MSGPACK : SUBPROTOCOL_JSON);
     ws.binaryType = 'arraybuffer';
     this.socket = ws;
     ws.onopen = () => void this.hello();
@@ -244,6 +248,8 @@ export class LawlineClient {
     if (advice === 'stop' || (advice === 'reauthenticate' && typeof this.opts.token === 'string')) {
       return this.shutdown({ code, reason }, true);
     }
+    // A node that is draining is going away; one that failed twice is likely gone: try the next.
+    if (code === CloseCode.DRAINING || this.attempt >= 1) this.urlIndex++;
     const { minDelayMs, maxDelayMs } = this.opts.reconnect;
     const delay = Math.random() * Math.min(maxDelayMs, minDelayMs * 2 ** this.attempt++);
     this.events.emit('state', 'reconnecting');

@@ -151,6 +151,10 @@ export class DutyService implements DeviceListener {
     }
     // The new device learns the duty state the lawyer already has; it does not change it.
     session.push('duty.state', { presence: presenceView(presence, identity.id) });
+    if (!presence) return;
+    // On duty with a device here: this node keeps the lease alive (the node that had it may be gone).
+    this.local.add(identity.id);
+    for (const offer of await this.deps.routing.router.offersFor(identity.id)) session.push('offer', offer);
   }
 
   private async reconnecting(identity: Identity): Promise<void> {

@@ -111,6 +111,17 @@ export class Router {
     this.deps.pusher.push([`u:${lawyerId}`], 'offer.ended', { consultationId, outcome });
   }
 
+  /** The offers out to a lawyer, as their pushes: a device that attaches (perhaps on another node, its own having died) rings again. */
+  async offersFor(lawyerId: string): Promise<PushData<'offer'>[]> {
+    const out: PushData<'offer'>[] = [];
+    for (const offer of await this.deps.backplane.listOffers()) {
+      if (offer.lawyerId !== lawyerId) continue;
+      const view = await this.deps.offerView(offer.consultationId);
+      if (view) out.push({ ...view, expiresAt: offer.expiresAt });
+    }
+    return out;
+  }
+
   /** A consultation left the queue (taken, cancelled): forget what its citizen was last told. */
   forget(consultationId: string): void {
     this.positions.delete(consultationId);
