@@ -2,72 +2,14 @@
 // sets up its connections, prints LOAD_START, runs for the job's duration, prints LOAD_END and
 // then one JSON line with its result. Used for both arms so the client side costs the same.
 import { readFileSync } from 'node:fs';
-import { Packr, Unpackr } from 'msgpackr';
-import WebSocket from 'ws';
-import { SUBPROTOCOL_MSGPACK } from '../../protocol/version.ts';
+import type WebSocket from 'ws';
+import { inBatches, open, packr, Session, unpackr, type Frame } from './client.ts';
 import { Histogram } from './histogram.ts';
-import type { DriverResult, EchoJob, IdleJob, Job, RelayJob, RoutingJob } from './jobs.ts';
-
-const packr = new Packr({ useRecords: false, variableMapSize: true });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
-type Frame = { type: string; id?: number; ok?: boolean; seq?: number; event?: string; data?: Record<string, unknown>; error?: { code: number; message: string } };
+import type { DriverResult, EchoJob, IdleJob, Job, PresenceJob, RelayJob, RoutingJob } from './jobs.ts';
+import { connectPresence, measurePresence } from './presence-probe.ts';
 
 const job = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as Job;
 const now = () => performance.now();
-
-function open(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, SUBPROTOCOL_MSGPACK, { perMessageDeflate: false });
-    ws.binaryType = 'nodebuffer';
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-/** A lawline connection with request/reply matching, for setup steps. */
-class Session {
-  private nextId = 1;
-  private readonly waiting = new Map<number, (f: Frame) => void>();
-  onPush: (f: Frame) => void = () => undefined;
-  onReply: (f: Frame) => boolean = () => false;
-  lastSeq = 0;
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer) => {
-      const f = unpackr.unpack(data) as Frame;
-      if (f.type === 'push') {
-        this.lastSeq = f.seq as number;
-        this.onPush(f);
-      } else if (f.type === 'reply' && !this.onReply(f)) {
-        this.waiting.get(f.id as number)?.(f);
-        this.waiting.delete(f.id as number);
-      }
-    });
-  }
-  static async connect(url: string, token: string): Promise<Session> {
-    const s = new Session(await open(url));
-    await s.call('hello', { token });
-    return s;
-  }
-  id(): number {
-    return this.nextId++;
-  }
-  call(type: string, data: unknown): Promise<Record<string, unknown>> {
-    const id = this.id();
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, (f) => (f.ok ? resolve(f.data ?? {}) : reject(new Error(`${type}: ${f.error?.code} ${f.error?.message}`))));
-      this.ws.send(packr.pack({ type, id, data }));
-    });
-  }
-  ack(): void {
-    this.ws.send(packr.pack({ type: 'ack', seq: this.lastSeq }));
-  }
-}
-
-async function inBatches<T>(count: number, batch: number, make: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < count; i += batch) out.push(...(await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, j) => make(i + j)))));
-  return out;
-}
 
 function finish(result: Omit<DriverResult, 'driverCpuUs'>, cpuStart: NodeJS.CpuUsage): never {
   const cpu = process.cpuUsage(cpuStart);
@@ -136,8 +78,9 @@ async function relay(j: RelayJob): Promise<void> {
       return pair;
     }
     const [citizenToken, lawyerToken] = j.pairs[i] as [string, string];
-    const cit = await Session.connect(j.url, citizenToken);
-    const law = await Session.connect(j.url, lawyerToken);
+    const [citizenUrl, lawyerUrl] = j.urls?.[i] ?? [j.url, j.url];
+    const cit = await Session.connect(citizenUrl, citizenToken);
+    const law = await Session.connect(lawyerUrl, lawyerToken);
     const { consultation } = (await cit.call('consult.request', { category: 'labor', region: '320200', channel: 'text' })) as { consultation: { id: string } };
     await law.call('consult.pick', { consultationId: consultation.id });
     await law.call('consult.join', { consultationId: consultation.id });
@@ -283,5 +226,15 @@ async function routing(j: RoutingJob): Promise<void> {
   finish({ messages: offers, elapsedMs: now() - started, latency: latency.toJSON(), skipped }, cpu);
 }
 
-const run = { echo, relay, idle, routing } as const;
+/** B4: presence propagation across nodes (presence-probe.ts); `messages` counts duty changes. */
+async function presence(j: PresenceJob): Promise<void> {
+  const lawyers = await connectPresence(j);
+  process.stdout.write('LOAD_START\n');
+  const cpu = process.cpuUsage();
+  const started = now();
+  const result = await measurePresence(j, lawyers);
+  finish({ messages: result.reply.count, elapsedMs: now() - started, latency: result.directory, presence: result }, cpu);
+}
+
+const run = { echo, relay, idle, routing, presence } as const;
 await (run[job.kind] as (j: Job) => Promise<void>)(job);

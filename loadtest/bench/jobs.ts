@@ -18,6 +18,8 @@ export interface RelayJob {
   url: string;
   /** [citizenToken, lawyerToken] per pair (unused by the bare arm) */
   pairs: [string, string][];
+  /** [citizen's node, lawyer's node] per pair, to spread a pair over a cluster (B4); default `url` for both */
+  urls?: [string, string][];
   bodyBytes: number;
   durationMs: number;
   /** closed loop with `window` in flight per citizen, or a fixed total offered rate */
@@ -44,7 +46,34 @@ export interface RoutingJob {
   durationMs: number;
 }
 
-export type Job = EchoJob | RelayJob | IdleJob | RoutingJob;
+/**
+ * B4: lawyers go on and off duty, one cycle at a time. Each has a device where they switch
+ * (`dutyUrl`), a second device elsewhere that is told (`duty.state` push), and a watcher on a
+ * third node polling `directory.list` until the change shows.
+ */
+export interface PresenceJob {
+  kind: 'presence';
+  lawyers: { id: string; token: string; dutyUrl: string; deviceUrl: string; watcherToken: string; watcherUrl: string }[];
+  /** a category only these lawyers serve, so the directory answer stays short */
+  category: string;
+  cycles: number;
+  timeLimitMs: number;
+}
+
+export type Job = EchoJob | RelayJob | IdleJob | RoutingJob | PresenceJob;
+
+/** B4 presence: latencies from the duty.on/off frame being sent, on and off mixed. */
+export interface PresenceResult {
+  /** until a directory.list answer on another node shows the change */
+  directory: import('./histogram.ts').HistogramData;
+  /** until the lawyer's other device (another node) gets its duty.state push */
+  device: import('./histogram.ts').HistogramData;
+  /** until the duty.on/off reply */
+  reply: import('./histogram.ts').HistogramData;
+  /** directory.list calls made while waiting */
+  polls: number;
+}
+
 
 export interface DriverResult {
   /** messages completed during the measured window (replies for echo, deliveries for relay) */
@@ -57,4 +86,5 @@ export interface DriverResult {
   driverCpuUs: number;
   /** routing only: requests not sent because that citizen was still waiting */
   skipped?: number;
+  presence?: PresenceResult;
 }

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,39 +72,100 @@ export async function runBenchScript<T>(script: string, args: string[], timeoutM
 
 export interface Measured {
   result: DriverResult;
-  /** server CPU time spent between LOAD_START and LOAD_END */
+  /** CPU time of the measured processes, summed, spent between LOAD_START and LOAD_END */
   serverCpuUs: number;
+  /** the same per process id (a process that appeared during the window counts from zero) */
+  cpuUsByPid: Record<number, number>;
+}
+
+/** What to measure: a server, several, or a list read again at each end (processes may come and go). */
+export type MeasuredPids = number | readonly number[] | (() => readonly number[]);
+
+function cpuOf(pids: MeasuredPids): Map<number, number> {
+  const list = typeof pids === 'function' ? pids() : typeof pids === 'number' ? [pids] : pids;
+  const out = new Map<number, number>();
+  for (const pid of list) {
+    try {
+      out.set(pid, cpuMicros(pid));
+    } catch {
+      // Gone between listing and reading: its time in the window is lost, and it is a small part.
+    }
+  }
+  return out;
 }
 
 /**
- * Runs one driver job on core 1 and measures the server's CPU over exactly the loaded window.
- * `atStart` runs when the load is in place (the idle job waits for it before letting go).
+ * Runs one driver job on core 1 and measures the servers' CPU over exactly the loaded window.
+ * `atStart` runs when the load is in place (the idle job waits for it before letting go);
+ * `atEnd` when the load stops, and the result waits for it.
  */
-export function runDriver(job: Job, serverPid: number, atStart?: () => Promise<void>): Promise<Measured> {
+export function runDriver(job: Job, serverPids: MeasuredPids, atStart?: () => Promise<void>, atEnd?: () => Promise<void>): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), 'lawline-bench-'));
   const file = join(dir, 'job.json');
   writeFileSync(file, JSON.stringify(job));
   const [cmd, args] = pinned(1, ['loadtest/bench/driver.ts', file]);
   const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
-  let cpuAtStart = 0;
-  let cpuAtEnd = 0;
+  let cpuAtStart = new Map<number, number>();
+  let cpuAtEnd = new Map<number, number>();
+  let ended: Promise<void> = Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (proc.kill('SIGKILL'), reject(new Error(`driver timed out:\n${out.slice(-2000)}`))), 10 * 60_000);
     proc.stdout.on('data', (d: Buffer) => {
       const before = out;
       out += d.toString();
       if (!before.includes('LOAD_START') && out.includes('LOAD_START')) {
-        cpuAtStart = cpuMicros(serverPid);
+        cpuAtStart = cpuOf(serverPids);
         void Promise.resolve(atStart?.()).then(() => job.kind === 'idle' && proc.stdin.write('go\n'));
       }
-      if (!before.includes('LOAD_END') && out.includes('LOAD_END')) cpuAtEnd = cpuMicros(serverPid);
+      if (!before.includes('LOAD_END') && out.includes('LOAD_END')) {
+        cpuAtEnd = cpuOf(serverPids);
+        ended = Promise.resolve(atEnd?.());
+      }
     });
     proc.once('exit', (code) => {
       clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (code !== 0 || !line) return reject(new Error(`driver failed (${code}):\n${out.slice(-2000)}`));
-      resolve({ result: JSON.parse(line) as DriverResult, serverCpuUs: cpuAtEnd - cpuAtStart });
+      const cpuUsByPid = Object.fromEntries([...cpuAtEnd].map(([pid, us]) => [pid, us - (cpuAtStart.get(pid) ?? 0)]));
+      const serverCpuUs = Object.values(cpuUsByPid).reduce((a, b) => a + b, 0);
+      ended.then(() => resolve({ result: JSON.parse(line) as DriverResult, serverCpuUs, cpuUsByPid }), reject);
     });
   });
+}
+
+/**
+ * A, B, A, B … for `rounds` rounds, a short pause between runs, then the last arm (the
+ * baseline) once more right after itself (A/A) to gauge the machine's noise (BENCHMARKS.md).
+ */
+export async function alternateRounds<A extends string>(rounds: number, arms: readonly A[], run: (arm: A, round: number, again: boolean) => Promise<void>): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    for (const arm of arms) {
+      await run(arm, round, false);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  await run(arms.at(-1) as A, rounds, true);
+}
+
+/**
+ * Waits until `pids` together use less than `share` of a core over a quarter second (or gives
+ * up after `limitMs`, saying so): a run must not start while the previous one's backlog is
+ * still being worked off on the same core. Returns the milliseconds waited.
+ */
+export async function waitIdle(pids: () => readonly number[], share = 0.1, limitMs = 60_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const list = pids();
+    const before = cpuOf(list);
+    await new Promise((r) => setTimeout(r, 250));
+    const after = cpuOf(list);
+    const used = [...after].reduce((n, [pid, us]) => n + us - (before.get(pid) ?? us), 0);
+    if (used < share * 250_000) return Date.now() - started;
+    if (Date.now() - started > limitMs) {
+      console.warn(`servers still busy after ${limitMs} ms (${(used / 2500).toFixed(0)}% of a core); going on`);
+      return Date.now() - started;
+    }
+  }
 }

@@ -1,4 +1,5 @@
-import type { HistogramData } from './histogram.ts';
+import { Histogram, type HistogramData } from './histogram.ts';
+import type { Measured } from './processes.ts';
 
 export interface Sample {
   bench: string;
@@ -20,7 +21,28 @@ export interface Sample {
   rssAfterBytes?: number;
 }
 
-interface Spread {
+/** One driver run as a sample of its bench and arm; `extra` adds bench-specific figures. */
+export function toSample(bench: string, arm: string, round: number, m: Measured, extra: Record<string, number> = {}): Sample {
+  const latency = Histogram.from(m.result.latency);
+  const ack = m.result.ack ? Histogram.from(m.result.ack) : undefined;
+  return {
+    bench,
+    arm,
+    round,
+    msgsPerSec: (m.result.messages / m.result.elapsedMs) * 1000,
+    serverCpuUsPerMsg: m.serverCpuUs / Math.max(1, m.result.messages),
+    driverCpuShare: m.result.driverCpuUs / (m.result.elapsedMs * 1000),
+    p50Us: latency.percentile(50),
+    p99Us: latency.percentile(99),
+    ...(ack ? { ackP50Us: ack.percentile(50), ackP99Us: ack.percentile(99) } : {}),
+    messages: m.result.messages,
+    latency: m.result.latency,
+    ...(m.result.ack ? { ack: m.result.ack } : {}),
+    ...extra,
+  };
+}
+
+export interface Spread {
   median: number;
   min: number;
   max: number;
@@ -36,12 +58,12 @@ export interface BenchSummary {
   noise: number;
 }
 
-const median = (xs: number[]) => {
+export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
-const spread = (xs: number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+export const spread = (xs: number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
 /** Ratios are taken per round (lawline round i against bare round i), then the median of those. */
 export function summarize(samples: Sample[]): BenchSummary[] {

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { loadOrCreateDevIdentity, mintToken } from '../../server/auth/dev-identity.ts';
 import { Histogram } from './histogram.ts';
 import type { RoutingJob } from './jobs.ts';
+import { lawlineEnv, wsUrl } from './lawline.ts';
 import { machine } from './proc.ts';
 import { ROOT, runDriver, startServer } from './processes.ts';
 import { prng, province } from './province.ts';
@@ -43,17 +44,9 @@ const e2e: { run: number; offersPerSec: number; p50Us: number; p99Us: number; se
 const merged = new Histogram();
 for (let run = 0; run < size.runs; run++) {
   // Every run on the same data dir: the server trusts the identity the tokens were minted with.
-  const server = await startServer('server/main.ts', {
-    LAWLINE_PORT: '0',
-    LAWLINE_DATA_DIR: dataDir,
-    LAWLINE_LOG_LEVEL: 'warn',
-    LAWLINE_RATE_PER_SEC: '100000',
-    LAWLINE_RATE_BURST: '100000',
-    LAWLINE_HEARTBEAT_MS: '300000',
-    LAWLINE_SESSION_BUFFER: '100000',
-  });
+  const server = await startServer('server/main.ts', lawlineEnv(dataDir));
   try {
-    const m = await runDriver({ kind: 'routing', url: `ws://127.0.0.1:${server.port}/ws`, lawyerTokens, citizens, perSec: size.perSec, durationMs: size.durationMs }, server.pid);
+    const m = await runDriver({ kind: 'routing', url: wsUrl(server), lawyerTokens, citizens, perSec: size.perSec, durationMs: size.durationMs }, server.pid);
     const h = Histogram.from(m.result.latency);
     merged.merge(m.result.latency);
     e2e.push({

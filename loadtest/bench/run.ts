@@ -7,12 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadOrCreateDevIdentity, mintToken, type DevClaims } from '../../server/auth/dev-identity.ts';
-import { Histogram } from './histogram.ts';
 import type { Arm, Job } from './jobs.ts';
+import { lawlineEnv, tokensFor, wsUrl as url } from './lawline.ts';
 import { machine, rssBytes } from './proc.ts';
-import { ROOT, runDriver, startServer, type Measured, type Server } from './processes.ts';
-import { printTable, summarize, type Sample } from './report.ts';
+import { alternateRounds, ROOT, runDriver, startServer, type Measured, type Server } from './processes.ts';
+import { printTable, summarize, toSample, type Sample } from './report.ts';
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, only: { type: 'string', default: 'b1,b2,b3' } } });
 const smoke = values.smoke ?? false;
@@ -21,60 +20,16 @@ const size = smoke
   ? { rounds: 1, durationMs: 1000, echoConnections: 20, pairs: 10, rate: 500, idle: 300 }
   : { rounds: 5, durationMs: 4000, echoConnections: 100, pairs: 100, rate: 5000, idle: 10_000 };
 
-/** Tokens signed by the development identity of `dir`, the one a server started on `dir` trusts. */
-async function tokensFor(dir: string, n: number, prefix: string, role: 'citizen' | 'lawyer'): Promise<string[]> {
-  const identity = await loadOrCreateDevIdentity(dir);
-  const claims = (sub: string): DevClaims => ({ sub, role, name: sub, ...(role === 'lawyer' ? { categories: ['labor'] } : {}) });
-  return Promise.all(Array.from({ length: n }, (_, i) => mintToken(identity, claims(`${prefix}${i}`), 3600)));
-}
-
 const dataDir = mkdtempSync(join(tmpdir(), 'lawline-bench-data-'));
 const tokens = (n: number, prefix: string, role: 'citizen' | 'lawyer') => tokensFor(dataDir, n, prefix, role);
-
-const lawlineEnv = (dir: string) => ({
-  LAWLINE_PORT: '0',
-  LAWLINE_DATA_DIR: dir,
-  LAWLINE_LOG_LEVEL: 'warn',
-  LAWLINE_RATE_PER_SEC: '100000',
-  LAWLINE_RATE_BURST: '100000',
-  LAWLINE_HEARTBEAT_MS: '300000',
-  LAWLINE_SESSION_BUFFER: '100000',
-});
 const startLawline = () => startServer('server/main.ts', lawlineEnv(dataDir));
-const url = (s: Server) => `ws://127.0.0.1:${s.port}/ws`;
 const bareUrl = (s: Server) => `ws://127.0.0.1:${s.port}/`;
 
 const samples: Sample[] = [];
-const record = (bench: string, arm: string, round: number, m: Measured, extra: Record<string, number> = {}) => {
-  const latency = Histogram.from(m.result.latency);
-  const ack = m.result.ack ? Histogram.from(m.result.ack) : undefined;
-  samples.push({
-    bench,
-    arm,
-    round,
-    msgsPerSec: (m.result.messages / m.result.elapsedMs) * 1000,
-    serverCpuUsPerMsg: m.serverCpuUs / Math.max(1, m.result.messages),
-    driverCpuShare: m.result.driverCpuUs / (m.result.elapsedMs * 1000),
-    p50Us: latency.percentile(50),
-    p99Us: latency.percentile(99),
-    ...(ack ? { ackP50Us: ack.percentile(50), ackP99Us: ack.percentile(99) } : {}),
-    messages: m.result.messages,
-    latency: m.result.latency,
-    ...(m.result.ack ? { ack: m.result.ack } : {}),
-    ...extra,
-  });
-};
+const record = (bench: string, arm: string, round: number, m: Measured, extra: Record<string, number> = {}) => void samples.push(toSample(bench, arm, round, m, extra));
 
-/** A, B, A, B ... then one more A right after an A (A/A) to gauge the machine's noise. */
-async function alternate(bench: string, arms: Record<Arm, () => Promise<Measured>>): Promise<void> {
-  for (let round = 0; round < size.rounds; round++) {
-    for (const arm of ['lawline', 'bare'] as const) {
-      record(bench, arm, round, await arms[arm]());
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  record(bench, 'bare-again', size.rounds, await arms.bare());
-}
+const alternate = (bench: string, arms: Record<Arm, () => Promise<Measured>>) =>
+  alternateRounds(size.rounds, ['lawline', 'bare'], async (arm, round, again) => record(bench, again ? `${arm}-again` : arm, round, await arms[arm]()));
 
 const lawline = await startLawline();
 try {

@@ -1,0 +1,28 @@
+// How the benches run lawline nodes: settings that move limits meant for people (rate, heartbeat,
+// resume buffer) out of the load's way, and tokens signed by the identity the nodes trust.
+import { loadOrCreateDevIdentity, mintToken, type DevClaims } from '../../server/auth/dev-identity.ts';
+import type { Category } from '../../protocol/vocabulary.ts';
+import type { Server } from './processes.ts';
+
+export const lawlineEnv = (dataDir: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  LAWLINE_PORT: '0',
+  LAWLINE_DATA_DIR: dataDir,
+  LAWLINE_LOG_LEVEL: 'warn',
+  LAWLINE_RATE_PER_SEC: '100000',
+  LAWLINE_RATE_BURST: '100000',
+  LAWLINE_HEARTBEAT_MS: '300000',
+  LAWLINE_SESSION_BUFFER: '100000',
+  ...extra,
+});
+
+export const wsUrl = (s: Server) => `ws://127.0.0.1:${s.port}/ws`;
+
+/**
+ * Tokens signed by the development identity of `dir`, the one a server started on `dir` trusts
+ * (made here first when missing, so nodes started after share it). Lawyers serve `categories`.
+ */
+export async function tokensFor(dir: string, n: number, prefix: string, role: 'citizen' | 'lawyer', categories: Category[] = ['labor']): Promise<string[]> {
+  const identity = await loadOrCreateDevIdentity(dir);
+  const claims = (sub: string): DevClaims => ({ sub, role, name: sub, ...(role === 'lawyer' ? { categories } : {}) });
+  return Promise.all(Array.from({ length: n }, (_, i) => mintToken(identity, claims(`${prefix}${i}`), 3600)));
+}
