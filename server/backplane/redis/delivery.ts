@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { Delivery, NodeMessage } from '../delivery.ts';
+import { connected, createRedis, type RedisClient } from './connect.ts';
 import { DELIVERY_SCRIPTS, type DeliveryScriptName } from './delivery-scripts.ts';
 
 export interface RedisDeliveryOptions {
+  /** `redis://host:port`, or a Redis Cluster: `redis+cluster://host1:port1,host2:port2,…` (see connect.ts). */
   url: string;
   /** The deployment's key prefix, shared with the backplane: `{<prefix>}` hash-tags every key. */
   prefix: string;
@@ -46,8 +48,8 @@ export class RedisDelivery implements Delivery {
   private closed = false;
 
   private constructor(
-    private readonly redis: Redis,
-    private readonly sub: Redis,
+    private readonly redis: RedisClient,
+    private readonly sub: RedisClient,
     private readonly options: RedisDeliveryOptions,
   ) {
     this.nodeId = options.nodeId ?? `n_${randomBytes(6).toString('base64url')}`;
@@ -60,9 +62,9 @@ export class RedisDelivery implements Delivery {
     const base: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, ...options.redis };
     const nodeId = options.nodeId ?? `n_${randomBytes(6).toString('base64url')}`;
     // Named, so an operator (or a fault test) can tell a node's connections apart in CLIENT LIST.
-    const redis = new Redis(options.url, { ...base, connectionName: `lawline:${nodeId}:cmd` });
+    const redis = createRedis(options.url, { ...base, connectionName: `lawline:${nodeId}:cmd` });
     // The subscriber must queue its SSUBSCRIBE across a reconnect, so it alone keeps an offline queue (one command).
-    const sub = new Redis(options.url, { ...base, enableOfflineQueue: true, connectionName: `lawline:${nodeId}:sub` });
+    const sub = createRedis(options.url, { ...base, enableOfflineQueue: true, connectionName: `lawline:${nodeId}:sub` });
     for (const [name, lua] of Object.entries(DELIVERY_SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 1, lua });
     const delivery = new RedisDelivery(redis, sub, { ...options, nodeId });
     redis.on('error', (e) => delivery.options.onError?.(e));
@@ -80,6 +82,9 @@ export class RedisDelivery implements Delivery {
     this.sub.on('smessage', (_channel: string, raw: string) => this.received(raw));
     // After a reconnect the subscription is restored by ioredis; what was published meanwhile is in the stream.
     this.sub.on('ready', () => void this.catchUp());
+    // On a cluster the subscriber is a connection of its own per master, which ioredis replaces
+    // (and subscribes again) without the Cluster itself leaving 'ready'.
+    this.sub.on('subscribersReady', () => void this.catchUp());
     await this.sub.ssubscribe(`${this.tag}:n:${this.nodeId}`);
     await this.register();
     this.renewTimer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.ttlMs / 4)));
@@ -114,7 +119,7 @@ export class RedisDelivery implements Delivery {
   }
 
   ready(): boolean {
-    return this.alive && this.redis.status === 'ready' && this.sub.status === 'ready';
+    return this.alive && connected(this.redis, this.tag) && this.sub.status === 'ready';
   }
 
   async listen(key: string): Promise<void> {

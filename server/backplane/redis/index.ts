@@ -1,10 +1,12 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { Category } from '../../../protocol/vocabulary.ts';
 import { best, isEligible, isFree, ORDER, REACH_DIGITS, type LawyerQuery } from '../eligibility.ts';
 import type { AcceptRefusal, Backplane, ClaimOutcome, LawyerPresence, Offer, OfferRefusal, PresenceSummary, QueueEntry, StoredDutyState } from '../port.ts';
+import { connected, createRedis, masters, type RedisClient } from './connect.ts';
 import { SCRIPTS, type ScriptName } from './scripts.ts';
 
 export interface RedisBackplaneOptions {
+  /** `redis://host:port`, or a Redis Cluster: `redis+cluster://host1:port1,host2:port2,…` (see connect.ts). */
   url: string;
   /** Keys of one deployment (or test) start with `{<prefix>}`: one hash slot, see scripts.ts. */
   prefix: string;
@@ -33,14 +35,14 @@ export class RedisBackplane implements Backplane {
   private readonly tag: string;
 
   private constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     prefix: string,
   ) {
     this.tag = `{${prefix}}`;
   }
 
   static async open(options: RedisBackplaneOptions): Promise<RedisBackplane> {
-    const redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, ...options.redis });
+    const redis = createRedis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, ...options.redis });
     redis.on('error', (e) => options.onError?.(e));
     await redis.connect();
     for (const [name, body] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 1, lua: body });
@@ -48,7 +50,7 @@ export class RedisBackplane implements Backplane {
   }
 
   ready(): boolean {
-    return this.redis.status === 'ready';
+    return connected(this.redis, this.tag);
   }
 
   private run<T>(name: ScriptName, ...args: (string | number)[]): Promise<T> {
@@ -181,14 +183,16 @@ export class RedisBackplane implements Backplane {
     await this.run('endCall', lawyerId, consultationId);
   }
 
-  /** Removes every key of this prefix (tests). */
+  /** Removes every key of this prefix (tests). SCAN walks one server, so on a cluster it goes to each master. */
   async destroy(): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.tag}:*`, 'COUNT', 500);
-      if (keys.length) await this.redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    for (const server of masters(this.redis)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await server.scan(cursor, 'MATCH', `${this.tag}:*`, 'COUNT', 500);
+        if (keys.length) await server.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
   }
 
   async close(): Promise<void> {
