@@ -46,7 +46,11 @@ const ACK_EVERY = 64;
 export class LawlineClient {
   private readonly events = new Emitter<Events>();
   private readonly outbox = new Outbox();
-  private readonly ledger = new MessageLedger((m) => this.events.emit('chat.message', m));
+  private readonly ledger = new MessageLedger(
+    (m) => this.events.emit('chat.message', m),
+    (data) => this.request('consult.history', data),
+    () => this.stopped,
+  );
   private readonly pending = new Map<number, Pending>();
   private readonly waitingForHello: (() => void)[] = [];
   private socket: WebSocketLike | undefined;
@@ -166,7 +170,7 @@ export class LawlineClient {
       for (const c of consultations) this.ledger.know(c);
     } else {
       void this.ledger
-        .repair(consultations, (data) => this.request('consult.history', data))
+        .repair(consultations)
         .catch((e: unknown) => this.opts.log?.('gap repair failed', { error: String(e) }));
     }
     this.events.emit('snapshot', consultations);
@@ -176,7 +180,10 @@ export class LawlineClient {
     for (const entry of this.outbox.unsent()) {
       entry.inFlight = true;
       this.request('chat.send', { consultationId: entry.consultationId, clientMsgId: entry.clientMsgId, body: entry.body }).then(
-        (ack) => this.outbox.settle(entry.clientMsgId, { ack }),
+        (ack) => {
+          this.ledger.sent(entry.consultationId, ack.seq);
+          this.outbox.settle(entry.clientMsgId, { ack });
+        },
         (e: LawlineError) => {
           entry.inFlight = false;
           if (!e.retryable) this.outbox.settle(entry.clientMsgId, { error: e });
