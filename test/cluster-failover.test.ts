@@ -78,7 +78,7 @@ describe('a cluster losing a node', () => {
     const offers: string[] = [];
     late.client.on('offer', (o) => offers.push(o.consultation.id));
     const { consultation: pending } = await asker.client.request('consult.request', { category: 'ip', region: '320200', channel: 'text' });
-    await expect.poll(() => offers).toEqual([pending.id]);
+    await expect.poll(() => offers, { timeout: 5000 }).toEqual([pending.id]);
 
     // Everyone chats; a message counts once its ack says it is durable.
     let sending = true;
@@ -118,13 +118,13 @@ describe('a cluster losing a node', () => {
       for (const p of [cit, law]) for (const [id, seq] of p.acked) expect(stored.get(id)).toBe(seq);
       // Each side received every message of the other, once, in order.
       for (const [me, other] of [[cit, law], [law, cit]] as const) {
-        const got = me.received.filter((m) => m.consultationId === cit.consultationId && m.from.id === other.id).map((m) => m.seq);
-        expect(got).toEqual([...other.acked.values()].sort((a, b) => a - b));
+        const got = () => me.received.filter((m) => m.consultationId === cit.consultationId && m.from.id === other.id).map((m) => m.seq);
+        await expect.poll(got, { timeout: 5000 }).toEqual([...other.acked.values()].sort((a, b) => a - b));
       }
     }
 
     // The offer node A had out rang again where the lawyer came back, and can be taken there.
-    await expect.poll(() => offers.length).toBeGreaterThan(1);
+    await expect.poll(() => offers.length, { timeout: 5000 }).toBeGreaterThan(1);
     expect(offers.every((id) => id === pending.id)).toBe(true);
     const taken = await late.client.request('offer.accept', { consultationId: pending.id });
     expect(taken.consultation.state).toBe('active');

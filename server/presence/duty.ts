@@ -62,9 +62,10 @@ const licenceProblem = (identity: Identity, now: number): ProtocolError | undefi
  * off duty after the resume window, with their consultations back at the front of the queue.
  */
 export class DutyService implements DeviceListener {
-  /** Lawyers on duty through this node: their leases are renewed here. */
-  private readonly local = new Set<string>();
+  /** Lawyers on duty through this node, as last seen: their leases are renewed here, and they are put back if the backplane forgets them. */
+  private readonly local = new Map<string, LawyerPresence>();
   private readonly dropTimers = new Map<string, NodeJS.Timeout>();
+  private readonly turns = new Map<string, Promise<void>>();
   private leaseTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -108,7 +109,7 @@ export class DutyService implements DeviceListener {
         // On duty, offers come to them: their devices stop following the live queue.
         this.deps.pusher.mute(identity.id, QUEUE_KEYS);
       }
-      this.local.add(identity.id);
+      this.local.set(identity.id, presence);
       this.announce(presence);
       void this.deps.routing.router.kick();
       return ok({ presence: presenceView(presence, identity.id) });
@@ -131,11 +132,24 @@ export class DutyService implements DeviceListener {
 
   /** A device of a lawyer attached (new session or resume). Runs after the hello reply is out. */
   deviceAttached(session: Session, firstDevice: boolean): void {
-    if (session.identity.role === 'lawyer' && !this.stopped) setImmediate(() => void this.attach(session, firstDevice).catch((e) => this.deps.log.error({ err: e }, 'presence: attach failed')));
+    if (session.identity.role === 'lawyer' && !this.stopped) setImmediate(() => this.inTurn(session.identity.id, 'attach', () => this.attach(session, firstDevice)));
   }
 
   lastDeviceGone(identity: Identity): void {
-    if (identity.role === 'lawyer' && !this.stopped) void this.reconnecting(identity).catch((e) => this.deps.log.error({ err: e }, 'presence: detach failed'));
+    if (identity.role === 'lawyer' && !this.stopped) this.inTurn(identity.id, 'detach', () => this.reconnecting(identity));
+  }
+
+  /**
+   * A lawyer's device changes run one after another: a device that comes back while the
+   * backplane is still marking the lawyer `reconnecting` would otherwise read the state from
+   * before the mark, and leave them reconnecting for good.
+   */
+  private inTurn(lawyerId: string, what: string, step: () => Promise<void>): void {
+    const next = (this.turns.get(lawyerId) ?? Promise.resolve())
+      .then(step)
+      .catch((e: unknown) => this.deps.log.error({ err: e }, `presence: ${what} failed`))
+      .finally(() => this.turns.get(lawyerId) === next && this.turns.delete(lawyerId));
+    this.turns.set(lawyerId, next);
   }
 
   private async attach(session: Session, firstDevice: boolean): Promise<void> {
@@ -153,7 +167,7 @@ export class DutyService implements DeviceListener {
     session.push('duty.state', { presence: presenceView(presence, identity.id) });
     if (!presence) return;
     // On duty with a device here: this node keeps the lease alive (the node that had it may be gone).
-    this.local.add(identity.id);
+    this.local.set(identity.id, presence);
     for (const offer of await this.deps.routing.router.offersFor(identity.id)) session.push('offer', offer);
   }
 
@@ -202,12 +216,29 @@ export class DutyService implements DeviceListener {
 
   /** Tells every device of the lawyer their duty state. */
   announce(presence: LawyerPresence, reason?: 'missed-offers'): void {
+    if (this.local.has(presence.lawyerId)) this.local.set(presence.lawyerId, presence);
     this.deps.pusher.push([`u:${presence.lawyerId}`], 'duty.state', { presence: presenceView(presence, presence.lawyerId), ...(reason ? { reason } : {}) });
+  }
+
+  /**
+   * The backplane lost its state (Redis restarted empty): every lawyer on duty through this
+   * node is put back as last seen, with the load the backplane counts from their held
+   * consultations (restored first by the caller).
+   */
+  async reassert(): Promise<void> {
+    const now = this.deps.now();
+    for (const p of this.local.values()) {
+      if (await this.deps.backplane.getLawyer(p.lawyerId)) continue;
+      const { lawyerId, name, categories, region, capacity, lastAssignedAt, conflicts } = p;
+      const state = p.state === 'reconnecting' ? p.resumeState : p.state;
+      this.local.set(lawyerId, await this.deps.backplane.putLawyer({ lawyerId, name, categories, region, capacity, state, lastAssignedAt, conflicts, leaseUntil: now + this.deps.leaseMs }));
+    }
+    void this.deps.routing.router.kick();
   }
 
   private async renew(): Promise<void> {
     try {
-      await this.deps.backplane.renewLeases([...this.local], this.deps.now() + this.deps.leaseMs);
+      await this.deps.backplane.renewLeases([...this.local.keys()], this.deps.now() + this.deps.leaseMs);
     } catch (e) {
       this.deps.log.error({ err: e }, 'presence lease renewal failed');
     }

@@ -18,6 +18,10 @@ export interface RedisDeliveryOptions {
   onError?: (e: unknown) => void;
 }
 
+const RETRY_MS = 100;
+const RETRY_WINDOW_MS = 10_000;
+const RETRY_MAX_MESSAGES = 10_000;
+
 type Batch = { epoch: string; seq: number; messages: NodeMessage[] };
 
 /**
@@ -44,6 +48,8 @@ export class RedisDelivery implements Delivery {
   private flushing = false;
   private readonly keys = new Set<string>();
   private renewTimer: NodeJS.Timeout | undefined;
+  /** When sending to Redis started failing, while it does. */
+  private failingSince: number | undefined;
   private alive = false;
   private closed = false;
 
@@ -87,6 +93,9 @@ export class RedisDelivery implements Delivery {
     this.sub.on('subscribersReady', () => void this.catchUp());
     await this.sub.ssubscribe(`${this.tag}:n:${this.nodeId}`);
     await this.register();
+    // Back from a disconnect: not ready until Redis is known to still hold this node (or it registered again).
+    this.redis.on('close', () => (this.alive = false));
+    this.redis.on('ready', () => void this.renew());
     this.renewTimer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.ttlMs / 4)));
     this.renewTimer.unref();
   }
@@ -134,24 +143,43 @@ export class RedisDelivery implements Delivery {
 
   send(message: NodeMessage): void {
     this.outbox.push(message);
-    if (this.flushing) return;
-    this.flushing = true;
-    setImmediate(() => void this.flush());
+    this.schedule(0);
   }
 
-  /** One script call for everything this turn sent. */
+  private schedule(delayMs: number): void {
+    if (this.flushing || this.closed) return;
+    this.flushing = true;
+    if (delayMs === 0) setImmediate(() => void this.flush());
+    else setTimeout(() => void this.flush(), delayMs).unref();
+  }
+
+  /**
+   * One script call for everything sent since the last one; one call in flight at a time, so
+   * batches leave in order. While Redis is unreachable they wait and are retried, for a
+   * bounded time and size: a blip loses nothing (a retry after a lost reply may deliver a
+   * batch twice; chat messages carry seqs the SDK deduplicates). Past the bound they are
+   * dropped: chat gaps are then filled by clients from history, and a node Redis forgot starts
+   * its sessions over.
+   */
   private async flush(): Promise<void> {
     const batch = this.outbox;
     this.outbox = [];
-    this.flushing = false;
     const args: (string | number)[] = [this.nodeId, this.cap, batch.length];
     for (const m of batch) args.push(m.to.length, ...m.to, JSON.stringify(m));
+    let retryIn = 0;
     try {
       await this.run('deliver', ...args);
+      this.failingSince = undefined;
     } catch (e) {
-      // Redis is down: the pushes are lost for other nodes' sessions, whose nodes find out (their epoch or stream) and start them over from the store.
       this.options.onError?.(e);
+      this.failingSince ??= Date.now();
+      if (Date.now() - this.failingSince < RETRY_WINDOW_MS && batch.length + this.outbox.length <= RETRY_MAX_MESSAGES) {
+        this.outbox = [...batch, ...this.outbox];
+        retryIn = RETRY_MS;
+      }
     }
+    this.flushing = false;
+    if (this.outbox.length) this.schedule(retryIn);
   }
 
   private received(raw: string): void {
