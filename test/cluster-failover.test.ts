@@ -1,8 +1,7 @@
-import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LawlineClient } from '../clients/sdk/index.ts';
-import type { ChatMessageT, ConsultationViewT } from '../protocol/frames.ts';
+import type { ConsultationViewT } from '../protocol/frames.ts';
 import type { DevClaims } from '../server/auth/dev-identity.ts';
+import { chatter, chatWhile, expectConversationIntact, type Chatter } from './helpers/chatters.ts';
 import { startCluster, type TestCluster } from './helpers/cluster.ts';
 import { citizen, lawyer } from './helpers/people.ts';
 
@@ -12,24 +11,10 @@ import { citizen, lawyer } from './helpers/people.ts';
 const PAIRS = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function wholeHistory(client: LawlineClient, consultationId: string): Promise<ChatMessageT[]> {
-  const all: ChatMessageT[] = [];
-  for (let beforeSeq: number | undefined; ; ) {
-    const page = await client.request('consult.history', { consultationId, limit: 200, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
-    all.unshift(...page.messages);
-    beforeSeq = page.messages[0]?.seq;
-    if (!page.hasMore || beforeSeq === undefined) return all;
-  }
-}
-
-interface Person {
-  id: string;
-  client: LawlineClient;
-  received: ChatMessageT[];
+interface Person extends Chatter {
   /** When the client was open again after the kill. */
   backAt?: number;
   consultationId?: string;
-  acked: Map<string, number>;
 }
 
 describe('a cluster losing a node', () => {
@@ -46,11 +31,7 @@ describe('a cluster losing a node', () => {
     const c = cluster;
     const urls = c.nodes.map((n) => n.url);
     const join = async (claims: DevClaims, first: number) => {
-      const order = [...urls.slice(first), ...urls.slice(0, first)];
-      const client = new LawlineClient({ url: order, token: await c.token(claims), WebSocket, reconnect: { minDelayMs: 50, maxDelayMs: 400 } });
-      const p: Person = { id: claims.sub, client, received: [], acked: new Map() };
-      client.on('chat.message', (m) => p.received.push(m));
-      await client.connect();
+      const p: Person = await chatter(c.token, claims, [...urls.slice(first), ...urls.slice(0, first)]);
       everyone.push(p);
       return p;
     };
@@ -82,16 +63,10 @@ describe('a cluster losing a node', () => {
 
     // Everyone chats; a message counts once its ack says it is durable.
     let sending = true;
-    let sent = 0;
     const chatters = [...lawyers, ...citizens];
     const loops = chatters.map(async (p, i) => {
       await sleep(i * 7);
-      for (let n = 0; sending; n++) {
-        const { clientMsgId, acked } = p.client.sendChat(p.consultationId as string, `${p.id} #${n}`);
-        sent++;
-        void acked.then((ack) => p.acked.set(clientMsgId, ack.seq));
-        await sleep(150);
-      }
+      return chatWhile(p, p.consultationId as string, () => sending, 150);
     });
     await sleep(1500);
 
@@ -104,23 +79,12 @@ describe('a cluster losing a node', () => {
 
     await sleep(1500);
     sending = false;
-    await Promise.all(loops);
-    await expect.poll(() => chatters.every((p) => p.client.outboxSize() === 0), { timeout: 15_000 }).toBe(true);
+    const sent = (await Promise.all(loops)).reduce((a, b) => a + b, 0);
     expect(sent).toBeGreaterThan(500);
 
     for (const cit of citizens) {
       const law = lawyers.find((l) => l.consultationId === cit.consultationId) as Person;
-      const messages = await wholeHistory(cit.client, cit.consultationId as string);
-      // Stored once each: every acked message, at the seq its ack gave, and nothing twice.
-      const ids = messages.map((m) => m.clientMsgId);
-      expect(new Set(ids).size).toBe(ids.length);
-      const stored = new Map(messages.map((m) => [m.clientMsgId, m.seq]));
-      for (const p of [cit, law]) for (const [id, seq] of p.acked) expect(stored.get(id)).toBe(seq);
-      // Each side received every message of the other, once, in order.
-      for (const [me, other] of [[cit, law], [law, cit]] as const) {
-        const got = () => me.received.filter((m) => m.consultationId === cit.consultationId && m.from.id === other.id).map((m) => m.seq);
-        await expect.poll(got, { timeout: 5000 }).toEqual([...other.acked.values()].sort((a, b) => a - b));
-      }
+      await expectConversationIntact(cit.consultationId as string, cit, law);
     }
 
     // The offer node A had out rang again where the lawyer came back, and can be taken there.

@@ -1,8 +1,6 @@
-import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LawlineClient } from '../clients/sdk/index.ts';
-import type { ChatMessageT } from '../protocol/frames.ts';
 import type { DevClaims } from '../server/auth/dev-identity.ts';
+import { chatter, chatWhile, expectConversationIntact, type Chatter } from './helpers/chatters.ts';
 import { startCluster, type TestCluster } from './helpers/cluster.ts';
 import { citizen, lawyer } from './helpers/people.ts';
 import { OwnRedis } from './helpers/redis-server.ts';
@@ -16,27 +14,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('a cluster whose Redis restarts', () => {
   let redis: OwnRedis | undefined;
   let cluster: TestCluster | undefined;
-  const clients: LawlineClient[] = [];
+  const people: Chatter[] = [];
 
   afterAll(async () => {
-    for (const c of clients) c.close();
+    for (const p of people) p.client.close();
     await cluster?.cleanup();
     await redis?.kill();
   });
 
   it('is not ready while Redis is gone, then rebuilds presence and queues, and keeps every acked message', async () => {
     redis = await OwnRedis.start();
-    cluster = await startCluster(2, { REDIS_URL: redis.url, LAWLINE_LOG_LEVEL: 'info' });
+    cluster = await startCluster(2, { REDIS_URL: redis.url });
     const c = cluster;
     const [a, b] = c.nodes.map((n) => n.url) as [string, string];
     const ready = async (i: number) => (await fetch(`http://127.0.0.1:${(c.nodes[i] as TestCluster['nodes'][number]).port}/readyz`)).status;
     const join = async (claims: DevClaims, urls: string[]) => {
-      const client = new LawlineClient({ url: urls, token: await c.token(claims), WebSocket, reconnect: { minDelayMs: 50, maxDelayMs: 500 } });
-      const received: ChatMessageT[] = [];
-      client.on('chat.message', (m) => received.push(m));
-      await client.connect();
-      clients.push(client);
-      return { client, received, acked: new Map<string, number>() };
+      const p = await chatter(c.token, claims, urls);
+      people.push(p);
+      return p;
     };
 
     const law = await join(lawyer('RR-L1', '任律师', ['labor']), [b, a]);
@@ -53,14 +48,7 @@ describe('a cluster whose Redis restarts', () => {
     expect([await ready(0), await ready(1)]).toEqual([200, 200]);
 
     let sending = true;
-    const chat = async (p: typeof law, who: string) => {
-      for (let n = 0; sending; n++) {
-        const { clientMsgId, acked } = p.client.sendChat(consultation.id, `${who} #${n}`);
-        void acked.then((ack) => p.acked.set(clientMsgId, ack.seq));
-        await sleep(100);
-      }
-    };
-    const loops = [chat(cit, 'citizen'), chat(law, 'lawyer')];
+    const loops = [cit, law].map((p) => chatWhile(p, consultation.id, () => sending, 100));
     await sleep(500);
 
     await redis.kill();
@@ -92,15 +80,6 @@ describe('a cluster whose Redis restarts', () => {
     await sleep(500);
     sending = false;
     await Promise.all(loops);
-    await expect.poll(() => cit.client.outboxSize() + law.client.outboxSize(), { timeout: 15_000 }).toBe(0);
-    const { messages } = await cit.client.request('consult.history', { consultationId: consultation.id, limit: 200 });
-    const stored = new Map(messages.map((m) => [m.clientMsgId, m.seq]));
-    expect(stored.size).toBe(messages.length);
-    for (const p of [cit, law]) for (const [id, seq] of p.acked) expect(stored.get(id)).toBe(seq);
-    // Each side got every message of the other once, in order (the last may still be on their way).
-    for (const [me, other, id] of [[cit, law, 'RR-L1'], [law, cit, 'RR-C1']] as const) {
-      const sent = [...other.acked.values()].sort((x, y) => x - y);
-      await expect.poll(() => me.received.filter((m) => m.from.id === id).map((m) => m.seq), { timeout: 5000 }).toEqual(sent);
-    }
+    await expectConversationIntact(consultation.id, cit, law);
   }, 90_000);
 });

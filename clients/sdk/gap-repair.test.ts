@@ -12,7 +12,8 @@ function world(transcript: ChatMessageT[], failFirst = 0) {
   const history = async ({ beforeSeq, limit }: RequestData<'consult.history'>): Promise<ReplyData<'consult.history'>> => {
     if (calls++ < failFirst) throw new Error('connection lost');
     const older = transcript.filter((m) => m.seq < (beforeSeq ?? Infinity));
-    return { messages: older.slice(-limit), hasMore: older.length > limit };
+    const n = limit ?? 50;
+    return { messages: older.slice(-n), hasMore: older.length > n };
   };
   const ledger = new MessageLedger((m) => delivered.push(m.seq), history);
   ledger.know({ id: 'c1', lastSeq: 0 } as never);

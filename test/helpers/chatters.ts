@@ -1,0 +1,62 @@
+import WebSocket from 'ws';
+import { expect } from 'vitest';
+import { LawlineClient } from '../../clients/sdk/index.ts';
+import type { ChatMessageT } from '../../protocol/frames.ts';
+import type { DevClaims } from '../../server/auth/dev-identity.ts';
+
+/** An SDK client of a fault test: what it received, and which of its messages were acked at which seq. */
+export interface Chatter {
+  id: string;
+  client: LawlineClient;
+  received: ChatMessageT[];
+  acked: Map<string, number>;
+}
+
+/** Connects through `urls` in order (a cluster's nodes, as a client would know a load balancer's), failing over on its own. */
+export async function chatter(token: (claims: DevClaims) => Promise<string>, claims: DevClaims, urls: readonly string[]): Promise<Chatter> {
+  const client = new LawlineClient({ url: urls, token: await token(claims), WebSocket, reconnect: { minDelayMs: 50, maxDelayMs: 500 } });
+  const received: ChatMessageT[] = [];
+  client.on('chat.message', (m) => received.push(m));
+  await client.connect();
+  return { id: claims.sub, client, received, acked: new Map() };
+}
+
+/** Sends a message every `everyMs` until `running()` is false; a message counts once its ack says it is durable. */
+export async function chatWhile(p: Chatter, consultationId: string, running: () => boolean, everyMs: number): Promise<number> {
+  let sent = 0;
+  while (running()) {
+    const { clientMsgId, acked } = p.client.sendChat(consultationId, `${p.id} #${sent++}`);
+    void acked.then((ack) => p.acked.set(clientMsgId, ack.seq));
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return sent;
+}
+
+/** Every message of a consultation, paging through history. */
+export async function wholeHistory(client: LawlineClient, consultationId: string): Promise<ChatMessageT[]> {
+  const all: ChatMessageT[] = [];
+  for (let beforeSeq: number | undefined; ; ) {
+    const page = await client.request('consult.history', { consultationId, limit: 200, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
+    all.unshift(...page.messages);
+    beforeSeq = page.messages[0]?.seq;
+    if (!page.hasMore || beforeSeq === undefined) return all;
+  }
+}
+
+/**
+ * Nothing acknowledged lost or doubled between two parties: the store holds each message once,
+ * every acked one at the seq its ack gave, and each side received every message of the other,
+ * once, in order (waiting a little for the last ones on their way).
+ */
+export async function expectConversationIntact(consultationId: string, a: Chatter, b: Chatter): Promise<void> {
+  await expect.poll(() => a.client.outboxSize() + b.client.outboxSize(), { timeout: 15_000 }).toBe(0);
+  const messages = await wholeHistory(a.client, consultationId);
+  const ids = messages.map((m) => m.clientMsgId);
+  expect(new Set(ids).size).toBe(ids.length);
+  const stored = new Map(messages.map((m) => [m.clientMsgId, m.seq]));
+  for (const p of [a, b]) for (const [id, seq] of p.acked) expect(stored.get(id)).toBe(seq);
+  for (const [me, other] of [[a, b], [b, a]] as const) {
+    const sent = [...other.acked.values()].sort((x, y) => x - y);
+    await expect.poll(() => me.received.filter((m) => m.consultationId === consultationId && m.from.id === other.id).map((m) => m.seq), { timeout: 5000 }).toEqual(sent);
+  }
+}
