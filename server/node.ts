@@ -48,7 +48,13 @@ export interface NodeOptions {
 
 export async function startNode(config: Config, log: Logger, options: NodeOptions = {}): Promise<LawlineNode> {
   const store: Store = config.database
-    ? await openPgStore({ url: config.database.url, schema: config.database.schema, onError: (e) => log.warn({ err: e }, 'store: a pooled PostgreSQL connection failed') })
+    ? await openPgStore({
+        url: config.database.url,
+        schema: config.database.schema,
+        // Names the deployment in pg_stat_activity, so an operator can tell (and cut) its connections.
+        applicationName: `lawline:${config.database.schema}`,
+        onError: (e) => log.warn({ err: e }, 'store: a pooled PostgreSQL connection failed'),
+      })
     : await openFileStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
   const { verifier, devIdentity } = await identityFor(config);
 
