@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssistantRegistry } from './auth/assistants.ts';
@@ -15,6 +16,7 @@ import { Connection } from './session/connection.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { HandlerTable } from './session/dispatch.ts';
 import { noOtherNodes, type Delivery } from './backplane/delivery.ts';
+import { Leadership } from './backplane/leadership.ts';
 import { MemoryBackplane } from './backplane/memory.ts';
 import type { Backplane } from './backplane/port.ts';
 import { RedisDelivery } from './backplane/redis/delivery.ts';
@@ -58,7 +60,8 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     : await openFileStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
   const { verifier, devIdentity } = await identityFor(config);
 
-  const { backplane, delivery } = await coordinationFor(config, log);
+  const nodeId = `n_${randomBytes(6).toString('base64url')}`;
+  const { backplane, delivery } = await coordinationFor(config, log, nodeId);
 
   let registry: SessionRegistry;
   const metrics = createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size, store: () => store.stats() });
@@ -72,6 +75,9 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   );
   const pusher = new ClusterPusher(registry, delivery);
   const now = () => Date.now();
+  const leadership = new Leadership(backplane, nodeId, now);
+  await leadership.start();
+  const leads = () => leadership.held;
   let duty: DutyService;
   const router = new Router({
     backplane,
@@ -86,6 +92,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     onPresenceChanged: (presence, reason) => duty.announce(presence, reason),
     onLeaseExpired: (lawyerId) => duty.off(lawyerId, 'disconnected'),
     metrics: metrics.routing,
+    leads,
   });
   const routing: RoutingService = new RoutingService(backplane, store, router, now, (lawyerId) => void duty.refresh(lawyerId), metrics.routing);
   duty = new DutyService({
@@ -112,6 +119,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     utcOffsetMin: config.utcOffsetMin,
     tickMs: Math.max(50, config.routing.tickMs),
     reminders: metrics.routing.rosterReminders,
+    leads,
   });
   const desk = new MessageDesk({
     store,
@@ -122,6 +130,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     log: log.child({ component: 'messages' }),
     config: { ...config.messages, tickMs: Math.max(20, config.routing.tickMs) },
     metrics: metrics.routing,
+    leads,
   });
   const consultation = { store, pusher, routing, desk, now };
   const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers() };
@@ -196,6 +205,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     store,
     async close(code = CloseCode.DRAINING) {
       closing = true;
+      leadership.stop();
       gateway.close(code);
       router.stop();
       desk.stop();
@@ -210,11 +220,11 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
 }
 
 /** The embedded node keeps coordination in memory; with REDIS_URL it shares it with the cluster. */
-async function coordinationFor(config: Config, log: Logger): Promise<{ backplane: Backplane; delivery: Delivery }> {
+async function coordinationFor(config: Config, log: Logger, nodeId: string): Promise<{ backplane: Backplane; delivery: Delivery }> {
   if (!config.redis) return { backplane: new MemoryBackplane(), delivery: noOtherNodes() };
   const onError = (e: unknown) => log.warn({ err: e }, 'redis: connection trouble');
   const backplane = await RedisBackplane.open({ url: config.redis.url, prefix: config.redis.prefix, onError });
-  const delivery = await RedisDelivery.open({ url: config.redis.url, prefix: config.redis.prefix, onError });
+  const delivery = await RedisDelivery.open({ url: config.redis.url, prefix: config.redis.prefix, nodeId, onError });
   return { backplane, delivery };
 }
 

@@ -65,6 +65,16 @@ describe('a cluster of three nodes', () => {
     await cit.next('consult.state', (s) => s.consultation.id === consultation.id && s.consultation.state === 'closed');
   });
 
+  it('tells a waiting citizen their place once, not once per node', async () => {
+    const cit = await on(1, citizen('CL-C3'));
+    const { consultation } = await cit.client.request('consult.request', { category: 'medical', region: '320200', channel: 'text' });
+    await cit.next('queue.position', (p) => p.consultationId === consultation.id);
+    // Every node's router runs a round within a tick; only the leading node tells.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(cit.pushes('queue.position').filter((p) => p.consultationId === consultation.id)).toHaveLength(1);
+    await cit.client.request('consult.cancel', { consultationId: consultation.id });
+  });
+
   it('reports ready on every node', async () => {
     for (const node of cluster.nodes) expect((await fetch(`http://127.0.0.1:${node.port}/readyz`)).status).toBe(200);
   });

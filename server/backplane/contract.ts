@@ -264,6 +264,21 @@ export function backplaneContract(name: string, open: () => Promise<BackplaneHar
       expect((await bp.claimCall('L1', 'c3', T0 + 70_000, T0 + 60_000)).ok).toBe(true);
     });
 
+    it('gives a role to one holder at a time, kept while renewed, free once it lapses', async () => {
+      const other = await h.peer();
+      const now = Date.now();
+      const racing = await Promise.all(['n1', 'n2', 'n3'].map((n, i) => (i % 2 ? other : bp).lead('jobs', n, 150, now)));
+      expect(racing.filter(Boolean)).toHaveLength(1);
+      const holder = ['n1', 'n2', 'n3'][racing.indexOf(true)] as string;
+      const rival = holder === 'n1' ? 'n2' : 'n1';
+      expect(await bp.lead('jobs', holder, 150, now + 100)).toBe(true);
+      expect(await other.lead('jobs', rival, 150, now + 100)).toBe(false);
+      expect(await other.lead('other-role', rival, 150, now + 100)).toBe(true);
+      // Lapsed: the memory one reads the clock it is given, Redis its own (the key's PX).
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await other.lead('jobs', rival, 150, Date.now())).toBe(true);
+    });
+
     it('lets exactly one of many racing call claims win', async () => {
       const other = await h.peer();
       const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? other : bp).claimCall('L1', `c${i}`, T0 + 60_000, T0)));

@@ -36,6 +36,7 @@ export class MemoryBackplane implements Backplane {
   private readonly held = new Map<string, Set<string>>();
   /** lawyerId -> the consultation holding their call slot, until when. */
   private readonly calls = new Map<string, { consultationId: string; until: number }>();
+  private readonly leaders = new Map<string, { holder: string; until: number }>();
   private frontCounter = 0;
 
   ready(): boolean {
@@ -252,6 +253,13 @@ export class MemoryBackplane implements Backplane {
 
   async endCall(lawyerId: string, consultationId: string): Promise<void> {
     if (this.calls.get(lawyerId)?.consultationId === consultationId) this.calls.delete(lawyerId);
+  }
+
+  async lead(role: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    const current = this.leaders.get(role);
+    if (current && current.holder !== holder && current.until > now) return false;
+    this.leaders.set(role, { holder, until: now + ttlMs });
+    return true;
   }
 
   private index(p: LawyerPresence): void {

@@ -137,4 +137,10 @@ export interface Backplane {
   claimCall(lawyerId: string, consultationId: string, until: number, now: number): Promise<ClaimOutcome<'in-call'> & { holder?: string }>;
   /** Ends the call if this consultation holds it; idempotent. */
   endCall(lawyerId: string, consultationId: string): Promise<void>;
+
+  /**
+   * One node at a time holds `role` (the deployment's periodic jobs): true while `holder` has
+   * it, taking it when free or lapsed; each call by the holder keeps it `ttlMs` longer.
+   */
+  lead(role: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
 }

@@ -42,6 +42,8 @@ export interface RosterDeps {
   utcOffsetMin: number;
   tickMs: number;
   reminders?: Counter;
+  /** In a cluster only the node leading the deployment's jobs sends reminders (one, not one per node). */
+  leads?: () => boolean;
 }
 
 /**
@@ -83,6 +85,7 @@ export class RosterService {
 
   /** Reminds, once per shift, a lawyer whose shift has started and who is not on duty. */
   async remind(): Promise<void> {
+    if (this.deps.leads?.() === false) return;
     const now = this.deps.now();
     for (const day of new Set([this.time.day(now - 24 * 3600_000), this.time.day(now)])) {
       for (const s of await this.deps.store.roster(day)) {

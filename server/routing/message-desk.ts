@@ -26,6 +26,8 @@ export interface MessageDeskDeps {
   log: Logger;
   config: MessageDeskConfig;
   metrics?: RoutingMetrics;
+  /** In a cluster only the node leading the deployment's jobs runs the desk (one reminder, not one per node). */
+  leads?: () => boolean;
 }
 
 /**
@@ -84,6 +86,7 @@ export class MessageDesk {
   }
 
   private async pass(): Promise<void> {
+    if (this.deps.leads?.() === false) return;
     const { store, backplane, config } = this.deps;
     const now = this.deps.clock();
     for (const entry of await backplane.listQueue()) {

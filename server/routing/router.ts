@@ -35,6 +35,8 @@ export interface RouterDeps {
   /** A lawyer's presence lease ran out (their node stopped renewing it): off duty. */
   onLeaseExpired: (lawyerId: string) => Promise<void>;
   metrics?: RoutingMetrics;
+  /** In a cluster every node's router matches, but only the one leading the deployment's jobs tells citizens their place (once, not once per node). */
+  leads?: () => boolean;
 }
 
 /**
@@ -179,7 +181,7 @@ export class Router {
     }
     this.reportedAt = t;
     const summary = await this.deps.backplane.summary();
-    this.tellPositions(queue, summary);
+    if (this.deps.leads?.() !== false) this.tellPositions(queue, summary);
     this.gauge(queue, summary);
   }
 

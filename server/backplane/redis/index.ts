@@ -183,6 +183,10 @@ export class RedisBackplane implements Backplane {
     await this.run('endCall', lawyerId, consultationId);
   }
 
+  async lead(role: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (await this.run<number>('lead', role, holder, ttlMs)) === 1;
+  }
+
   /** Removes every key of this prefix (tests). SCAN walks one server, so on a cluster it goes to each master. */
   async destroy(): Promise<void> {
     for (const server of masters(this.redis)) {

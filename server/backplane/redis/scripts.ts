@@ -15,6 +15,7 @@
  *   :ox           zset   consultationId -> offer expiry (ms)
  *   :fc           string counter for front-of-queue entries
  *   :c:<lawyerId> string "<until>|<consultationId>" of the lawyer's one call (expires on its own)
+ *   :lead:<role>  string the node holding the role (expires on its own)
  * cjson encodes an empty array as {}: the TypeScript side restores arrays on decode.
  */
 
@@ -250,6 +251,14 @@ return {'ok'}`),
 local key = k('c:' .. ARGV[1])
 local held = redis.call('GET', key)
 if held and string.sub(held, string.find(held, '|', 1, true) + 1) == ARGV[2] then redis.call('DEL', key) end
+return 1`),
+
+  /** ARGV: role, holder, ttlMs. Returns 1 if the holder has the role (taken or kept), 0 if another node does. */
+  lead: script(`
+local key = k('lead:' .. ARGV[1])
+local current = redis.call('GET', key)
+if current and current ~= ARGV[2] then return 0 end
+redis.call('SET', key, ARGV[2], 'PX', ARGV[3])
 return 1`),
 
   /** ARGV: bucket name (`<cat>|<prefix>`). Returns the presence JSONs of the bucket, in one consistent read. */

@@ -1,0 +1,43 @@
+import type { Backplane } from './port.ts';
+
+/**
+ * Whether this node runs the deployment's periodic jobs (message SLA timers, roster reminders,
+ * queue positions): every node asks the backplane every third of the lease, the one holding
+ * the role keeps it, and another takes over within a lease once it stops asking (it died).
+ * Jobs read `held`; a node that cannot reach the backplane assumes it does not lead.
+ */
+export class Leadership {
+  private timer: NodeJS.Timeout | undefined;
+  private holding = false;
+
+  constructor(
+    private readonly backplane: Backplane,
+    private readonly holder: string,
+    private readonly now: () => number,
+    private readonly ttlMs = 10_000,
+    private readonly role = 'jobs',
+  ) {}
+
+  get held(): boolean {
+    return this.holding;
+  }
+
+  async start(): Promise<void> {
+    await this.ask();
+    this.timer = setInterval(() => void this.ask(), Math.max(50, Math.floor(this.ttlMs / 3)));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.holding = false;
+  }
+
+  private async ask(): Promise<void> {
+    try {
+      this.holding = await this.backplane.lead(this.role, this.holder, this.ttlMs, this.now());
+    } catch {
+      this.holding = false;
+    }
+  }
+}
