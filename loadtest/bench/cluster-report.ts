@@ -13,6 +13,8 @@ export interface ClusterSample extends Sample {
   cpu: { nodesUsPerMsg: number; redisUsPerMsg: number; pgUsPerMsg: number };
   /** Redis INFO commandstats calls over the loaded window (cluster only; commands inside scripts included) */
   redisCalls: Record<string, number>;
+  /** how long the servers took to go idle before this run (the last run's backlog) */
+  settledMs: number;
 }
 
 export interface PresenceSample {
@@ -54,6 +56,10 @@ interface LoadFigures {
   cpuRatio: Spread;
   addedDeliveryP99Us: number;
   addedAckP99Us: number;
+  /** the same per round (each arm's own histogram that round), median (min–max): shows how much one disturbed round moves the merged figure */
+  addedDeliveryP99PerRoundUs: Spread;
+  addedDeliveryP50Us: number;
+  addedAckP50Us: number;
   redis: RedisFigures;
 }
 
@@ -132,6 +138,9 @@ function load(samples: ClusterSample[], bench: string): LoadFigures {
     cpuRatio: spread(rounds.map(([x, y]) => x.cpu.nodesUsPerMsg / Math.max(1e-9, y.cpu.nodesUsPerMsg))),
     addedDeliveryP99Us: c.deliveryP99Us - e.deliveryP99Us,
     addedAckP99Us: c.ackP99Us - e.ackP99Us,
+    addedDeliveryP99PerRoundUs: spread(rounds.map(([x, y]) => x.p99Us - y.p99Us)),
+    addedDeliveryP50Us: c.deliveryP50Us - e.deliveryP50Us,
+    addedAckP50Us: c.ackP50Us - e.ackP50Us,
     redis: redisFigures(cluster),
   };
 }
@@ -184,8 +193,10 @@ function printLoad(title: string, l: LoadFigures): void {
   const { embedded: e, cluster: c, redis: r } = l;
   console.log(title);
   console.log(`  msgs/s        embedded ${f(e.msgsPerSec, 0)}   cluster ${f(c.msgsPerSec, 0)}   ratio ${range(l.throughputRatio)}`);
-  console.log(`  ack p50/p99   embedded ${ms(e.ackP50Us)} / ${ms(e.ackP99Us)}   cluster ${ms(c.ackP50Us)} / ${ms(c.ackP99Us)}   added p99 ${signedMs(l.addedAckP99Us)}`);
-  console.log(`  delivery      embedded ${ms(e.deliveryP50Us)} / ${ms(e.deliveryP99Us)}   cluster ${ms(c.deliveryP50Us)} / ${ms(c.deliveryP99Us)}   added p99 ${signedMs(l.addedDeliveryP99Us)}`);
+  const perRound = l.addedDeliveryP99PerRoundUs;
+  console.log(`  ack p50/p99   embedded ${ms(e.ackP50Us)} / ${ms(e.ackP99Us)}   cluster ${ms(c.ackP50Us)} / ${ms(c.ackP99Us)}   added p50 ${signedMs(l.addedAckP50Us)}, p99 ${signedMs(l.addedAckP99Us)}`);
+  console.log(`  delivery      embedded ${ms(e.deliveryP50Us)} / ${ms(e.deliveryP99Us)}   cluster ${ms(c.deliveryP50Us)} / ${ms(c.deliveryP99Us)}   added p50 ${signedMs(l.addedDeliveryP50Us)}, p99 ${signedMs(l.addedDeliveryP99Us)}`);
+  console.log(`                added delivery p99 round by round ${signedMs(perRound.median)} (${signedMs(perRound.min)} to ${signedMs(perRound.max)})`);
   console.log(`  server CPU    embedded ${f(e.nodesCpuUsPerMsg)} µs/msg   cluster nodes ${f(c.nodesCpuUsPerMsg)} µs/msg (+ Redis ${f(c.redisCpuUsPerMsg)}, PostgreSQL ${f(c.pgCpuUsPerMsg)})   nodes ratio ${range(l.cpuRatio)}`);
   console.log(`  Redis         ${f(r.commandsPerMsg, 2)} commands per delivered message (SPUBLISH ${f(r.spublishPerMsg, 3)}, EVALSHA ${f(r.evalshaPerMsg, 3)}); ${r.batches} batches, ${f(r.messagesPerBatch, 1)} messages and ${f(r.spublishPerBatch, 2)} SPUBLISH per batch`);
   const driverBound = Math.max(e.driverCpuShare, c.driverCpuShare) > 0.7;
@@ -198,7 +209,7 @@ function printPresence(name: ArmName, p: PresenceFigures): void {
   );
 }
 
-export function printCluster(s: ClusterSummary, run: { rounds: number; pairs: number; window: number; nodes: number; serverCore: number; seconds: number }): void {
+export function printCluster(s: ClusterSummary, run: { rounds: number; pairs: number; window: number; nodes: number; serverCore: number; seconds: number; loadavg: { start: number; end: number } }): void {
   console.log(`\nB4 cluster: ${run.nodes} nodes + Redis + PostgreSQL vs 1 embedded node (file store, memory backplane), ${run.rounds} alternating rounds`);
   console.log(`  ${run.pairs} pairs, each citizen and lawyer on different nodes; every node of both arms and Redis on core ${run.serverCore}, PostgreSQL unpinned, driver on core 1\n`);
   printLoad(`closed loop (${run.window} in flight per pair)`, s.closed);
@@ -209,5 +220,5 @@ export function printCluster(s: ClusterSummary, run: { rounds: number; pairs: nu
   console.log(`\nA/A noise (embedded, closed loop) ${f(s.noise * 100)}%${s.noise > 0.05 ? '   (over 5%: the machine is too noisy for small differences)' : ''}`);
   console.log(`\ntargets`);
   for (const t of s.targets) console.log(`  ${t.met ? 'met    ' : 'MISSED '} ${t.name}: ${f(t.value, 2)} (target ${t.target})`);
-  console.log(`\n${f(run.seconds, 0)} s`);
+  console.log(`\n${f(run.seconds, 0)} s; machine load average ${f(run.loadavg.start, 2)} at the start, ${f(run.loadavg.end, 2)} at the end (2 cores: above ~2, other work shares them)`);
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg as osLoadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { callsBetween, dropSchema, pgBackends, startRedis } from './cluster-infra.ts';
@@ -22,7 +22,7 @@ const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: fal
 const smoke = values.smoke ?? false;
 const size = {
   ...(smoke
-    ? { rounds: 1, pairs: 12, durationMs: 1000, rates: [300], presenceLawyers: 3, presenceCycles: 8 }
+    ? { rounds: 1, pairs: 12, durationMs: 800, rates: [300], presenceLawyers: 3, presenceCycles: 6 }
     : // 3,000 msg/s is well inside what one embedded node relays durably (B2 holds 5,000/s under
       // its p99 target); 500/s is also inside what the cluster sustains (its closed loop
       // reached ~1,400/s when this was written), so the added latency is read there.
@@ -73,16 +73,18 @@ function relayJob(arm: ArmName, load: RelayJob['load']): Job {
 }
 
 async function relay(bench: string, arm: ArmName, round: number, label: string, load: RelayJob['load']): Promise<void> {
+  const counting = arm === 'cluster';
+  // Redis counters read as the load starts and as it stops (the embedded arm uses no Redis).
   let before: Record<string, number> = {};
   let redisCalls: Record<string, number> = {};
-  const counting = arm === 'cluster';
-  await settle();
-  const m = await runDriver(
-    relayJob(arm, load),
-    workPids(arm),
-    async () => void (counting && (before = await redis.commandCalls())),
-    async () => void (counting && (redisCalls = callsBetween(before, await redis.commandCalls()))),
-  );
+  const atStart = async () => {
+    if (counting) before = await redis.commandCalls();
+  };
+  const atEnd = async () => {
+    if (counting) redisCalls = callsBetween(before, await redis.commandCalls());
+  };
+  const settledMs = await settle();
+  const m = await runDriver(relayJob(arm, load), workPids(arm), atStart, atEnd);
   const sum = (pids: number[]) => pids.reduce((n, pid) => n + (m.cpuUsByPid[pid] ?? 0), 0);
   const nodesUs = sum(nodePids(arm));
   const redisUs = counting ? sum([redis.pid]) : 0;
@@ -90,6 +92,7 @@ async function relay(bench: string, arm: ArmName, round: number, label: string, 
   relaySamples.push({
     ...toSample(bench, label, round, m),
     bench,
+    settledMs,
     // The headline CPU figure: the node processes only; Redis and PostgreSQL beside it.
     serverCpuUsPerMsg: per(nodesUs),
     cpu: { nodesUsPerMsg: per(nodesUs), redisUsPerMsg: per(redisUs), pgUsPerMsg: per(m.serverCpuUs - nodesUs - redisUs) },
@@ -114,6 +117,8 @@ async function presence(arm: ArmName, round: number): Promise<void> {
 }
 
 const started = Date.now();
+// Other work on this shared machine shows here first: read it beside the A/A noise.
+const loadavg = { start: osLoadavg()[0] as number, end: NaN };
 try {
   const clusterEnv = lawlineEnv(clusterDir, { REDIS_URL: redis.url, LAWLINE_REDIS_PREFIX: `lawline-b4-${runId}`, DATABASE_URL, LAWLINE_DATABASE_SCHEMA: schema });
   // The first node creates and migrates the schema; the others start once it has.
@@ -137,12 +142,13 @@ try {
 }
 
 const summary = summarizeCluster(relaySamples, presenceSamples, size.rates);
-printCluster(summary, { ...size, nodes: NODES, serverCore: SERVER_CORE, seconds: (Date.now() - started) / 1000 });
+loadavg.end = osLoadavg()[0] as number;
+printCluster(summary, { ...size, nodes: NODES, serverCore: SERVER_CORE, seconds: (Date.now() - started) / 1000, loadavg });
 const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).toString().trim();
 mkdirSync(join(ROOT, 'loadtest/results'), { recursive: true });
 const file = join(ROOT, 'loadtest/results', `cluster-${smoke ? 'smoke-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 const placement = { serverCore: SERVER_CORE, driverCore: 1, note: 'all nodes of both arms and Redis pinned to core 0; PostgreSQL (the machine-wide server) not pinned' };
 // Other work in the tree at the time (the servers ran from the working tree, not from `commit`).
 const uncommitted = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT }).toString().split('\n').filter(Boolean);
-writeFileSync(file, JSON.stringify({ machine: machine(), commit, uncommitted, smoke, size, placement, summary, samples: relaySamples, presence: presenceSamples }, null, 2));
+writeFileSync(file, JSON.stringify({ machine: { ...machine(), loadavg }, commit, uncommitted, smoke, size, placement, summary, samples: relaySamples, presence: presenceSamples }, null, 2));
 console.log(`\nwrote ${file}`);
