@@ -160,6 +160,8 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
       registry.startOver(CloseCode.SERVER_ERROR, 'start over: reconnect');
     })();
   };
+  const assistants = new AssistantRegistry(backplane, nodeId, now);
+  assistants.start();
   router.start();
   desk.start();
   roster.start();
@@ -167,7 +169,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   const connectionDeps = {
     verifier,
     registry,
-    assistants: new AssistantRegistry(),
+    assistants,
     snapshot: async (identity: Parameters<typeof openConsultations>[1]) => (await openConsultations(consultation, identity)).map(toView),
     handlers,
     metrics,
@@ -206,6 +208,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     async close(code = CloseCode.DRAINING) {
       closing = true;
       leadership.stop();
+      assistants.stop();
       gateway.close(code);
       router.stop();
       desk.stop();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { MemoryBackplane } from '../backplane/memory.ts';
 import { AssistantRegistry } from './assistants.ts';
 import { loadOrCreateDevIdentity, mintToken, type DevIdentity } from './dev-identity.ts';
 import { createVerifier } from './verifier.ts';
@@ -55,19 +56,27 @@ describe('createVerifier', () => {
 });
 
 describe('AssistantRegistry', () => {
-  it('allows three distinct assistants per lawyer, counts devices once, and frees a slot on release', () => {
-    const reg = new AssistantRegistry();
-    const a1 = reg.claim('L1', 'A1');
-    const a1again = reg.claim('L1', 'A1');
-    const a2 = reg.claim('L1', 'A2');
-    const a3 = reg.claim('L1', 'A3');
+  it('allows three distinct assistants per lawyer, counts devices once, and frees a slot on release', async () => {
+    const reg = new AssistantRegistry(new MemoryBackplane(), 'n1');
+    const a1 = await reg.claim('L1', 'A1');
+    const a1again = await reg.claim('L1', 'A1');
+    const a2 = await reg.claim('L1', 'A2');
+    const a3 = await reg.claim('L1', 'A3');
     expect([a1.ok, a1again.ok, a2.ok, a3.ok]).toEqual([true, true, true, true]);
-    expect(reg.claim('L1', 'A4')).toMatchObject({ ok: false, error: { code: ErrorCode.ASSISTANT_LIMIT } });
-    expect(reg.claim('L2', 'A4').ok).toBe(true);
+    expect(await reg.claim('L1', 'A4')).toMatchObject({ ok: false, error: { code: ErrorCode.ASSISTANT_LIMIT } });
+    expect((await reg.claim('L2', 'A4')).ok).toBe(true);
     if (a1.ok) a1.value();
-    expect(reg.claim('L1', 'A4').ok).toBe(false); // A1 still has a second device
+    expect((await reg.claim('L1', 'A4')).ok).toBe(false); // A1 still has a second device
     if (a1again.ok) a1again.value();
-    expect(reg.active('L1')).toBe(2);
-    expect(reg.claim('L1', 'A4').ok).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect((await reg.claim('L1', 'A4')).ok).toBe(true);
+  });
+
+  it('counts assistants across nodes sharing a backplane', async () => {
+    const shared = new MemoryBackplane();
+    const [n1, n2] = [new AssistantRegistry(shared, 'n1'), new AssistantRegistry(shared, 'n2')];
+    expect([(await n1.claim('L1', 'A1')).ok, (await n2.claim('L1', 'A2')).ok, (await n2.claim('L1', 'A3')).ok]).toEqual([true, true, true]);
+    expect(await n1.claim('L1', 'A4')).toMatchObject({ ok: false, error: { code: ErrorCode.ASSISTANT_LIMIT } });
+    expect((await n2.claim('L1', 'A1')).ok).toBe(true);
   });
 });

@@ -279,6 +279,25 @@ export function backplaneContract(name: string, open: () => Promise<BackplaneHar
       expect(await other.lead('jobs', rival, 150, Date.now())).toBe(true);
     });
 
+    it('seats at most three assistants of a lawyer, however many nodes race for it', async () => {
+      const other = await h.peer();
+      const racing = await Promise.all(['A1', 'A2', 'A3', 'A4', 'A5'].map((a, i) => (i % 2 ? other : bp).claimAssistantSeat('L1', a, i % 2 ? 'n2' : 'n1', 3, T0 + 30_000, T0)));
+      expect(racing.filter(Boolean)).toHaveLength(3);
+    });
+
+    it('counts an assistant once on several nodes, frees a seat when all are released, and lets seats a node stops renewing lapse', async () => {
+      const claim = (a: string, node: string, now = T0) => bp.claimAssistantSeat('L1', a, node, 3, now + 30_000, now);
+      expect([await claim('A1', 'n1'), await claim('A2', 'n2'), await claim('A3', 'n1'), await claim('A1', 'n3')]).toEqual([true, true, true, true]);
+      expect(await claim('A4', 'n1')).toBe(false);
+      await bp.releaseAssistantSeat('L1', 'A1', 'n1');
+      expect(await claim('A4', 'n1')).toBe(false); // A1 is still on n3
+      await bp.releaseAssistantSeat('L1', 'A1', 'n3');
+      expect(await claim('A4', 'n1')).toBe(true);
+      // n1 renews, n2 is gone: at +40 s A2's seat has lapsed and only one more fits.
+      await bp.renewAssistantSeats('n1', [{ lawyerId: 'L1', assistantId: 'A3' }, { lawyerId: 'L1', assistantId: 'A4' }], T0 + 60_000);
+      expect([await claim('A5', 'n1', T0 + 40_000), await claim('A6', 'n1', T0 + 40_000)]).toEqual([true, false]);
+    });
+
     it('lets exactly one of many racing call claims win', async () => {
       const other = await h.peer();
       const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? other : bp).claimCall('L1', `c${i}`, T0 + 60_000, T0)));

@@ -143,4 +143,14 @@ export interface Backplane {
    * it, taking it when free or lapsed; each call by the holder keeps it `ttlMs` longer.
    */
   lead(role: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
+
+  /**
+   * At most `max` distinct assistants of a lawyer active at once, across nodes: `assistantId`
+   * with sessions on `nodeId` holds a seat until `until`. True if they have one (or already
+   * had one, on any node). Seats of a node that stops renewing lapse.
+   */
+  claimAssistantSeat(lawyerId: string, assistantId: string, nodeId: string, max: number, until: number, now: number): Promise<boolean>;
+  releaseAssistantSeat(lawyerId: string, assistantId: string, nodeId: string): Promise<void>;
+  /** Extends this node's seats that still exist. */
+  renewAssistantSeats(nodeId: string, seats: readonly { lawyerId: string; assistantId: string }[], until: number): Promise<void>;
 }

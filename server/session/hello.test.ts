@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ServerFrame } from '../../protocol/frames.ts';
 import { AssistantRegistry } from '../auth/assistants.ts';
+import { MemoryBackplane } from '../backplane/memory.ts';
 import { loadOrCreateDevIdentity, mintToken } from '../auth/dev-identity.ts';
 import { createVerifier } from '../auth/verifier.ts';
 import { hello } from './hello.ts';
@@ -20,7 +21,7 @@ describe('hello for a new session', () => {
       const deps = {
         verifier,
         registry,
-        assistants: new AssistantRegistry(),
+        assistants: new AssistantRegistry(new MemoryBackplane(), 'n1'),
         resumeWindowMs: 60_000,
         heartbeatMs: 15_000,
         // The message is stored (and pushed) after the snapshot's read, before hello returns.

@@ -64,7 +64,7 @@ export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transpo
 
   let release: (() => void) | undefined;
   if (identity.role === 'assistant' && identity.lawyerId) {
-    const claim = deps.assistants.claim(identity.lawyerId, identity.id);
+    const claim = await deps.assistants.claim(identity.lawyerId, identity.id);
     if (!claim.ok) return err({ error: claim.error, closeCode: CloseCode.AUTH_FAILED });
     release = claim.value;
   }

@@ -187,6 +187,18 @@ export class RedisBackplane implements Backplane {
     return (await this.run<number>('lead', role, holder, ttlMs)) === 1;
   }
 
+  async claimAssistantSeat(lawyerId: string, assistantId: string, nodeId: string, max: number, until: number, now: number): Promise<boolean> {
+    return (await this.run<number>('claimSeat', lawyerId, assistantId, nodeId, max, until, now)) === 1;
+  }
+
+  async releaseAssistantSeat(lawyerId: string, assistantId: string, nodeId: string): Promise<void> {
+    await this.redis.hdel(this.key(`as:${lawyerId}`), `${assistantId}|${nodeId}`);
+  }
+
+  async renewAssistantSeats(nodeId: string, seats: readonly { lawyerId: string; assistantId: string }[], until: number): Promise<void> {
+    if (seats.length) await this.run('renewSeats', nodeId, until, ...seats.flatMap((s) => [s.lawyerId, s.assistantId]));
+  }
+
   /** Removes every key of this prefix (tests). SCAN walks one server, so on a cluster it goes to each master. */
   async destroy(): Promise<void> {
     for (const server of masters(this.redis)) {
