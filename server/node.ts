@@ -94,7 +94,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     metrics: metrics.routing,
     leads,
   });
-  const routing: RoutingService = new RoutingService(backplane, store, router, now, (lawyerId) => void duty.refresh(lawyerId), metrics.routing);
+  const routing: RoutingService = new RoutingService(backplane, store, router, now, (lawyerId) => void duty.refresh(lawyerId), metrics.routing, !config.redis);
   duty = new DutyService({
     backplane,
     store,

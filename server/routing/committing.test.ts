@@ -109,6 +109,19 @@ describe('routing while the request commits', () => {
     expect((await real.getConsultation('c1'))?.lawyer?.id).toBe('L1');
   });
 
+  it('in a cluster (accepts may come to other nodes) waits for the commit before routing', async () => {
+    routing = new RoutingService(backplane, held.store, router, now, () => undefined, undefined, false);
+    const durable = held.store.createConsultation({ ...record });
+    const routed = routing.enqueueCommitting({ ...record }, durable);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(pushes.of('offer')).toEqual([]);
+    expect(await backplane.listQueue()).toEqual([]);
+    held.release();
+    await routed;
+    await offered();
+    expect(pushes.of('offer').map((p) => p.to)).toEqual(['u:L1']);
+  });
+
   it('a failed commit takes the request out of routing and withdraws its offer', async () => {
     const durable = held.store.createConsultation({ ...record });
     const routed = routing.enqueueCommitting({ ...record }, durable);

@@ -31,6 +31,12 @@ export class RoutingService {
     /** A lawyer's load changed (took or ended a consultation): their devices are told. */
     private readonly loadChanged: (lawyerId: string) => void = () => undefined,
     private readonly metrics?: RoutingMetrics,
+    /**
+     * Offer requests before their record commits. Only where every accept is handled by this
+     * node (the embedded node): an accept on another node could not wait for a commit it does
+     * not know of, and would find no record.
+     */
+    private readonly routeBeforeCommit = true,
   ) {}
 
   /** Queues a consultation; everything routing needs comes from its record, so a restart re-queues it the same. */
@@ -54,6 +60,11 @@ export class RoutingService {
 
   /** Queues a request whose create is still committing; if the commit fails, it leaves the queue and any offer of it is withdrawn. */
   async enqueueCommitting(c: ConsultationRecord, durable: Promise<void>): Promise<void> {
+    if (!this.routeBeforeCommit) {
+      // The caller hears of a failed commit from `durable` itself; nothing to queue then.
+      if (await durable.then(() => true, () => false)) await this.enqueue(c);
+      return;
+    }
     this.committing.set(c.id, { record: c, durable });
     await this.enqueue(c);
     await durable.then(
