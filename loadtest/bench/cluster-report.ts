@@ -10,11 +10,13 @@ export interface ClusterSample extends Sample {
   /** 'closed' or 'rate <msgs/s>' */
   bench: string;
   /** server CPU per delivered message: the node processes, and for the cluster Redis and the nodes' PostgreSQL backends */
-  cpu: { nodesUsPerMsg: number; redisUsPerMsg: number; pgUsPerMsg: number };
+  cpu: { nodesUsPerMsg: number; redisUsPerMsg: number; pgUsPerMsg: number; otherArmShare: number };
   /** Redis INFO commandstats calls over the loaded window (cluster only; commands inside scripts included) */
   redisCalls: Record<string, number>;
   /** how long the servers took to go idle before this run (the last run's backlog) */
   settledMs: number;
+  /** the machine's disk writes during the run, MB/s (every process: PostgreSQL, the file store, others') */
+  diskWriteMBps: number;
 }
 
 export interface PresenceSample {
@@ -29,6 +31,10 @@ interface ArmFigures {
   nodesCpuUsPerMsg: number;
   redisCpuUsPerMsg: number;
   pgCpuUsPerMsg: number;
+  /** the other arm's CPU during this arm's runs, as a share of a core (largest round): work left over on the shared core */
+  otherArmShare: number;
+  /** the machine's disk writes during this arm's runs, MB/s (largest round) */
+  diskWriteMBps: number;
   deliveryP50Us: number;
   deliveryP99Us: number;
   ackP50Us: number;
@@ -103,6 +109,8 @@ function arm(samples: ClusterSample[]): ArmFigures {
     nodesCpuUsPerMsg: median(samples.map((s) => s.cpu.nodesUsPerMsg)),
     redisCpuUsPerMsg: median(samples.map((s) => s.cpu.redisUsPerMsg)),
     pgCpuUsPerMsg: median(samples.map((s) => s.cpu.pgUsPerMsg)),
+    otherArmShare: Math.max(...samples.map((s) => s.cpu.otherArmShare)),
+    diskWriteMBps: Math.max(...samples.map((s) => s.diskWriteMBps)),
     deliveryP50Us: delivery.percentile(50),
     deliveryP99Us: delivery.percentile(99),
     ackP50Us: ack.percentile(50),
@@ -205,6 +213,7 @@ function printLoad(title: string, l: LoadFigures): void {
   console.log(`  Redis         ${f(r.commandsPerMsg, 2)} commands per delivered message (SPUBLISH ${f(r.spublishPerMsg, 3)}, EVALSHA ${f(r.evalshaPerMsg, 3)}); ${r.batches} batches, ${f(r.messagesPerBatch, 1)} messages and ${f(r.spublishPerBatch, 2)} SPUBLISH per batch`);
   const driverBound = Math.max(e.driverCpuShare, c.driverCpuShare) > 0.7;
   console.log(`  driver CPU    embedded ${f(e.driverCpuShare * 100, 0)}%   cluster ${f(c.driverCpuShare * 100, 0)}%${driverBound ? '   (driver-bound: read CPU µs/msg, not msgs/s)' : ''}`);
+  console.log(`  interference  other arm busy up to ${f(e.otherArmShare * 100, 0)}% of a core during embedded runs, ${f(c.otherArmShare * 100, 0)}% during cluster runs; disk writes up to ${f(e.diskWriteMBps)} / ${f(c.diskWriteMBps)} MB/s`);
 }
 
 function printPresence(name: ArmName, p: PresenceFigures): void {

@@ -39,7 +39,8 @@ describe('cluster bench (smoke size)', () => {
     for (const r of [summary.closed.redis, rate?.redis]) {
       expect(r?.batches).toBeGreaterThan(0);
       expect(r?.spublishPerBatch).toBe(1);
-      expect(r?.messagesPerBatch).toBeGreaterThanOrEqual(1);
+      // Deliveries are counted in the driver's window and commands in Redis's: edges differ by a few.
+      expect(r?.messagesPerBatch).toBeGreaterThanOrEqual(0.9);
       expect(r?.evalshaPerMsg).toBeGreaterThan(0);
       expect(r?.spublishPerMsg).toBeLessThanOrEqual(1.1);
     }

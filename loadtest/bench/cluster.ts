@@ -14,7 +14,7 @@ import { callsBetween, dropSchema, pgBackends, startRedis } from './cluster-infr
 import { printCluster, summarizeCluster, type ArmName, type ClusterSample, type PresenceSample } from './cluster-report.ts';
 import type { Job, RelayJob } from './jobs.ts';
 import { lawlineEnv, tokensFor, wsUrl } from './lawline.ts';
-import { machine } from './proc.ts';
+import { diskWrittenBytes, machine } from './proc.ts';
 import { alternateRounds, ROOT, runDriver, startServer, waitIdle, type Server } from './processes.ts';
 import { toSample } from './report.ts';
 
@@ -62,8 +62,9 @@ const urlsOf = (arm: ArmName): string[] => (arm === 'cluster' ? nodes.map(wsUrl)
 const nodePids = (arm: ArmName): number[] => (arm === 'cluster' ? nodes.map((n) => n.pid) : [(embedded as Server).pid]);
 /** Everything that does the arm's work: its nodes and, for the cluster, Redis and the nodes' PostgreSQL backends. */
 const workPids = (arm: ArmName) => () => (arm === 'cluster' ? [...nodePids(arm), redis.pid, ...pgBackends(nodePids(arm))] : nodePids(arm));
+const allPids = () => [...workPids('cluster')(), ...workPids('embedded')()];
 /** Before each run: both arms' servers have worked off the last run (an overloaded cluster keeps committing its backlog). */
-const settle = () => waitIdle(() => [...workPids('cluster')(), ...workPids('embedded')()]);
+const settle = () => waitIdle(allPids);
 
 function relayJob(arm: ArmName, load: RelayJob['load']): Job {
   const u = urlsOf(arm);
@@ -77,17 +78,24 @@ async function relay(bench: string, arm: ArmName, round: number, label: string, 
   // Redis counters read as the load starts and as it stops (the embedded arm uses no Redis).
   let before: Record<string, number> = {};
   let redisCalls: Record<string, number> = {};
+  // Disk writes of the whole machine over the window: the embedded arm's fsyncs share the disk
+  // with PostgreSQL, which may still be writing out the cluster's last run.
+  let disk = 0;
   const atStart = async () => {
+    disk = diskWrittenBytes();
     if (counting) before = await redis.commandCalls();
   };
   const atEnd = async () => {
+    disk = diskWrittenBytes() - disk;
     if (counting) redisCalls = callsBetween(before, await redis.commandCalls());
   };
   const settledMs = await settle();
-  const m = await runDriver(relayJob(arm, load), workPids(arm), atStart, atEnd);
-  const sum = (pids: number[]) => pids.reduce((n, pid) => n + (m.cpuUsByPid[pid] ?? 0), 0);
+  // Both arms are measured: the idle arm's CPU during the run is interference on the shared core.
+  const m = await runDriver(relayJob(arm, load), allPids, atStart, atEnd);
+  const sum = (pids: readonly number[]) => pids.reduce((n, pid) => n + (m.cpuUsByPid[pid] ?? 0), 0);
   const nodesUs = sum(nodePids(arm));
   const redisUs = counting ? sum([redis.pid]) : 0;
+  const ownUs = sum(Object.keys(m.cpuUsByPid).map(Number).filter((pid) => (counting ? pid !== embedded?.pid : pid === embedded?.pid)));
   const per = (us: number) => us / Math.max(1, m.result.messages);
   relaySamples.push({
     ...toSample(bench, label, round, m),
@@ -95,8 +103,9 @@ async function relay(bench: string, arm: ArmName, round: number, label: string, 
     settledMs,
     // The headline CPU figure: the node processes only; Redis and PostgreSQL beside it.
     serverCpuUsPerMsg: per(nodesUs),
-    cpu: { nodesUsPerMsg: per(nodesUs), redisUsPerMsg: per(redisUs), pgUsPerMsg: per(m.serverCpuUs - nodesUs - redisUs) },
+    cpu: { nodesUsPerMsg: per(nodesUs), redisUsPerMsg: per(redisUs), pgUsPerMsg: per(ownUs - nodesUs - redisUs), otherArmShare: (m.serverCpuUs - ownUs) / (m.result.elapsedMs * 1000) },
     redisCalls,
+    diskWriteMBps: disk / 1e6 / (m.result.elapsedMs / 1000),
   });
 }
 
