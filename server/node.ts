@@ -22,6 +22,7 @@ import type { Backplane } from './backplane/port.ts';
 import { RedisDelivery } from './backplane/redis/delivery.ts';
 import { RedisBackplane } from './backplane/redis/index.ts';
 import { ClusterPusher } from './session/cluster-pusher.ts';
+import { Recovery } from './backplane/recovery.ts';
 import { DutyService } from './presence/duty.ts';
 import { Router } from './routing/router.ts';
 import { MessageDesk } from './routing/message-desk.ts';
@@ -134,32 +135,9 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   });
   const consultation = { store, pusher, routing, desk, now };
   const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers() };
-  // The store is the truth: what the backplane lacks (after a restart of the embedded node,
-  // for the first node of a cluster, after Redis lost its data) is put back from it.
-  const rebuild = async () => {
-    for (const c of await store.listConsultations({ states: ['picked', 'active'] })) if (c.lawyer && c.channel === 'text') await backplane.hold(c.lawyer.id, c.id);
-    const queued = new Set((await backplane.listQueue()).map((e) => e.consultationId));
-    for (const c of (await store.listConsultations({ states: ['queued'] })).reverse()) if (!queued.has(c.id) && c.channel === 'text') await routing.enqueue(c);
-  };
-  await rebuild();
-  let closing = false;
-  delivery.onLost = (reason) => {
-    log.warn({ reason }, 'pushes to this node were lost: rebuilding shared state from the store; then every session starts over');
-    void (async () => {
-      // Redis may be back on one connection and not yet on another: try until the rebuild goes through.
-      for (let attempt = 0; !closing; attempt++) {
-        try {
-          await rebuild();
-          await duty.reassert();
-          break;
-        } catch (e) {
-          log.warn({ err: e, attempt }, 'rebuilding shared state failed; trying again');
-          await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
-        }
-      }
-      registry.startOver(CloseCode.SERVER_ERROR, 'start over: reconnect');
-    })();
-  };
+  const recovery = new Recovery({ store, backplane, routing, duty, registry, log });
+  await recovery.rebuild();
+  delivery.onLost = (reason) => recovery.lost(reason);
   const assistants = new AssistantRegistry(backplane, nodeId, now);
   assistants.start();
   router.start();
@@ -206,7 +184,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     port: gateway.port,
     store,
     async close(code = CloseCode.DRAINING) {
-      closing = true;
+      recovery.stop();
       leadership.stop();
       assistants.stop();
       gateway.close(code);
