@@ -48,6 +48,7 @@ export class RedisDelivery implements Delivery {
   private flushing = false;
   private readonly keys = new Set<string>();
   private renewTimer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
   /** When sending to Redis started failing, while it does. */
   private failingSince: number | undefined;
   private alive = false;
@@ -56,9 +57,9 @@ export class RedisDelivery implements Delivery {
   private constructor(
     private readonly redis: RedisClient,
     private readonly sub: RedisClient,
-    private readonly options: RedisDeliveryOptions,
+    private readonly options: RedisDeliveryOptions & { nodeId: string },
   ) {
-    this.nodeId = options.nodeId ?? `n_${randomBytes(6).toString('base64url')}`;
+    this.nodeId = options.nodeId;
     this.tag = `{${options.prefix}}`;
     this.ttlMs = options.ttlMs ?? 10_000;
     this.cap = options.streamCap ?? 10_000;
@@ -110,7 +111,13 @@ export class RedisDelivery implements Delivery {
     this.alive = true;
   }
 
-  private async renew(): Promise<void> {
+  /** One renewal at a time: the timer and a reconnect may both ask, and two would register twice. */
+  private renew(): Promise<void> {
+    this.renewing ??= this.renewOnce().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
     if (this.closed) return;
     try {
       const kept = await this.run<number>('renew', this.nodeId, this.epoch, this.ttlMs);
