@@ -8,9 +8,11 @@ interface Job {
 
 /**
  * Group commit for PostgreSQL: writes submitted while a transaction is in flight ride in the
- * next one, so many sessions' messages cost one COMMIT (one WAL flush), not one each. Each
- * job runs under its own savepoint: one job's error (a unique violation another node won)
- * rolls back that job only. Every promise settles after the COMMIT that covers it.
+ * next one, so many sessions' messages cost one COMMIT (one WAL flush), not one each. A batch
+ * runs first as plain statements (a round trip per job); if any job fails (a unique violation
+ * another node won) the transaction is rolled back and the batch runs again with a savepoint
+ * per job, so that job's error rolls back that job only. Jobs are database work alone, so
+ * running one twice is safe. Every promise settles after the COMMIT that covers it.
  */
 export class CommitBatcher {
   private queue: Job[] = [];
@@ -48,51 +50,75 @@ export class CommitBatcher {
   }
 
   private async commit(batch: Job[]): Promise<void> {
+    // Most batches have no failing job: no savepoints, a third of the round trips.
+    if (await this.attempt(batch, false)) return;
+    await this.attempt(batch, true);
+  }
+
+  /** One transaction over the batch; false (rolled back, nothing settled) if a job failed without savepoints. */
+  private async attempt(batch: Job[], savepoints: boolean): Promise<boolean> {
     let client: PoolClient;
     try {
       client = await this.pool.connect();
     } catch (e) {
       this.healthy = false;
       for (const job of batch) job.reject(e);
-      return;
+      return true;
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    let committed = false;
-    let discard = false;
     // A connection cut between two statements errors on the client itself, not on a query:
     // without a listener that would be an uncaught exception. The next query then fails.
+    let cutOff = false;
     const cut = () => {
-      discard = true;
+      cutOff = true;
     };
     client.on('error', cut);
+    let failure: { error: unknown; byJob: boolean } | undefined;
     try {
       await client.query('BEGIN');
       for (const job of batch) {
-        await client.query('SAVEPOINT job');
+        if (savepoints) await client.query('SAVEPOINT job');
+        let value: unknown;
         try {
-          outcomes.push({ ok: true, value: await job.run(client) });
-          await client.query('RELEASE SAVEPOINT job');
+          value = await job.run(client);
         } catch (error) {
+          if (!savepoints) throw Object.assign(new JobFailed(), { cause: error });
           outcomes.push({ ok: false, error });
           await client.query('ROLLBACK TO SAVEPOINT job');
+          continue;
         }
+        outcomes.push({ ok: true, value });
+        if (savepoints) await client.query('RELEASE SAVEPOINT job');
       }
       await client.query('COMMIT');
-      committed = true;
-      this.healthy = true;
-      this.commits++;
-      this.jobs += batch.length;
     } catch (e) {
-      // The connection or the commit failed: nothing of this batch is known to be durable.
-      // The callers get the error (the SDK resends with the same ids); the next batch reconnects.
-      discard = true;
-      this.healthy = false;
-      await client.query('ROLLBACK').catch(() => undefined);
-      for (const job of batch) job.reject(e);
+      failure = e instanceof JobFailed ? { error: e.cause, byJob: true } : { error: e, byJob: false };
+      if (!(await client.query('ROLLBACK').then(() => true, () => false))) failure.byJob = false;
     } finally {
       client.off('error', cut);
-      client.release(discard);
     }
-    if (committed) outcomes.forEach((o, i) => (o.ok ? batch[i]?.resolve(o.value) : batch[i]?.reject(o.error)));
+    const broken = cutOff || (failure !== undefined && !failure.byJob);
+    client.release(broken);
+    if (failure?.byJob && !broken) {
+      // Alone in its batch, the job's error is simply its answer.
+      if (batch.length > 1) return false;
+      batch[0]?.reject(failure.error);
+      return true;
+    }
+    if (failure) {
+      // The connection or the commit failed: nothing of this batch is known to be durable.
+      // The callers get the error (the SDK resends with the same ids); the next batch reconnects.
+      this.healthy = false;
+      for (const job of batch) job.reject(failure.error);
+      return true;
+    }
+    this.healthy = true;
+    this.commits++;
+    this.jobs += batch.length;
+    outcomes.forEach((o, i) => (o.ok ? batch[i]?.resolve(o.value) : batch[i]?.reject(o.error)));
+    return true;
   }
 }
+
+/** A job's own error in a batch run without savepoints: the batch is run again with them. */
+class JobFailed extends Error {}

@@ -130,25 +130,29 @@ export class PgStore implements Store {
     const first = this.inFlight.get(key);
     if (first) return { message: await first, duplicate: true };
     let duplicate = false;
+    // One statement, one round trip: the message already stored under this client id, or the
+    // consultation's next seq and the new row. A unique violation (another node stored it
+    // between our read and our insert) fails the statement and is answered below.
     const write = this.batcher.submit(async (c) => {
-      const existing = await this.findByClientId(c, message);
-      if (existing) {
-        duplicate = true;
-        return existing;
-      }
-      const seq = await c.query('UPDATE consultations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq', [message.consultationId]);
-      if (!seq.rowCount) throw new Error(`store: message for unknown consultation ${message.consultationId}`);
-      const stored: StoredMessage = { ...message, seq: Number((seq.rows[0] as Row).last_seq) };
-      await c.query('INSERT INTO messages (consultation_id, seq, from_id, client_msg_id, sender, body, at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        stored.consultationId,
-        stored.seq,
-        stored.from.id,
-        stored.clientMsgId,
-        stored.from,
-        stored.body,
-        stored.at,
-      ]);
-      return stored;
+      const r = await c.query(
+        `WITH existing AS (
+           SELECT * FROM messages WHERE consultation_id = $1 AND from_id = $2 AND client_msg_id = $3
+         ), bumped AS (
+           UPDATE consultations SET last_seq = last_seq + 1
+            WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM existing)
+            RETURNING last_seq
+         ), inserted AS (
+           INSERT INTO messages (consultation_id, seq, from_id, client_msg_id, sender, body, at)
+           SELECT $1, last_seq, $2, $3, $4::jsonb, $5, $6::bigint FROM bumped
+           RETURNING *
+         )
+         SELECT false AS duplicate, * FROM inserted UNION ALL SELECT true AS duplicate, * FROM existing`,
+        [message.consultationId, message.from.id, message.clientMsgId, JSON.stringify(message.from), message.body, message.at],
+      );
+      const row = r.rows[0] as Row | undefined;
+      if (!row) throw new Error(`store: message for unknown consultation ${message.consultationId}`);
+      duplicate = row.duplicate === true;
+      return toMessage(row);
     });
     this.inFlight.set(key, write);
     try {

@@ -36,6 +36,31 @@ storeContract('postgres', async () => {
 describe('PostgreSQL store', () => {
   const citizen: Person = { id: 'C1', role: 'citizen', name: '张三' };
 
+  it('isolates a failing write from the others of its transaction, and counts no seq for it', async () => {
+    const schema = newSchema();
+    const store = await PgStore.open({ url: URL, schema });
+    try {
+      const c = consultation({ state: 'active' });
+      await store.createConsultation(c);
+      const send = (consultationId: string, id: string) => store.appendMessage({ consultationId, from: citizen, clientMsgId: id, body: id, at: 1 });
+      // The first write holds the batcher; the next three ride in one transaction together.
+      const first = send(c.id, 'm0');
+      const together = [send(c.id, 'm1'), send('c_missing', 'mx'), send(c.id, 'm2'), send(c.id, 'm1')];
+      const [a, b, d, again] = await Promise.allSettled([first, ...together]).then((r) => [r[0], r[1], r[3], r[4]]);
+      await expect(together[1]).rejects.toThrow(/unknown consultation/);
+      expect([a, b, d, again].map((x) => (x?.status === 'fulfilled' ? [x.value.message.seq, x.value.duplicate] : x?.status))).toEqual([
+        [1, false],
+        [2, false],
+        [3, false],
+        [2, true],
+      ]);
+      expect((await store.getConsultation(c.id))?.lastSeq).toBe(3);
+    } finally {
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+
   it('commits many sessions\' messages in few transactions, each acked only after its commit', async () => {
     const schema = newSchema();
     const store = await PgStore.open({ url: URL, schema });
