@@ -22,6 +22,7 @@ import type { Backplane } from './backplane/port.ts';
 import { RedisDelivery } from './backplane/redis/delivery.ts';
 import { RedisBackplane } from './backplane/redis/index.ts';
 import { ClusterPusher } from './session/cluster-pusher.ts';
+import type { Pusher } from './session/pusher.ts';
 import { Recovery } from './backplane/recovery.ts';
 import { DutyService } from './presence/duty.ts';
 import { Router } from './routing/router.ts';
@@ -74,7 +75,8 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     },
     delivery,
   );
-  const pusher = new ClusterPusher(registry, delivery);
+  // Alone, this node's sessions are everyone: pushes go straight to them.
+  const pusher: Pusher = config.redis ? new ClusterPusher(registry, delivery) : registry;
   const now = () => Date.now();
   const leadership = new Leadership(backplane, nodeId, now);
   await leadership.start();
