@@ -12,6 +12,12 @@ export interface SessionLimits {
   /** Unacknowledged pushes kept for resume; past it the client is too slow to keep. */
   bufferMax: number;
   onOverflow: (session: Session) => void;
+  /**
+   * Pushes held, all together, by this node's disconnected sessions waiting out the resume
+   * window; past it the longest-gone ones are dropped (their clients get a snapshot).
+   * Default `DETACHED_HOLD_MAX` (registry.ts).
+   */
+  detachedHoldMax?: number;
 }
 
 /**
