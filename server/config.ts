@@ -25,6 +25,8 @@ export interface Config {
   rateBurst: number;
   maxBackpressureBytes: number;
   sessionBufferMax: number;
+  /** Pushes held for disconnected sessions, all together. */
+  resumeHoldMax: number;
   logLevel: string;
   allowUwsFallback: boolean;
   routing: RoutingConfig;
@@ -65,6 +67,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_RATE_BURST', default: '100', meaning: 'token bucket burst' },
   { env: 'LAWLINE_MAX_BACKPRESSURE_BYTES', default: String(1024 * 1024), meaning: 'unsent bytes per connection before it is closed as too slow (4000)' },
   { env: 'LAWLINE_SESSION_BUFFER', default: '2000', meaning: 'unacknowledged pushes kept per session for resume' },
+  { env: 'LAWLINE_RESUME_HOLD_MAX', default: '200000', meaning: 'pushes kept for all disconnected sessions together; past it the longest gone start over from a snapshot' },
   { env: 'LAWLINE_LOG_LEVEL', default: 'info', meaning: 'pino level' },
   { env: 'LAWLINE_ROUTING', default: 'auto', meaning: 'auto: offer consultations to lawyers on duty; manual: lawyers pick from the queue (both allow a pick)' },
   { env: 'LAWLINE_ROUTING_STRATEGY', default: 'longest-idle', meaning: 'longest-idle, least-busy or round-robin' },
@@ -134,6 +137,7 @@ export function loadConfig(env: Env): Result<Config, string> {
     rateBurst: int('LAWLINE_RATE_BURST', 1, 100_000),
     maxBackpressureBytes: int('LAWLINE_MAX_BACKPRESSURE_BYTES', 16 * 1024, 1024 * 1024 * 1024),
     sessionBufferMax: int('LAWLINE_SESSION_BUFFER', 10, 1_000_000),
+    resumeHoldMax: int('LAWLINE_RESUME_HOLD_MAX', 100, 100_000_000),
     logLevel: get('LAWLINE_LOG_LEVEL'),
     allowUwsFallback: flag('LAWLINE_ALLOW_UWS_FALLBACK'),
     routing: routingConfig(get, int, problems),

@@ -139,12 +139,13 @@ export class Registry {
 }
 
 /** The node's metrics, built once in main.ts and handed to whoever records into them. */
-export function createMetrics(gauges: { connections: () => number; sessions: () => number; store: () => { fsyncs: number; records: number } }) {
+export function createMetrics(gauges: { connections: () => number; sessions: () => number; heldForResume: () => number; store: () => { fsyncs: number; records: number } }) {
   const registry = new Registry();
   return {
     registry,
     connections: registry.add(new Gauge('lawline_connections', 'open WebSocket connections', gauges.connections)),
     sessions: registry.add(new Gauge('lawline_sessions', 'sessions, attached or waiting for resume', gauges.sessions)),
+    heldForResume: registry.add(new Gauge('lawline_resume_held_pushes', 'pushes held for disconnected sessions, all together (LAWLINE_RESUME_HOLD_MAX caps it)', gauges.heldForResume)),
     framesIn: registry.add(new Counter('lawline_frames_in_total', 'client frames received, by type')),
     pushes: registry.add(new Counter('lawline_pushes_total', 'server pushes, by event')),
     errors: registry.add(new Counter('lawline_errors_total', 'error replies and frames, by code')),

@@ -66,11 +66,12 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   const { backplane, delivery } = await coordinationFor(config, log, nodeId);
 
   let registry: SessionRegistry;
-  const metrics = createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size, store: () => store.stats() });
+  const metrics = createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size, heldForResume: () => registry.heldForResume, store: () => store.stats() });
   registry = new SessionRegistry(
     config.resumeWindowMs,
     {
       bufferMax: config.sessionBufferMax,
+      detachedHoldMax: config.resumeHoldMax,
       onOverflow: (session) => session.current()?.close(CloseCode.TOO_SLOW, 'too many unacknowledged pushes'),
     },
     delivery,

@@ -152,6 +152,45 @@ describe('session', () => {
     law.close();
   });
 
+  it('caps what all disconnected sessions hold together: the longest gone start over, the latest still resumes', async () => {
+    const own = await startTestServer({ LAWLINE_RESUME_HOLD_MAX: '100', LAWLINE_SESSION_BUFFER: '1000', LAWLINE_RESUME_WINDOW_MS: '60000', LAWLINE_RATE_PER_SEC: '1000', LAWLINE_RATE_BURST: '1000' });
+    try {
+      const law = await RawClient.connect(own.url);
+      await law.hello(await own.token(lawyer('L-hold')));
+      // Three devices of the citizen come and go without resuming (reloads): each session stays for the window.
+      const left: { sessionId: string; seq: number }[] = [];
+      let id = '';
+      for (let i = 0; i < 3; i++) {
+        const dev = await RawClient.connect(own.url);
+        const hello = await dev.hello(await own.token(citizen('C-hold')));
+        if (i === 0) {
+          const req = await dev.call('consult.request', { category: 'labor', region: '320200', channel: 'text' });
+          if (!req.ok) throw new Error('request failed');
+          id = (req.data as { consultation: { id: string } }).consultation.id;
+          await law.call('consult.pick', { consultationId: id });
+          await law.call('consult.join', { consultationId: id });
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        left.push({ sessionId: hello.sessionId, seq: Math.max(0, ...pushSeqs(dev.frames)) });
+        dev.close();
+        await dev.closed;
+      }
+      await lawyerSays(law, id, 60, 'held');
+      const metrics = await (await fetch(`http://127.0.0.1:${own.port}/metrics`)).text();
+      expect(Number(/^lawline_resume_held_pushes (\d+)$/m.exec(metrics)?.[1])).toBe(60);
+      const [oldest, , newest] = left as [(typeof left)[number], unknown, (typeof left)[number]];
+      const back = await RawClient.connect(own.url);
+      expect(await back.hello(await own.token(citizen('C-hold')), { sessionId: oldest.sessionId, lastSeq: oldest.seq })).toMatchObject({ resumed: false });
+      back.close();
+      const latest = await RawClient.connect(own.url);
+      expect(await latest.hello(await own.token(citizen('C-hold')), { sessionId: newest.sessionId, lastSeq: newest.seq })).toMatchObject({ resumed: true, seq: newest.seq + 60 });
+      latest.close();
+      law.close();
+    } finally {
+      await own.cleanup();
+    }
+  });
+
   it('cuts a client that stops reading before its outbound buffer grows unbounded', async () => {
     // Its own node with a huge resume buffer, so only the socket's backpressure can trip.
     const roomy = await startTestServer({ LAWLINE_SESSION_BUFFER: '100000', LAWLINE_MAX_BACKPRESSURE_BYTES: '65536', LAWLINE_RATE_PER_SEC: '100000', LAWLINE_RATE_BURST: '100000' });
