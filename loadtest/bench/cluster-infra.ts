@@ -3,9 +3,9 @@
 // and the clean-up of its schema.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { freePort } from '../../test/helpers/redis-server.ts';
 
 export interface BenchRedis {
   url: string;
@@ -13,17 +13,6 @@ export interface BenchRedis {
   /** calls per command since start, as INFO commandstats counts them (commands run inside scripts included) */
   commandCalls(): Promise<Record<string, number>>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** A throwaway redis-server on a free port, pinned to the servers' core, keeping nothing on disk. */
