@@ -24,6 +24,16 @@ describe('loadConfig', () => {
     expect(out.error).toContain('LAWLINE_DEV_TOKENS=maybe');
   });
 
+  it('switches to cluster mode with REDIS_URL, and refuses a prefix that would break its hash tag', () => {
+    const out = loadConfig({ REDIS_URL: 'redis://10.0.0.5:6379', LAWLINE_REDIS_PREFIX: 'wuxi' });
+    expect(out.ok && out.value.redis).toEqual({ url: 'redis://10.0.0.5:6379', prefix: 'wuxi' });
+    const bad = loadConfig({ REDIS_URL: 'redis://10.0.0.5:6379', LAWLINE_REDIS_PREFIX: 'a}b', LAWLINE_RESUME_HOLD_MAX: '5' });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.error).toContain('LAWLINE_REDIS_PREFIX=a}b');
+    expect(bad.error).toContain('LAWLINE_RESUME_HOLD_MAX=5');
+  });
+
   it('documents every setting it reads in the README table', async () => {
     const { readFileSync } = await import('node:fs');
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
