@@ -94,11 +94,12 @@ export class PgStore implements Store {
 
   async createConsultation(record: ConsultationRecord): Promise<void> {
     await this.batcher.submit((c) =>
-      c.query(
-        `INSERT INTO consultations (id, state, category, region, citizen_id, lawyer_id, created_at, updated_at, last_seq, record)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [record.id, record.state, record.category, record.region, record.citizen.id, record.lawyer?.id ?? null, record.createdAt, record.updatedAt, record.lastSeq, record],
-      ),
+      c.query({
+        name: 'create-consultation',
+        text: `INSERT INTO consultations (id, state, category, region, citizen_id, lawyer_id, created_at, updated_at, last_seq, record)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        values: [record.id, record.state, record.category, record.region, record.citizen.id, record.lawyer?.id ?? null, record.createdAt, record.updatedAt, record.lastSeq, record],
+      }),
     );
   }
 
@@ -109,15 +110,16 @@ export class PgStore implements Store {
       .map(([k]) => k);
     return this.batcher.submit(async (c) => {
       const lawyer = 'lawyer' in patch ? (patch.lawyer?.id ?? null) : undefined;
-      const updated = await c.query(
-        `UPDATE consultations
-            SET state = $3, updated_at = $4, record = (record || $5::jsonb) - $6::text[],
-                lawyer_id = CASE WHEN $7 THEN $8 ELSE lawyer_id END,
-                category = COALESCE($9, category)
-          WHERE id = $1 AND state = ANY($2)
-          RETURNING record, last_seq`,
-        [id, from, patch.state, patch.updatedAt, set, cleared, lawyer !== undefined, lawyer, patch.category ?? null],
-      );
+      const updated = await c.query({
+        name: 'transition-consultation',
+        text: `UPDATE consultations
+                  SET state = $3, updated_at = $4, record = (record || $5::jsonb) - $6::text[],
+                      lawyer_id = CASE WHEN $7 THEN $8 ELSE lawyer_id END,
+                      category = COALESCE($9, category)
+                WHERE id = $1 AND state = ANY($2)
+                RETURNING record, last_seq`,
+        values: [id, from, patch.state, patch.updatedAt, set, cleared, lawyer !== undefined, lawyer, patch.category ?? null],
+      });
       if (updated.rowCount) return { ok: true, consultation: toRecord(updated.rows[0] as Row) };
       const current = await c.query('SELECT record, last_seq FROM consultations WHERE id = $1', [id]);
       if (!current.rowCount) return { ok: false, reason: 'not-found' };
@@ -134,8 +136,10 @@ export class PgStore implements Store {
     // consultation's next seq and the new row. A unique violation (another node stored it
     // between our read and our insert) fails the statement and is answered below.
     const write = this.batcher.submit(async (c) => {
-      const r = await c.query(
-        `WITH existing AS (
+      // Named: each connection parses and plans it once, not once per message.
+      const r = await c.query({
+        name: 'append-message',
+        text: `WITH existing AS (
            SELECT * FROM messages WHERE consultation_id = $1 AND from_id = $2 AND client_msg_id = $3
          ), bumped AS (
            UPDATE consultations SET last_seq = last_seq + 1
@@ -147,8 +151,8 @@ export class PgStore implements Store {
            RETURNING *
          )
          SELECT false AS duplicate, * FROM inserted UNION ALL SELECT true AS duplicate, * FROM existing`,
-        [message.consultationId, message.from.id, message.clientMsgId, JSON.stringify(message.from), message.body, message.at],
-      );
+        values: [message.consultationId, message.from.id, message.clientMsgId, JSON.stringify(message.from), message.body, message.at],
+      });
       const row = r.rows[0] as Row | undefined;
       if (!row) throw new Error(`store: message for unknown consultation ${message.consultationId}`);
       duplicate = row.duplicate === true;
