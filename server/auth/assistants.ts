@@ -42,7 +42,14 @@ export class AssistantRegistry {
     // Counted before the await, so a second device racing the first does not release early.
     this.sessions.set(key, held + 1);
     const now = this.now();
-    const seated = await this.seats.claimAssistantSeat(lawyerId, assistantId, this.nodeId, MAX_ASSISTANTS, now + this.ttlMs, now).catch(() => false);
+    let seated: boolean;
+    try {
+      seated = await this.seats.claimAssistantSeat(lawyerId, assistantId, this.nodeId, MAX_ASSISTANTS, now + this.ttlMs, now);
+    } catch (e) {
+      // The seats cannot be counted (Redis unreachable): a failed hello the client retries, not a refusal.
+      this.drop(lawyerId, assistantId);
+      throw e;
+    }
     if (!seated) {
       this.drop(lawyerId, assistantId);
       return err({ code: ErrorCode.ASSISTANT_LIMIT, message: `lawyer ${lawyerId} already has ${MAX_ASSISTANTS} active assistants` });

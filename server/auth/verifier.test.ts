@@ -72,6 +72,12 @@ describe('AssistantRegistry', () => {
     expect((await reg.claim('L1', 'A4')).ok).toBe(true);
   });
 
+  it('fails (to be retried) rather than refuses when the seats cannot be counted', async () => {
+    const down = new MemoryBackplane();
+    down.claimAssistantSeat = () => Promise.reject(new Error('redis unreachable'));
+    await expect(new AssistantRegistry(down, 'n1').claim('L1', 'A1')).rejects.toThrow('redis unreachable');
+  });
+
   it('counts assistants across nodes sharing a backplane', async () => {
     const shared = new MemoryBackplane();
     const [n1, n2] = [new AssistantRegistry(shared, 'n1'), new AssistantRegistry(shared, 'n2')];
