@@ -13,18 +13,16 @@ const HISTORY_DEFAULT = 50;
  */
 export function chatHandlers(deps: ConsultationDeps) {
   const send: Handler<'chat.send'> = async ({ identity, session }, data) => {
-    const c = await deps.store.getConsultation(data.consultationId);
-    if (!c) return err(notFound);
-    if (!maySend(identity, c)) {
+    const r = await deps.store.appendIfAdmitted(
+      { consultationId: data.consultationId, from: person(identity), clientMsgId: data.clientMsgId, body: data.body, at: deps.now() },
+      (c) => maySend(identity, c),
+    );
+    if (!r.ok && r.reason === 'not-found') return err(notFound);
+    if (!r.ok) {
+      const c = r.consultation;
       return err(relation(identity, c) === 'none' ? notMember : { code: ErrorCode.CONSULTATION_STATE, message: `cannot write in a ${c.state} consultation` });
     }
-    const { message, duplicate } = await deps.store.appendMessage({
-      consultationId: c.id,
-      from: person(identity),
-      clientMsgId: data.clientMsgId,
-      body: data.body,
-      at: deps.now(),
-    });
+    const { message, duplicate, consultation: c } = r;
     if (!duplicate) deps.pusher.push(audience(c), 'chat.message', toMessage(message), session);
     if (identity.role === 'lawyer') await deps.desk.answered(c, identity.id);
     return ok({ clientMsgId: message.clientMsgId, seq: message.seq, at: message.at });

@@ -71,6 +71,27 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       expect((await store.getConsultation(c.id))?.lastSeq).toBe(3);
     });
 
+    it('appends only what the consultation admits as it stands, and hands back the consultation with its last seq', async () => {
+      const c = consultation({ state: 'picked', lawyer: lawyerA });
+      await store.createConsultation(c);
+      const msg = (clientMsgId: string, from: Person) => ({ consultationId: c.id, from, clientMsgId, body: clientMsgId, at: 5 });
+      const whenActive = (r: ConsultationRecord) => r.state === 'active';
+      expect(await store.appendIfAdmitted(msg('early', lawyerA), whenActive)).toMatchObject({ ok: false, reason: 'refused', consultation: { state: 'picked' } });
+      expect(await store.appendIfAdmitted(msg('x', lawyerA), () => true).then((r) => r.ok && [r.message.seq, r.consultation.lastSeq])).toEqual([1, 1]);
+      await store.transition(c.id, ['picked'], { state: 'active', updatedAt: 6 });
+      const admitted = await store.appendIfAdmitted(msg('hello', lawyerA), whenActive);
+      expect(admitted).toMatchObject({ ok: true, duplicate: false, message: { seq: 2, body: 'hello' }, consultation: { state: 'active', lastSeq: 2 } });
+      expect(await store.appendIfAdmitted(msg('hello', lawyerA), whenActive)).toMatchObject({ ok: true, duplicate: true, message: { seq: 2 } });
+      await store.transition(c.id, ['active'], { state: 'closed', updatedAt: 7 });
+      expect(await store.appendIfAdmitted(msg('late', citizen), whenActive)).toMatchObject({ ok: false, reason: 'refused', consultation: { state: 'closed', lastSeq: 2 } });
+      expect(await store.appendIfAdmitted({ ...msg('lost', citizen), consultationId: 'nope' }, () => true)).toEqual({ ok: false, reason: 'not-found' });
+      // Refused messages took no seq and left nothing behind.
+      expect((await store.history(c.id, { limit: 10 })).messages.map((m) => [m.seq, m.clientMsgId])).toEqual([
+        [1, 'x'],
+        [2, 'hello'],
+      ]);
+    });
+
     it('pages history backwards in ascending order', async () => {
       const c = consultation({ state: 'active', lawyer: lawyerA });
       await store.createConsultation(c);

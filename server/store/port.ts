@@ -140,6 +140,12 @@ export interface HistoryPage {
   hasMore: boolean;
 }
 
+/** What a checked append did: see `Store.appendIfAdmitted`. */
+export type AppendOutcome =
+  | { ok: true; message: StoredMessage; duplicate: boolean; consultation: ConsultationRecord }
+  | { ok: false; reason: 'not-found' }
+  | { ok: false; reason: 'refused'; consultation: ConsultationRecord };
+
 export interface Store {
   createConsultation(record: ConsultationRecord): Promise<void>;
   /**
@@ -154,6 +160,15 @@ export interface Store {
    * also while the first write is still in flight.
    */
   appendMessage(message: NewMessage): Promise<{ message: StoredMessage; duplicate: boolean }>;
+  /**
+   * appendMessage for a sender whose right to write depends on the consultation: stores the
+   * message only if `admits` accepts the consultation as it stands when the message is
+   * written, with no transition between that check and the write (a close on another node
+   * cannot let a message in after it). A refused message is not checked for being a
+   * duplicate. The consultation comes back as the message found it (lastSeq included), so
+   * the caller needs no read of its own.
+   */
+  appendIfAdmitted(message: NewMessage, admits: (c: ConsultationRecord) => boolean): Promise<AppendOutcome>;
   recordRead(receipt: ReadReceipt): Promise<void>;
   getConsultation(id: string): Promise<ConsultationRecord | undefined>;
   /** Newest first by createdAt. */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ConsultationState } from '../../../protocol/vocabulary.ts';
 import type { Logger } from '../../log.ts';
 import type {
+  AppendOutcome,
   AuditEntry,
   AuditRecord,
   ConsultationFilter,
@@ -82,6 +83,15 @@ export class FileStore implements Store {
     if (CLOSED.has(patch.state)) this.forgetDedup(id);
     await done;
     return { ok: true, consultation: after };
+  }
+
+  async appendIfAdmitted(message: NewMessage, admits: (c: ConsultationRecord) => boolean): Promise<AppendOutcome> {
+    // One process owns the index: nothing can change the consultation between this check and the write.
+    const c = this.ix.consultations.get(message.consultationId);
+    if (!c) return { ok: false, reason: 'not-found' };
+    if (!admits(c)) return { ok: false, reason: 'refused', consultation: { ...c } };
+    const stored = await this.appendMessage(message);
+    return { ok: true, ...stored, consultation: { ...(this.ix.consultations.get(c.id) ?? c) } };
   }
 
   async appendMessage(message: NewMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {

@@ -4,7 +4,10 @@ interface Job {
   run: (client: PoolClient) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (e: unknown) => void;
+  records: () => number;
 }
+
+const one = () => 1;
 
 /**
  * Group commit for PostgreSQL: writes submitted while a transaction is in flight ride in the
@@ -18,15 +21,16 @@ export class CommitBatcher {
   private queue: Job[] = [];
   private flushing = false;
   commits = 0;
-  jobs = 0;
+  records = 0;
   /** Whether the last transaction reached COMMIT (false after a connection or commit failure). */
   healthy = true;
 
   constructor(private readonly pool: Pool) {}
 
-  submit<T>(run: (client: PoolClient) => Promise<T>): Promise<T> {
+  /** `records`: how many records the job wrote once it ran (for the stats), if not one. */
+  submit<T>(run: (client: PoolClient) => Promise<T>, records: () => number = one): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject, records });
       if (!this.flushing) void this.flush();
     });
   }
@@ -114,7 +118,7 @@ export class CommitBatcher {
     }
     this.healthy = true;
     this.commits++;
-    this.jobs += batch.length;
+    for (const job of batch) this.records += job.records();
     outcomes.forEach((o, i) => (o.ok ? batch[i]?.resolve(o.value) : batch[i]?.reject(o.error)));
     return true;
   }

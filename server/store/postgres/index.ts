@@ -1,6 +1,7 @@
 import pg, { type Pool, type PoolClient } from 'pg';
 import { firstBrokenLink, linkAudit } from '../audit-chain.ts';
 import type {
+  AppendOutcome,
   AuditEntry,
   AuditRecord,
   ConsultationFilter,
@@ -15,7 +16,9 @@ import type {
   StoredMessage,
   TransitionResult,
 } from '../port.ts';
+import { AppendBatch } from './append-batch.ts';
 import { CommitBatcher } from './commit-batcher.ts';
+import { ConsultationCache, type Seen } from './consultation-cache.ts';
 import { migrate } from './migrations.ts';
 
 export interface PgStoreOptions {
@@ -33,6 +36,7 @@ type Row = Record<string, unknown>;
 
 /** A consultation row back into the record: `last_seq` is a column, the rest is `record`. */
 const toRecord = (row: Row): ConsultationRecord => ({ ...(row.record as ConsultationRecord), lastSeq: Number(row.last_seq) });
+const toSeen = (row: Row): Seen => ({ record: toRecord(row), version: Number(row.version) });
 const toMessage = (row: Row): StoredMessage => ({
   consultationId: row.consultation_id as string,
   seq: Number(row.seq),
@@ -43,7 +47,13 @@ const toMessage = (row: Row): StoredMessage => ({
 });
 const UNIQUE_VIOLATION = '23505';
 const PROBE_MS = 1000;
+const DEADLOCK = '40P01';
 const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === UNIQUE_VIOLATION;
+/** A batch of appends that failed for one of its messages, or for two nodes' writes crossing: worth another go. */
+const isClash = (e: unknown) => isUniqueViolation(e) || (e as { code?: string }).code === DEADLOCK;
+/** Tries of one append before its error goes to the sender (whose SDK resends). */
+const APPEND_TRIES = 5;
+const admitsAll = () => true;
 
 /**
  * The cluster store: records in PostgreSQL, versioned migrations at start. Every write goes
@@ -53,13 +63,18 @@ const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === UNIQ
  */
 export class PgStore implements Store {
   private readonly batcher: CommitBatcher;
+  private readonly appends: AppendBatch;
+  private readonly cache = new ConsultationCache();
+  /** Reads of a consultation in flight: concurrent senders share one, and go on in the order they asked. */
+  private readonly reading = new Map<string, Promise<Seen | undefined>>();
   /** (consultation, sender, clientMsgId) -> the first write still in flight on this node. */
-  private readonly inFlight = new Map<string, Promise<StoredMessage>>();
+  private readonly inFlight = new Map<string, Promise<AppendOutcome>>();
 
   private readonly probe: NodeJS.Timeout;
 
   private constructor(private readonly pool: Pool) {
     this.batcher = new CommitBatcher(pool);
+    this.appends = new AppendBatch(this.batcher);
     // After a failure, an empty transaction now and then finds out when the database is back.
     this.probe = setInterval(() => {
       if (!this.batcher.healthy) void this.batcher.submit((c) => c.query('SELECT 1')).catch(() => undefined);
@@ -85,7 +100,7 @@ export class PgStore implements Store {
   }
 
   stats(): { fsyncs: number; records: number } {
-    return { fsyncs: this.batcher.commits, records: this.batcher.jobs };
+    return { fsyncs: this.batcher.commits, records: this.batcher.records };
   }
 
   ready(): boolean {
@@ -101,6 +116,7 @@ export class PgStore implements Store {
         values: [record.id, record.state, record.category, record.region, record.citizen.id, record.lawyer?.id ?? null, record.createdAt, record.updatedAt, record.lastSeq, record],
       }),
     );
+    this.cache.put({ record: { ...record }, version: 0 });
   }
 
   async transition(id: string, from: readonly ConsultationRecord['state'][], patch: ConsultationPatch): Promise<TransitionResult> {
@@ -108,68 +124,98 @@ export class PgStore implements Store {
     const cleared = Object.entries(patch)
       .filter(([, v]) => v === null)
       .map(([k]) => k);
-    return this.batcher.submit(async (c) => {
+    const result = await this.batcher.submit(async (c): Promise<{ ok: true; seen: Seen } | { ok: false; reason: 'wrong-state'; seen: Seen } | { ok: false; reason: 'not-found' }> => {
       const lawyer = 'lawyer' in patch ? (patch.lawyer?.id ?? null) : undefined;
       const updated = await c.query({
         name: 'transition-consultation',
         text: `UPDATE consultations
-                  SET state = $3, updated_at = $4, record = (record || $5::jsonb) - $6::text[],
+                  SET state = $3, updated_at = $4, record = (record || $5::jsonb) - $6::text[], version = version + 1,
                       lawyer_id = CASE WHEN $7 THEN $8 ELSE lawyer_id END,
                       category = COALESCE($9, category)
                 WHERE id = $1 AND state = ANY($2)
-                RETURNING record, last_seq`,
+                RETURNING record, last_seq, version`,
         values: [id, from, patch.state, patch.updatedAt, set, cleared, lawyer !== undefined, lawyer, patch.category ?? null],
       });
-      if (updated.rowCount) return { ok: true, consultation: toRecord(updated.rows[0] as Row) };
-      const current = await c.query('SELECT record, last_seq FROM consultations WHERE id = $1', [id]);
+      if (updated.rowCount) return { ok: true, seen: toSeen(updated.rows[0] as Row) };
+      const current = await c.query('SELECT record, last_seq, version FROM consultations WHERE id = $1', [id]);
       if (!current.rowCount) return { ok: false, reason: 'not-found' };
-      return { ok: false, reason: 'wrong-state', current: toRecord(current.rows[0] as Row) };
+      return { ok: false, reason: 'wrong-state', seen: toSeen(current.rows[0] as Row) };
     });
+    // Cached once committed: a rolled-back transition must not be taken for the current state.
+    if (!('seen' in result)) return result;
+    this.cache.put(result.seen);
+    return result.ok ? { ok: true, consultation: result.seen.record } : { ok: false, reason: result.reason, current: result.seen.record };
   }
 
   async appendMessage(message: NewMessage): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    const r = await this.appendIfAdmitted(message, admitsAll);
+    if (!r.ok) throw new Error(`store: message for unknown consultation ${message.consultationId}`);
+    return { message: r.message, duplicate: r.duplicate };
+  }
+
+  async appendIfAdmitted(message: NewMessage, admits: (c: ConsultationRecord) => boolean): Promise<AppendOutcome> {
     const key = `${message.consultationId}\u0000${message.from.id}\u0000${message.clientMsgId}`;
     const first = this.inFlight.get(key);
-    if (first) return { message: await first, duplicate: true };
-    let duplicate = false;
-    // One statement, one round trip: the message already stored under this client id, or the
-    // consultation's next seq and the new row. A unique violation (another node stored it
-    // between our read and our insert) fails the statement and is answered below.
-    const write = this.batcher.submit(async (c) => {
-      // Named: each connection parses and plans it once, not once per message.
-      const r = await c.query({
-        name: 'append-message',
-        text: `WITH existing AS (
-           SELECT * FROM messages WHERE consultation_id = $1 AND from_id = $2 AND client_msg_id = $3
-         ), bumped AS (
-           UPDATE consultations SET last_seq = last_seq + 1
-            WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM existing)
-            RETURNING last_seq
-         ), inserted AS (
-           INSERT INTO messages (consultation_id, seq, from_id, client_msg_id, sender, body, at)
-           SELECT $1, last_seq, $2, $3, $4::jsonb, $5, $6::bigint FROM bumped
-           RETURNING *
-         )
-         SELECT false AS duplicate, * FROM inserted UNION ALL SELECT true AS duplicate, * FROM existing`,
-        values: [message.consultationId, message.from.id, message.clientMsgId, JSON.stringify(message.from), message.body, message.at],
-      });
-      const row = r.rows[0] as Row | undefined;
-      if (!row) throw new Error(`store: message for unknown consultation ${message.consultationId}`);
-      duplicate = row.duplicate === true;
-      return toMessage(row);
-    });
+    if (first) return first.then((r) => (r.ok ? { ...r, duplicate: true } : r));
+    const write = this.append(message, admits);
     this.inFlight.set(key, write);
     try {
-      return { message: await write, duplicate };
-    } catch (e) {
-      // Another node stored the same id between our check and our insert: theirs is the first.
-      if (!isUniqueViolation(e)) throw e;
-      const theirs = await this.findByClientId(this.pool, message);
-      if (!theirs) throw e;
-      return { message: theirs, duplicate: true };
+      return await write;
     } finally {
       this.inFlight.delete(key);
     }
+  }
+
+  /**
+   * Checks the sender against the consultation as cached, and writes on condition that it is
+   * still that version; a refusal by a cached consultation, or a write that finds it changed,
+   * is judged again on a fresh read.
+   */
+  private async append(message: NewMessage, admits: (c: ConsultationRecord) => boolean): Promise<AppendOutcome> {
+    const id = message.consultationId;
+    for (let tries = 1; ; tries++) {
+      const cached = this.cache.get(id);
+      const seen = cached ?? (await this.read(id));
+      if (!seen) return { ok: false, reason: 'not-found' };
+      if (!admits(seen.record)) {
+        if (!cached) return { ok: false, reason: 'refused', consultation: seen.record };
+        this.cache.forget(id);
+        continue;
+      }
+      let r;
+      try {
+        r = await this.appends.append(message, seen.version);
+      } catch (e) {
+        if (!isClash(e)) throw e;
+        // Another node stored this very message at the same moment: theirs is the first.
+        const theirs = await this.findByClientId(this.pool, message);
+        if (theirs) return { ok: true, message: theirs, duplicate: true, consultation: seen.record };
+        if (tries >= APPEND_TRIES) throw e;
+        continue;
+      }
+      if (r.k === 'stored') return { ok: true, message: r.message, duplicate: r.duplicate, consultation: { ...seen.record, lastSeq: r.lastSeq } };
+      this.cache.forget(id);
+      if (r.k === 'not-found') return { ok: false, reason: 'not-found' };
+      if (tries >= APPEND_TRIES) throw new Error(`store: consultation ${id} kept changing under message ${message.clientMsgId}`);
+    }
+  }
+
+  /** The consultation and its version for senders: concurrent ones share a read. */
+  private read(id: string): Promise<Seen | undefined> {
+    let reading = this.reading.get(id);
+    if (!reading) {
+      reading = this.query(id).finally(() => this.reading.delete(id));
+      this.reading.set(id, reading);
+    }
+    return reading;
+  }
+
+  /** The consultation and its version, fresh from the database, into the cache. */
+  private async query(id: string): Promise<Seen | undefined> {
+    const r = await this.pool.query({ name: 'read-consultation', text: 'SELECT record, last_seq, version FROM consultations WHERE id = $1', values: [id] });
+    const seen = r.rowCount ? toSeen(r.rows[0] as Row) : undefined;
+    if (seen) this.cache.put(seen);
+    return seen;
   }
 
   async recordRead(receipt: ReadReceipt): Promise<void> {
@@ -184,8 +230,8 @@ export class PgStore implements Store {
   }
 
   async getConsultation(id: string): Promise<ConsultationRecord | undefined> {
-    const r = await this.pool.query('SELECT record, last_seq FROM consultations WHERE id = $1', [id]);
-    return r.rowCount ? toRecord(r.rows[0] as Row) : undefined;
+    // Not a read already in flight: that one may have started before this caller's own write.
+    return (await this.query(id))?.record;
   }
 
   async listConsultations(filter: ConsultationFilter): Promise<ConsultationRecord[]> {

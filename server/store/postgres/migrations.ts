@@ -65,6 +65,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX duty_events_at ON duty_events (at);
     `,
   },
+  {
+    version: 2,
+    name: 'consultation row version, for checking chat senders against a cached consultation',
+    sql: `ALTER TABLE consultations ADD COLUMN version integer NOT NULL DEFAULT 0;`,
+  },
 ];
 
 export async function migrate(client: PoolClient): Promise<number[]> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { consultation, storeContract } from '../contract.ts';
-import type { Person } from '../port.ts';
+import type { ConsultationRecord, Person } from '../port.ts';
 import { PgStore } from './index.ts';
 
 // Real PostgreSQL (DATABASE_URL, default the machine's local server): each harness gets its
@@ -97,6 +97,33 @@ describe('PostgreSQL store', () => {
       const seqs = new Set(sent.map((s) => s.message.seq));
       expect(seqs.size).toBe(15);
       expect([...seqs].sort((p, q) => p - q)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    } finally {
+      await a.close();
+      await b.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it('judges a sender on the consultation as another node left it, not as this node cached it', async () => {
+    const schema = newSchema();
+    const [a, b] = [await PgStore.open({ url: URL, schema }), await PgStore.open({ url: URL, schema })];
+    try {
+      const lawyer: Person = { id: 'LA', role: 'lawyer', name: 'LA' };
+      const c = consultation({ state: 'picked', lawyer });
+      await a.createConsultation(c);
+      const whenActive = (r: ConsultationRecord) => r.state === 'active';
+      const send = (store: PgStore, id: string, from: Person) => store.appendIfAdmitted({ consultationId: c.id, from, clientMsgId: id, body: id, at: 1 }, whenActive);
+      // a has it cached as picked; b makes it active: a's refusal must not stand on its cache.
+      expect(await send(a, 'early', lawyer)).toMatchObject({ ok: false, reason: 'refused' });
+      expect((await b.transition(c.id, ['picked'], { state: 'active', updatedAt: 2 })).ok).toBe(true);
+      expect(await send(a, 'm1', lawyer)).toMatchObject({ ok: true, message: { seq: 1 }, consultation: { state: 'active' } });
+      // a has it cached as active; b closes it: a must not let a message in after the close.
+      expect((await b.transition(c.id, ['active'], { state: 'closed', updatedAt: 3 })).ok).toBe(true);
+      expect(await send(a, 'm2', citizen)).toMatchObject({ ok: false, reason: 'refused', consultation: { state: 'closed', lastSeq: 1 } });
+      // Many at once, some stale: every one is judged on the closed state, none is stored.
+      const late = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i % 2 ? a : b, `late${i}`, citizen)));
+      expect(late.every((r) => !r.ok && r.reason === 'refused')).toBe(true);
+      expect((await a.history(c.id, { limit: 50 })).messages.map((m) => m.clientMsgId)).toEqual(['m1']);
     } finally {
       await a.close();
       await b.close();
