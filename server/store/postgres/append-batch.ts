@@ -89,7 +89,7 @@ export class AppendBatch {
       }
       return taken;
     };
-    this.batcher.submit((client) => write(client, take()), () => take().length).then(
+    this.batcher.submit((client) => write(client, take()), { records: () => take().length, standalone: true }).then(
       (results) => take().forEach((entry, i) => entry.resolve(results[i] as BatchedAppend)),
       (e: unknown) => take().forEach((entry) => entry.reject(e)),
     );

@@ -17,7 +17,7 @@ import type {
   TransitionResult,
 } from '../port.ts';
 import { AppendBatch } from './append-batch.ts';
-import { CommitBatcher } from './commit-batcher.ts';
+import { CommitBatcher, type JobOptions } from './commit-batcher.ts';
 import { ConsultationCache, type Seen } from './consultation-cache.ts';
 import { migrate } from './migrations.ts';
 
@@ -54,6 +54,8 @@ const isClash = (e: unknown) => isUniqueViolation(e) || (e as { code?: string })
 /** Tries of one append before its error goes to the sender (whose SDK resends). */
 const APPEND_TRIES = 5;
 const admitsAll = () => true;
+/** For writes of one statement (see CommitBatcher). */
+const standalone: JobOptions = { standalone: true };
 
 /**
  * The cluster store: records in PostgreSQL, versioned migrations at start. Every write goes
@@ -77,7 +79,7 @@ export class PgStore implements Store {
     this.appends = new AppendBatch(this.batcher);
     // After a failure, an empty transaction now and then finds out when the database is back.
     this.probe = setInterval(() => {
-      if (!this.batcher.healthy) void this.batcher.submit((c) => c.query('SELECT 1')).catch(() => undefined);
+      if (!this.batcher.healthy) void this.batcher.submit((c) => c.query('SELECT 1'), standalone).catch(() => undefined);
     }, PROBE_MS);
     this.probe.unref();
   }
@@ -115,6 +117,7 @@ export class PgStore implements Store {
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
         values: [record.id, record.state, record.category, record.region, record.citizen.id, record.lawyer?.id ?? null, record.createdAt, record.updatedAt, record.lastSeq, record],
       }),
+      standalone,
     );
     this.cache.put({ record: { ...record }, version: 0 });
   }
@@ -140,7 +143,8 @@ export class PgStore implements Store {
       const current = await c.query('SELECT record, last_seq, version FROM consultations WHERE id = $1', [id]);
       if (!current.rowCount) return { ok: false, reason: 'not-found' };
       return { ok: false, reason: 'wrong-state', seen: toSeen(current.rows[0] as Row) };
-    });
+      // The read after a failed update needs no transaction: it only tells the current state.
+    }, standalone);
     // Cached once committed: a rolled-back transition must not be taken for the current state.
     if (!('seen' in result)) return result;
     this.cache.put(result.seen);
@@ -226,6 +230,7 @@ export class PgStore implements Store {
          WHERE read_receipts.up_to_seq <= EXCLUDED.up_to_seq`,
         [receipt.consultationId, receipt.userId, receipt.upToSeq, receipt.at],
       ),
+      standalone,
     );
   }
 
@@ -277,7 +282,7 @@ export class PgStore implements Store {
   }
 
   async putRoster(day: string, shifts: Shift[]): Promise<void> {
-    await this.batcher.submit((c) => c.query('INSERT INTO rosters (day, shifts) VALUES ($1, $2) ON CONFLICT (day) DO UPDATE SET shifts = EXCLUDED.shifts', [day, JSON.stringify(shifts)]));
+    await this.batcher.submit((c) => c.query('INSERT INTO rosters (day, shifts) VALUES ($1, $2) ON CONFLICT (day) DO UPDATE SET shifts = EXCLUDED.shifts', [day, JSON.stringify(shifts)]), standalone);
   }
 
   async roster(day: string): Promise<Shift[]> {
@@ -286,7 +291,7 @@ export class PgStore implements Store {
   }
 
   async appendDutyEvent(event: DutyEvent): Promise<void> {
-    await this.batcher.submit((c) => c.query('INSERT INTO duty_events (lawyer_id, at, event) VALUES ($1, $2, $3)', [event.lawyerId, event.at, event]));
+    await this.batcher.submit((c) => c.query('INSERT INTO duty_events (lawyer_id, at, event) VALUES ($1, $2, $3)', [event.lawyerId, event.at, event]), standalone);
   }
 
   async dutyEvents(from: number, to: number): Promise<DutyEvent[]> {

@@ -43,18 +43,22 @@ describe('PostgreSQL store', () => {
       const c = consultation({ state: 'active' });
       await store.createConsultation(c);
       const send = (consultationId: string, id: string) => store.appendMessage({ consultationId, from: citizen, clientMsgId: id, body: id, at: 1 });
-      // The first write holds the batcher; the next three ride in one transaction together.
+      // The first write holds the batcher; the next ones ride in one transaction together,
+      // where creating the same consultation again fails.
       const first = send(c.id, 'm0');
-      const together = [send(c.id, 'm1'), send('c_missing', 'mx'), send(c.id, 'm2'), send(c.id, 'm1')];
-      const [a, b, d, again] = await Promise.allSettled([first, ...together]).then((r) => [r[0], r[1], r[3], r[4]]);
-      await expect(together[1]).rejects.toThrow(/unknown consultation/);
-      expect([a, b, d, again].map((x) => (x?.status === 'fulfilled' ? [x.value.message.seq, x.value.duplicate] : x?.status))).toEqual([
+      const together = [send(c.id, 'm1'), store.createConsultation(c), send('c_missing', 'mx'), send(c.id, 'm2'), send(c.id, 'm1')];
+      const settled = await Promise.allSettled([first, ...together]);
+      await expect(together[1]).rejects.toThrow(/duplicate key/);
+      await expect(together[2]).rejects.toThrow(/unknown consultation/);
+      const acks = [settled[0], settled[1], settled[4], settled[5]].map((x) => (x?.status === 'fulfilled' ? [(x.value as Awaited<ReturnType<typeof send>>).message.seq, (x.value as Awaited<ReturnType<typeof send>>).duplicate] : x?.status));
+      expect(acks).toEqual([
         [1, false],
         [2, false],
         [3, false],
         [2, true],
       ]);
       expect((await store.getConsultation(c.id))?.lastSeq).toBe(3);
+      expect(store.stats().records).toBe(4);
     } finally {
       await store.close();
       await dropSchema(schema);
