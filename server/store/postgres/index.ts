@@ -87,7 +87,15 @@ export class PgStore implements Store {
   static async open(options: PgStoreOptions): Promise<PgStore> {
     const schema = options.schema ?? 'lawline';
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`store: bad schema name ${schema}`);
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 8, options: `-c search_path=${schema}`, application_name: options.applicationName ?? 'lawline' });
+    // Generic plans: the statements are keyed lookups, and a chat batch of one message would
+    // otherwise pay for planning its CTE afresh on every execution (measured: 40% of PostgreSQL's
+    // CPU per message at 500 messages/s).
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 8,
+      options: `-c search_path=${schema} -c plan_cache_mode=force_generic_plan`,
+      application_name: options.applicationName ?? 'lawline',
+    });
     // An idle connection the server cut (restart, pg_terminate_backend) must not crash the node:
     // the pool drops it and the next query opens another.
     pool.on('error', (e) => options.onError?.(e));
