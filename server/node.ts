@@ -98,7 +98,11 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     metrics: metrics.routing,
     leads,
   });
-  const routing: RoutingService = new RoutingService(backplane, store, router, now, (lawyerId) => void duty.refresh(lawyerId), metrics.routing, !config.redis);
+  const routing: RoutingService = new RoutingService(backplane, store, router, now, {
+    loadChanged: (lawyerId) => void duty.refresh(lawyerId),
+    metrics: metrics.routing,
+    routeBeforeCommit: !config.redis,
+  });
   duty = new DutyService({
     backplane,
     store,

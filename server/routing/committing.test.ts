@@ -110,7 +110,7 @@ describe('routing while the request commits', () => {
   });
 
   it('in a cluster (accepts may come to other nodes) waits for the commit before routing', async () => {
-    routing = new RoutingService(backplane, held.store, router, now, () => undefined, undefined, false);
+    routing = new RoutingService(backplane, held.store, router, now, { routeBeforeCommit: false });
     const durable = held.store.createConsultation({ ...record });
     const routed = routing.enqueueCommitting({ ...record }, durable);
     await new Promise((r) => setTimeout(r, 30));

@@ -10,6 +10,18 @@ const PRIORITY: Record<PriorityClass, number> = { 'legal-aid': 1, disabled: 2, e
 
 export type Claimed = { ok: true; consultation: ConsultationRecord } | { ok: false; reason: 'taken' | 'no-capacity' | 'state'; current?: TransitionResult };
 
+export interface RoutingServiceOptions {
+  /** A lawyer's load changed (took or ended a consultation): their devices are told. */
+  loadChanged?: (lawyerId: string) => void;
+  metrics?: RoutingMetrics;
+  /**
+   * Offer requests before their record commits (default). Only where every accept is handled
+   * by this node (the embedded node): an accept on another node could not wait for a commit it
+   * does not know of, and would find no record.
+   */
+  routeBeforeCommit?: boolean;
+}
+
 /**
  * What the consultation and duty services ask of routing. Queue membership lives in the
  * backplane in both modes (auto offers, manual picks) so that a pick and an offer can never
@@ -23,21 +35,21 @@ export class RoutingService {
    */
   private readonly committing = new Map<string, { record: ConsultationRecord; durable: Promise<void> }>();
 
+  private readonly loadChanged: (lawyerId: string) => void;
+  private readonly metrics: RoutingMetrics | undefined;
+  private readonly routeBeforeCommit: boolean;
+
   constructor(
     private readonly backplane: Backplane,
     private readonly store: Store,
     readonly router: Router,
     private readonly now: () => number,
-    /** A lawyer's load changed (took or ended a consultation): their devices are told. */
-    private readonly loadChanged: (lawyerId: string) => void = () => undefined,
-    private readonly metrics?: RoutingMetrics,
-    /**
-     * Offer requests before their record commits. Only where every accept is handled by this
-     * node (the embedded node): an accept on another node could not wait for a commit it does
-     * not know of, and would find no record.
-     */
-    private readonly routeBeforeCommit = true,
-  ) {}
+    options: RoutingServiceOptions = {},
+  ) {
+    this.loadChanged = options.loadChanged ?? (() => undefined);
+    this.metrics = options.metrics;
+    this.routeBeforeCommit = options.routeBeforeCommit ?? true;
+  }
 
   /** Queues a consultation; everything routing needs comes from its record, so a restart re-queues it the same. */
   async enqueue(c: ConsultationRecord, front = false, declinedBy: string[] = []): Promise<void> {
