@@ -194,7 +194,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
       recovery.stop();
       leadership.stop();
       assistants.stop();
-      gateway.close(code);
+      await gateway.close(code);
       router.stop();
       desk.stop();
       roster.stop();

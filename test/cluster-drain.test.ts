@@ -6,6 +6,7 @@ import { SUBPROTOCOL_MSGPACK } from '../protocol/version.ts';
 import { chatter, chatWhile, expectConversationIntact, type Chatter } from './helpers/chatters.ts';
 import { DATABASE_URL, startCluster, type TestCluster } from './helpers/cluster.ts';
 import { citizen, lawyer } from './helpers/people.ts';
+import { RawClient } from './helpers/raw-client.ts';
 import { freePort } from './helpers/redis-server.ts';
 
 // Operating a cluster: draining a node, PostgreSQL cutting every connection under load, and
@@ -57,6 +58,36 @@ describe('running a cluster', () => {
     await Promise.all(loops);
     await expectConversationIntact(consultationId, cit, law);
     expect(cit.acked.size).toBeGreaterThan(15);
+  }, 60_000);
+
+  it('lets the requests in flight on a draining node reply before it closes their connections', async () => {
+    cluster = await startCluster(2);
+    const [a, b] = cluster.nodes.map((n) => n.url) as [string, string];
+    const { consultationId } = await pair(cluster, 'DF', [a, b], [b, a]);
+    // The citizen's second device, on the node about to drain.
+    const device = await RawClient.connect(a);
+    await device.hello(await cluster.token(citizen('DF-C')));
+    // The consultation's row locked: the device's messages reach the node and wait on their write.
+    const locker = new pg.Client({ connectionString: DATABASE_URL });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM ${cluster.env.LAWLINE_DATABASE_SCHEMA}.consultations WHERE id = $1 FOR UPDATE`, [consultationId]);
+      const ids = [1, 2, 3].map((i) => device.request('chat.send', { consultationId, clientMsgId: `held-${i}`, body: `held ${i}` }));
+      await sleep(300);
+      const nodeA = cluster.nodes[0] as TestCluster['nodes'][number];
+      nodeA.proc.kill('SIGTERM');
+      await sleep(300);
+      // Still draining: the node waits for its writes instead of cutting the device off.
+      expect(device.closeCode).toBeUndefined();
+      await locker.query('ROLLBACK');
+      expect(await device.waitClose(10_000)).toBe(CloseCode.DRAINING);
+      const replies = device.frames.filter((f) => f.type === 'reply' && ids.includes(f.id));
+      expect(replies.map((f) => f.type === 'reply' && f.ok && (f.data as { seq: number }).seq)).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)]);
+      expect(await nodeA.exited).toBe(0);
+    } finally {
+      await locker.end();
+    }
   }, 60_000);
 
   it('keeps every acked message when PostgreSQL cuts all of its connections under load; the SDK resends the rest', async () => {

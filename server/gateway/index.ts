@@ -20,9 +20,15 @@ export interface GatewayOptions {
 export interface Gateway {
   port: number;
   connections: Set<Connection>;
-  /** Stops accepting, asks every client to reconnect elsewhere, closes the listen socket. */
-  close(code?: number): void;
+  /**
+   * Stops accepting and closes the listen socket; every connection replies to the requests it
+   * has in flight, then is closed with `code` (by default: reconnect elsewhere). Connections
+   * still busy after `graceMs` are closed anyway.
+   */
+  close(code?: number, graceMs?: number): Promise<void>;
 }
+
+const DRAIN_GRACE_MS = 5000;
 
 /**
  * The uWebSockets.js app: HTTP routes and the WebSocket endpoint. `SSLApp` when a certificate
@@ -60,10 +66,14 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
       resolve({
         port: uWS.us_socket_local_port(token),
         connections,
-        close(code: number = CloseCode.DRAINING) {
+        async close(code: number = CloseCode.DRAINING, graceMs = DRAIN_GRACE_MS) {
           accepting = false;
           clearInterval(sweep);
           uWS.us_listen_socket_close(token);
+          let grace: NodeJS.Timeout | undefined;
+          const late = new Promise<void>((resolve) => (grace = setTimeout(resolve, graceMs)));
+          await Promise.race([Promise.all([...connections].map((conn) => conn.drain(code))), late]);
+          clearTimeout(grace);
           for (const conn of [...connections]) conn.close(code, 'server shutting down');
         },
       });

@@ -51,6 +51,10 @@ export class Connection implements Transport {
   private rateStrikes = 0;
   private helloTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
+  private requestsInFlight = 0;
+  /** Set while the node drains: no new requests, and the close code to use once those in flight replied. */
+  private drainingWith: number | undefined;
+  private onClosed: (() => void)[] = [];
   lastHeard: number;
 
   constructor(
@@ -91,6 +95,19 @@ export class Connection implements Transport {
     clearTimeout(this.helloTimer);
     clearTimeout(this.expiryTimer);
     if (this.session?.detach(this)) this.deps.registry.detached(this.session);
+    for (const done of this.onClosed.splice(0)) done();
+  }
+
+  /**
+   * The node is going away: takes no new requests, lets those in flight reply (an acked
+   * message needs no resend elsewhere), then closes with `code`. Resolves once closed.
+   */
+  drain(code: number): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve();
+    const gone = new Promise<void>((resolve) => this.onClosed.push(resolve));
+    this.drainingWith = code;
+    if (this.requestsInFlight === 0) this.close(code, 'server shutting down');
+    return gone;
   }
 
   /** Transport: frames from the session or a handler. */
@@ -136,6 +153,8 @@ export class Connection implements Transport {
     if (this.state !== 'ready' || !this.session) {
       return this.replyError(frame.id, { code: ErrorCode.HELLO_REQUIRED, message: 'send hello first and wait for its reply' });
     }
+    // Closing in a moment with DRAINING: the client sends it again on another node.
+    if (this.drainingWith !== undefined) return;
     void this.request(frame as RequestFrame<Exclude<RequestType, 'hello'>>, this.session);
   }
 
@@ -173,6 +192,7 @@ export class Connection implements Transport {
 
   private async request(frame: RequestFrame<Exclude<RequestType, 'hello'>>, session: Session): Promise<void> {
     const started = performance.now();
+    this.requestsInFlight++;
     try {
       const result = await dispatch(this.deps.handlers, frame.type, { session, identity: session.identity }, frame.data as never);
       if (result.ok) this.send({ type: 'reply', id: frame.id, ok: true, data: result.value });
@@ -183,6 +203,7 @@ export class Connection implements Transport {
       this.replyError(frame.id, { code: ErrorCode.INTERNAL, message: 'internal error, retry' });
     } finally {
       this.deps.metrics.requestSeconds.observe((performance.now() - started) / 1000, { type: frame.type });
+      if (--this.requestsInFlight === 0 && this.drainingWith !== undefined) this.close(this.drainingWith, 'server shutting down');
     }
   }
 
