@@ -133,7 +133,6 @@ export interface ConsultationFilter {
   participantId?: string;
   states?: readonly ConsultationState[];
   categories?: readonly Category[];
-  channel?: Channel;
 }
 
 export interface HistoryPage {

@@ -74,11 +74,8 @@ export class PgStore implements Store {
 
   private readonly probe: NodeJS.Timeout;
 
-  private constructor(
-    private readonly pool: Pool,
-    private readonly writes: Pool,
-  ) {
-    this.batcher = new CommitBatcher(writes);
+  private constructor(private readonly pool: Pool) {
+    this.batcher = new CommitBatcher(pool);
     this.appends = new AppendBatch(this.batcher);
     // After a failure, an empty transaction now and then finds out when the database is back.
     this.probe = setInterval(() => {
@@ -90,19 +87,18 @@ export class PgStore implements Store {
   static async open(options: PgStoreOptions): Promise<PgStore> {
     const schema = options.schema ?? 'lawline';
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`store: bad schema name ${schema}`);
-    const open = (max: number, settings: string) => {
-      const pool = new pg.Pool({ connectionString: options.url, max, options: `-c search_path=${schema}${settings}`, application_name: options.applicationName ?? 'lawline' });
-      // An idle connection the server cut (restart, pg_terminate_backend) must not crash the node:
-      // the pool drops it and the next query opens another.
-      pool.on('error', (e) => options.onError?.(e));
-      return pool;
-    };
-    const pool = open(options.poolSize ?? 8, '');
-    // Writes run one transaction at a time, on connections with generic plans: they are keyed
-    // by id, and a chat batch of one message would otherwise plan its statement afresh on every
-    // execution (measured: 40% of PostgreSQL's CPU per message at 500 messages/s). Reads keep
-    // custom plans, which can use the partial indexes their parameters select.
-    const writes = open(2, ' -c plan_cache_mode=force_generic_plan');
+    // Generic plans: the statements are keyed lookups, and a chat batch of one message would
+    // otherwise pay for planning its CTE afresh on every execution (measured: 40% of PostgreSQL's
+    // CPU per message at 500 messages/s).
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 8,
+      options: `-c search_path=${schema} -c plan_cache_mode=force_generic_plan`,
+      application_name: options.applicationName ?? 'lawline',
+    });
+    // An idle connection the server cut (restart, pg_terminate_backend) must not crash the node:
+    // the pool drops it and the next query opens another.
+    pool.on('error', (e) => options.onError?.(e));
     const client = await pool.connect();
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -110,7 +106,7 @@ export class PgStore implements Store {
     } finally {
       client.release();
     }
-    return new PgStore(pool, writes);
+    return new PgStore(pool);
   }
 
   stats(): { fsyncs: number; records: number } {
@@ -152,10 +148,10 @@ export class PgStore implements Store {
         values: [id, from, patch.state, patch.updatedAt, set, cleared, lawyer !== undefined, lawyer, patch.category ?? null],
       });
       if (updated.rowCount) return { ok: true, seen: toSeen(updated.rows[0] as Row) };
-      // Outside a transaction too, this read only tells the caller the current state.
       const current = await c.query('SELECT record, last_seq, version FROM consultations WHERE id = $1', [id]);
       if (!current.rowCount) return { ok: false, reason: 'not-found' };
       return { ok: false, reason: 'wrong-state', seen: toSeen(current.rows[0] as Row) };
+      // The read after a failed update needs no transaction: it only tells the current state.
     }, standalone);
     // Cached once committed: a rolled-back transition must not be taken for the current state.
     if (!('seen' in result)) return result;
@@ -185,16 +181,17 @@ export class PgStore implements Store {
   /**
    * Checks the sender against the consultation as cached, and writes on condition that it is
    * still that version; a refusal by a cached consultation, or a write that finds it changed,
-   * is judged again on a fresh read (every try after the first reads afresh).
+   * is judged again on a fresh read.
    */
   private async append(message: NewMessage, admits: (c: ConsultationRecord) => boolean): Promise<AppendOutcome> {
     const id = message.consultationId;
     for (let tries = 1; ; tries++) {
-      const cached = tries === 1 ? this.cache.get(id) : undefined;
+      const cached = this.cache.get(id);
       const seen = cached ?? (await this.read(id));
       if (!seen) return { ok: false, reason: 'not-found' };
       if (!admits(seen.record)) {
         if (!cached) return { ok: false, reason: 'refused', consultation: seen.record };
+        this.cache.forget(id);
         continue;
       }
       let r;
@@ -257,7 +254,6 @@ export class PgStore implements Store {
     if (filter.participantId) where.push(`(citizen_id = ${arg(filter.participantId)} OR lawyer_id = ${arg(filter.participantId)})`);
     if (filter.states) where.push(`state = ANY(${arg(filter.states)})`);
     if (filter.categories) where.push(`category = ANY(${arg(filter.categories)})`);
-    if (filter.channel) where.push(`record->>'channel' = ${arg(filter.channel)}`);
     const r = await this.pool.query(`SELECT record, last_seq FROM consultations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC`, args);
     return r.rows.map((row) => toRecord(row as Row));
   }
@@ -314,7 +310,7 @@ export class PgStore implements Store {
   async close(): Promise<void> {
     clearInterval(this.probe);
     await this.batcher.drain();
-    await Promise.all([this.pool.end(), this.writes.end()]);
+    await this.pool.end();
   }
 
   private async findByClientId(c: PoolClient | Pool, m: NewMessage): Promise<StoredMessage | undefined> {
