@@ -87,9 +87,10 @@ export class PgStore implements Store {
   static async open(options: PgStoreOptions): Promise<PgStore> {
     const schema = options.schema ?? 'lawline';
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`store: bad schema name ${schema}`);
-    // Generic plans: the statements are keyed lookups, and a chat batch of one message would
-    // otherwise pay for planning its CTE afresh on every execution (measured: 40% of PostgreSQL's
-    // CPU per message at 500 messages/s).
+    // Generic plans: a chat batch of one message would otherwise pay for planning its statement
+    // afresh on every execution (measured: 40% of PostgreSQL's CPU per message at 500 messages/s).
+    // The cost: list queries cannot pick a partial index by their parameters. Splitting reads
+    // onto their own pool cost B4 throughput in one try (reverted, see the issue note).
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 8,
