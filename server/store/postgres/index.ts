@@ -54,7 +54,7 @@ const isClash = (e: unknown) => isUniqueViolation(e) || (e as { code?: string })
 /** Tries of one append before its error goes to the sender (whose SDK resends). */
 const APPEND_TRIES = 5;
 const admitsAll = () => true;
-/** For writes of one statement (see CommitBatcher). */
+/** For writes that need no transaction around them (see JobOptions). */
 const standalone: JobOptions = { standalone: true };
 
 /**
