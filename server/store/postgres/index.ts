@@ -19,6 +19,7 @@ import type {
 import { AppendBatch } from './append-batch.ts';
 import { CommitBatcher, type JobOptions } from './commit-batcher.ts';
 import { ConsultationCache, type Seen } from './consultation-cache.ts';
+import { listQuery } from './list-query.ts';
 import { migrate } from './migrations.ts';
 
 export interface PgStoreOptions {
@@ -89,8 +90,9 @@ export class PgStore implements Store {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`store: bad schema name ${schema}`);
     // Generic plans: a chat batch of one message would otherwise pay for planning its statement
     // afresh on every execution (measured: 40% of PostgreSQL's CPU per message at 500 messages/s).
-    // The cost: list queries cannot pick a partial index by their parameters. Splitting reads
-    // onto their own pool cost B4 throughput in one try (reverted, see the issue note).
+    // A generic plan is made once per connection, perhaps while the tables are empty, and kept:
+    // the statements that run per message or per second are written so that such a plan still
+    // reads by index (append-batch.ts, list-query.ts).
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 8,
@@ -249,13 +251,7 @@ export class PgStore implements Store {
   }
 
   async listConsultations(filter: ConsultationFilter): Promise<ConsultationRecord[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const arg = (v: unknown) => `$${args.push(v)}`;
-    if (filter.participantId) where.push(`(citizen_id = ${arg(filter.participantId)} OR lawyer_id = ${arg(filter.participantId)})`);
-    if (filter.states) where.push(`state = ANY(${arg(filter.states)})`);
-    if (filter.categories) where.push(`category = ANY(${arg(filter.categories)})`);
-    const r = await this.pool.query(`SELECT record, last_seq FROM consultations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC`, args);
+    const r = await this.pool.query(listQuery(filter));
     return r.rows.map((row) => toRecord(row as Row));
   }
 

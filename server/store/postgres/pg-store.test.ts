@@ -3,7 +3,9 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { consultation, storeContract } from '../contract.ts';
 import type { ConsultationRecord, Person } from '../port.ts';
+import { APPEND_MESSAGES } from './append-batch.ts';
 import { PgStore } from './index.ts';
+import { listQuery } from './list-query.ts';
 
 // Real PostgreSQL (DATABASE_URL, default the machine's local server): each harness gets its
 // own schema, dropped afterwards.
@@ -160,5 +162,40 @@ describe('PostgreSQL store', () => {
       await store.close();
       await dropSchema(schema);
     }
+  });
+});
+
+describe('PostgreSQL store plans', () => {
+  // The store's connections plan each statement once, generically, perhaps while the tables are
+  // still empty; these are the plans it keeps.
+  async function plan(text: string, types: string, args: string, settings = ''): Promise<string> {
+    const schema = newSchema();
+    const store = await PgStore.open({ url: URL, schema });
+    const client = new pg.Client({ connectionString: URL, options: `-c search_path=${schema} -c plan_cache_mode=force_generic_plan ${settings}` });
+    await client.connect();
+    try {
+      await client.query(`PREPARE s (${types}) AS ${text}`);
+      const r = await client.query(`EXPLAIN EXECUTE s (${args})`);
+      return r.rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
+    } finally {
+      await client.end();
+      await store.close();
+      await dropSchema(schema);
+    }
+  }
+
+  it('appends chat messages by index lookups, even with a plan made on empty tables', async () => {
+    const text = await plan(APPEND_MESSAGES, 'text[], text[], text[], text[], text[], bigint[], integer[]', `'{c1}', '{C1}', '{m1}', '{"{}"}', '{hi}', '{1}', '{0}'`);
+    expect(text).toMatch(/Index Scan using \S+ on messages/);
+    expect(text).toMatch(/Index Scan using consultations_pkey on consultations/);
+    expect(text).not.toMatch(/Seq Scan on (messages|consultations)/);
+  });
+
+  it('can list open consultations from their partial index under a generic plan', async () => {
+    // Whether the planner takes the index depends on sizes; that it can is what a literal state list buys.
+    const { text, values } = listQuery({ states: ['queued', 'picked', 'active'], categories: ['labor'] });
+    const explained = await plan(text, values.map(() => 'text[]').join(', '), values.map((v) => `'{${String(v)}}'`).join(', '), '-c enable_seqscan=off');
+    expect(explained).toMatch(/consultations_open/);
+    expect(() => listQuery({ states: ["queued') OR true --" as never] })).toThrow(/unknown consultation state/);
   });
 });
