@@ -113,6 +113,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     defaultCapacity: config.defaultCapacity,
     resumeWindowMs: config.resumeWindowMs,
     leaseMs: Math.max(30_000, 3 * config.heartbeatMs),
+    nodeId,
     onDutyChanged: (event) => roster.dutyChanged(event),
     utcOffsetMin: config.utcOffsetMin,
   });

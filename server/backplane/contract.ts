@@ -298,6 +298,24 @@ export function backplaneContract(name: string, open: () => Promise<BackplaneHar
       expect([await claim('A5', 'n1', T0 + 40_000), await claim('A6', 'n1', T0 + 40_000)]).toEqual([true, false]);
     });
 
+    it('counts a lawyer\'s devices across nodes: gone only when no node has one, and a node that stops renewing lapses', async () => {
+      const other = await h.peer();
+      const until = T0 + 30_000;
+      expect(await bp.markDevice('L1', 'n1', true, until, T0)).toBe(0);
+      expect(await other.markDevice('L1', 'n2', true, until, T0)).toBe(1);
+      expect(await other.markDevice('L2', 'n2', true, until, T0)).toBe(0);
+      // The two nodes' last devices leave at once: exactly one of them sees none left.
+      const leaving = await Promise.all([bp.markDevice('L1', 'n1', false, 0, T0 + 1), other.markDevice('L1', 'n2', false, 0, T0 + 1)]);
+      expect(leaving.sort()).toEqual([0, 1]);
+      // n1 renews, n3 does not: at +40 s only n1 still counts for L2's other devices.
+      expect(await bp.markDevice('L2', 'n1', true, until, T0)).toBe(1);
+      expect(await bp.markDevice('L2', 'n3', true, until, T0)).toBe(2);
+      await bp.renewDevices('n1', ['L2', 'L9'], T0 + 60_000);
+      expect(await other.markDevice('L2', 'n2', false, 0, T0 + 40_000)).toBe(1);
+      expect(await other.markDevice('L2', 'n1', false, 0, T0 + 40_000)).toBe(0);
+      expect(await other.markDevice('L9', 'n2', false, 0, T0)).toBe(0);
+    });
+
     it('lets exactly one of many racing call claims win', async () => {
       const other = await h.peer();
       const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? other : bp).claimCall('L1', `c${i}`, T0 + 60_000, T0)));

@@ -39,6 +39,8 @@ export class MemoryBackplane implements Backplane {
   private readonly leaders = new Map<string, { holder: string; until: number }>();
   /** lawyerId -> "<assistantId>|<nodeId>" -> seat held until. */
   private readonly seats = new Map<string, Map<string, number>>();
+  /** lawyerId -> nodeId -> a device of the lawyer connected there, until. */
+  private readonly devices = new Map<string, Map<string, number>>();
   private frontCounter = 0;
 
   ready(): boolean {
@@ -288,6 +290,27 @@ export class MemoryBackplane implements Backplane {
       const seats = this.seats.get(lawyerId);
       const seat = `${assistantId}|${nodeId}`;
       if (seats?.has(seat)) seats.set(seat, until);
+    }
+  }
+
+  async markDevice(lawyerId: string, nodeId: string, connected: boolean, until: number, now: number): Promise<number> {
+    let nodes = this.devices.get(lawyerId);
+    if (!nodes) this.devices.set(lawyerId, (nodes = new Map()));
+    if (connected) nodes.set(nodeId, until);
+    else nodes.delete(nodeId);
+    let others = 0;
+    for (const [node, end] of nodes) {
+      if (end <= now) nodes.delete(node);
+      else if (node !== nodeId) others++;
+    }
+    if (nodes.size === 0) this.devices.delete(lawyerId);
+    return others;
+  }
+
+  async renewDevices(nodeId: string, lawyerIds: readonly string[], until: number): Promise<void> {
+    for (const lawyerId of lawyerIds) {
+      const nodes = this.devices.get(lawyerId);
+      if (nodes?.has(nodeId)) nodes.set(nodeId, until);
     }
   }
 

@@ -153,4 +153,14 @@ export interface Backplane {
   releaseAssistantSeat(lawyerId: string, assistantId: string, nodeId: string): Promise<void>;
   /** Extends this node's seats that still exist. */
   renewAssistantSeats(nodeId: string, seats: readonly { lawyerId: string; assistantId: string }[], until: number): Promise<void>;
+
+  /**
+   * Whether `nodeId` has a device of the lawyer connected, until `until` unless renewed: a
+   * lawyer's devices may sit on several nodes, and only when none has one left do they count
+   * as gone. Returns how many other nodes have one now. A node that stops renewing (dead) has
+   * its entries lapse.
+   */
+  markDevice(lawyerId: string, nodeId: string, connected: boolean, until: number, now: number): Promise<number>;
+  /** Extends this node's device entries that still exist. */
+  renewDevices(nodeId: string, lawyerIds: readonly string[], until: number): Promise<void>;
 }

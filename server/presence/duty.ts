@@ -35,6 +35,8 @@ export interface DutyDeps {
   resumeWindowMs: number;
   /** Presence lease length; renewed every `leaseMs / 3` while this node is alive. */
   leaseMs: number;
+  /** This node, for the lawyers' devices it holds (`Backplane.markDevice`). */
+  nodeId: string;
   /** Local time of rosters (directory service hours). */
   utcOffsetMin: number;
   /** Written to the duty log (coverage reports). */
@@ -56,14 +58,17 @@ const licenceProblem = (identity: Identity, now: number): ProtocolError | undefi
 };
 
 /**
- * Lawyers on and off duty. Presence is per lawyer, the union of their devices: duty changes
- * on one device are pushed to all, a new device never changes it, and only when the last
- * device is gone does the lawyer become `reconnecting` (no offers, consultations kept) —
- * off duty after the resume window, with their consultations back at the front of the queue.
+ * Lawyers on and off duty. Presence is per lawyer, the union of their devices on every node:
+ * duty changes on one device are pushed to all, a new device never changes it, and only when
+ * the last device is gone does the lawyer become `reconnecting` (no offers, consultations
+ * kept) — off duty after the resume window unless a device came back meanwhile, on any node,
+ * with their consultations back at the front of the queue.
  */
 export class DutyService implements DeviceListener {
   /** Lawyers on duty through this node, as last seen: their leases are renewed here, and they are put back if the backplane forgets them. */
   private readonly local = new Map<string, LawyerPresence>();
+  /** Lawyers with a device connected to this node: the backplane knows, for the other nodes' sake. */
+  private readonly devicesHere = new Set<string>();
   private readonly dropTimers = new Map<string, NodeJS.Timeout>();
   private readonly turns = new Map<string, Promise<void>>();
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -157,6 +162,7 @@ export class DutyService implements DeviceListener {
     const timer = this.dropTimers.get(identity.id);
     if (timer) clearTimeout(timer);
     this.dropTimers.delete(identity.id);
+    await this.markDeviceHere(identity.id);
     let presence = await this.deps.backplane.getLawyer(identity.id);
     if (firstDevice && presence?.state === 'reconnecting') {
       presence = await this.deps.backplane.setLawyerState(identity.id, presence.resumeState);
@@ -166,20 +172,37 @@ export class DutyService implements DeviceListener {
     // The new device learns the duty state the lawyer already has; it does not change it.
     session.push('duty.state', { presence: presenceView(presence, identity.id) });
     if (!presence) return;
+    // On duty since before this node had a device of theirs: it never heard the mute.
+    this.deps.pusher.mute(identity.id, QUEUE_KEYS);
     // On duty with a device here: this node keeps the lease alive (the node that had it may be gone).
     this.local.set(identity.id, presence);
     for (const offer of await this.deps.routing.router.offersFor(identity.id)) session.push('offer', offer);
   }
 
+  private async markDeviceHere(lawyerId: string): Promise<void> {
+    this.devicesHere.add(lawyerId);
+    const now = this.deps.now();
+    await this.deps.backplane.markDevice(lawyerId, this.deps.nodeId, true, now + this.deps.leaseMs, now);
+  }
+
   private async reconnecting(identity: Identity): Promise<void> {
+    this.devicesHere.delete(identity.id);
+    const elsewhere = await this.deps.backplane.markDevice(identity.id, this.deps.nodeId, false, 0, this.deps.now());
+    if (elsewhere > 0) return;
     const presence = await this.deps.backplane.setLawyerState(identity.id, 'reconnecting');
     if (!presence) return;
     const timer = setTimeout(() => {
       this.dropTimers.delete(identity.id);
-      void this.off(identity.id, 'disconnected');
+      this.inTurn(identity.id, 'drop', () => this.dropIfStillGone(identity.id));
     }, this.deps.resumeWindowMs);
     timer.unref();
     this.dropTimers.set(identity.id, timer);
+  }
+
+  /** The resume window is over: off duty, unless a device came back meanwhile (perhaps on another node, which resumed them). */
+  private async dropIfStillGone(lawyerId: string): Promise<void> {
+    const presence = await this.deps.backplane.getLawyer(lawyerId);
+    if (presence?.state === 'reconnecting') await this.off(lawyerId, 'disconnected');
   }
 
   /**
@@ -223,9 +246,10 @@ export class DutyService implements DeviceListener {
   /**
    * The backplane lost its state (Redis restarted empty): every lawyer on duty through this
    * node is put back as last seen, with the load the backplane counts from their held
-   * consultations (restored first by the caller).
+   * consultations (restored first by the caller), and the devices this node holds are marked again.
    */
   async reassert(): Promise<void> {
+    for (const lawyerId of this.devicesHere) await this.markDeviceHere(lawyerId);
     const now = this.deps.now();
     for (const p of this.local.values()) {
       if (await this.deps.backplane.getLawyer(p.lawyerId)) continue;
@@ -237,8 +261,10 @@ export class DutyService implements DeviceListener {
   }
 
   private async renew(): Promise<void> {
+    const until = this.deps.now() + this.deps.leaseMs;
     try {
-      await this.deps.backplane.renewLeases([...this.local.keys()], this.deps.now() + this.deps.leaseMs);
+      await this.deps.backplane.renewLeases([...this.local.keys()], until);
+      await this.deps.backplane.renewDevices(this.deps.nodeId, [...this.devicesHere], until);
     } catch (e) {
       this.deps.log.error({ err: e }, 'presence lease renewal failed');
     }

@@ -199,6 +199,14 @@ export class RedisBackplane implements Backplane {
     if (seats.length) await this.run('renewSeats', nodeId, until, ...seats.flatMap((s) => [s.lawyerId, s.assistantId]));
   }
 
+  async markDevice(lawyerId: string, nodeId: string, connected: boolean, until: number, now: number): Promise<number> {
+    return this.run<number>('markDevice', lawyerId, nodeId, connected ? 1 : 0, until, now);
+  }
+
+  async renewDevices(nodeId: string, lawyerIds: readonly string[], until: number): Promise<void> {
+    if (lawyerIds.length) await this.run('renewDevices', nodeId, until, ...lawyerIds);
+  }
+
   /** Removes every key of this prefix (tests). SCAN walks one server, so on a cluster it goes to each master. */
   async destroy(): Promise<void> {
     for (const server of masters(this.redis)) {

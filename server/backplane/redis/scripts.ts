@@ -17,6 +17,7 @@
  *   :c:<lawyerId> string "<until>|<consultationId>" of the lawyer's one call (expires on its own)
  *   :lead:<role>  string the node holding the role (expires on its own)
  *   :as:<lawyerId> hash  "<assistantId>|<nodeId>" -> seat held until (ms)
+ *   :dv:<lawyerId> hash  nodeId -> a device of the lawyer connected there, until (ms)
  * cjson encodes an empty array as {}: the TypeScript side restores arrays on decode.
  */
 
@@ -286,6 +287,30 @@ for i = 3, #ARGV, 2 do
   local key = k('as:' .. ARGV[i])
   local seat = ARGV[i + 1] .. '|' .. ARGV[1]
   if redis.call('HEXISTS', key, seat) == 1 then redis.call('HSET', key, seat, ARGV[2]) end
+end
+return 1`),
+
+  /** ARGV: lawyerId, nodeId, connected (1/0), until, now. Drops lapsed entries; returns how many other nodes have a device of the lawyer. */
+  markDevice: script(`
+local key = k('dv:' .. ARGV[1])
+local now = tonumber(ARGV[5])
+if ARGV[3] == '1' then redis.call('HSET', key, ARGV[2], ARGV[4]) else redis.call('HDEL', key, ARGV[2]) end
+local all = redis.call('HGETALL', key)
+local others = 0
+for i = 1, #all, 2 do
+  if tonumber(all[i + 1]) <= now then
+    redis.call('HDEL', key, all[i])
+  elseif all[i] ~= ARGV[2] then
+    others = others + 1
+  end
+end
+return others`),
+
+  /** ARGV: nodeId, until, then lawyerIds. Extends the node's device entries that still exist. */
+  renewDevices: script(`
+for i = 3, #ARGV do
+  local key = k('dv:' .. ARGV[i])
+  if redis.call('HEXISTS', key, ARGV[1]) == 1 then redis.call('HSET', key, ARGV[1], ARGV[2]) end
 end
 return 1`),
 

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type TestCluster } from './helpers/cluster.ts';
+import { citizen, lawyer } from './helpers/people.ts';
+import { Participant } from './helpers/recorder.ts';
+
+// A lawyer's devices (desk and phone) may reach different nodes through the load balancer:
+// their duty follows the union of them, across nodes.
+
+const RESUME_WINDOW_MS = 1000;
+
+describe('a lawyer with devices on two nodes', () => {
+  let cluster: TestCluster;
+  const people: Participant[] = [];
+  const on = async (node: number, claims: Parameters<TestCluster['token']>[0]) => {
+    const p = await Participant.connect({ token: cluster.token, url: (cluster.nodes[node] as TestCluster['nodes'][number]).url }, claims);
+    people.push(p);
+    return p;
+  };
+  /** What other people see: reconnecting lawyers are not listed. */
+  const stateOf = async (asker: Participant, lawyerId: string) =>
+    (await asker.client.request('directory.list', { category: 'labor' })).lawyers.find((l) => l.lawyerId === lawyerId)?.status ?? 'offline';
+
+  beforeAll(async () => {
+    cluster = await startCluster(2, { LAWLINE_RESUME_WINDOW_MS: String(RESUME_WINDOW_MS) });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const p of people) p.close();
+    await cluster?.cleanup();
+  });
+
+  it('keeps them on duty while a device is left on either node, stays out of the live queue on both, and drops them when the last one goes', async () => {
+    const desk = await on(0, lawyer('DV-L1', '邓律师', ['labor']));
+    await desk.client.request('duty.on', { capacity: 2 });
+    const phone = await on(1, lawyer('DV-L1', '邓律师', ['labor']));
+    expect((await phone.next('duty.state')).presence.state).toBe('available');
+    // Off duty on the phone's node: follows the live queue, as the phone must not.
+    const colleague = await on(1, lawyer('DV-L2', '杜律师', ['labor']));
+    const asker = await on(1, citizen('DV-C1'));
+
+    const first = (await asker.client.request('consult.request', { category: 'labor', region: '320200', channel: 'text' })).consultation;
+    await colleague.next('queue.changed', (q) => q.consultation.id === first.id);
+    await phone.next('offer', (o) => o.consultation.id === first.id);
+    expect(phone.pushes('queue.changed')).toEqual([]);
+    expect(desk.pushes('queue.changed')).toEqual([]);
+    await phone.client.request('offer.accept', { consultationId: first.id });
+
+    // The desk goes; the phone on the other node is still there, past the resume window.
+    desk.close();
+    await new Promise((r) => setTimeout(r, RESUME_WINDOW_MS + 700));
+    expect(await stateOf(asker, 'DV-L1')).toBe('available');
+    expect(phone.pushes('duty.state').at(-1)?.presence.state).toBe('available');
+    const second = (await asker.client.request('consult.request', { category: 'labor', region: '320200', channel: 'text' })).consultation;
+    await phone.next('offer', (o) => o.consultation.id === second.id);
+    await phone.client.request('offer.decline', { consultationId: second.id });
+
+    // The last device goes: out of the directory at once (reconnecting), off duty after the
+    // window, and the consultation they held back in the queue.
+    const gone = Date.now();
+    phone.close();
+    await expect.poll(() => stateOf(asker, 'DV-L1'), { timeout: 3000, interval: 50 }).toBe('offline');
+    await asker.next('consult.state', (s) => s.consultation.id === first.id && s.reason === 'lawyer-disconnected', 5000);
+    expect(Date.now() - gone).toBeGreaterThanOrEqual(RESUME_WINDOW_MS);
+  });
+
+  it('keeps them on duty when their only device comes back on the other node within the resume window', async () => {
+    const desk = await on(0, lawyer('DV-L3', '丁律师', ['labor']));
+    await desk.client.request('duty.on', {});
+    const asker = await on(1, citizen('DV-C3'));
+    desk.close();
+    await expect.poll(() => stateOf(asker, 'DV-L3'), { timeout: 3000, interval: 50 }).toBe('offline');
+    const back = await on(1, lawyer('DV-L3', '丁律师', ['labor']));
+    expect((await back.next('duty.state')).presence.state).toBe('available');
+    // Past the window the first node's timer has run out: it must not take them off duty.
+    await new Promise((r) => setTimeout(r, RESUME_WINDOW_MS + 500));
+    expect(await stateOf(asker, 'DV-L3')).toBe('available');
+    expect(back.pushes('duty.state').at(-1)?.presence.state).toBe('available');
+  });
+});
