@@ -199,10 +199,18 @@ export class DutyService implements DeviceListener {
     this.dropTimers.set(identity.id, timer);
   }
 
-  /** The resume window is over: off duty, unless a device came back meanwhile (perhaps on another node, which resumed them). */
+  /** The resume window is over: off duty, unless a device came back meanwhile (here, or on another node, which resumed them). */
   private async dropIfStillGone(lawyerId: string): Promise<void> {
+    if (this.devicesHere.has(lawyerId)) return;
     const presence = await this.deps.backplane.getLawyer(lawyerId);
-    if (presence?.state === 'reconnecting') await this.off(lawyerId, 'disconnected');
+    if (presence?.state !== 'reconnecting') return;
+    // A device attached on another node while this one was marking them gone: it found them
+    // not yet reconnecting, so nobody resumed them.
+    const elsewhere = await this.deps.backplane.markDevice(lawyerId, this.deps.nodeId, false, 0, this.deps.now());
+    if (elsewhere === 0) return this.off(lawyerId, 'disconnected');
+    const resumed = await this.deps.backplane.setLawyerState(lawyerId, presence.resumeState);
+    if (resumed) this.announce(resumed);
+    void this.deps.routing.router.kick();
   }
 
   /**
