@@ -218,16 +218,14 @@ describe('automatic routing', () => {
     await law.client.request('offer.accept', { consultationId: consultation.id });
     const waiting = await join(citizen(uid('C')));
     await ask(waiting, { category: 'labor' });
-    const metric = async (line: RegExp) => {
-      let value: number | undefined;
-      await expect.poll(async () => (value = Number(line.exec(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text())?.[1] ?? NaN)), { timeout: 2000 }).toBeGreaterThan(0);
-      return value as number;
-    };
-    expect(await metric(/^lawline_offers_total\{outcome="offered"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
-    expect(await metric(/^lawline_offers_total\{outcome="accepted"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
-    expect(await metric(/^lawline_time_to_answer_seconds_count\{category="labor"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
-    expect(await metric(/^lawline_queue_length\{category="labor"\} (\d+)$/m)).toBe(1);
-    expect(await metric(/^lawline_lawyers\{state="busy"\} (\d+)$/m)).toBe(1);
+    // Gauges follow the queue at most every report interval: read until they settle.
+    const metric = (line: RegExp) => async () => Number(line.exec(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text())?.[1] ?? NaN);
+    const settled = { timeout: 3000, interval: 50 };
+    await expect.poll(metric(/^lawline_offers_total\{outcome="offered"\} (\d+)$/m), settled).toBeGreaterThanOrEqual(1);
+    await expect.poll(metric(/^lawline_offers_total\{outcome="accepted"\} (\d+)$/m), settled).toBeGreaterThanOrEqual(1);
+    await expect.poll(metric(/^lawline_time_to_answer_seconds_count\{category="labor"\} (\d+)$/m), settled).toBeGreaterThanOrEqual(1);
+    await expect.poll(metric(/^lawline_queue_length\{category="labor"\} (\d+)$/m), settled).toBe(1);
+    await expect.poll(metric(/^lawline_lawyers\{state="busy"\} (\d+)$/m), settled).toBe(1);
   });
 
   it('waits for the lawyer the citizen chose, then falls back to the queue; without fallback it keeps waiting', async () => {
