@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type TestCluster } from './helpers/cluster.ts';
+import { clusterCast, startCluster, type TestCluster } from './helpers/cluster.ts';
 import { citizen, lawyer } from './helpers/people.ts';
-import { Participant } from './helpers/recorder.ts';
+import type { Participant } from './helpers/recorder.ts';
 
 // A lawyer's devices (desk and phone) may reach different nodes through the load balancer:
 // their duty follows the union of them, across nodes.
@@ -10,12 +10,7 @@ const RESUME_WINDOW_MS = 1000;
 
 describe('a lawyer with devices on two nodes', () => {
   let cluster: TestCluster;
-  const people: Participant[] = [];
-  const on = async (node: number, claims: Parameters<TestCluster['token']>[0]) => {
-    const p = await Participant.connect({ token: cluster.token, url: (cluster.nodes[node] as TestCluster['nodes'][number]).url }, claims);
-    people.push(p);
-    return p;
-  };
+  const { on, closeAll } = clusterCast(() => cluster);
   /** What other people see: reconnecting lawyers are not listed. */
   const stateOf = async (asker: Participant, lawyerId: string) =>
     (await asker.client.request('directory.list', { category: 'labor' })).lawyers.find((l) => l.lawyerId === lawyerId)?.status ?? 'offline';
@@ -25,7 +20,7 @@ describe('a lawyer with devices on two nodes', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const p of people) p.close();
+    closeAll();
     await cluster?.cleanup();
   });
 

@@ -1,27 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type TestCluster } from './helpers/cluster.ts';
+import { clusterCast, startCluster, type TestCluster } from './helpers/cluster.ts';
 import { citizen, lawyer } from './helpers/people.ts';
-import { Participant } from './helpers/recorder.ts';
+import type { Participant } from './helpers/recorder.ts';
 
 // Three node processes sharing the machine's Redis and PostgreSQL (their own prefix and
 // schema): people on different nodes reach each other as if on one.
 
 describe('a cluster of three nodes', () => {
   let cluster: TestCluster;
-  const people: Participant[] = [];
-  const on = async (node: number, claims: Parameters<TestCluster['token']>[0]) => {
-    const url = (cluster.nodes[node] as TestCluster['nodes'][number]).url;
-    const p = await Participant.connect({ token: cluster.token, url }, claims);
-    people.push(p);
-    return p;
-  };
+  const { on, closeAll } = clusterCast(() => cluster);
 
   beforeAll(async () => {
     cluster = await startCluster(3);
   }, 60_000);
 
   afterAll(async () => {
-    for (const p of people) p.close();
+    closeAll();
     await cluster?.cleanup();
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadOrCreateDevIdentity, mintToken, type DevClaims } from '../../server/auth/dev-identity.ts';
+import { Participant } from './recorder.ts';
 import { spawnServer, type SpawnedServer } from './spawn.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -66,6 +67,23 @@ export async function startCluster(count: number, extra: Record<string, string> 
       await client.query(`DROP SCHEMA IF EXISTS ${env.LAWLINE_DATABASE_SCHEMA} CASCADE`);
       await client.end();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** People connected to chosen nodes of a cluster started later (`cluster()`), all closed by `closeAll`. */
+export function clusterCast(cluster: () => TestCluster) {
+  const people: Participant[] = [];
+  return {
+    async on(node: number, claims: DevClaims): Promise<Participant> {
+      const target = cluster().nodes[node];
+      if (!target) throw new Error(`no node ${node}`);
+      const p = await Participant.connect({ token: cluster().token, url: target.url }, claims);
+      people.push(p);
+      return p;
+    },
+    closeAll(): void {
+      for (const p of people.splice(0)) p.close();
     },
   };
 }
