@@ -94,7 +94,7 @@ export class MessageDesk {
       const c = await store.getConsultation(entry.consultationId);
       if (c) await this.convert(c, 'wait');
     }
-    const open = (await store.listConsultations({ states: ['queued', 'active'] })).filter((c) => c.channel === 'message');
+    const open = await store.listConsultations({ states: ['queued', 'active'], channel: 'message' });
     const lawyers = (await backplane.listLawyers()).filter((l) => l.state !== 'reconnecting');
     const assigned = new Map<string, number>();
     for (const c of open) if (c.lawyer) assigned.set(c.lawyer.id, (assigned.get(c.lawyer.id) ?? 0) + 1);

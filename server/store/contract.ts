@@ -39,6 +39,10 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       expect((await store.listConsultations({ participantId: 'C1' })).map((c) => c.id)).toEqual([b.id, a.id]);
       expect((await store.listConsultations({ states: ['queued'], categories: ['family'] })).map((c) => c.id)).toEqual([b.id]);
       expect(await store.listConsultations({ participantId: 'LA' })).toEqual([]);
+      const m = consultation({ channel: 'message' });
+      await store.createConsultation(m);
+      expect((await store.listConsultations({ states: ['queued'], channel: 'message' })).map((c) => c.id)).toEqual([m.id]);
+      expect((await store.listConsultations({ states: ['queued'], channel: 'text' })).map((c) => c.id)).toEqual([b.id, a.id]);
     });
 
     it('lets exactly one of two concurrent compare-and-sets win', async () => {

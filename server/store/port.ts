@@ -133,6 +133,7 @@ export interface ConsultationFilter {
   participantId?: string;
   states?: readonly ConsultationState[];
   categories?: readonly Category[];
+  channel?: Channel;
 }
 
 export interface HistoryPage {

@@ -79,6 +79,7 @@ export class Indexes {
       const c = this.consultations.get(id) as ConsultationRecord;
       if (f.states && !f.states.includes(c.state)) continue;
       if (f.categories && !f.categories.includes(c.category)) continue;
+      if (f.channel && c.channel !== f.channel) continue;
       out.push({ ...c });
     }
     return out.sort((a, b) => b.createdAt - a.createdAt);

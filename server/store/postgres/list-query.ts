@@ -6,9 +6,9 @@ const KNOWN_STATES = new Set<string>(CONSULTATION_STATES);
 /**
  * The consultations query for a filter. States are written into the text, not passed as a
  * parameter: the store's connections plan generically, and only a literal list lets the
- * planner prove the partial index of open consultations applies (the message desk lists them
- * every second; a deployment keeps years of closed ones). States come from a closed vocabulary,
- * checked here, so the text stays free of input.
+ * planner prove a partial index of open consultations applies (the message desk lists the open
+ * message ones every second; a deployment keeps years of closed ones). States come from a
+ * closed vocabulary, checked here, so the text stays free of input.
  */
 export function listQuery(filter: ConsultationFilter): { text: string; values: unknown[] } {
   const where: string[] = [];
@@ -20,6 +20,7 @@ export function listQuery(filter: ConsultationFilter): { text: string; values: u
   }
   if (filter.states) where.push(`state IN (${stateLiterals(filter.states)})`);
   if (filter.categories) where.push(`category = ANY(${param(filter.categories)})`);
+  if (filter.channel) where.push(`record->>'channel' = ${param(filter.channel)}`);
   return { text: `SELECT record, last_seq FROM consultations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC`, values };
 }
 

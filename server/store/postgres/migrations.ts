@@ -70,6 +70,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'consultation row version, for checking chat senders against a cached consultation',
     sql: `ALTER TABLE consultations ADD COLUMN version integer NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 3,
+    name: 'open consultations by channel, for the message desk',
+    sql: `CREATE INDEX consultations_open_channel ON consultations ((record->>'channel'), created_at DESC) WHERE state IN ('queued', 'picked', 'active');`,
+  },
 ];
 
 export async function migrate(client: PoolClient): Promise<number[]> {

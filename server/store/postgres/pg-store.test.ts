@@ -198,4 +198,9 @@ describe('PostgreSQL store plans', () => {
     expect(explained).toMatch(/consultations_open/);
     expect(() => listQuery({ states: ["queued') OR true --" as never] })).toThrow(/unknown consultation state/);
   });
+
+  it('can list the open message consultations (the message desk, every second) from their own index', async () => {
+    const { text } = listQuery({ states: ['queued', 'active'], channel: 'message' });
+    expect(await plan(text, 'text', `'message'`, '-c enable_seqscan=off')).toMatch(/consultations_open_channel/);
+  });
 });
