@@ -271,8 +271,12 @@ export class PgStore implements Store {
 
   async appendAudit(entry: AuditEntry): Promise<AuditRecord> {
     return this.batcher.submit(async (c) => {
-      // The tail row is locked: two nodes appending at once chain one after the other.
-      const tail = await c.query('SELECT idx, hash FROM audit ORDER BY idx DESC LIMIT 1 FOR UPDATE');
+      // Two nodes appending at once chain one after the other: the chain's lock is taken first,
+      // in a statement of its own, so that the tail is read after the other's commit. (Locking
+      // the tail row instead lets both read the same tail: the second then re-checks that row,
+      // not which row is last now, and collides on the next index.)
+      await c.query({ name: 'lock-audit-chain', text: `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.audit'))` });
+      const tail = await c.query('SELECT idx, hash FROM audit ORDER BY idx DESC LIMIT 1');
       const prev = tail.rowCount ? { index: Number((tail.rows[0] as Row).idx), hash: (tail.rows[0] as Row).hash as string } : undefined;
       const record = linkAudit(prev, entry);
       await c.query('INSERT INTO audit (idx, hash, prev_hash, record) VALUES ($1, $2, $3, $4)', [record.index, record.hash, record.prevHash, record]);

@@ -110,6 +110,21 @@ describe('PostgreSQL store', () => {
     }
   });
 
+  it('chains audit records from two stores (two nodes) appending at the same moment, none refused', async () => {
+    const schema = newSchema();
+    const [a, b] = [await PgStore.open({ url: URL, schema }), await PgStore.open({ url: URL, schema })];
+    try {
+      const actor: Person = { id: 'S1', role: 'supervisor', name: 'S1' };
+      const appended = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).appendAudit({ at: i, actor, action: 'consult.history.read', subject: `c${i}` })));
+      expect(appended.map((r) => r.index).sort((p, q) => p - q)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      expect(await a.verifyAudit()).toEqual({ records: 40, firstBroken: -1 });
+    } finally {
+      await a.close();
+      await b.close();
+      await dropSchema(schema);
+    }
+  });
+
   it('judges a sender on the consultation as another node left it, not as this node cached it', async () => {
     const schema = newSchema();
     const [a, b] = [await PgStore.open({ url: URL, schema }), await PgStore.open({ url: URL, schema })];
