@@ -2,6 +2,7 @@
 // sets up its connections, prints LOAD_START, runs for the job's duration, prints LOAD_END and
 // then one JSON line with its result. Used for both arms so the client side costs the same.
 import { readFileSync } from 'node:fs';
+import { io as socketio, type Socket as ClientSocket } from 'socket.io-client';
 import type WebSocket from 'ws';
 import { inBatches, open, packr, Session, unpackr, type Frame } from './client.ts';
 import { Histogram } from './histogram.ts';
@@ -63,6 +64,27 @@ async function relay(j: RelayJob): Promise<void> {
   const pairs: Pair[] = await inBatches(j.pairs.length, 20, async (i) => {
     const inflight: number[] = [];
     let n = 0;
+    if (j.arm === 'socketio') {
+      // Socket.IO as its users run it: events with a JSON payload, over its WebSocket transport.
+      const connect = (side: 'a' | 'b') =>
+        new Promise<ClientSocket>((resolve, reject) => {
+          const s = socketio(j.url, { transports: ['websocket'], forceNew: true, reconnection: false, query: { pair: String(i), side } });
+          s.once('connect', () => resolve(s));
+          s.once('connect_error', reject);
+        });
+      const a = await connect('a');
+      const b = await connect('b');
+      const payload = { consultationId: 'c_0000000000000000', clientMsgId: `m${i}-0000000000`, body };
+      b.on('m', () => {
+        const t0 = inflight.shift();
+        if (t0 === undefined || !running) return;
+        latency.record((now() - t0) * 1000);
+        delivered++;
+        if (j.load.mode === 'closed') pair.send();
+      });
+      const pair = { send: () => (inflight.push(now()), a.emit('m', payload)) };
+      return pair;
+    }
     if (j.arm === 'bare') {
       const a = await open(`${j.url}?pair=${i}&side=a`);
       const b = await open(`${j.url}?pair=${i}&side=b`);

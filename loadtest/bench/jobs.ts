@@ -1,5 +1,6 @@
 /** What the orchestrator asks a driver process to do; one JSON file per run. */
-export type Arm = 'lawline' | 'bare';
+/** lawline, or a baseline doing the same work: a bare uWebSockets.js server, or Socket.IO 4 (B2 relay only). */
+export type Arm = 'lawline' | 'bare' | 'socketio';
 
 export interface EchoJob {
   kind: 'echo';

@@ -54,6 +54,8 @@ export interface BenchSummary {
   bare: { msgsPerSec: number; cpuUsPerMsg: number; p99Us: number; bytesPerSession?: number; driverCpuShare: number };
   throughputRatio: Spread;
   cpuRatio: Spread;
+  /** B2: the minimal Socket.IO 4 relay, and lawline's throughput and CPU per message against it (per round). */
+  socketio?: { msgsPerSec: number; cpuUsPerMsg: number; p99Us: number; driverCpuShare: number; throughputRatio: Spread; cpuRatio: Spread };
   /** A/A: the baseline run twice in a row; over 5% means the machine is too noisy to trust small ratios */
   noise: number;
 }
@@ -65,36 +67,40 @@ export const median = (xs: number[]) => {
 };
 export const spread = (xs: number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
-/** Ratios are taken per round (lawline round i against bare round i), then the median of those. */
+/** Ratios are taken per round (lawline round i against the baseline's round i), then the median of those. */
 export function summarize(samples: Sample[]): BenchSummary[] {
   const benches = [...new Set(samples.map((s) => s.bench))];
   return benches.map((bench) => {
     const of = (arm: string) => samples.filter((s) => s.bench === bench && s.arm === arm).sort((a, b) => a.round - b.round);
     const law = of('lawline');
     const bare = of('bare');
+    const sio = of('socketio');
     const again = of('bare-again')[0];
-    const perRound = law.map((l, i) => [l, bare[i] as Sample] as const).filter(([, b]) => b);
     const isDensity = law[0]?.bytesPerSession !== undefined;
     const lastBare = bare.at(-1);
+    const figures = (arm: Sample[]) => ({
+      msgsPerSec: median(arm.map((s) => s.msgsPerSec)),
+      cpuUsPerMsg: median(arm.map((s) => s.serverCpuUsPerMsg)),
+      p99Us: median(arm.map((s) => s.p99Us)),
+      driverCpuShare: median(arm.map((s) => s.driverCpuShare)),
+    });
+    const ratios = (base: Sample[]) => {
+      const perRound = law.map((l, i) => [l, base[i] as Sample] as const).filter(([, b]) => b);
+      return {
+        throughputRatio: spread(perRound.map(([l, b]) => (isDensity ? (l.bytesPerSession ?? 0) / Math.max(1, b.bytesPerSession ?? 1) : l.msgsPerSec / b.msgsPerSec))),
+        cpuRatio: spread(perRound.map(([l, b]) => l.serverCpuUsPerMsg / Math.max(1e-9, b.serverCpuUsPerMsg))),
+      };
+    };
     return {
       bench,
       lawline: {
-        msgsPerSec: median(law.map((s) => s.msgsPerSec)),
-        cpuUsPerMsg: median(law.map((s) => s.serverCpuUsPerMsg)),
-        p99Us: median(law.map((s) => s.p99Us)),
+        ...figures(law),
         ...(law[0]?.ackP99Us !== undefined ? { ackP99Us: median(law.map((s) => s.ackP99Us ?? 0)) } : {}),
         ...(isDensity ? { bytesPerSession: median(law.map((s) => s.bytesPerSession ?? 0)) } : {}),
-        driverCpuShare: median(law.map((s) => s.driverCpuShare)),
       },
-      bare: {
-        msgsPerSec: median(bare.map((s) => s.msgsPerSec)),
-        cpuUsPerMsg: median(bare.map((s) => s.serverCpuUsPerMsg)),
-        p99Us: median(bare.map((s) => s.p99Us)),
-        ...(isDensity ? { bytesPerSession: median(bare.map((s) => s.bytesPerSession ?? 0)) } : {}),
-        driverCpuShare: median(bare.map((s) => s.driverCpuShare)),
-      },
-      throughputRatio: spread(perRound.map(([l, b]) => (isDensity ? (l.bytesPerSession ?? 0) / Math.max(1, b.bytesPerSession ?? 1) : l.msgsPerSec / b.msgsPerSec))),
-      cpuRatio: spread(perRound.map(([l, b]) => l.serverCpuUsPerMsg / Math.max(1e-9, b.serverCpuUsPerMsg))),
+      bare: { ...figures(bare), ...(isDensity ? { bytesPerSession: median(bare.map((s) => s.bytesPerSession ?? 0)) } : {}) },
+      ...ratios(bare),
+      ...(sio.length ? { socketio: { ...figures(sio), ...ratios(sio) } } : {}),
       noise: again && lastBare ? Math.abs(again.msgsPerSec - lastBare.msgsPerSec) / lastBare.msgsPerSec : 0,
     };
   });
@@ -115,6 +121,10 @@ export function printTable(summary: BenchSummary[], samples: Sample[]): void {
     console.log(`  msgs/s       lawline ${f(s.lawline.msgsPerSec, 0)}   bare ${f(s.bare.msgsPerSec, 0)}   ratio ${range(s.throughputRatio)}`);
     console.log(`  server CPU   lawline ${f(s.lawline.cpuUsPerMsg)} µs/msg   bare ${f(s.bare.cpuUsPerMsg)} µs/msg   ratio ${range(s.cpuRatio)}`);
     console.log(`  p99          lawline ${ms(s.lawline.p99Us)} (delivery)${s.lawline.ackP99Us !== undefined ? `, ${ms(s.lawline.ackP99Us)} (durable ack)` : ''}   bare ${ms(s.bare.p99Us)}`);
+    if (s.socketio) {
+      const io = s.socketio;
+      console.log(`  Socket.IO 4  ${f(io.msgsPerSec, 0)} msgs/s, ${f(io.cpuUsPerMsg)} µs/msg, p99 ${ms(io.p99Us)}, driver CPU ${f(io.driverCpuShare * 100, 0)}%   lawline ÷ Socket.IO: msgs/s ${range(io.throughputRatio)}, CPU/msg ${range(io.cpuRatio)}`);
+    }
     const driverBound = Math.max(s.lawline.driverCpuShare, s.bare.driverCpuShare) > 0.7;
     console.log(`  driver CPU   lawline ${f(s.lawline.driverCpuShare * 100, 0)}%   bare ${f(s.bare.driverCpuShare * 100, 0)}%${driverBound ? '   (driver-bound: read the CPU µs/msg ratio, not msgs/s)' : ''}`);
     console.log(`  A/A noise    ${f(s.noise * 100)}%${s.noise > 0.05 ? '   (over 5%: the machine is too noisy for small differences)' : ''}`);

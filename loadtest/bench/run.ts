@@ -1,6 +1,6 @@
 // npm run bench [-- --smoke] [-- --only b1,b2,b3]: B1 session echo, B2 durable chat relay and
 // B3 idle-session density, each against a bare uWebSockets.js baseline measured in the same
-// run, in alternating rounds (../shared/BENCHMARKS.md). Prints a table and writes
+// run (B2 also against a minimal Socket.IO 4 relay), in alternating rounds (../shared/BENCHMARKS.md). Prints a table and writes
 // loadtest/results/bench-<time>.json.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,8 +28,12 @@ const bareUrl = (s: Server) => `ws://127.0.0.1:${s.port}/`;
 const samples: Sample[] = [];
 const record = (bench: string, arm: string, round: number, m: Measured, extra: Record<string, number> = {}) => void samples.push(toSample(bench, arm, round, m, extra));
 
-const alternate = (bench: string, arms: Record<Arm, () => Promise<Measured>>) =>
-  alternateRounds(size.rounds, ['lawline', 'bare'], async (arm, round, again) => record(bench, again ? `${arm}-again` : arm, round, await arms[arm]()));
+type Run = () => Promise<Measured>;
+/** The bare arm goes last: it is the one run twice in a row for the A/A noise figure. */
+const alternate = (bench: string, arms: { lawline: Run; bare: Run; socketio?: Run }) => {
+  const order = (['lawline', 'socketio', 'bare'] as const).filter((arm) => arms[arm]);
+  return alternateRounds(size.rounds, order, async (arm, round, again) => record(bench, again ? `${arm}-again` : arm, round, await (arms[arm] as Run)()));
+};
 
 const lawline = await startLawline();
 try {
@@ -46,6 +50,8 @@ try {
 
   if (only.has('b2')) {
     const relayServer = await startServer('loadtest/bench/servers/bare-relay.ts');
+    const socketioServer = await startServer('loadtest/bench/servers/socketio-relay.ts');
+    const socketioUrl = `http://127.0.0.1:${socketioServer.port}`;
     const citizens = await tokens(size.pairs, 'RC', 'citizen');
     const lawyers = await tokens(size.pairs, 'RL', 'lawyer');
     const pairs = citizens.map((c, i): [string, string] => [c, lawyers[i] as string]);
@@ -54,13 +60,16 @@ try {
     const rate = { mode: 'rate' as const, perSec: size.rate };
     await alternate('B2 relay max', {
       lawline: () => runDriver(job('lawline', url(lawline), closed), lawline.pid),
+      socketio: () => runDriver(job('socketio', socketioUrl, closed), socketioServer.pid),
       bare: () => runDriver(job('bare', bareUrl(relayServer), closed), relayServer.pid),
     });
     await alternate(`B2 relay at ${size.rate}/s`, {
       lawline: () => runDriver(job('lawline', url(lawline), rate), lawline.pid),
+      socketio: () => runDriver(job('socketio', socketioUrl, rate), socketioServer.pid),
       bare: () => runDriver(job('bare', bareUrl(relayServer), rate), relayServer.pid),
     });
     await relayServer.stop();
+    await socketioServer.stop();
   }
 } finally {
   await lawline.stop();

@@ -5,7 +5,7 @@ import type { BenchSummary, Sample } from './report.ts';
 // The full bench is `npm run bench`; this smoke-sized run only keeps it from rotting: every arm
 // must start, carry traffic and produce a finite ratio and a results file.
 describe('bench (smoke size)', () => {
-  it('runs B1, B2 and B3 against their bare baselines and writes the results', async () => {
+  it('runs B1, B2 and B3 against their bare baselines (B2 also against Socket.IO) and writes the results', async () => {
     const { stdout, results } = await runBenchScript<{ summary: BenchSummary[]; samples: Sample[]; machine: { nproc: number }; commit: string }>('loadtest/bench/run.ts', ['--smoke'], 170_000);
 
     expect(results.machine.nproc).toBeGreaterThan(0);
@@ -16,6 +16,10 @@ describe('bench (smoke size)', () => {
       expect(s.bare.msgsPerSec, s.bench).toBeGreaterThan(0);
       expect(Number.isFinite(s.throughputRatio.median) && s.throughputRatio.median > 0, s.bench).toBe(true);
       expect(Number.isFinite(s.cpuRatio.median) && s.cpuRatio.median > 0, s.bench).toBe(true);
+    }
+    for (const s of results.summary.filter((x) => x.bench.startsWith('B2'))) {
+      expect(s.socketio?.msgsPerSec, s.bench).toBeGreaterThan(0);
+      expect(Number.isFinite(s.socketio?.throughputRatio.median) && (s.socketio?.throughputRatio.median ?? 0) > 0, s.bench).toBe(true);
     }
     const relay = results.summary.find((s) => s.bench === 'B2 relay max');
     expect(relay?.lawline.ackP99Us).toBeGreaterThan(0);
