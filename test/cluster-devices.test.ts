@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterCast, startCluster, type TestCluster } from './helpers/cluster.ts';
+import { Redis } from 'ioredis';
+import { clusterCast, REDIS_URL, startCluster, type TestCluster } from './helpers/cluster.ts';
 import { citizen, lawyer } from './helpers/people.ts';
 import type { Participant } from './helpers/recorder.ts';
 
@@ -71,4 +72,28 @@ describe('a lawyer with devices on two nodes', () => {
     expect(await stateOf(asker, 'DV-L3')).toBe('available');
     expect(back.pushes('duty.state').at(-1)?.presence.state).toBe('available');
   });
+
+  it('does not put them back on duty when Redis forgets everything, after they left through a device on the other node', async () => {
+    const desk = await on(0, lawyer('DV-L4', '董律师', ['labor']));
+    await desk.client.request('duty.on', {});
+    const phone = await on(1, lawyer('DV-L4', '董律师', ['labor']));
+    await phone.next('duty.state');
+    desk.close();
+    await new Promise((r) => setTimeout(r, 300));
+    await phone.client.request('duty.off', {});
+    const asker = await on(1, citizen('DV-C4'));
+    expect(await stateOf(asker, 'DV-L4')).toBe('offline');
+
+    // As if Redis restarted empty: every node rebuilds from the store and from what it knows,
+    // and its sessions start over.
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`{${cluster.env.LAWLINE_REDIS_PREFIX}}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    // Each node notices when its renewal finds it forgotten, then puts back what it holds.
+    for (const node of cluster.nodes) await expect.poll(() => node.output().includes('pushes to this node were lost'), { timeout: 10_000, interval: 100 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 1000));
+    await expect.poll(() => stateOf(asker, 'DV-L4').catch(() => 'error'), { timeout: 5000, interval: 100 }).toBe('offline');
+  }, 20_000);
 });
+

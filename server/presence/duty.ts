@@ -188,7 +188,8 @@ export class DutyService implements DeviceListener {
   private async reconnecting(identity: Identity): Promise<void> {
     this.devicesHere.delete(identity.id);
     const elsewhere = await this.deps.backplane.markDevice(identity.id, this.deps.nodeId, false, 0, this.deps.now());
-    if (elsewhere > 0) return;
+    // Their lease is kept by the node with their devices now; this one would put them back as it last saw them.
+    if (elsewhere > 0) return void this.local.delete(identity.id);
     const presence = await this.deps.backplane.setLawyerState(identity.id, 'reconnecting');
     if (!presence) return;
     const timer = setTimeout(() => {
@@ -203,11 +204,12 @@ export class DutyService implements DeviceListener {
   private async dropIfStillGone(lawyerId: string): Promise<void> {
     if (this.devicesHere.has(lawyerId)) return;
     const presence = await this.deps.backplane.getLawyer(lawyerId);
-    if (presence?.state !== 'reconnecting') return;
+    if (presence?.state !== 'reconnecting') return void this.local.delete(lawyerId);
     // A device attached on another node while this one was marking them gone: it found them
     // not yet reconnecting, so nobody resumed them.
     const elsewhere = await this.deps.backplane.markDevice(lawyerId, this.deps.nodeId, false, 0, this.deps.now());
     if (elsewhere === 0) return this.off(lawyerId, 'disconnected');
+    this.local.delete(lawyerId);
     const resumed = await this.deps.backplane.setLawyerState(lawyerId, presence.resumeState);
     if (resumed) this.announce(resumed);
     void this.deps.routing.router.kick();
