@@ -12,6 +12,13 @@ const RESUME_WINDOW_MS = 1000;
 describe('a lawyer with devices on two nodes', () => {
   let cluster: TestCluster;
   const { on, closeAll } = clusterCast(() => cluster);
+  /** As if Redis restarted empty: every node rebuilds from the store and from what it knows, and its sessions start over. */
+  const forgetEverything = async () => {
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`{${cluster.env.LAWLINE_REDIS_PREFIX}}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  };
   /** What other people see: reconnecting lawyers are not listed. */
   const stateOf = async (asker: Participant, lawyerId: string) =>
     (await asker.client.request('directory.list', { category: 'labor' })).lawyers.find((l) => l.lawyerId === lawyerId)?.status ?? 'offline';
@@ -84,16 +91,28 @@ describe('a lawyer with devices on two nodes', () => {
     const asker = await on(1, citizen('DV-C4'));
     expect(await stateOf(asker, 'DV-L4')).toBe('offline');
 
-    // As if Redis restarted empty: every node rebuilds from the store and from what it knows,
-    // and its sessions start over.
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`{${cluster.env.LAWLINE_REDIS_PREFIX}}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await forgetEverything();
     // Each node notices when its renewal finds it forgotten, then puts back what it holds.
     for (const node of cluster.nodes) await expect.poll(() => node.output().includes('pushes to this node were lost'), { timeout: 10_000, interval: 100 }).toBe(true);
     await new Promise((r) => setTimeout(r, 1000));
     await expect.poll(() => stateOf(asker, 'DV-L4').catch(() => 'error'), { timeout: 5000, interval: 100 }).toBe('offline');
+  }, 20_000);
+
+  it('does not put them back on duty when Redis forgets everything, after they went off duty through the other node with a device still here', async () => {
+    const desk = await on(0, lawyer('DV-L5', '段律师', ['labor']));
+    await desk.client.request('duty.on', {});
+    const phone = await on(1, lawyer('DV-L5', '段律师', ['labor']));
+    await phone.next('duty.state');
+    await phone.client.request('duty.off', {});
+    await desk.next('duty.state', (d) => d.presence.state === 'offline');
+    const asker = await on(1, citizen('DV-C5'));
+    expect(await stateOf(asker, 'DV-L5')).toBe('offline');
+
+    const lines = cluster.nodes.map((node) => node.output().split('pushes to this node were lost').length);
+    await forgetEverything();
+    for (const [i, node] of cluster.nodes.entries()) await expect.poll(() => node.output().split('pushes to this node were lost').length, { timeout: 10_000, interval: 100 }).toBeGreaterThan(lines[i] as number);
+    await new Promise((r) => setTimeout(r, 1000));
+    await expect.poll(() => stateOf(asker, 'DV-L5').catch(() => 'error'), { timeout: 5000, interval: 100 }).toBe('offline');
   }, 20_000);
 });
 

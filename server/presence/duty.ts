@@ -20,6 +20,9 @@ import type { DutyEvent, Store } from '../store/port.ts';
 
 export type PresenceViewT = Static<typeof PresenceView>;
 
+/** How far back a rebuild reads the duty log; a lawyer with no change in it is put back as last seen. */
+const DUTY_LOG_LOOKBACK_MS = 48 * 3600_000;
+
 /** The live-queue audiences (`session/registry`) an on-duty lawyer leaves. */
 const QUEUE_KEYS = CATEGORY_CODES.map((c) => `queue:${c}`);
 
@@ -261,7 +264,14 @@ export class DutyService implements DeviceListener {
   async reassert(): Promise<void> {
     for (const lawyerId of this.devicesHere) await this.markDeviceHere(lawyerId);
     const now = this.deps.now();
-    for (const p of this.local.values()) {
+    // This node may have missed a lawyer going off duty through another node: the duty log knows.
+    const onDuty = new Map<string, boolean>();
+    for (const e of await this.deps.store.dutyEvents(now - DUTY_LOG_LOOKBACK_MS, now + 1)) onDuty.set(e.lawyerId, e.on);
+    for (const p of [...this.local.values()]) {
+      if (onDuty.get(p.lawyerId) === false) {
+        this.local.delete(p.lawyerId);
+        continue;
+      }
       if (await this.deps.backplane.getLawyer(p.lawyerId)) continue;
       const { lawyerId, name, categories, region, capacity, lastAssignedAt, conflicts } = p;
       const state = p.state === 'reconnecting' ? p.resumeState : p.state;
