@@ -18,6 +18,21 @@ async function dropSchema(schema: string): Promise<void> {
   await client.end();
 }
 
+/** `count` stores on one fresh schema (as that many nodes); closed, and the schema dropped, after `body`. */
+async function onSchema(count: number, body: (stores: PgStore[], schema: string) => Promise<void>): Promise<void> {
+  const schema = newSchema();
+  const stores: PgStore[] = [];
+  try {
+    for (let i = 0; i < count; i++) stores.push(await PgStore.open({ url: URL, schema }));
+    await body(stores, schema);
+  } finally {
+    for (const store of stores) await store.close().catch(() => undefined);
+    await dropSchema(schema);
+  }
+}
+const withStore = (body: (store: PgStore, schema: string) => Promise<void>) => onSchema(1, ([store], schema) => body(store as PgStore, schema));
+const withTwoStores = (body: (a: PgStore, b: PgStore) => Promise<void>) => onSchema(2, ([a, b]) => body(a as PgStore, b as PgStore));
+
 storeContract('postgres', async () => {
   const schema = newSchema();
   let store = await PgStore.open({ url: URL, schema });
@@ -39,9 +54,7 @@ describe('PostgreSQL store', () => {
   const citizen: Person = { id: 'C1', role: 'citizen', name: '张三' };
 
   it('isolates a failing write from the others of its transaction, and counts no seq for it', async () => {
-    const schema = newSchema();
-    const store = await PgStore.open({ url: URL, schema });
-    try {
+    await withStore(async (store) => {
       const c = consultation({ state: 'active' });
       await store.createConsultation(c);
       const send = (consultationId: string, id: string) => store.appendMessage({ consultationId, from: citizen, clientMsgId: id, body: id, at: 1 });
@@ -61,16 +74,11 @@ describe('PostgreSQL store', () => {
       ]);
       expect((await store.getConsultation(c.id))?.lastSeq).toBe(3);
       expect(store.stats().records).toBe(4);
-    } finally {
-      await store.close();
-      await dropSchema(schema);
-    }
+    });
   });
 
   it('commits many sessions\' messages in few transactions, each acked only after its commit', async () => {
-    const schema = newSchema();
-    const store = await PgStore.open({ url: URL, schema });
-    try {
+    await withStore(async (store, schema) => {
       const rooms = Array.from({ length: 20 }, () => consultation({ state: 'active' }));
       for (const c of rooms) await store.createConsultation(c);
       const before = store.stats();
@@ -84,16 +92,11 @@ describe('PostgreSQL store', () => {
       const count = await check.query(`SELECT count(*)::int AS n FROM ${schema}.messages`);
       await check.end();
       expect(count.rows[0].n).toBe(acks.length);
-    } finally {
-      await store.close();
-      await dropSchema(schema);
-    }
+    });
   });
 
   it('lets two stores (two nodes) race on one consultation: one compare-and-set wins, one seq per message', async () => {
-    const schema = newSchema();
-    const [a, b] = [await PgStore.open({ url: URL, schema }), await PgStore.open({ url: URL, schema })];
-    try {
+    await withTwoStores(async (a, b) => {
       const c = consultation();
       await a.createConsultation(c);
       const lawyer = (id: string): Person => ({ id, role: 'lawyer', name: id });
@@ -103,32 +106,20 @@ describe('PostgreSQL store', () => {
       const seqs = new Set(sent.map((s) => s.message.seq));
       expect(seqs.size).toBe(15);
       expect([...seqs].sort((p, q) => p - q)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
-    } finally {
-      await a.close();
-      await b.close();
-      await dropSchema(schema);
-    }
+    });
   });
 
   it('chains audit records from two stores (two nodes) appending at the same moment, none refused', async () => {
-    const schema = newSchema();
-    const [a, b] = [await PgStore.open({ url: URL, schema }), await PgStore.open({ url: URL, schema })];
-    try {
+    await withTwoStores(async (a, b) => {
       const actor: Person = { id: 'S1', role: 'supervisor', name: 'S1' };
       const appended = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).appendAudit({ at: i, actor, action: 'consult.history.read', subject: `c${i}` })));
       expect(appended.map((r) => r.index).sort((p, q) => p - q)).toEqual(Array.from({ length: 40 }, (_, i) => i));
       expect(await a.verifyAudit()).toEqual({ records: 40, firstBroken: -1 });
-    } finally {
-      await a.close();
-      await b.close();
-      await dropSchema(schema);
-    }
+    });
   });
 
   it('judges a sender on the consultation as another node left it, not as this node cached it', async () => {
-    const schema = newSchema();
-    const [a, b] = [await PgStore.open({ url: URL, schema }), await PgStore.open({ url: URL, schema })];
-    try {
+    await withTwoStores(async (a, b) => {
       const lawyer: Person = { id: 'LA', role: 'lawyer', name: 'LA' };
       const c = consultation({ state: 'picked', lawyer });
       await a.createConsultation(c);
@@ -145,11 +136,7 @@ describe('PostgreSQL store', () => {
       const late = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i % 2 ? a : b, `late${i}`, citizen)));
       expect(late.every((r) => !r.ok && r.reason === 'refused')).toBe(true);
       expect((await a.history(c.id, { limit: 50 })).messages.map((m) => m.clientMsgId)).toEqual(['m1']);
-    } finally {
-      await a.close();
-      await b.close();
-      await dropSchema(schema);
-    }
+    });
   });
 
   it('survives its connections being terminated: acked messages stay, the failed write is retried, readiness recovers', async () => {
