@@ -64,6 +64,14 @@ async function relay(j: RelayJob): Promise<void> {
   const pairs: Pair[] = await inBatches(j.pairs.length, 20, async (i) => {
     const inflight: number[] = [];
     let n = 0;
+    /** A baseline's other side got a message: its latency, and in a closed loop the next one. */
+    const relayed = (pair: Pair) => {
+      const t0 = inflight.shift();
+      if (t0 === undefined || !running) return;
+      latency.record((now() - t0) * 1000);
+      delivered++;
+      if (j.load.mode === 'closed') pair.send();
+    };
     if (j.arm === 'socketio') {
       // Socket.IO as its users run it: events with a JSON payload, over its WebSocket transport.
       const connect = (side: 'a' | 'b') =>
@@ -75,28 +83,16 @@ async function relay(j: RelayJob): Promise<void> {
       const a = await connect('a');
       const b = await connect('b');
       const payload = { consultationId: 'c_0000000000000000', clientMsgId: `m${i}-0000000000`, body };
-      b.on('m', () => {
-        const t0 = inflight.shift();
-        if (t0 === undefined || !running) return;
-        latency.record((now() - t0) * 1000);
-        delivered++;
-        if (j.load.mode === 'closed') pair.send();
-      });
       const pair = { send: () => (inflight.push(now()), a.emit('m', payload)) };
+      b.on('m', () => relayed(pair));
       return pair;
     }
     if (j.arm === 'bare') {
       const a = await open(`${j.url}?pair=${i}&side=a`);
       const b = await open(`${j.url}?pair=${i}&side=b`);
       const frame = packr.pack({ type: 'chat.send', id: 1, data: { consultationId: 'c_0000000000000000', clientMsgId: `m${i}-0000000000`, body } });
-      b.on('message', () => {
-        const t0 = inflight.shift();
-        if (t0 === undefined || !running) return;
-        latency.record((now() - t0) * 1000);
-        delivered++;
-        if (j.load.mode === 'closed') pair.send();
-      });
       const pair = { send: () => (inflight.push(now()), a.send(frame)) };
+      b.on('message', () => relayed(pair));
       return pair;
     }
     const [citizenToken, lawyerToken] = j.pairs[i] as [string, string];
