@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { clusterCast, REDIS_URL, startCluster, type TestCluster } from './helpers/cluster.ts';
+import { describe, expect, it } from 'vitest';
+import { sharedCluster, type TestCluster } from './helpers/cluster.ts';
 import { citizen, lawyer } from './helpers/people.ts';
 import type { Participant } from './helpers/recorder.ts';
 
@@ -8,29 +7,25 @@ import type { Participant } from './helpers/recorder.ts';
 // their duty follows the union of them, across nodes.
 
 const RESUME_WINDOW_MS = 1000;
+/** What a node logs when Redis has forgotten it and it rebuilds (`backplane/recovery.ts`). */
+const REBUILDING = 'pushes to this node were lost';
 
 describe('a lawyer with devices on two nodes', () => {
-  let cluster: TestCluster;
-  const { on, closeAll } = clusterCast(() => cluster);
-  /** As if Redis restarted empty: every node rebuilds from the store and from what it knows, and its sessions start over. */
+  const { cluster, on } = sharedCluster(2, { LAWLINE_RESUME_WINDOW_MS: String(RESUME_WINDOW_MS) });
+  /**
+   * As if Redis restarted empty: waits until every node has noticed (its renewal finds it
+   * forgotten) and rebuilt from the store and from what it knows; its sessions start over.
+   */
   const forgetEverything = async () => {
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`{${cluster.env.LAWLINE_REDIS_PREFIX}}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    const rebuilds = (node: TestCluster['nodes'][number]) => node.output().split(REBUILDING).length;
+    const before = cluster().nodes.map(rebuilds);
+    await cluster().forgetRedisState();
+    for (const [i, node] of cluster().nodes.entries()) await expect.poll(() => rebuilds(node), { timeout: 10_000, interval: 100 }).toBeGreaterThan(before[i] as number);
+    await new Promise((r) => setTimeout(r, 1000));
   };
   /** What other people see: reconnecting lawyers are not listed. */
   const stateOf = async (asker: Participant, lawyerId: string) =>
     (await asker.client.request('directory.list', { category: 'labor' })).lawyers.find((l) => l.lawyerId === lawyerId)?.status ?? 'offline';
-
-  beforeAll(async () => {
-    cluster = await startCluster(2, { LAWLINE_RESUME_WINDOW_MS: String(RESUME_WINDOW_MS) });
-  }, 60_000);
-
-  afterAll(async () => {
-    closeAll();
-    await cluster?.cleanup();
-  });
 
   it('keeps them on duty while a device is left on either node, stays out of the live queue on both, and drops them when the last one goes', async () => {
     const desk = await on(0, lawyer('DV-L1', '邓律师', ['labor']));
@@ -92,9 +87,6 @@ describe('a lawyer with devices on two nodes', () => {
     expect(await stateOf(asker, 'DV-L4')).toBe('offline');
 
     await forgetEverything();
-    // Each node notices when its renewal finds it forgotten, then puts back what it holds.
-    for (const node of cluster.nodes) await expect.poll(() => node.output().includes('pushes to this node were lost'), { timeout: 10_000, interval: 100 }).toBe(true);
-    await new Promise((r) => setTimeout(r, 1000));
     await expect.poll(() => stateOf(asker, 'DV-L4').catch(() => 'error'), { timeout: 5000, interval: 100 }).toBe('offline');
   }, 20_000);
 
@@ -108,10 +100,7 @@ describe('a lawyer with devices on two nodes', () => {
     const asker = await on(1, citizen('DV-C5'));
     expect(await stateOf(asker, 'DV-L5')).toBe('offline');
 
-    const lines = cluster.nodes.map((node) => node.output().split('pushes to this node were lost').length);
     await forgetEverything();
-    for (const [i, node] of cluster.nodes.entries()) await expect.poll(() => node.output().split('pushes to this node were lost').length, { timeout: 10_000, interval: 100 }).toBeGreaterThan(lines[i] as number);
-    await new Promise((r) => setTimeout(r, 1000));
     await expect.poll(() => stateOf(asker, 'DV-L5').catch(() => 'error'), { timeout: 5000, interval: 100 }).toBe('offline');
   }, 20_000);
 });

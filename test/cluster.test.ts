@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterCast, startCluster, type TestCluster } from './helpers/cluster.ts';
+import { describe, expect, it } from 'vitest';
+import { sharedCluster } from './helpers/cluster.ts';
 import { citizen, lawyer } from './helpers/people.ts';
 import type { Participant } from './helpers/recorder.ts';
 
@@ -7,17 +7,7 @@ import type { Participant } from './helpers/recorder.ts';
 // schema): people on different nodes reach each other as if on one.
 
 describe('a cluster of three nodes', () => {
-  let cluster: TestCluster;
-  const { on, closeAll } = clusterCast(() => cluster);
-
-  beforeAll(async () => {
-    cluster = await startCluster(3);
-  }, 60_000);
-
-  afterAll(async () => {
-    closeAll();
-    await cluster?.cleanup();
-  });
+  const { cluster, on } = sharedCluster(3);
 
   it('shows a lawyer going on duty on node C to nodes A and B within 100 ms', async () => {
     const law = await on(2, lawyer('CL-L1', '陈律师', ['labor']));
@@ -70,6 +60,6 @@ describe('a cluster of three nodes', () => {
   });
 
   it('reports ready on every node', async () => {
-    for (const node of cluster.nodes) expect((await fetch(`http://127.0.0.1:${node.port}/readyz`)).status).toBe(200);
+    for (const node of cluster().nodes) expect((await fetch(`http://127.0.0.1:${node.port}/readyz`)).status).toBe(200);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { loadOrCreateDevIdentity, mintToken, type DevClaims } from '../../server/auth/dev-identity.ts';
 import { Participant } from './recorder.ts';
 import { spawnServer, type SpawnedServer } from './spawn.ts';
@@ -21,6 +22,8 @@ export interface TestCluster {
   token(claims: DevClaims, ttlSec?: number): Promise<string>;
   /** Starts one more node of the same cluster. */
   add(extra?: Record<string, string>): Promise<ClusterNode>;
+  /** Deletes every Redis key of this cluster, as if Redis restarted empty. */
+  forgetRedisState(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -50,18 +53,22 @@ export async function startCluster(count: number, extra: Record<string, string> 
     return node;
   };
   for (let i = 0; i < count; i++) await add();
+  const forgetRedisState = async () => {
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`{${env.LAWLINE_REDIS_PREFIX}}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  };
   return {
     nodes,
     env,
     add,
+    forgetRedisState,
     token: (claims, ttlSec) => mintToken(identity, claims, ttlSec),
     async cleanup() {
       for (const n of nodes) if (n.proc.exitCode === null && n.proc.signalCode === null) n.proc.kill('SIGKILL');
       await Promise.all(nodes.map((n) => n.exited));
-      const redis = new Redis(REDIS_URL);
-      const keys = await redis.keys(`{${env.LAWLINE_REDIS_PREFIX}}:*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
+      await forgetRedisState();
       const client = new pg.Client({ connectionString: DATABASE_URL });
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS ${env.LAWLINE_DATABASE_SCHEMA} CASCADE`);
@@ -71,19 +78,32 @@ export async function startCluster(count: number, extra: Record<string, string> 
   };
 }
 
-/** People connected to chosen nodes of a cluster started later (`cluster()`), all closed by `closeAll`. */
-export function clusterCast(cluster: () => TestCluster) {
+/**
+ * One cluster for a whole test file (started before its tests, cleaned up after), and `on`:
+ * a person connected to a chosen node of it, all of them closed at the end.
+ */
+export function sharedCluster(count: number, extra: Record<string, string> = {}) {
+  let cluster: TestCluster | undefined;
   const people: Participant[] = [];
+  const current = (): TestCluster => {
+    if (!cluster) throw new Error('the cluster has not started');
+    return cluster;
+  };
+  beforeAll(async () => {
+    cluster = await startCluster(count, extra);
+  }, 60_000);
+  afterAll(async () => {
+    for (const p of people.splice(0)) p.close();
+    await cluster?.cleanup();
+  });
   return {
+    cluster: current,
     async on(node: number, claims: DevClaims): Promise<Participant> {
-      const target = cluster().nodes[node];
+      const target = current().nodes[node];
       if (!target) throw new Error(`no node ${node}`);
-      const p = await Participant.connect({ token: cluster().token, url: target.url }, claims);
+      const p = await Participant.connect({ token: current().token, url: target.url }, claims);
       people.push(p);
       return p;
-    },
-    closeAll(): void {
-      for (const p of people.splice(0)) p.close();
     },
   };
 }
