@@ -26,7 +26,7 @@ describe('loadConfig', () => {
 
   it('switches to cluster mode with REDIS_URL, and refuses a prefix that would break its hash tag', () => {
     const out = loadConfig({ REDIS_URL: 'redis://10.0.0.5:6379', LAWLINE_REDIS_PREFIX: 'wuxi' });
-    expect(out.ok && out.value.redis).toEqual({ url: 'redis://10.0.0.5:6379', prefix: 'wuxi' });
+    expect(out.ok && out.value.redis).toEqual({ url: 'redis://10.0.0.5:6379', prefix: 'wuxi', timeoutMs: 1000 });
     const bad = loadConfig({ REDIS_URL: 'redis://10.0.0.5:6379', LAWLINE_REDIS_PREFIX: 'a}b', LAWLINE_RESUME_HOLD_MAX: '5' });
     expect(bad.ok).toBe(false);
     if (bad.ok) return;

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { LIMITS } from '../protocol/frames.ts';
 import { err, ok, type Result } from '../protocol/result.ts';
+import { DEADLINES } from './probe.ts';
 import { STRATEGIES, type Strategy } from './routing/match.ts';
 import type { RoutingConfig } from './routing/router.ts';
 
@@ -34,9 +35,11 @@ export interface Config {
   utcOffsetMin: number;
   defaultCapacity: number;
   /** Set: records in PostgreSQL (the cluster store) instead of the data dir. */
-  database?: { url: string; schema: string };
+  database?: { url: string; schema: string; timeoutMs: number };
   /** Cluster mode: the Redis backplane and cross-node delivery. */
-  redis?: { url: string; prefix: string };
+  redis?: { url: string; prefix: string; timeoutMs: number };
+  /** How often Redis and PostgreSQL are probed for /readyz. */
+  probeMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -82,6 +85,9 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_DATABASE_SCHEMA', default: 'lawline', meaning: 'PostgreSQL schema of the tables (created and migrated at start)' },
   { env: 'REDIS_URL', default: '', meaning: 'Redis URL: share presence, queues, offers and delivery with the other nodes of a cluster' },
   { env: 'LAWLINE_REDIS_PREFIX', default: 'lawline', meaning: 'key prefix (hash tag) of this deployment in Redis' },
+  { env: 'LAWLINE_REDIS_TIMEOUT_MS', default: String(DEADLINES.redis.timeoutMs), meaning: 'a Redis command (or connect) not answered within this fails: the request gets a 5xxx error, /readyz 503' },
+  { env: 'LAWLINE_DATABASE_TIMEOUT_MS', default: String(DEADLINES.database.timeoutMs), meaning: 'a PostgreSQL statement (or connect) not done within this fails: the server cancels it, the request gets a 5xxx error, /readyz 503' },
+  { env: 'LAWLINE_PROBE_MS', default: String(DEADLINES.redis.probeMs), meaning: 'how often Redis and PostgreSQL are probed for /readyz (each must answer within its timeout)' },
   { env: 'LAWLINE_UTC_OFFSET_MIN', default: '480', meaning: 'local time of rosters and coverage reports, minutes east of UTC (480: China Standard Time)' },
   { env: 'LAWLINE_DEFAULT_CAPACITY', default: '3', meaning: 'concurrent text consultations of a lawyer who does not say' },
   { env: 'LAWLINE_ALLOW_UWS_FALLBACK', default: 'off', meaning: 'on: start even if the uWebSockets.js native binding failed to load (slow)' },
@@ -144,8 +150,9 @@ export function loadConfig(env: Env): Result<Config, string> {
     messages: { convertAfterMs: int('LAWLINE_MESSAGE_AFTER_MS', 1000, 86_400_000), slaMs: int('LAWLINE_MESSAGE_SLA_MS', 1000, 30 * 86_400_000) },
     defaultCapacity: int('LAWLINE_DEFAULT_CAPACITY', 1, LIMITS.maxCapacity),
     utcOffsetMin: int('LAWLINE_UTC_OFFSET_MIN', -720, 840),
-    ...(get('DATABASE_URL') ? { database: { url: get('DATABASE_URL'), schema: get('LAWLINE_DATABASE_SCHEMA') } } : {}),
-    ...(get('REDIS_URL') ? { redis: { url: get('REDIS_URL'), prefix: get('LAWLINE_REDIS_PREFIX') } } : {}),
+    ...(get('DATABASE_URL') ? { database: { url: get('DATABASE_URL'), schema: get('LAWLINE_DATABASE_SCHEMA'), timeoutMs: int('LAWLINE_DATABASE_TIMEOUT_MS', 50, 600_000) } } : {}),
+    ...(get('REDIS_URL') ? { redis: { url: get('REDIS_URL'), prefix: get('LAWLINE_REDIS_PREFIX'), timeoutMs: int('LAWLINE_REDIS_TIMEOUT_MS', 50, 60_000) } } : {}),
+    probeMs: int('LAWLINE_PROBE_MS', 100, 600_000),
   };
   if (config.redis && !/^[A-Za-z0-9_.:-]{1,64}$/.test(config.redis.prefix)) {
     problems.push(`LAWLINE_REDIS_PREFIX=${config.redis.prefix}: expected 1-64 letters, digits or _.:- (no braces: it becomes the hash tag)`);

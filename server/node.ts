@@ -58,6 +58,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
         // Names the deployment in pg_stat_activity, so an operator can tell (and cut) its connections.
         applicationName: `lawline:${config.database.schema}`,
         onError: (e) => log.warn({ err: e }, 'store: a pooled PostgreSQL connection failed'),
+        deadline: { timeoutMs: config.database.timeoutMs, probeMs: config.probeMs, onHealth: healthLog(log, 'postgresql') },
       })
     : await openFileStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
   const { verifier, devIdentity } = await identityFor(config);
@@ -212,9 +213,16 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
 async function coordinationFor(config: Config, log: Logger, nodeId: string): Promise<{ backplane: Backplane; delivery: Delivery }> {
   if (!config.redis) return { backplane: new MemoryBackplane(), delivery: noOtherNodes() };
   const onError = (e: unknown) => log.warn({ err: e }, 'redis: connection trouble');
-  const backplane = await RedisBackplane.open({ url: config.redis.url, prefix: config.redis.prefix, onError });
-  const delivery = await RedisDelivery.open({ url: config.redis.url, prefix: config.redis.prefix, nodeId, onError });
+  const { url, prefix, timeoutMs } = config.redis;
+  const backplane = await RedisBackplane.open({ url, prefix, onError, deadline: { timeoutMs, probeMs: config.probeMs, onHealth: healthLog(log, 'redis') } });
+  const delivery = await RedisDelivery.open({ url, prefix, nodeId, onError, deadline: { timeoutMs, probeMs: config.probeMs, onHealth: healthLog(log, 'redis (delivery)') } });
   return { backplane, delivery };
+}
+
+/** A dependency stopped or started answering its readiness probe. */
+function healthLog(log: Logger, dependency: string) {
+  return (healthy: boolean, error?: unknown) =>
+    healthy ? log.info({ dependency }, 'answering again: ready') : log.warn({ err: error, dependency }, 'not answering: not ready, requests that need it fail');
 }
 
 async function identityFor(config: Config) {

@@ -6,7 +6,7 @@ import net from 'node:net';
  */
 export class FaultyProxy {
   private readonly pairs = new Set<[net.Socket, net.Socket]>();
-  private stalled = false;
+  private stalled: 'none' | 'both' | 'replies' = 'none';
   private constructor(
     private readonly server: net.Server,
     readonly port: number,
@@ -18,12 +18,13 @@ export class FaultyProxy {
       const upstream = net.connect(targetPort, '127.0.0.1');
       const pair: [net.Socket, net.Socket] = [client, upstream];
       proxy?.pairs.add(pair);
-      const forward = (from: net.Socket, to: net.Socket) =>
+      const forward = (from: net.Socket, to: net.Socket, isReply: boolean) =>
         from.on('data', (d) => {
-          if (!proxy?.stalled) to.write(d);
+          const stalled = proxy?.stalled ?? 'none';
+          if (stalled === 'none' || (stalled === 'replies' && !isReply)) to.write(d);
         });
-      forward(client, upstream);
-      forward(upstream, client);
+      forward(client, upstream, false);
+      forward(upstream, client, true);
       const end = () => {
         client.destroy();
         upstream.destroy();
@@ -46,13 +47,16 @@ export class FaultyProxy {
     this.pairs.clear();
   }
 
-  /** Silently discards traffic both ways until `resume()`. */
-  stall(): void {
-    this.stalled = true;
+  /**
+   * Silently discards traffic until `resume()`: both ways, or only what the server sends back
+   * (`'replies'`: requests still arrive and are carried out, their answers are lost).
+   */
+  stall(which: 'both' | 'replies' = 'both'): void {
+    this.stalled = which;
   }
 
   resume(): void {
-    this.stalled = false;
+    this.stalled = 'none';
   }
 
   close(): Promise<void> {

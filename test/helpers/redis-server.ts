@@ -51,7 +51,26 @@ export class OwnRedis {
     }
   }
 
-  /** kill -9: no goodbye to its clients. */
+  /**
+   * SIGSTOP: the process stops answering while its connections stay open (the kernel still
+   * accepts and buffers), as a hung Redis or a full network buffer looks to its clients.
+   */
+  stop(): void {
+    this.signal('SIGSTOP');
+  }
+
+  /** SIGCONT: answers again, starting with everything sent while it was stopped. */
+  continue(): void {
+    this.signal('SIGCONT');
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) throw new Error(`redis-server on ${this.port} is not running`);
+    proc.kill(signal);
+  }
+
+  /** kill -9 (of a stopped process too): no goodbye to its clients. */
   async kill(): Promise<void> {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;

@@ -6,6 +6,16 @@ export type RedisClient = Redis | Cluster;
 const CLUSTER_SCHEME = 'redis+cluster://';
 
 /**
+ * What every connection lawline opens starts with: a command fails at once while the
+ * connection is down (no offline queue piling up in memory), and after `timeoutMs` without an
+ * answer from a server that is connected but stuck (ioredis keeps the connection: a late
+ * answer is matched to its command and dropped). Connecting is bounded by the same deadline.
+ */
+export function commandOptions(timeoutMs: number): RedisOptions {
+  return { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, commandTimeout: timeoutMs, connectTimeout: timeoutMs };
+}
+
+/**
  * `redis://…` (or `rediss://`) is one server, as ioredis reads it.
  * `redis+cluster://[user:password@]host1:port1,host2:port2,…` is a Redis Cluster: the
  * listed nodes are only seeds, ioredis asks them for the slot map and finds the rest.

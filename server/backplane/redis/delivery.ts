@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisOptions } from 'ioredis';
 import type { Delivery, NodeMessage } from '../delivery.ts';
-import { connected, createRedis, type RedisClient } from './connect.ts';
+import { DEADLINES, Probe, type DeadlineOptions } from '../../probe.ts';
+import { commandOptions, connected, createRedis, type RedisClient } from './connect.ts';
 import { DELIVERY_SCRIPTS, type DeliveryScriptName } from './delivery-scripts.ts';
 
 export interface RedisDeliveryOptions {
@@ -16,6 +17,8 @@ export interface RedisDeliveryOptions {
   streamCap?: number;
   redis?: RedisOptions;
   onError?: (e: unknown) => void;
+  /** Deadline of every command (the subscriber's too), and the readiness probe (defaults: `DEADLINES`). */
+  deadline?: DeadlineOptions;
 }
 
 const RETRY_MS = 100;
@@ -53,27 +56,35 @@ export class RedisDelivery implements Delivery {
   private failingSince: number | undefined;
   private alive = false;
   private closed = false;
+  private readonly probe: Probe;
 
   private constructor(
     private readonly redis: RedisClient,
     private readonly sub: RedisClient,
     private readonly options: RedisDeliveryOptions & { nodeId: string },
+    deadline: DeadlineOptions,
   ) {
     this.nodeId = options.nodeId;
     this.tag = `{${options.prefix}}`;
     this.ttlMs = options.ttlMs ?? 10_000;
     this.cap = options.streamCap ?? 10_000;
+    // Both connections: a subscriber that no longer answers receives nothing either. PING is
+    // one of the few commands a subscribed connection may send; not while it reconnects, when
+    // its offline queue (see open) would keep every probe of a long outage to send afterwards.
+    const ping = () => (this.sub.status === 'ready' ? this.sub.ping() : Promise.reject(new Error(`redis subscriber is ${this.sub.status}`)));
+    this.probe = new Probe('redis (delivery)', deadline, () => Promise.all([this.redis.exists(`${this.tag}:probe`), ping()]));
   }
 
   static async open(options: RedisDeliveryOptions): Promise<RedisDelivery> {
-    const base: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, ...options.redis };
+    const deadline = options.deadline ?? DEADLINES.redis;
+    const base: RedisOptions = { ...commandOptions(deadline.timeoutMs), ...options.redis };
     const nodeId = options.nodeId ?? `n_${randomBytes(6).toString('base64url')}`;
     // Named, so an operator (or a fault test) can tell a node's connections apart in CLIENT LIST.
     const redis = createRedis(options.url, { ...base, connectionName: `lawline:${nodeId}:cmd` });
     // The subscriber must queue its SSUBSCRIBE across a reconnect, so it alone keeps an offline queue (one command).
     const sub = createRedis(options.url, { ...base, enableOfflineQueue: true, connectionName: `lawline:${nodeId}:sub` });
     for (const [name, lua] of Object.entries(DELIVERY_SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 1, lua });
-    const delivery = new RedisDelivery(redis, sub, { ...options, nodeId });
+    const delivery = new RedisDelivery(redis, sub, { ...options, nodeId }, deadline);
     redis.on('error', (e) => delivery.options.onError?.(e));
     sub.on('error', (e) => delivery.options.onError?.(e));
     await Promise.all([redis.connect(), sub.connect()]);
@@ -135,7 +146,7 @@ export class RedisDelivery implements Delivery {
   }
 
   ready(): boolean {
-    return this.alive && connected(this.redis, this.tag) && this.sub.status === 'ready';
+    return this.alive && connected(this.redis, this.tag) && this.sub.status === 'ready' && this.probe.healthy;
   }
 
   async listen(key: string): Promise<void> {
@@ -251,6 +262,7 @@ export class RedisDelivery implements Delivery {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.renewTimer);
+    this.probe.stop();
     this.sub.disconnect();
     await this.redis.quit().catch(() => undefined);
   }

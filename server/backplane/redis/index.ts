@@ -2,7 +2,8 @@ import type { RedisOptions } from 'ioredis';
 import type { Category } from '../../../protocol/vocabulary.ts';
 import { best, isEligible, isFree, ORDER, REACH_DIGITS, type LawyerQuery } from '../eligibility.ts';
 import type { AcceptRefusal, Backplane, ClaimOutcome, LawyerPresence, Offer, OfferRefusal, PresenceSummary, QueueEntry, StoredDutyState } from '../port.ts';
-import { connected, createRedis, masters, type RedisClient } from './connect.ts';
+import { DEADLINES, Probe, type DeadlineOptions } from '../../probe.ts';
+import { commandOptions, connected, createRedis, masters, type RedisClient } from './connect.ts';
 import { SCRIPTS, type ScriptName } from './scripts.ts';
 
 export interface RedisBackplaneOptions {
@@ -13,6 +14,8 @@ export interface RedisBackplaneOptions {
   redis?: RedisOptions;
   /** Connection errors (ioredis reconnects by itself; commands fail fast meanwhile). */
   onError?: (e: unknown) => void;
+  /** Deadline of every command, and the readiness probe (defaults: `DEADLINES`). */
+  deadline?: DeadlineOptions;
 }
 
 /** cjson writes an empty array as {}: give arrays back their shape. */
@@ -29,28 +32,34 @@ const entryOf = (raw: string): QueueEntry => {
 /**
  * The cluster backplane on Redis (ioredis). Every read-modify-write is a Lua script
  * (`scripts.ts`); plain reads are single commands. No offline queue: while Redis is down a
- * call fails at once instead of piling up in memory, and the node reports not-ready.
+ * call fails at once instead of piling up in memory, and the node reports not-ready; while
+ * Redis is connected but does not answer, a call fails at its deadline, and so does the probe.
  */
 export class RedisBackplane implements Backplane {
   private readonly tag: string;
+  private readonly probe: Probe;
 
   private constructor(
     readonly redis: RedisClient,
     prefix: string,
+    deadline: DeadlineOptions,
   ) {
     this.tag = `{${prefix}}`;
+    // A keyed read rather than PING: on a Redis Cluster it goes to the master holding this deployment's slot.
+    this.probe = new Probe('redis', deadline, () => this.redis.exists(this.key('probe')));
   }
 
   static async open(options: RedisBackplaneOptions): Promise<RedisBackplane> {
-    const redis = createRedis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, ...options.redis });
+    const deadline = options.deadline ?? DEADLINES.redis;
+    const redis = createRedis(options.url, { ...commandOptions(deadline.timeoutMs), ...options.redis });
     redis.on('error', (e) => options.onError?.(e));
     await redis.connect();
     for (const [name, body] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 1, lua: body });
-    return new RedisBackplane(redis, options.prefix);
+    return new RedisBackplane(redis, options.prefix, deadline);
   }
 
   ready(): boolean {
-    return connected(this.redis, this.tag);
+    return connected(this.redis, this.tag) && this.probe.healthy;
   }
 
   private run<T>(name: ScriptName, ...args: (string | number)[]): Promise<T> {
@@ -220,6 +229,7 @@ export class RedisBackplane implements Backplane {
   }
 
   async close(): Promise<void> {
+    this.probe.stop();
     await this.redis.quit();
   }
 }

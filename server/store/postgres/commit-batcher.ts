@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import pg, { type Pool, type PoolClient } from 'pg';
 
 interface Job {
   run: (client: PoolClient) => Promise<unknown>;
@@ -28,6 +28,15 @@ const one = () => 1;
  * another node won) the transaction is rolled back and the batch runs again with a savepoint
  * per job, so that job's error rolls back that job only. Jobs are database work alone, so
  * running one twice is safe. Every promise settles after the COMMIT that covers it.
+ *
+ * A job's error is its own only if the server sent it (a unique violation, a statement
+ * timeout): the connection is then in step and the transaction can be rolled back. A query
+ * that got no answer within its deadline, or a broken connection, fails the whole batch and
+ * the connection is dropped, not rolled back: a ROLLBACK would queue behind the unanswered
+ * statement for another deadline, and a closed connection rolls back whatever did not commit.
+ * Such a batch may have committed all the same (its COMMIT's answer was what got lost): no
+ * job of it resolves, so nothing is acked, and a resend of a chat message with the same
+ * clientMsgId finds the message stored then (append-batch.ts reads it back by client id).
  */
 export class CommitBatcher {
   private queue: Job[] = [];
@@ -98,6 +107,7 @@ export class CommitBatcher {
         try {
           value = await job.run(client);
         } catch (error) {
+          if (!(error instanceof pg.DatabaseError)) throw error;
           if (!savepoints) throw Object.assign(new JobFailed(), { cause: error });
           outcomes.push({ ok: false, error });
           await client.query('ROLLBACK TO SAVEPOINT job');
@@ -109,7 +119,7 @@ export class CommitBatcher {
       if (inTransaction) await client.query('COMMIT');
     } catch (e) {
       failure = e instanceof JobFailed ? { error: e.cause, byJob: true } : { error: e, byJob: false };
-      if (inTransaction && !(await client.query('ROLLBACK').then(() => true, () => false))) failure.byJob = false;
+      if (failure.byJob && inTransaction && !(await client.query('ROLLBACK').then(() => true, () => false))) failure.byJob = false;
     } finally {
       client.off('error', cut);
     }

@@ -1,4 +1,4 @@
-import pg, { type Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { firstBrokenLink, linkAudit } from '../audit-chain.ts';
 import type {
   AppendOutcome,
@@ -20,7 +20,9 @@ import { AppendBatch } from './append-batch.ts';
 import { CommitBatcher, type JobOptions } from './commit-batcher.ts';
 import { ConsultationCache, type Seen } from './consultation-cache.ts';
 import { listQuery } from './list-query.ts';
-import { migrate } from './migrations.ts';
+import { setUp } from './migrations.ts';
+import { createPool } from './pool.ts';
+import { DEADLINES, Probe, type DeadlineOptions } from '../../probe.ts';
 
 export interface PgStoreOptions {
   url: string;
@@ -31,6 +33,8 @@ export interface PgStoreOptions {
   applicationName?: string;
   /** Errors of idle pooled connections, for the log. */
   onError?: (e: Error) => void;
+  /** Deadline of every query, and the readiness probe (defaults: `DEADLINES`). */
+  deadline?: DeadlineOptions;
 }
 
 type Row = Record<string, unknown>;
@@ -47,7 +51,6 @@ const toMessage = (row: Row): StoredMessage => ({
   at: Number(row.at),
 });
 const UNIQUE_VIOLATION = '23505';
-const PROBE_MS = 1000;
 const DEADLOCK = '40P01';
 const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === UNIQUE_VIOLATION;
 /** A batch of appends that failed for one of its messages, or for two nodes' writes crossing: worth another go. */
@@ -73,43 +76,30 @@ export class PgStore implements Store {
   /** (consultation, sender, clientMsgId) -> the first write still in flight on this node. */
   private readonly inFlight = new Map<string, Promise<AppendOutcome>>();
 
-  private readonly probe: NodeJS.Timeout;
+  private readonly probe: Probe;
 
-  private constructor(private readonly pool: Pool) {
+  private constructor(
+    private readonly pool: Pool,
+    deadline: DeadlineOptions,
+  ) {
     this.batcher = new CommitBatcher(pool);
     this.appends = new AppendBatch(this.batcher);
-    // After a failure, an empty transaction now and then finds out when the database is back.
-    this.probe = setInterval(() => {
-      if (!this.batcher.healthy) void this.batcher.submit((c) => c.query('SELECT 1'), standalone).catch(() => undefined);
-    }, PROBE_MS);
-    this.probe.unref();
+    // Through the commit batcher, as writes go: it answers once a write could be made now, and
+    // its success tells the batcher that the database is back after a failed commit.
+    this.probe = new Probe('postgresql', deadline, () => this.batcher.submit((c) => c.query('SELECT 1'), standalone));
   }
 
   static async open(options: PgStoreOptions): Promise<PgStore> {
     const schema = options.schema ?? 'lawline';
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`store: bad schema name ${schema}`);
-    // Generic plans: a chat batch of one message would otherwise pay for planning its statement
-    // afresh on every execution (measured: 40% of PostgreSQL's CPU per message at 500 messages/s).
-    // A generic plan is made once per connection, perhaps while the tables are empty, and kept:
-    // the statements that run per message or per second are written so that such a plan still
-    // reads by index (append-batch.ts, list-query.ts).
-    const pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.poolSize ?? 8,
-      options: `-c search_path=${schema} -c plan_cache_mode=force_generic_plan`,
-      application_name: options.applicationName ?? 'lawline',
-    });
+    const deadline = options.deadline ?? DEADLINES.database;
+    const connection = { connectionString: options.url, application_name: options.applicationName ?? 'lawline', connectionTimeoutMillis: deadline.timeoutMs };
+    await setUp(connection, schema);
+    const pool = createPool(connection, schema, deadline.timeoutMs, options.poolSize ?? 8);
     // An idle connection the server cut (restart, pg_terminate_backend) must not crash the node:
     // the pool drops it and the next query opens another.
     pool.on('error', (e) => options.onError?.(e));
-    const client = await pool.connect();
-    try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await migrate(client);
-    } finally {
-      client.release();
-    }
-    return new PgStore(pool);
+    return new PgStore(pool, deadline);
   }
 
   stats(): { fsyncs: number; records: number } {
@@ -117,7 +107,7 @@ export class PgStore implements Store {
   }
 
   ready(): boolean {
-    return this.batcher.healthy;
+    return this.probe.healthy && this.batcher.healthy;
   }
 
   async createConsultation(record: ConsultationRecord): Promise<void> {
@@ -309,7 +299,7 @@ export class PgStore implements Store {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.probe);
+    this.probe.stop();
     await this.batcher.drain();
     await this.pool.end();
   }

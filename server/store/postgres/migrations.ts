@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import pg, { type ClientBase } from 'pg';
 
 /**
  * Versioned schema changes, applied in order at start inside one transaction each; the
@@ -77,7 +77,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
   },
 ];
 
-export async function migrate(client: PoolClient): Promise<number[]> {
+export async function migrate(client: ClientBase): Promise<number[]> {
   await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
@@ -98,4 +98,20 @@ export async function migrate(client: PoolClient): Promise<number[]> {
     }
   }
   return applied;
+}
+
+/**
+ * The schema and its migrations, once at start before the node listens, on a connection of
+ * their own with no statement deadline: a migration may build an index over years of
+ * messages, or wait for another node's migration to finish (the lock above).
+ */
+export async function setUp(connection: pg.ClientConfig, schema: string): Promise<void> {
+  const client = new pg.Client({ ...connection, options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await migrate(client);
+  } finally {
+    await client.end();
+  }
 }
