@@ -53,7 +53,7 @@ interface Setting {
 export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_HOST', default: '127.0.0.1', meaning: 'address to listen on (0.0.0.0 for all interfaces)' },
   { env: 'LAWLINE_PORT', default: '8080', meaning: 'port for HTTP and WebSocket; 0 picks a free one (printed at start)' },
-  { env: 'LAWLINE_DATA_DIR', default: './data', meaning: 'segment files, development signing key' },
+  { env: 'LAWLINE_DATA_DIR', default: './data', meaning: 'segment files, development signing key (private: 0700, files 0600)' },
   { env: 'LAWLINE_TLS_CERT', default: '', meaning: 'PEM certificate file; with LAWLINE_TLS_KEY serves HTTPS/WSS (TLS 1.2+)' },
   { env: 'LAWLINE_TLS_KEY', default: '', meaning: 'PEM private key file' },
   { env: 'LAWLINE_JWKS_FILE', default: '', meaning: 'JWKS file of the identity provider; unset (and no URL): development identity' },

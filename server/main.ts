@@ -1,5 +1,6 @@
 import { CloseCode } from '../protocol/errors.ts';
 import { loadConfig } from './config.ts';
+import { checkDataDir } from './data-dir.ts';
 import { uwsIsNative } from './gateway/native.ts';
 import { createLogger } from './log.ts';
 import { startNode } from './node.ts';
@@ -20,15 +21,19 @@ if (!uwsIsNative()) {
   log.warn('uWebSockets.js native binding did not load; running on the slow JavaScript fallback');
 }
 
+// The data dir is used by the file store (no DATABASE_URL) and the development identity (no JWKS).
+if (!config.database || config.identity.kind === 'dev') {
+  const dataDir = checkDataDir(config.dataDir);
+  if (!dataDir.ok) {
+    console.error(`lawline: ${dataDir.error}`);
+    process.exit(4);
+  }
+}
+
 const node = await startNode(config, log).catch((e: unknown) => {
   log.fatal({ err: e }, 'lawline failed to start');
   process.exit(1);
 });
-const scheme = config.tls ? 'https' : 'http';
-log.info({ port: node.port, dataDir: config.dataDir, identity: config.identity.kind }, `lawline listening on ${scheme}://${config.host}:${node.port}/`);
-// Tests and scripts read this line to learn a port chosen with LAWLINE_PORT=0.
-process.stdout.write(`LAWLINE_LISTENING port=${node.port}\n`);
-
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
@@ -44,3 +49,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     );
   });
 }
+
+const scheme = config.tls ? 'https' : 'http';
+log.info({ port: node.port, dataDir: config.dataDir, identity: config.identity.kind }, `lawline listening on ${scheme}://${config.host}:${node.port}/`);
+// Tests and scripts read this line to learn a port chosen with LAWLINE_PORT=0; written once the
+// signal handlers are in place, so a SIGTERM sent as soon as it is read drains the node.
+process.stdout.write(`LAWLINE_LISTENING port=${node.port}\n`);

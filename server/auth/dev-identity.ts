@@ -1,7 +1,8 @@
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { makePrivateDir, writePrivateFile } from '../data-dir.ts';
 import type { TokenClaims } from './claims.ts';
 
 /**
@@ -36,15 +37,15 @@ export async function loadOrCreateDevIdentity(dataDir: string): Promise<DevIdent
   const kid = `dev-${randomBytes(6).toString('hex')}`;
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256', use: 'sig' };
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makePrivateDir(dir);
   // 'wx': two processes starting at once must not overwrite each other's key.
   try {
-    writeFileSync(keyFile, JSON.stringify(privateJwk), { mode: 0o600, flag: 'wx' });
+    writePrivateFile(keyFile, JSON.stringify(privateJwk), 'wx');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateDevIdentity(dataDir);
     throw e;
   }
-  writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [publicJwk] }, null, 2));
+  writePrivateFile(join(dir, 'jwks.json'), JSON.stringify({ keys: [publicJwk] }, null, 2));
   return { jwks: { keys: [publicJwk] }, privateJwk, kid, issuer: 'lawline-dev', audience: 'lawline' };
 }
 

@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makePrivateDir, openPrivateFile } from '../../data-dir.ts';
 import type { Logger } from '../../log.ts';
 import { crc32 } from './crc32.ts';
 
@@ -48,7 +49,7 @@ export class SegmentLog {
   ) {}
 
   static async open(dir: string, segmentBytes: number, log?: Logger): Promise<{ log: SegmentLog; recovered: RecoveredRecord[] }> {
-    mkdirSync(dir, { recursive: true });
+    makePrivateDir(dir);
     const numbers = readdirSync(dir)
       .filter((f) => /^\d{6}\.seg$/.test(f))
       .map((f) => Number(f.slice(0, 6)))
@@ -73,7 +74,7 @@ export class SegmentLog {
       lastSize = validBytes;
     }
     const n = numbers.at(-1) ?? 1;
-    const handle = await open(join(dir, segmentName(n)), numbers.length ? 'r+' : 'w+');
+    const handle = numbers.length ? await open(join(dir, segmentName(n)), 'r+') : await openPrivateFile(join(dir, segmentName(n)), 'w+');
     if (!numbers.length) await syncDir(dir);
     return { log: new SegmentLog(dir, segmentBytes, { n, handle, size: numbers.length ? lastSize : 0 }), recovered };
   }
@@ -161,7 +162,7 @@ export class SegmentLog {
 
   private async rotate(): Promise<void> {
     const next = this.current.n + 1;
-    const handle = await open(join(this.dir, segmentName(next)), 'w+');
+    const handle = await openPrivateFile(join(this.dir, segmentName(next)), 'w+');
     await syncDir(this.dir);
     this.readers.set(this.current.n, this.current.handle);
     this.current = { n: next, handle, size: 0 };
