@@ -228,6 +228,7 @@ export const Pushes = {
     { change: Type.Union([Type.Literal('added'), Type.Literal('removed')]), consultation: ConsultationView },
     strict,
   ),
+  /** A message stored in a consultation. A sender's retry pushes it again with the same `seq`: keep the highest seq seen per consultation and drop what is not above it (the SDK does). */
   'chat.message': ChatMessage,
   /** The receiver's own duty state changed (on any of their devices, or by the server, with why). */
   'duty.state': Type.Object(

@@ -9,7 +9,7 @@ const HISTORY_DEFAULT = 50;
 
 /**
  * Chat inside a consultation. A message is acked only after the store made it durable,
- * then pushed to the others; a repeated clientMsgId gets the first ack and no second push.
+ * then pushed to the others; a repeated clientMsgId gets the first ack and the same push again.
  */
 export function chatHandlers(deps: ConsultationDeps) {
   const send: Handler<'chat.send'> = async ({ identity, session }, data) => {
@@ -22,8 +22,10 @@ export function chatHandlers(deps: ConsultationDeps) {
       const c = r.consultation;
       return err(relation(identity, c) === 'none' ? notMember : { code: ErrorCode.CONSULTATION_STATE, message: `cannot write in a ${c.state} consultation` });
     }
-    const { message, duplicate, consultation: c } = r;
-    if (!duplicate) deps.pusher.push(audience(c), 'chat.message', toMessage(message), session);
+    const { message, consultation: c } = r;
+    // A repeat is pushed again: the first attempt may have committed without its reply (a
+    // store deadline), and then nothing was pushed. Readers drop a seq they already have.
+    deps.pusher.push(audience(c), 'chat.message', toMessage(message), session);
     if (identity.role === 'lawyer') await deps.desk.answered(c, identity.id);
     return ok({ clientMsgId: message.clientMsgId, seq: message.seq, at: message.at });
   };
