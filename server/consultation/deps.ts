@@ -24,6 +24,8 @@ export const notMember: ProtocolError = { code: ErrorCode.NOT_A_MEMBER, message:
 /** The error for a compare-and-set that lost: taken by someone else, or simply in the wrong state. */
 export function transitionError(result: Extract<TransitionResult, { ok: false }>, action: string): ProtocolError {
   if (result.reason === 'not-found') return notFound;
+  // Another lawyer holds it now (it was handed on): not this lawyer's to change.
+  if (result.reason === 'not-held') return notMember;
   const state = result.current?.state;
   if (action === 'pick' && (state === 'picked' || state === 'active')) {
     return { code: ErrorCode.CONSULTATION_TAKEN, message: 'another lawyer took this consultation' };

@@ -11,6 +11,9 @@ import { audience, person, toView } from './views.ts';
 
 const OPEN: readonly ConsultationState[] = ['queued', 'picked', 'active'];
 
+/** A lawyer changes a consultation only while they hold it when the change is written (it may be handed on meanwhile). */
+const heldBy = (identity: Identity): string | undefined => (identity.role === 'lawyer' ? identity.id : undefined);
+
 /**
  * The life of a text consultation: queued -> picked -> active -> closed (or cancelled).
  * Each step is a compare-and-set in the store, then a push to everyone following it, so
@@ -102,7 +105,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     const c = await deps.store.getConsultation(consultationId);
     if (!c) return err(notFound);
     if (relation(identity, c) !== 'party') return err(notMember);
-    const result = await deps.store.transition(consultationId, ['picked'], { state: 'active', updatedAt: deps.now() });
+    const result = await deps.store.transition(consultationId, ['picked'], { state: 'active', updatedAt: deps.now() }, heldBy(identity));
     if (!result.ok) return err(transitionError(result, 'join'));
     announce(result.consultation);
     return ok({ consultation: toView(result.consultation) });
@@ -113,7 +116,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     if (!c) return err(notFound);
     if (relation(identity, c) !== 'party') return err(notMember);
     const patch = { state: 'closed' as const, updatedAt: deps.now(), ...(identity.role === 'lawyer' && note ? { note } : {}) };
-    const result = await deps.store.transition(consultationId, ['picked', 'active'], patch);
+    const result = await deps.store.transition(consultationId, ['picked', 'active'], patch, heldBy(identity));
     if (!result.ok) return err(transitionError(result, 'close'));
     announce(result.consultation);
     await deps.routing.closed(result.consultation, c);
@@ -167,10 +170,11 @@ const SUPERVISOR_LIST_MAX = 500;
 export async function openConsultations(deps: ConsultationDeps, identity: Identity): Promise<ConsultationRecord[]> {
   switch (identity.role) {
     case 'citizen':
-    case 'lawyer':
       return deps.store.listConsultations({ participantId: identity.id, states: OPEN });
+    case 'lawyer':
+      return deps.store.listConsultations({ lawyerId: identity.id, states: OPEN });
     case 'assistant':
-      return identity.lawyerId ? deps.store.listConsultations({ participantId: identity.lawyerId, states: OPEN }) : [];
+      return identity.lawyerId ? deps.store.listConsultations({ lawyerId: identity.lawyerId, states: OPEN }) : [];
     case 'supervisor':
       return (await deps.store.listConsultations({ states: OPEN })).slice(0, SUPERVISOR_LIST_MAX);
     case 'admin':

@@ -229,10 +229,10 @@ export class DutyService implements DeviceListener {
     this.deps.pusher.unmute(lawyerId, QUEUE_KEYS);
     for (const o of withdrawn) this.deps.routing.router.offerEnded(lawyerId, o.consultationId, 'withdrawn');
     if (reason === 'disconnected') {
-      const held = await this.deps.store.listConsultations({ participantId: lawyerId, states: ['picked', 'active'] });
+      const held = await this.deps.store.listConsultations({ lawyerId, states: ['picked', 'active'] });
       const { queueChanged } = notifier(this.deps.pusher);
       for (const c of held.reverse()) {
-        const requeued = await this.deps.routing.requeue(c);
+        const requeued = await this.deps.routing.requeue(c, lawyerId);
         if (!requeued) continue;
         this.deps.log.info({ consultationId: c.id, lawyerId }, 'lawyer dropped: consultation back in the queue');
         // Told to everyone who followed it, the dropped lawyer's team included.

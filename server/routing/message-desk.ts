@@ -74,7 +74,7 @@ export class MessageDesk {
   /** The assigned lawyer wrote in it: answered, the SLA is met. */
   async answered(c: ConsultationRecord, lawyerId: string): Promise<void> {
     if (c.channel !== 'message' || c.answeredAt !== undefined || c.lawyer?.id !== lawyerId) return;
-    await this.deps.store.transition(c.id, ['active'], { state: 'active', answeredAt: this.deps.clock(), updatedAt: this.deps.clock() });
+    await this.deps.store.transition(c.id, ['active'], { state: 'active', answeredAt: this.deps.clock(), updatedAt: this.deps.clock() }, lawyerId);
   }
 
   /** One pass: convert long waits, assign what is unassigned, watch the deadlines. Passes never overlap. */
@@ -121,7 +121,7 @@ export class MessageDesk {
       assignedAt: now,
       ...(except ? { rerouted: true } : {}),
       updatedAt: now,
-    });
+    }, except);
     if (!result.ok) return false;
     assigned.set(lawyer.lawyerId, (assigned.get(lawyer.lawyerId) ?? 0) + 1);
     // The previous lawyer (on a re-route) hears it left them; the citizen and the new lawyer see it.

@@ -143,7 +143,7 @@ class World {
         const id = (LAWYERS[s.l] as (typeof LAWYERS)[number]).id;
         const { withdrawn } = await this.backplane.removeLawyer(id);
         for (const o of withdrawn) router.offerEnded(id, o.consultationId, 'withdrawn');
-        if (s.k === 'drop') for (const c of await this.store.listConsultations({ participantId: id, states: ['picked', 'active'] })) await routing.requeue(c);
+        if (s.k === 'drop') for (const c of await this.store.listConsultations({ lawyerId: id, states: ['picked', 'active'] })) await routing.requeue(c, id);
         return router.kick();
       }
       case 'accept':

@@ -164,6 +164,7 @@ export class RoutingService {
   /** Hands a consultation on: back to the front of the queue in its (new) category, for a named lawyer first. */
   async transfer(c: ConsultationRecord, to: { category?: ConsultationRecord['category']; lawyerId?: string }, handover: { from: Person; note: string }): Promise<TransitionResult> {
     const at = this.now();
+    // Only while the transferring lawyer still holds it.
     const result = await this.store.transition(c.id, ['picked', 'active'], {
       state: 'queued',
       lawyer: null,
@@ -172,7 +173,7 @@ export class RoutingService {
       preferredLawyerId: to.lawyerId ?? null,
       preferredUntil: to.lawyerId ? at + this.router.preferredWaitMs : null,
       updatedAt: at,
-    });
+    }, handover.from.id);
     if (!result.ok) return result;
     await this.released(handover.from.id, c.id);
     await this.enqueue(result.consultation, true, [handover.from.id]);
@@ -184,11 +185,14 @@ export class RoutingService {
     return !(await this.backplane.servesCategory(category));
   }
 
-  /** Puts a lawyer's consultation back at the front of the queue (the lawyer dropped). */
-  async requeue(c: ConsultationRecord): Promise<ConsultationRecord | undefined> {
-    const result = await this.store.transition(c.id, ['picked', 'active'], { state: 'queued', lawyer: null, updatedAt: this.now() });
+  /**
+   * Puts a consultation the lawyer dropped back at the front of the queue: only if they still
+   * hold it at the moment of the write (it may have been handed on and taken meanwhile).
+   */
+  async requeue(c: ConsultationRecord, lawyerId: string): Promise<ConsultationRecord | undefined> {
+    const result = await this.store.transition(c.id, ['picked', 'active'], { state: 'queued', lawyer: null, updatedAt: this.now() }, lawyerId);
     if (!result.ok) return undefined;
-    if (c.lawyer) await this.backplane.release(c.lawyer.id, c.id);
+    await this.backplane.release(lawyerId, c.id);
     await this.enqueue(result.consultation, true);
     return result.consultation;
   }

@@ -61,6 +61,35 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       expect(await store.transition('nope', ['queued'], { state: 'picked', updatedAt: 3 })).toEqual({ ok: false, reason: 'not-found' });
     });
 
+    it('after a transfer, only the lawyer who took it holds the consultation: listed for them, and only they can move it', async () => {
+      const c = consultation({ state: 'active', lawyer: lawyerA });
+      await store.createConsultation(c);
+      const ids = (filter: Parameters<Store['listConsultations']>[0]) => store.listConsultations(filter).then((r) => r.map((x) => x.id));
+      const held = (lawyerId: string) => ids({ lawyerId, states: ['picked', 'active'] });
+      expect(await held('LA')).toEqual([c.id]);
+      // LA hands it on (back to the queue, no lawyer) and LB takes it.
+      expect((await store.transition(c.id, ['picked', 'active'], { state: 'queued', lawyer: null, updatedAt: 2 }, 'LA')).ok).toBe(true);
+      expect(await ids({ participantId: 'LA' })).toEqual([]);
+      expect((await store.transition(c.id, ['queued'], { state: 'active', lawyer: lawyerB, updatedAt: 3 })).ok).toBe(true);
+      const check = async () => {
+        expect(await held('LA')).toEqual([]);
+        expect(await held('LB')).toEqual([c.id]);
+        expect(await ids({ participantId: 'LA' })).toEqual([]);
+        expect(await ids({ participantId: 'LB', states: ['queued', 'picked', 'active'] })).toEqual([c.id]);
+        expect(await ids({ participantId: 'C1' })).toEqual([c.id]);
+      };
+      await check();
+      // LA's requeue (they dropped) is conditional on LA holding it at the moment of the write: it is LB's now.
+      const requeue = await store.transition(c.id, ['picked', 'active'], { state: 'queued', lawyer: null, updatedAt: 4 }, 'LA');
+      expect(requeue).toMatchObject({ ok: false, reason: 'not-held', current: { state: 'active', lawyer: { id: 'LB' } } });
+      expect(await store.getConsultation(c.id)).toMatchObject({ state: 'active', lawyer: { id: 'LB' }, updatedAt: 3 });
+      // The same once the store rebuilt what it answers from (a restart).
+      store = await h.reopen();
+      await check();
+      expect((await store.transition(c.id, ['active'], { state: 'closed', updatedAt: 5 }, 'LA')).ok).toBe(false);
+      expect((await store.transition(c.id, ['active'], { state: 'closed', updatedAt: 5 }, 'LB')).ok).toBe(true);
+    });
+
     it('assigns message seqs in order and deduplicates clientMsgId, also while the first write is in flight', async () => {
       const c = consultation({ state: 'active', lawyer: lawyerA });
       await store.createConsultation(c);

@@ -126,11 +126,28 @@ export interface DutyEvent {
 
 export type TransitionResult =
   | { ok: true; consultation: ConsultationRecord }
-  | { ok: false; reason: 'not-found' | 'wrong-state'; current?: ConsultationRecord };
+  | { ok: false; reason: 'not-found' | 'wrong-state' | 'not-held'; current?: ConsultationRecord };
+
+/**
+ * "Held by this lawyer": the consultation's lawyer now, never one it had before a transfer, a
+ * requeue or a re-route. The one definition both stores answer `lawyerId` and `participantId`
+ * filters and the `heldBy` condition of `transition` with (PostgreSQL by its `lawyer_id` column,
+ * which every transition keeps equal to `lawyer.id`).
+ */
+export function isHeldBy(c: ConsultationRecord, lawyerId: string): boolean {
+  return c.lawyer?.id === lawyerId;
+}
+
+/** The citizen of the consultation, or the lawyer who holds it now. */
+export function isParticipant(c: ConsultationRecord, personId: string): boolean {
+  return c.citizen.id === personId || isHeldBy(c, personId);
+}
 
 export interface ConsultationFilter {
-  /** Citizen or lawyer of the consultation. */
+  /** The citizen, or the lawyer who holds it now (`isParticipant`). */
   participantId?: string;
+  /** Held by this lawyer now (`isHeldBy`). */
+  lawyerId?: string;
   states?: readonly ConsultationState[];
   categories?: readonly Category[];
   channel?: Channel;
@@ -151,10 +168,12 @@ export interface Store {
   createConsultation(record: ConsultationRecord): Promise<void>;
   /**
    * Compare-and-set on the state: applies `patch` only if the current state is one of
-   * `from`. Atomic against concurrent callers (two lawyers picking the same consultation:
-   * exactly one wins).
+   * `from` and, with `heldBy`, the consultation is held by that lawyer (`isHeldBy`) at the
+   * moment of the write ('not-held' otherwise). Atomic against concurrent callers on any node
+   * (two lawyers picking the same consultation: exactly one wins; a dropped lawyer's requeue
+   * cannot take back what was transferred and accepted meanwhile).
    */
-  transition(id: string, from: readonly ConsultationState[], patch: ConsultationPatch): Promise<TransitionResult>;
+  transition(id: string, from: readonly ConsultationState[], patch: ConsultationPatch, heldBy?: string): Promise<TransitionResult>;
   /**
    * Stores a chat message and assigns its seq. A repeated (consultationId, from.id,
    * clientMsgId) returns the first stored message with `duplicate: true` and stores nothing,

@@ -1,21 +1,22 @@
 import { join } from 'node:path';
 import type { ConsultationState } from '../../../protocol/vocabulary.ts';
 import type { Logger } from '../../log.ts';
-import type {
-  AppendOutcome,
-  AuditEntry,
-  AuditRecord,
-  ConsultationFilter,
-  ConsultationPatch,
-  ConsultationRecord,
-  DutyEvent,
-  HistoryPage,
-  NewMessage,
-  ReadReceipt,
-  Shift,
-  Store,
-  StoredMessage,
-  TransitionResult,
+import {
+  isHeldBy,
+  type AppendOutcome,
+  type AuditEntry,
+  type AuditRecord,
+  type ConsultationFilter,
+  type ConsultationPatch,
+  type ConsultationRecord,
+  type DutyEvent,
+  type HistoryPage,
+  type NewMessage,
+  type ReadReceipt,
+  type Shift,
+  type Store,
+  type StoredMessage,
+  type TransitionResult,
 } from '../port.ts';
 import { firstBrokenLink, linkAudit } from '../audit-chain.ts';
 import { Indexes } from './indexes.ts';
@@ -74,10 +75,12 @@ export class FileStore implements Store {
     await this.write({ k: 'consultation', c: { ...record } });
   }
 
-  async transition(id: string, from: readonly ConsultationState[], patch: ConsultationPatch): Promise<TransitionResult> {
+  async transition(id: string, from: readonly ConsultationState[], patch: ConsultationPatch, heldBy?: string): Promise<TransitionResult> {
+    // Checked and applied with no await between: nothing else writes in between (see the class comment).
     const current = this.ix.consultations.get(id);
     if (!current) return { ok: false, reason: 'not-found' };
     if (!from.includes(current.state)) return { ok: false, reason: 'wrong-state', current: { ...current } };
+    if (heldBy !== undefined && !isHeldBy(current, heldBy)) return { ok: false, reason: 'not-held', current: { ...current } };
     const done = this.write({ k: 'transition', id, patch: { ...patch } });
     const after = { ...(this.ix.consultations.get(id) as ConsultationRecord) };
     if (CLOSED.has(patch.state)) this.forgetDedup(id);

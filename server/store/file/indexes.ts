@@ -1,5 +1,5 @@
 import type { ConsultationState } from '../../../protocol/vocabulary.ts';
-import type { AuditRecord, ConsultationFilter, ConsultationRecord, DutyEvent, ReadReceipt, Shift } from '../port.ts';
+import { isHeldBy, isParticipant, type AuditRecord, type ConsultationFilter, type ConsultationRecord, type DutyEvent, type ReadReceipt, type Shift } from '../port.ts';
 import { LocationList } from './location-list.ts';
 import type { Location } from './segment-log.ts';
 import type { LogRecord } from './records.ts';
@@ -14,6 +14,7 @@ const OPEN_STATES: ReadonlySet<ConsultationState> = new Set(['queued', 'picked',
 export class Indexes {
   readonly consultations = new Map<string, ConsultationRecord>();
   readonly open = new Set<string>();
+  /** personId -> consultations of which they are the citizen or the lawyer now (`isParticipant`). */
   readonly byParticipant = new Map<string, Set<string>>();
   readonly located = new Map<string, LocationList>();
   readonly reads = new Map<string, Map<string, ReadReceipt>>();
@@ -31,9 +32,12 @@ export class Indexes {
       case 'transition': {
         const c = this.consultations.get(record.id);
         if (!c) throw new Error(`store: transition of unknown consultation ${record.id}`);
+        const lawyerBefore = c.lawyer?.id;
         Object.assign(c, record.patch);
         // null in a patch clears the field.
         for (const key of ['lawyer', 'preferredLawyerId', 'preferredUntil'] as const) if (record.patch[key] === null) delete c[key];
+        // Handed on, requeued or re-routed: the lawyer before no longer holds it.
+        if (lawyerBefore !== undefined && !isParticipant(c, lawyerBefore)) this.unlist(lawyerBefore, c.id);
         this.reindex(c);
         return;
       }
@@ -69,20 +73,29 @@ export class Indexes {
 
   filter(f: ConsultationFilter): ConsultationRecord[] {
     const onlyOpen = f.states !== undefined && f.states.every((s) => OPEN_STATES.has(s));
-    const ids: Iterable<string> = f.participantId
-      ? (this.byParticipant.get(f.participantId) ?? [])
+    const person = f.lawyerId ?? f.participantId;
+    const ids: Iterable<string> = person
+      ? (this.byParticipant.get(person) ?? [])
       : onlyOpen
         ? this.open
         : this.consultations.keys();
     const out: ConsultationRecord[] = [];
     for (const id of ids) {
       const c = this.consultations.get(id) as ConsultationRecord;
+      if (f.participantId && !isParticipant(c, f.participantId)) continue;
+      if (f.lawyerId && !isHeldBy(c, f.lawyerId)) continue;
       if (f.states && !f.states.includes(c.state)) continue;
       if (f.categories && !f.categories.includes(c.category)) continue;
       if (f.channel && c.channel !== f.channel) continue;
       out.push({ ...c });
     }
     return out.sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  private unlist(personId: string, consultationId: string): void {
+    const set = this.byParticipant.get(personId);
+    set?.delete(consultationId);
+    if (set?.size === 0) this.byParticipant.delete(personId);
   }
 
   private reindex(c: ConsultationRecord): void {

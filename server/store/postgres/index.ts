@@ -1,20 +1,21 @@
 import type { Pool, PoolClient } from 'pg';
 import { firstBrokenLink, linkAudit } from '../audit-chain.ts';
-import type {
-  AppendOutcome,
-  AuditEntry,
-  AuditRecord,
-  ConsultationFilter,
-  ConsultationPatch,
-  ConsultationRecord,
-  DutyEvent,
-  HistoryPage,
-  NewMessage,
-  ReadReceipt,
-  Shift,
-  Store,
-  StoredMessage,
-  TransitionResult,
+import {
+  isHeldBy,
+  type AppendOutcome,
+  type AuditEntry,
+  type AuditRecord,
+  type ConsultationFilter,
+  type ConsultationPatch,
+  type ConsultationRecord,
+  type DutyEvent,
+  type HistoryPage,
+  type NewMessage,
+  type ReadReceipt,
+  type Shift,
+  type Store,
+  type StoredMessage,
+  type TransitionResult,
 } from '../port.ts';
 import { AppendBatch } from './append-batch.ts';
 import { CommitBatcher, type JobOptions } from './commit-batcher.ts';
@@ -123,27 +124,31 @@ export class PgStore implements Store {
     this.cache.put({ record: { ...record }, version: 0 });
   }
 
-  async transition(id: string, from: readonly ConsultationRecord['state'][], patch: ConsultationPatch): Promise<TransitionResult> {
+  async transition(id: string, from: readonly ConsultationRecord['state'][], patch: ConsultationPatch, heldBy?: string): Promise<TransitionResult> {
     const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null && v !== undefined));
     const cleared = Object.entries(patch)
       .filter(([, v]) => v === null)
       .map(([k]) => k);
-    const result = await this.batcher.submit(async (c): Promise<{ ok: true; seen: Seen } | { ok: false; reason: 'wrong-state'; seen: Seen } | { ok: false; reason: 'not-found' }> => {
+    const result = await this.batcher.submit(async (c): Promise<{ ok: true; seen: Seen } | { ok: false; reason: 'wrong-state' | 'not-held'; seen: Seen } | { ok: false; reason: 'not-found' }> => {
       const lawyer = 'lawyer' in patch ? (patch.lawyer?.id ?? null) : undefined;
+      // The state and the holder (`isHeldBy`: the lawyer_id column) are checked by the UPDATE
+      // itself, so a transition racing on another node cannot slip between check and write.
       const updated = await c.query({
         name: 'transition-consultation',
         text: `UPDATE consultations
                   SET state = $3, updated_at = $4, record = (record || $5::jsonb) - $6::text[], version = version + 1,
                       lawyer_id = CASE WHEN $7 THEN $8 ELSE lawyer_id END,
                       category = COALESCE($9, category)
-                WHERE id = $1 AND state = ANY($2)
+                WHERE id = $1 AND state = ANY($2) AND ($10::text IS NULL OR lawyer_id = $10)
                 RETURNING record, last_seq, version`,
-        values: [id, from, patch.state, patch.updatedAt, set, cleared, lawyer !== undefined, lawyer, patch.category ?? null],
+        values: [id, from, patch.state, patch.updatedAt, set, cleared, lawyer !== undefined, lawyer, patch.category ?? null, heldBy ?? null],
       });
       if (updated.rowCount) return { ok: true, seen: toSeen(updated.rows[0] as Row) };
       const current = await c.query('SELECT record, last_seq, version FROM consultations WHERE id = $1', [id]);
       if (!current.rowCount) return { ok: false, reason: 'not-found' };
-      return { ok: false, reason: 'wrong-state', seen: toSeen(current.rows[0] as Row) };
+      const seen = toSeen(current.rows[0] as Row);
+      const held = heldBy === undefined || isHeldBy(seen.record, heldBy);
+      return { ok: false, reason: from.includes(seen.record.state) && !held ? 'not-held' : 'wrong-state', seen };
       // The read after a failed update needs no transaction: it only tells the current state.
     }, standalone);
     // Cached once committed: a rolled-back transition must not be taken for the current state.

@@ -18,6 +18,8 @@ export function listQuery(filter: ConsultationFilter): { text: string; values: u
     const id = param(filter.participantId);
     where.push(`(citizen_id = ${id} OR lawyer_id = ${id})`);
   }
+  // lawyer_id is the lawyer who holds it now (`isHeldBy`).
+  if (filter.lawyerId) where.push(`lawyer_id = ${param(filter.lawyerId)}`);
   if (filter.states) where.push(`state IN (${stateLiterals(filter.states)})`);
   if (filter.categories) where.push(`category = ANY(${param(filter.categories)})`);
   if (filter.channel) where.push(`record->>'channel' = ${param(filter.channel)}`);

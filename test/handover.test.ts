@@ -1,0 +1,62 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DevClaims } from '../server/auth/dev-identity.ts';
+import { citizen, lawyer } from './helpers/people.ts';
+import { cast, type Participant } from './helpers/recorder.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+// What becomes of a lawyer's work when they hand it on or their device drops, over real sockets.
+const RESUME_WINDOW_MS = 1000;
+let server: TestServer;
+const people = cast(() => server);
+const join = people.join;
+let n = 0;
+const uid = (p: string) => `${p}${++n}h`;
+
+beforeAll(async () => {
+  server = await startTestServer({ LAWLINE_RESUME_WINDOW_MS: String(RESUME_WINDOW_MS), LAWLINE_OFFER_TIMEOUT_MS: '20000' });
+});
+afterAll(() => server.cleanup());
+afterEach(() => people.dismiss());
+
+const onDuty = async (claims: DevClaims) => {
+  const p = await join(claims);
+  await p.client.request('duty.on', {});
+  return p;
+};
+const drop = (p: Participant) => {
+  people.forget(p);
+  p.close();
+};
+
+/** L1 takes a citizen's request, hands it to L2 by name, and L2 accepts it. */
+async function transferred() {
+  const l1 = await onDuty(lawyer(uid('L'), '王律师', ['labor']));
+  const l2 = await onDuty(lawyer(uid('L'), '李律师', ['labor']));
+  const cit = await join(citizen(uid('C')));
+  const { consultation } = await cit.client.request('consult.request', { category: 'labor', region: '320200', channel: 'text' });
+  await l1.next('offer', (o) => o.consultation.id === consultation.id);
+  await l1.client.request('offer.accept', { consultationId: consultation.id });
+  await l1.client.request('consult.transfer', { consultationId: consultation.id, lawyerId: l2.id, note: '请李律师接手' });
+  await l2.next('offer', (o) => o.consultation.id === consultation.id);
+  await l2.client.request('offer.accept', { consultationId: consultation.id });
+  return { l1, l2, cit, id: consultation.id };
+}
+
+describe('after a transfer', () => {
+  it('the lawyer who handed a consultation on no longer lists it; the one who took it does', async () => {
+    const { l1, l2, id } = await transferred();
+    expect((await l1.client.request('consult.list', {})).consultations.map((c) => c.id)).not.toContain(id);
+    expect((await l2.client.request('consult.list', {})).consultations.map((c) => c.id)).toEqual([id]);
+  });
+
+  it("the first lawyer dropping off duty leaves the second lawyer's consultation with them", async () => {
+    const { l1, l2, cit, id } = await transferred();
+    drop(l1);
+    // Past the resume window the first lawyer goes off duty, their held consultations back in the queue.
+    await new Promise((r) => setTimeout(r, RESUME_WINDOW_MS + 800));
+    expect(cit.pushes('consult.state').filter((s) => s.consultation.id === id && s.reason === 'lawyer-disconnected')).toEqual([]);
+    await l2.client.sendChat(id, '我是接手的李律师').acked;
+    await cit.next('chat.message', (m) => m.consultationId === id && m.body === '我是接手的李律师');
+    expect((await cit.client.request('consult.list', {})).consultations.find((c) => c.id === id)).toMatchObject({ state: 'active', lawyer: { id: l2.id } });
+  });
+});
