@@ -1,11 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DevClaims } from '../server/auth/dev-identity.ts';
 import { citizen, lawyer } from './helpers/people.ts';
+import { isPush, RawClient } from './helpers/raw-client.ts';
 import { cast, type Participant } from './helpers/recorder.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 // What becomes of a lawyer's work when they hand it on or their device drops, over real sockets.
 const RESUME_WINDOW_MS = 1000;
+
 let server: TestServer;
 const people = cast(() => server);
 const join = people.join;
@@ -58,5 +60,51 @@ describe('after a transfer', () => {
     await l2.client.sendChat(id, '我是接手的李律师').acked;
     await cit.next('chat.message', (m) => m.consultationId === id && m.body === '我是接手的李律师');
     expect((await cit.client.request('consult.list', {})).consultations.find((c) => c.id === id)).toMatchObject({ state: 'active', lawyer: { id: l2.id } });
+  });
+});
+
+
+describe('a lawyer whose device drops while an offer rings', () => {
+  // Both long: an offer that moves on within a couple of seconds can only have been withdrawn.
+  const OFFER_TIMEOUT_MS = 20_000;
+  let own: TestServer;
+  const crew = cast(() => own);
+  beforeAll(async () => {
+    own = await startTestServer({ LAWLINE_RESUME_WINDOW_MS: '60000', LAWLINE_OFFER_TIMEOUT_MS: String(OFFER_TIMEOUT_MS) });
+  });
+  afterAll(() => own.cleanup());
+  afterEach(() => crew.dismiss());
+  const metric = async (line: RegExp) => Number(line.exec(await (await fetch(`http://127.0.0.1:${own.port}/metrics`)).text())?.[1] ?? 0);
+  const timeouts = () => metric(/^lawline_offers_total\{outcome="timeout"\} (\d+)$/m);
+
+  it('loses the offer at once, the next lawyer gets it, and the withdrawal waits for them if they come back', async () => {
+    const claims = lawyer(uid('L'), '王律师', ['labor']);
+    const first = await RawClient.connect(own.url);
+    const { sessionId } = await first.hello(await own.token(claims));
+    expect(await first.call('duty.on', {})).toMatchObject({ ok: true });
+    const second = await crew.join(lawyer(uid('L'), '李律师', ['labor']));
+    await second.client.request('duty.on', {});
+    const timeoutsBefore = await timeouts();
+    const cit = await crew.join(citizen(uid('C')));
+    const { consultation } = await cit.client.request('consult.request', { category: 'labor', region: '320200', channel: 'text' });
+    // Longest idle first: the first lawyer came on duty earlier.
+    const offer = await first.waitFor((f) => isPush('offer')(f) && (f.data as { consultation: { id: string } }).consultation.id === consultation.id);
+
+    const gone = Date.now();
+    first.ws.terminate();
+    await second.next('offer', (o) => o.consultation.id === consultation.id, OFFER_TIMEOUT_MS / 4);
+    expect(Date.now() - gone).toBeLessThan(OFFER_TIMEOUT_MS / 10);
+    await second.client.request('offer.accept', { consultationId: consultation.id });
+
+    // Back within the resume window: the withdrawal they missed is replayed, and the offer is gone.
+    const back = await RawClient.connect(own.url);
+    expect(await back.hello(await own.token(claims), { sessionId, lastSeq: (offer as { seq: number }).seq })).toMatchObject({ resumed: true });
+    const ended = await back.waitFor((f) => isPush('offer.ended')(f) && (f.data as { consultationId: string }).consultationId === consultation.id);
+    expect(ended).toMatchObject({ data: { outcome: 'withdrawn' } });
+    expect(await back.call('offer.accept', { consultationId: consultation.id })).toMatchObject({ ok: false });
+    // Not a missed offer: their device went, they did not let it ring out.
+    expect(await timeouts()).toBe(timeoutsBefore);
+    expect(await back.call('duty.off', {})).toMatchObject({ ok: true });
+    back.close();
   });
 });

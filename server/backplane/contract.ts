@@ -151,6 +151,31 @@ export function backplaneContract(name: string, open: () => Promise<BackplaneHar
       expect(await bp.getLawyer('L1')).toBeUndefined();
     });
 
+    it("withdraws a reconnecting lawyer's offers, not counted against them, and only while they are reconnecting", async () => {
+      await bp.putLawyer(lawyer('L1'));
+      await bp.putLawyer(lawyer('L2'));
+      for (const id of ['c1', 'c2', 'c3']) await bp.enqueue(entry(id));
+      await bp.offer('c1', 'L1', T0 + 20_000, T0);
+      await bp.offer('c2', 'L1', T0 + 20_000, T0);
+      await bp.offer('c3', 'L2', T0 + 20_000, T0);
+      // On duty with a device: their offers stay.
+      expect(await bp.withdrawOffers('L1')).toEqual([]);
+      await bp.setLawyerState('L1', 'reconnecting');
+      expect((await bp.withdrawOffers('L1')).map((o) => o.consultationId).sort()).toEqual(['c1', 'c2']);
+      expect(await bp.getLawyer('L1')).toMatchObject({ load: 0, missedOffers: 0, state: 'reconnecting' });
+      expect((await bp.listOffers()).map((o) => o.consultationId)).toEqual(['c3']);
+      // Still queued, and not declined by them: they may be offered it again once back.
+      expect((await bp.listQueue()).map((e) => [e.consultationId, e.declinedBy])).toEqual([
+        ['c1', []],
+        ['c2', []],
+        ['c3', []],
+      ]);
+      expect(await bp.withdrawOffers('L1')).toEqual([]);
+      expect(await bp.withdrawOffers('nobody')).toEqual([]);
+      await bp.setLawyerState('L1', 'available');
+      expect(await bp.offer('c1', 'L1', T0 + 20_000, T0)).toEqual({ ok: true });
+    });
+
     it('expires leases that are not renewed', async () => {
       await bp.putLawyer(lawyer('L1', { leaseUntil: T0 + 100 }));
       await bp.putLawyer(lawyer('L2', { leaseUntil: T0 + 100 }));

@@ -95,6 +95,13 @@ export class MemoryBackplane implements Backplane {
     return { ...(presence ? { presence: copy(presence) } : {}), withdrawn };
   }
 
+  async withdrawOffers(lawyerId: string): Promise<Offer[]> {
+    if (this.lawyers.get(lawyerId)?.state !== 'reconnecting') return [];
+    const theirs = [...this.offers.values()].filter((o) => o.lawyerId === lawyerId);
+    for (const o of theirs) this.withdraw(o.consultationId);
+    return theirs;
+  }
+
   async renewLeases(lawyerIds: readonly string[], until: number): Promise<void> {
     for (const id of lawyerIds) {
       const p = this.lawyers.get(id);

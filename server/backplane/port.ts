@@ -88,6 +88,14 @@ export interface Backplane {
   setLawyerState(lawyerId: string, state: StoredDutyState): Promise<LawyerPresence | undefined>;
   /** Leaves duty: withdraws the lawyer's pending offers (their consultations stay queued). */
   removeLawyer(lawyerId: string): Promise<{ presence?: LawyerPresence; withdrawn: Offer[] }>;
+  /**
+   * A `reconnecting` lawyer's pending offers go at once (the citizen need not wait out the offer
+   * timeout for a device that is gone): capacity returns, the consultations stay queued, and
+   * the lawyer is neither marked as having declined them nor charged a missed offer. Nothing
+   * happens unless the lawyer is reconnecting when it runs (a device came back meanwhile, on
+   * any node). Returns the offers withdrawn.
+   */
+  withdrawOffers(lawyerId: string): Promise<Offer[]>;
   renewLeases(lawyerIds: readonly string[], until: number): Promise<void>;
   expiredLeases(now: number): Promise<string[]>;
   getLawyer(lawyerId: string): Promise<LawyerPresence | undefined>;

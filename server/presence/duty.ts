@@ -201,6 +201,11 @@ export class DutyService implements DeviceListener {
     }, this.deps.resumeWindowMs);
     timer.unref();
     this.dropTimers.set(identity.id, timer);
+    // The offers ringing on the device that went move on now, not after the offer timeout:
+    // the citizen would wait it out for nobody. Replayed to the lawyer's devices if they resume.
+    const withdrawn = await this.deps.backplane.withdrawOffers(identity.id);
+    for (const o of withdrawn) this.deps.routing.router.offerEnded(identity.id, o.consultationId, 'withdrawn');
+    if (withdrawn.length) void this.deps.routing.router.kick();
   }
 
   /** The resume window is over: off duty, unless a device came back meanwhile (here, or on another node, which resumed them). */

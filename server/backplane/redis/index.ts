@@ -84,6 +84,10 @@ export class RedisBackplane implements Backplane {
     return { ...(raw ? { presence: lawyerOf(raw) } : {}), withdrawn: withdrawn.map((o) => JSON.parse(o as string) as Offer) };
   }
 
+  async withdrawOffers(lawyerId: string): Promise<Offer[]> {
+    return (await this.run<string[]>('withdrawOffers', lawyerId)).map((o) => JSON.parse(o) as Offer);
+  }
+
   async renewLeases(lawyerIds: readonly string[], until: number): Promise<void> {
     if (lawyerIds.length) await this.run('renewLeases', ...lawyerIds, until);
   }

@@ -122,6 +122,17 @@ for i = 1, #all, 2 do
 end
 return {raw or false, unpack(withdrawn)}`),
 
+  /** ARGV: lawyerId. Withdraws the lawyer's offers if they are reconnecting. Returns the withdrawn offer JSONs. */
+  withdrawOffers: script(`
+local p = getL(ARGV[1])
+local withdrawn = {}
+if not p or p.state ~= 'reconnecting' then return withdrawn end
+local all = redis.call('HGETALL', k('o'))
+for i = 1, #all, 2 do
+  if cjson.decode(all[i + 1]).lawyerId == ARGV[1] then withdrawn[#withdrawn + 1] = withdraw(all[i]) end
+end
+return withdrawn`),
+
   /** ARGV: lawyerId... , until (last). Extends leases of lawyers still on duty. */
   renewLeases: script(`
 local untilMs = tonumber(ARGV[#ARGV])
