@@ -64,6 +64,40 @@ describe('after a transfer', () => {
 });
 
 
+describe('a message consultation (留言)', () => {
+  /** A citizen leaves one in `ip`, and the message desk assigns it to the only lawyer on duty for it. */
+  async function assigned() {
+    const l1 = await onDuty(lawyer(uid('L'), '周律师', ['ip']));
+    const cit = await join(citizen(uid('C')));
+    const { consultation } = await cit.client.request('consult.request', { category: 'ip', region: '320200', channel: 'message', firstMessage: '商标被抢注了' });
+    await cit.next('consult.state', (s) => s.consultation.id === consultation.id && s.consultation.lawyer?.id === l1.id);
+    const l2 = await onDuty(lawyer(uid('L'), '郑律师', ['ip']));
+    return { l1, l2, cit, id: consultation.id };
+  }
+  /** The desk assigned it to `lawyerId`, and nobody was offered it live. */
+  async function backAtTheDesk(cit: Participant, id: string, lawyerId: string, within: number) {
+    const taken = await cit.next('consult.state', (s) => s.consultation.id === id && s.consultation.lawyer?.id === lawyerId, within);
+    expect(taken.consultation).toMatchObject({ state: 'active', channel: 'message' });
+    // A live offer follows a requeue at once, the desk within its pass: give a stray one time to show.
+    await new Promise((r) => setTimeout(r, 300));
+    for (const p of people.present()) expect(p.pushes('offer').filter((o) => o.consultation.id === id)).toEqual([]);
+  }
+
+  it('goes back to the message desk, never the live queue, when its lawyer drops', async () => {
+    const { l1, l2, cit, id } = await assigned();
+    drop(l1);
+    await cit.next('consult.state', (s) => s.consultation.id === id && s.reason === 'lawyer-disconnected', RESUME_WINDOW_MS + 3000);
+    await backAtTheDesk(cit, id, l2.id, 3000);
+  });
+
+  it('goes back to the message desk, to the lawyer named, when its lawyer hands it on', async () => {
+    const { l1, l2, cit, id } = await assigned();
+    const moved = await l1.client.request('consult.transfer', { consultationId: id, lawyerId: l2.id, note: '请郑律师回复' });
+    expect(moved.consultation).toMatchObject({ state: 'queued', channel: 'message' });
+    await backAtTheDesk(cit, id, l2.id, 3000);
+  });
+});
+
 describe('a lawyer whose device drops while an offer rings', () => {
   // Both long: an offer that moves on within a couple of seconds can only have been withdrawn.
   const OFFER_TIMEOUT_MS = 20_000;

@@ -6,7 +6,7 @@ import type { Handler } from '../session/dispatch.ts';
 import type { ConsultationRecord } from '../store/port.ts';
 import { relation } from './access.ts';
 import { newConsultationId, notFound, notMember, transitionError, type ConsultationDeps } from './deps.ts';
-import { notifier, servesCategory } from './notify.ts';
+import { isLive, notifier, servesCategory } from './notify.ts';
 import { audience, person, toView } from './views.ts';
 
 const OPEN: readonly ConsultationState[] = ['queued', 'picked', 'active'];
@@ -130,7 +130,8 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     if (c.channel === 'message') return ok({ consultation: toView(c) });
     const converted = await deps.desk.convert(c, 'citizen');
     if (!converted) return err({ code: ErrorCode.CONSULTATION_STATE, message: `cannot convert a consultation that is ${c.state}` });
-    queueChanged('removed', converted);
+    // It leaves the live queue as the live request it was.
+    queueChanged('removed', c);
     void deps.desk.tick();
     return ok({ consultation: toView(converted) });
   };
@@ -146,6 +147,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     // Everyone who followed it hears, the transferring lawyer's team included.
     deps.pusher.push(audience(c), 'consult.state', { consultation: toView(result.consultation), reason: 'transferred' });
     queueChanged('added', result.consultation);
+    if (!isLive(result.consultation)) void deps.desk.tick();
     return ok({ consultation: toView(result.consultation) });
   };
 

@@ -9,6 +9,16 @@ export function servesCategory(identity: Identity, c: ConsultationRecord): boole
   return !identity.categories || identity.categories.length === 0 || identity.categories.includes(c.category);
 }
 
+/**
+ * Whether a consultation belongs in the live queue. A message consultation (留言) never does,
+ * however it comes to be queued (left, requeued when its lawyer dropped, transferred, rebuilt):
+ * the message desk assigns the queued ones from the store on its next pass (each second at
+ * most); one in the live queue as well would be offered live while the desk assigns it.
+ */
+export function isLive(c: ConsultationRecord): boolean {
+  return c.channel !== 'message';
+}
+
 /** The two pushes every step of a consultation makes. */
 export function notifier(pusher: Pusher) {
   return {
@@ -20,6 +30,8 @@ export function notifier(pusher: Pusher) {
      * to pick. On duty the router brings them work (`queueAudience`), and a broadcast to
      * thousands of lawyers per request would cost more than the routing.
      */
-    queueChanged: (change: 'added' | 'removed', c: ConsultationRecord) => pusher.push([`queue:${c.category}`], 'queue.changed', { change, consultation: toView(c) }),
+    queueChanged: (change: 'added' | 'removed', c: ConsultationRecord) => {
+      if (isLive(c)) pusher.push([`queue:${c.category}`], 'queue.changed', { change, consultation: toView(c) });
+    },
   };
 }

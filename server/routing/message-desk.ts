@@ -104,16 +104,21 @@ export class MessageDesk {
     }
   }
 
-  /** The lawyer on duty for its category with the fewest message consultations waiting on them. */
-  private choose(c: ConsultationRecord, lawyers: readonly LawyerPresence[], assigned: Map<string, number>, except?: string): LawyerPresence | undefined {
+  /**
+   * The lawyer on duty for its category with the fewest message consultations waiting on them.
+   * As in the live queue (`queryFor`), a lawyer named for it (by the citizen, or by a transfer)
+   * is the only one while the choice holds, and the lawyer who handed it on does not get it back.
+   */
+  private choose(c: ConsultationRecord, lawyers: readonly LawyerPresence[], assigned: Map<string, number>, now: number, except?: string): LawyerPresence | undefined {
     const party = c.opposingParty && normaliseParty(c.opposingParty);
-    return lawyers
-      .filter((l) => l.categories.includes(c.category) && l.lawyerId !== except && !(party && l.conflicts.includes(party)))
-      .sort((a, b) => (assigned.get(a.lawyerId) ?? 0) - (assigned.get(b.lawyerId) ?? 0) || a.lastAssignedAt - b.lastAssignedAt)[0];
+    const handedOnBy = c.handover?.from.id;
+    const eligible = lawyers.filter((l) => l.categories.includes(c.category) && l.lawyerId !== except && l.lawyerId !== handedOnBy && !(party && l.conflicts.includes(party)));
+    if (c.preferredLawyerId !== undefined && now < (c.preferredUntil ?? Infinity)) return eligible.find((l) => l.lawyerId === c.preferredLawyerId);
+    return eligible.sort((a, b) => (assigned.get(a.lawyerId) ?? 0) - (assigned.get(b.lawyerId) ?? 0) || a.lastAssignedAt - b.lastAssignedAt)[0];
   }
 
   private async assign(c: ConsultationRecord, lawyers: readonly LawyerPresence[], assigned: Map<string, number>, now: number, except?: string): Promise<boolean> {
-    const lawyer = this.choose(c, lawyers, assigned, except);
+    const lawyer = this.choose(c, lawyers, assigned, now, except);
     if (!lawyer) return false;
     const result = await this.deps.store.transition(c.id, [c.state], {
       state: 'active',

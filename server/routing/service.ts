@@ -1,5 +1,6 @@
 import type { PriorityClass } from '../../protocol/vocabulary.ts';
 import type { Backplane, QueueEntry } from '../backplane/port.ts';
+import { isLive } from '../consultation/notify.ts';
 import type { RoutingMetrics } from '../metrics.ts';
 import type { Person, Store, ConsultationRecord, TransitionResult } from '../store/port.ts';
 import { normaliseParty } from './match.ts';
@@ -51,8 +52,12 @@ export class RoutingService {
     this.routeBeforeCommit = options.routeBeforeCommit ?? true;
   }
 
-  /** Queues a consultation; everything routing needs comes from its record, so a restart re-queues it the same. */
+  /**
+   * Queues a live consultation; everything routing needs comes from its record, so a restart
+   * re-queues it the same. A message consultation is left to the message desk (`isLive`).
+   */
   async enqueue(c: ConsultationRecord, front = false, declinedBy: string[] = []): Promise<void> {
+    if (!isLive(c)) return;
     await this.backplane.enqueue(
       {
         consultationId: c.id,
@@ -161,7 +166,7 @@ export class RoutingService {
     return asked.fallbackToQueue === false ? { preferredLawyerId: lawyerId } : { preferredLawyerId: lawyerId, preferredUntil: at + this.router.preferredWaitMs };
   }
 
-  /** Hands a consultation on: back to the front of the queue in its (new) category, for a named lawyer first. */
+  /** Hands a consultation on: back to the front of the queue in its (new) category (or to the message desk), for a named lawyer first. */
   async transfer(c: ConsultationRecord, to: { category?: ConsultationRecord['category']; lawyerId?: string }, handover: { from: Person; note: string }): Promise<TransitionResult> {
     const at = this.now();
     // Only while the transferring lawyer still holds it.
@@ -186,7 +191,8 @@ export class RoutingService {
   }
 
   /**
-   * Puts a consultation the lawyer dropped back at the front of the queue: only if they still
+   * Puts a consultation the lawyer dropped back at the front of the queue (or to the message
+   * desk): only if they still
    * hold it at the moment of the write (it may have been handed on and taken meanwhile).
    */
   async requeue(c: ConsultationRecord, lawyerId: string): Promise<ConsultationRecord | undefined> {

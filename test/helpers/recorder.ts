@@ -51,6 +51,8 @@ export function cast(server: () => TestServer) {
       present.push(p);
       return p;
     },
+    /** Everyone in the cast now. */
+    present: (): readonly Participant[] => present,
     /** Takes `p` out of the cast without the clean-up (a test that drops its connection on purpose). */
     forget(p: Participant): void {
       present.splice(present.indexOf(p), 1);
