@@ -40,6 +40,8 @@ export const ErrorCode = {
 
   RATE_LIMITED: 4000,
   CAPACITY_EXCEEDED: 4001,
+  /** The citizen has as many open consultations as one person may (LAWLINE_MAX_OPEN_PER_CITIZEN). */
+  TOO_MANY_OPEN: 4002,
 
   INTERNAL: 5000,
   STORE_UNAVAILABLE: 5001,

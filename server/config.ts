@@ -34,6 +34,8 @@ export interface Config {
   messages: { convertAfterMs: number; slaMs: number };
   utcOffsetMin: number;
   defaultCapacity: number;
+  /** Open consultations one citizen may have at once. */
+  maxOpenPerCitizen: number;
   /** Set: records in PostgreSQL (the cluster store) instead of the data dir. */
   database?: { url: string; schema: string; timeoutMs: number };
   /** Cluster mode: the Redis backplane and cross-node delivery. */
@@ -90,6 +92,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_PROBE_MS', default: String(DEADLINES.redis.probeMs), meaning: 'how often Redis and PostgreSQL are probed for /readyz (each must answer within its timeout)' },
   { env: 'LAWLINE_UTC_OFFSET_MIN', default: '480', meaning: 'local time of rosters and coverage reports, minutes east of UTC (480: China Standard Time)' },
   { env: 'LAWLINE_DEFAULT_CAPACITY', default: '3', meaning: 'concurrent text consultations of a lawyer who does not say' },
+  { env: 'LAWLINE_MAX_OPEN_PER_CITIZEN', default: '3', meaning: 'open consultations (live and message) one citizen may have at once; one more is refused (4002)' },
   { env: 'LAWLINE_ALLOW_UWS_FALLBACK', default: 'off', meaning: 'on: start even if the uWebSockets.js native binding failed to load (slow)' },
 ];
 
@@ -149,6 +152,10 @@ export function loadConfig(env: Env): Result<Config, string> {
     routing: routingConfig(get, int, problems),
     messages: { convertAfterMs: int('LAWLINE_MESSAGE_AFTER_MS', 1000, 86_400_000), slaMs: int('LAWLINE_MESSAGE_SLA_MS', 1000, 30 * 86_400_000) },
     defaultCapacity: int('LAWLINE_DEFAULT_CAPACITY', 1, LIMITS.maxCapacity),
+    // A citizen rarely has more than a couple of matters open at once (a live chat, a message
+    // left in another category); 3 leaves room for that and one more, while one person can no
+    // longer fill the queue and the store with requests. 100 is far past any real need.
+    maxOpenPerCitizen: int('LAWLINE_MAX_OPEN_PER_CITIZEN', 1, 100),
     utcOffsetMin: int('LAWLINE_UTC_OFFSET_MIN', -720, 840),
     ...(get('DATABASE_URL') ? { database: { url: get('DATABASE_URL'), schema: get('LAWLINE_DATABASE_SCHEMA'), timeoutMs: int('LAWLINE_DATABASE_TIMEOUT_MS', 50, 600_000) } } : {}),
     ...(get('REDIS_URL') ? { redis: { url: get('REDIS_URL'), prefix: get('LAWLINE_REDIS_PREFIX'), timeoutMs: int('LAWLINE_REDIS_TIMEOUT_MS', 50, 60_000) } } : {}),

@@ -150,6 +150,7 @@ export function createMetrics(gauges: { connections: () => number; sessions: () 
     pushes: registry.add(new Counter('lawline_pushes_total', 'server pushes, by event')),
     errors: registry.add(new Counter('lawline_errors_total', 'error replies and frames, by code')),
     closes: registry.add(new Counter('lawline_closes_total', 'connections closed by the server, by close code')),
+    refused: registry.add(new Counter('lawline_refused_total', 'requests refused by a limit, by limit (open-per-citizen)')),
     requestSeconds: registry.add(new Histogram('lawline_request_seconds', 'request handling time, by type', LATENCY_BUCKETS)),
     // records ÷ fsyncs is the group-commit batch size.
     storeRecords: registry.add(new Gauge('lawline_store_records_total', 'records made durable', () => gauges.store().records, 'counter')),

@@ -142,7 +142,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     metrics: metrics.routing,
     leads,
   });
-  const consultation = { store, pusher, routing, desk, now };
+  const consultation = { store, pusher, routing, desk, now, maxOpenPerCitizen: config.maxOpenPerCitizen, refused: metrics.refused };
   const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers() };
   const recovery = new Recovery({ store, backplane, routing, duty, registry, log });
   await recovery.rebuild();

@@ -12,6 +12,8 @@ export const lawlineEnv = (dataDir: string, extra: Record<string, string> = {}):
   LAWLINE_RATE_BURST: '100000',
   LAWLINE_HEARTBEAT_MS: '300000',
   LAWLINE_SESSION_BUFFER: '100000',
+  // A bench citizen asks again as soon as offered, and what earlier runs left open stays open.
+  LAWLINE_MAX_OPEN_PER_CITIZEN: '100',
   ...extra,
 });
 

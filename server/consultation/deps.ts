@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ProtocolError } from '../../protocol/result.ts';
+import type { Counter } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
 import type { MessageDesk } from '../routing/message-desk.ts';
 import type { RoutingService } from '../routing/service.ts';
@@ -12,6 +13,10 @@ export interface ConsultationDeps {
   routing: RoutingService;
   desk: MessageDesk;
   now: () => number;
+  /** Open consultations (live and message) one citizen may have at once. */
+  maxOpenPerCitizen: number;
+  /** Requests refused by a limit, by limit. */
+  refused?: Counter;
 }
 
 export function newConsultationId(): string {

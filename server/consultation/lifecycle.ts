@@ -40,10 +40,15 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       updatedAt: at,
       lastSeq: 0,
     };
-    const durable = deps.store.createConsultation(record);
+    const created = deps.store.createConsultation(record, { maxOpenPerCitizen: deps.maxOpenPerCitizen });
     // Routing starts while the record commits; the citizen's reply still waits for the commit.
-    const routed = record.channel === 'text' ? deps.routing.enqueueCommitting(record, durable) : undefined;
-    await durable;
+    const routed = isLive(record) ? deps.routing.enqueueCommitting(record, created) : undefined;
+    const outcome = await created;
+    if (!outcome.ok) {
+      await routed;
+      deps.refused?.inc({ limit: 'open-per-citizen' });
+      return err({ code: ErrorCode.TOO_MANY_OPEN, message: `you have ${outcome.open} open consultations, as many as one person may: close or cancel one first` });
+    }
     if (data.firstMessage) {
       const first = await deps.store.appendMessage({
         consultationId: record.id,

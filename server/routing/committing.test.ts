@@ -7,7 +7,7 @@ import { MemoryBackplane } from '../backplane/memory.ts';
 import { createLogger } from '../log.ts';
 import type { Pusher } from '../session/pusher.ts';
 import { openFileStore, type FileStore } from '../store/file/index.ts';
-import type { ConsultationRecord, Store } from '../store/port.ts';
+import type { ConsultationRecord, CreateOutcome, Store } from '../store/port.ts';
 import { Router } from './router.ts';
 import { RoutingService } from './service.ts';
 
@@ -34,8 +34,8 @@ function heldCreates(real: Store) {
   const store = new Proxy(real, {
     get(target, key) {
       if (key === 'createConsultation') {
-        return (record: ConsultationRecord) =>
-          new Promise<void>((resolve, reject) => pending.push({ go: () => resolve(target.createConsultation(record)), fail: reject }));
+        return (record: ConsultationRecord, limits?: { maxOpenPerCitizen?: number }) =>
+          new Promise<CreateOutcome>((resolve, reject) => pending.push({ go: () => resolve(target.createConsultation(record, limits)), fail: reject }));
       }
       const value = Reflect.get(target, key) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -137,5 +137,19 @@ describe('routing while the request commits', () => {
     expect((await backplane.getLawyer('L1'))?.load).toBe(0);
     const accept = await routing.accept('c1', { id: 'L1', role: 'lawyer', name: 'l' });
     expect(accept.ok).toBe(false);
+  });
+
+  it("a create refused by the citizen's cap takes the request out of routing and withdraws its offer", async () => {
+    await real.createConsultation({ ...record, id: 'c0' });
+    const created = held.store.createConsultation({ ...record }, { maxOpenPerCitizen: 1 });
+    const routed = routing.enqueueCommitting({ ...record }, created);
+    await offered();
+    held.release();
+    expect(await created).toEqual({ ok: false, reason: 'too-many-open', open: 1 });
+    await routed;
+    expect(await backplane.listQueue()).toEqual([]);
+    expect(pushes.of('offer.ended').map((p) => p.data)).toEqual([{ consultationId: 'c1', outcome: 'withdrawn' }]);
+    expect((await backplane.getLawyer('L1'))?.load).toBe(0);
+    expect(await real.getConsultation('c1')).toBeUndefined();
   });
 });

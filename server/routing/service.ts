@@ -2,7 +2,7 @@ import type { PriorityClass } from '../../protocol/vocabulary.ts';
 import type { Backplane, QueueEntry } from '../backplane/port.ts';
 import { isLive } from '../consultation/notify.ts';
 import type { RoutingMetrics } from '../metrics.ts';
-import type { Person, Store, ConsultationRecord, TransitionResult } from '../store/port.ts';
+import type { ConsultationRecord, CreateOutcome, Person, Store, TransitionResult } from '../store/port.ts';
 import { normaliseParty } from './match.ts';
 import type { Router } from './router.ts';
 
@@ -34,7 +34,7 @@ export class RoutingService {
    * fsync or transaction is the slowest step of a request), so an offer may reach a lawyer
    * before the citizen's reply; what a lawyer does with it waits for the commit.
    */
-  private readonly committing = new Map<string, { record: ConsultationRecord; durable: Promise<void> }>();
+  private readonly committing = new Map<string, { record: ConsultationRecord; stored: Promise<boolean> }>();
 
   private readonly loadChanged: (lawyerId: string) => void;
   private readonly metrics: RoutingMetrics | undefined;
@@ -75,24 +75,25 @@ export class RoutingService {
     void this.router.kick();
   }
 
-  /** Queues a request whose create is still committing; if the commit fails, it leaves the queue and any offer of it is withdrawn. */
-  async enqueueCommitting(c: ConsultationRecord, durable: Promise<void>): Promise<void> {
+  /**
+   * Queues a request whose create is still committing; if the create fails, or is refused (the
+   * citizen's cap), it leaves the queue and any offer of it is withdrawn.
+   */
+  async enqueueCommitting(c: ConsultationRecord, created: Promise<CreateOutcome>): Promise<void> {
+    // The caller hears why from `created` itself.
+    const stored = created.then((r) => r.ok, () => false);
     if (!this.routeBeforeCommit) {
-      // The caller hears of a failed commit from `durable` itself; nothing to queue then.
-      if (await durable.then(() => true, () => false)) await this.enqueue(c);
+      if (await stored) await this.enqueue(c);
       return;
     }
-    this.committing.set(c.id, { record: c, durable });
+    this.committing.set(c.id, { record: c, stored });
     await this.enqueue(c);
-    await durable.then(
-      () => this.committing.delete(c.id),
-      async () => {
-        this.committing.delete(c.id);
-        const { withdrawn } = await this.backplane.dequeue(c.id);
-        this.router.forget(c.id);
-        if (withdrawn) this.router.offerEnded(withdrawn.lawyerId, c.id, 'withdrawn');
-      },
-    );
+    const ok = await stored;
+    this.committing.delete(c.id);
+    if (ok) return;
+    const { withdrawn } = await this.backplane.dequeue(c.id);
+    this.router.forget(c.id);
+    if (withdrawn) this.router.offerEnded(withdrawn.lawyerId, c.id, 'withdrawn');
   }
 
   /** The record routing shows in an offer: the committed one, or one still committing. */
@@ -129,8 +130,8 @@ export class RoutingService {
   private async taken(consultationId: string, lawyer: Person, state: 'picked' | 'active', entry: QueueEntry | undefined): Promise<Claimed> {
     this.answered(entry);
     this.router.forget(consultationId);
-    // A failed commit leaves no record, and the transition below says so.
-    await this.committing.get(consultationId)?.durable.catch(() => undefined);
+    // A failed or refused create leaves no record, and the transition below says so.
+    await this.committing.get(consultationId)?.stored;
     const result = await this.store.transition(consultationId, ['queued'], { state, lawyer, updatedAt: this.now() });
     if (!result.ok) {
       await this.backplane.release(lawyer.id, consultationId);

@@ -90,6 +90,27 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       expect((await store.transition(c.id, ['active'], { state: 'closed', updatedAt: 5 }, 'LB')).ok).toBe(true);
     });
 
+    it("creates a consultation only while its citizen has fewer open ones than the cap, also when asked for at once", async () => {
+      const asker: Person = { id: 'C2', role: 'citizen', name: '李四' };
+      const cap = { maxOpenPerCitizen: 2 };
+      const asked = [consultation({ citizen: asker }), consultation({ citizen: asker, channel: 'message' }), consultation({ citizen: asker }), consultation({ citizen: asker })];
+      const outcomes = await Promise.all(asked.map((c) => store.createConsultation(c, cap)));
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(2);
+      expect(outcomes.filter((o) => !o.ok)).toEqual([
+        { ok: false, reason: 'too-many-open', open: 2 },
+        { ok: false, reason: 'too-many-open', open: 2 },
+      ]);
+      const created = asked.filter((_, i) => outcomes[i]?.ok);
+      for (const [i, c] of asked.entries()) expect(await store.getConsultation(c.id)).toEqual(outcomes[i]?.ok ? c : undefined);
+      // Closed ones do not count; other citizens have their own; without a cap there is none.
+      await store.transition((created[0] as ConsultationRecord).id, ['queued'], { state: 'closed', updatedAt: 9 });
+      expect(await store.createConsultation(consultation({ citizen: asker }), cap)).toEqual({ ok: true });
+      expect((await store.createConsultation(consultation({ citizen: asker }), cap)).ok).toBe(false);
+      expect(await store.createConsultation(consultation(), cap)).toEqual({ ok: true });
+      expect(await store.createConsultation(consultation({ citizen: asker }))).toEqual({ ok: true });
+      expect(await store.listConsultations({ participantId: 'C2', states: ['queued', 'picked', 'active'] })).toHaveLength(3);
+    });
+
     it('assigns message seqs in order and deduplicates clientMsgId, also while the first write is in flight', async () => {
       const c = consultation({ state: 'active', lawyer: lawyerA });
       await store.createConsultation(c);

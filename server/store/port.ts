@@ -158,6 +158,12 @@ export interface HistoryPage {
   hasMore: boolean;
 }
 
+/** The states in which a consultation is open: a citizen's cap counts these, whatever the channel. */
+export const OPEN_STATES: readonly ConsultationState[] = ['queued', 'picked', 'active'];
+
+/** What a capped create did: see `Store.createConsultation`. */
+export type CreateOutcome = { ok: true } | { ok: false; reason: 'too-many-open'; open: number };
+
 /** What a checked append did: see `Store.appendIfAdmitted`. */
 export type AppendOutcome =
   | { ok: true; message: StoredMessage; duplicate: boolean; consultation: ConsultationRecord }
@@ -165,7 +171,13 @@ export type AppendOutcome =
   | { ok: false; reason: 'refused'; consultation: ConsultationRecord };
 
 export interface Store {
-  createConsultation(record: ConsultationRecord): Promise<void>;
+  /**
+   * Stores a new consultation. With `maxOpenPerCitizen`, only if its citizen has fewer open
+   * consultations (`OPEN_STATES`, any channel) than that when it is written: decided atomically
+   * against every other create, on any node (two devices asking at once cannot both take the
+   * last place). A refusal stores nothing.
+   */
+  createConsultation(record: ConsultationRecord, limits?: { maxOpenPerCitizen?: number }): Promise<CreateOutcome>;
   /**
    * Compare-and-set on the state: applies `patch` only if the current state is one of
    * `from` and, with `heldBy`, the consultation is held by that lawyer (`isHeldBy`) at the

@@ -1,23 +1,24 @@
 import { join } from 'node:path';
 import type { ConsultationState } from '../../../protocol/vocabulary.ts';
 import type { Logger } from '../../log.ts';
-import {
-  isHeldBy,
-  type AppendOutcome,
-  type AuditEntry,
-  type AuditRecord,
-  type ConsultationFilter,
-  type ConsultationPatch,
-  type ConsultationRecord,
-  type DutyEvent,
-  type HistoryPage,
-  type NewMessage,
-  type ReadReceipt,
-  type Shift,
-  type Store,
-  type StoredMessage,
-  type TransitionResult,
+import type {
+  AppendOutcome,
+  AuditEntry,
+  AuditRecord,
+  ConsultationFilter,
+  ConsultationPatch,
+  ConsultationRecord,
+  CreateOutcome,
+  DutyEvent,
+  HistoryPage,
+  NewMessage,
+  ReadReceipt,
+  Shift,
+  Store,
+  StoredMessage,
+  TransitionResult,
 } from '../port.ts';
+import { isHeldBy } from '../port.ts';
 import { firstBrokenLink, linkAudit } from '../audit-chain.ts';
 import { Indexes } from './indexes.ts';
 import { decodeRecord, encodeRecord, type LogRecord } from './records.ts';
@@ -70,9 +71,13 @@ export class FileStore implements Store {
     return { fsyncs: this.log.fsyncs, records: this.log.records };
   }
 
-  async createConsultation(record: ConsultationRecord): Promise<void> {
+  async createConsultation(record: ConsultationRecord, limits: { maxOpenPerCitizen?: number } = {}): Promise<CreateOutcome> {
     if (this.ix.consultations.has(record.id)) throw new Error(`store: consultation ${record.id} exists`);
+    // Counted and written with no await between: a create racing this one sees this one's record.
+    const open = limits.maxOpenPerCitizen === undefined ? 0 : this.ix.openOf(record.citizen.id);
+    if (limits.maxOpenPerCitizen !== undefined && open >= limits.maxOpenPerCitizen) return { ok: false, reason: 'too-many-open', open };
     await this.write({ k: 'consultation', c: { ...record } });
+    return { ok: true };
   }
 
   async transition(id: string, from: readonly ConsultationState[], patch: ConsultationPatch, heldBy?: string): Promise<TransitionResult> {

@@ -1,10 +1,10 @@
 import type { ConsultationState } from '../../../protocol/vocabulary.ts';
-import { isHeldBy, isParticipant, type AuditRecord, type ConsultationFilter, type ConsultationRecord, type DutyEvent, type ReadReceipt, type Shift } from '../port.ts';
+import { isHeldBy, isParticipant, OPEN_STATES, type AuditRecord, type ConsultationFilter, type ConsultationRecord, type DutyEvent, type ReadReceipt, type Shift } from '../port.ts';
 import { LocationList } from './location-list.ts';
 import type { Location } from './segment-log.ts';
 import type { LogRecord } from './records.ts';
 
-const OPEN_STATES: ReadonlySet<ConsultationState> = new Set(['queued', 'picked', 'active']);
+const OPEN: ReadonlySet<ConsultationState> = new Set(OPEN_STATES);
 
 /**
  * What the store answers queries from, rebuilt from the segments at start. Message bodies stay
@@ -72,7 +72,7 @@ export class Indexes {
   }
 
   filter(f: ConsultationFilter): ConsultationRecord[] {
-    const onlyOpen = f.states !== undefined && f.states.every((s) => OPEN_STATES.has(s));
+    const onlyOpen = f.states !== undefined && f.states.every((s) => OPEN.has(s));
     const person = f.lawyerId ?? f.participantId;
     const ids: Iterable<string> = person
       ? (this.byParticipant.get(person) ?? [])
@@ -92,6 +92,16 @@ export class Indexes {
     return out.sort((a, b) => b.createdAt - a.createdAt);
   }
 
+  /** How many open consultations a citizen has (any channel). */
+  openOf(citizenId: string): number {
+    let n = 0;
+    for (const id of this.byParticipant.get(citizenId) ?? []) {
+      const c = this.consultations.get(id) as ConsultationRecord;
+      if (c.citizen.id === citizenId && OPEN.has(c.state)) n++;
+    }
+    return n;
+  }
+
   private unlist(personId: string, consultationId: string): void {
     const set = this.byParticipant.get(personId);
     set?.delete(consultationId);
@@ -99,7 +109,7 @@ export class Indexes {
   }
 
   private reindex(c: ConsultationRecord): void {
-    if (OPEN_STATES.has(c.state)) this.open.add(c.id);
+    if (OPEN.has(c.state)) this.open.add(c.id);
     else this.open.delete(c.id);
     for (const p of [c.citizen.id, c.lawyer?.id]) {
       if (!p) continue;

@@ -1,25 +1,27 @@
 import type { Pool, PoolClient } from 'pg';
 import { firstBrokenLink, linkAudit } from '../audit-chain.ts';
-import {
-  isHeldBy,
-  type AppendOutcome,
-  type AuditEntry,
-  type AuditRecord,
-  type ConsultationFilter,
-  type ConsultationPatch,
-  type ConsultationRecord,
-  type DutyEvent,
-  type HistoryPage,
-  type NewMessage,
-  type ReadReceipt,
-  type Shift,
-  type Store,
-  type StoredMessage,
-  type TransitionResult,
+import type {
+  AppendOutcome,
+  AuditEntry,
+  AuditRecord,
+  ConsultationFilter,
+  ConsultationPatch,
+  ConsultationRecord,
+  CreateOutcome,
+  DutyEvent,
+  HistoryPage,
+  NewMessage,
+  ReadReceipt,
+  Shift,
+  Store,
+  StoredMessage,
+  TransitionResult,
 } from '../port.ts';
+import { isHeldBy } from '../port.ts';
 import { AppendBatch } from './append-batch.ts';
 import { CommitBatcher, type JobOptions } from './commit-batcher.ts';
 import { ConsultationCache, type Seen } from './consultation-cache.ts';
+import { insertConsultation, insertUnderCap } from './create.ts';
 import { listQuery } from './list-query.ts';
 import { setUp } from './migrations.ts';
 import { createPool } from './pool.ts';
@@ -111,17 +113,14 @@ export class PgStore implements Store {
     return this.probe.healthy && this.batcher.healthy;
   }
 
-  async createConsultation(record: ConsultationRecord): Promise<void> {
-    await this.batcher.submit((c) =>
-      c.query({
-        name: 'create-consultation',
-        text: `INSERT INTO consultations (id, state, category, region, citizen_id, lawyer_id, created_at, updated_at, last_seq, record)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        values: [record.id, record.state, record.category, record.region, record.citizen.id, record.lawyer?.id ?? null, record.createdAt, record.updatedAt, record.lastSeq, record],
-      }),
-      standalone,
-    );
-    this.cache.put({ record: { ...record }, version: 0 });
+  async createConsultation(record: ConsultationRecord, limits: { maxOpenPerCitizen?: number } = {}): Promise<CreateOutcome> {
+    const max = limits.maxOpenPerCitizen;
+    const outcome =
+      max === undefined
+        ? await this.batcher.submit((c) => insertConsultation(c, record).then((): CreateOutcome => ({ ok: true })), standalone)
+        : await this.batcher.submit((c) => insertUnderCap(c, record, max));
+    if (outcome.ok) this.cache.put({ record: { ...record }, version: 0 });
+    return outcome;
   }
 
   async transition(id: string, from: readonly ConsultationRecord['state'][], patch: ConsultationPatch, heldBy?: string): Promise<TransitionResult> {

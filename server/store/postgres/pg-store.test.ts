@@ -109,6 +109,19 @@ describe('PostgreSQL store', () => {
     });
   });
 
+  it("keeps a citizen's cap when two stores (two nodes) create for them at the same moment, among other citizens' creates", async () => {
+    await withTwoStores(async (a, b) => {
+      const cap = { maxOpenPerCitizen: 3 };
+      const someone = (i: number): Person => ({ id: `C${(i >> 1) % 4}`, role: 'citizen', name: 'x' });
+      // Four citizens, 10 requests each, from both nodes at once.
+      const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).createConsultation(consultation({ citizen: someone(i) }), cap).then((o) => [someone(i).id, o.ok] as const)));
+      for (let k = 0; k < 4; k++) {
+        expect(outcomes.filter(([id, ok]) => id === `C${k}` && ok)).toHaveLength(3);
+        expect(await a.listConsultations({ participantId: `C${k}`, states: ['queued', 'picked', 'active'] })).toHaveLength(3);
+      }
+    });
+  });
+
   it('chains audit records from two stores (two nodes) appending at the same moment, none refused', async () => {
     await withTwoStores(async (a, b) => {
       const actor: Person = { id: 'S1', role: 'supervisor', name: 'S1' };
