@@ -10,9 +10,13 @@ export interface SpawnedServer {
   exited: Promise<number | null>;
 }
 
-/** Runs `server/main.ts` as its own process, as `npm start` does, and waits for its port. */
-export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Promise<SpawnedServer> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+/**
+ * Runs `server/main.ts` as its own process, as `npm start` does, and waits for its port.
+ * `wrap` is a command that execs the server, e.g. `ip netns exec <ns>` to run it in a network namespace.
+ */
+export function spawnServer(env: Record<string, string>, timeoutMs = 20_000, wrap: readonly string[] = []): Promise<SpawnedServer> {
+  const argv = [...wrap, process.execPath, '--import', 'tsx', 'server/main.ts'];
+  const proc = spawn(argv[0] as string, argv.slice(1), {
     cwd: ROOT,
     env: { ...process.env, LAWLINE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
