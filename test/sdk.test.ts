@@ -59,6 +59,28 @@ describe('SDK against a real node through a faulty network', () => {
     c.close();
   });
 
+  it('gives up a socket the node went silent on within two heartbeats, and resumes once the path is back', async () => {
+    const quick = await startTestServer({ LAWLINE_HEARTBEAT_MS: '200' });
+    const path = await FaultyProxy.start(quick.port);
+    try {
+      const c = new LawlineClient({ url: `ws://127.0.0.1:${path.port}/ws`, token: await quick.token(citizen('C-hole')), WebSocket, requestTimeoutMs: 1000, reconnect: { minDelayMs: 20, maxDelayMs: 100 } });
+      const first = await c.connect();
+      const states: string[] = [];
+      const resumed: string[] = [];
+      c.on('state', (s) => states.push(s));
+      c.on('resumed', (r) => resumed.push(r.sessionId));
+      path.blackhole();
+      // Nothing reaches the client, not even the node's close: only its own watch can tell.
+      await expect.poll(() => states.includes('reconnecting'), { timeout: 2000, interval: 20 }).toBe(true);
+      path.resume();
+      await expect.poll(() => resumed, { timeout: 5000 }).toEqual([first.sessionId]);
+      c.close();
+    } finally {
+      await path.close();
+      await quick.cleanup();
+    }
+  });
+
   it('gives up for good on a refused token, without retrying', async () => {
     const c = new LawlineClient({ url: server.url, token: 'not-a-token', WebSocket, reconnect: { minDelayMs: 10, maxDelayMs: 20 } });
     const states: string[] = [];

@@ -5,6 +5,7 @@ import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, type Encoding } from '../../prot
 import { Emitter } from './emitter.ts';
 import { LawlineError, timeoutError } from './errors.ts';
 import { MessageLedger } from './gap-repair.ts';
+import { Liveness } from './liveness.ts';
 import { Outbox, type ChatAck } from './outbox.ts';
 import { messageBytes, OPEN, type WebSocketConstructor, type WebSocketLike } from './socket.ts';
 
@@ -50,6 +51,11 @@ export class LawlineClient {
     (m) => this.events.emit('chat.message', m),
     (data) => this.request('consult.history', data),
     () => this.stopped,
+  );
+  /** Gives up a socket the server has gone silent on, rather than waiting for TCP to notice. */
+  private readonly liveness = new Liveness(
+    () => void this.request('ping', {}).catch((e: unknown) => this.opts.log?.('ping failed', { error: String(e) })),
+    () => this.abandon(),
   );
   private readonly pending = new Map<number, Pending>();
   private readonly waitingForHello: (() => void)[] = [];
@@ -128,8 +134,10 @@ export class LawlineClient {
     const ws = new this.opts.WebSocket(urls[this.urlIndex % urls.length] as string, this.opts.encoding === 'msgpack' ? SUBPROTOCOL_MSGPACK : SUBPROTOCOL_JSON);
     ws.binaryType = 'arraybuffer';
     this.socket = ws;
+    // Opened and greeted within the request timeout, or given up: a connect or a hello can die silently too.
+    this.liveness.watch(this.opts.requestTimeoutMs);
     ws.onopen = () => void this.hello();
-    ws.onmessage = (ev: { data: unknown }) => this.receive(ev.data);
+    ws.onmessage = (ev: { data: unknown }) => this.socket === ws && this.receive(ev.data);
     ws.onerror = () => this.opts.log?.('socket error');
     ws.onclose = (ev: { code: number; reason: string }) => {
       if (this.socket === ws) this.lost(ev.code, ev.reason);
@@ -143,6 +151,8 @@ export class LawlineClient {
       const reply = await this.request('hello', resume ? { token, resume } : { token });
       this.ready = true;
       this.attempt = 0;
+      // The server drops a client silent for two heartbeats; the client holds the server to the same.
+      this.liveness.watch(2 * reply.heartbeatMs, reply.heartbeatMs);
       if (reply.resumed) this.events.emit('resumed', reply);
       else this.startedAfresh(reply);
       this.events.emit('state', 'open');
@@ -195,6 +205,7 @@ export class LawlineClient {
   }
 
   private receive(data: unknown): void {
+    this.liveness.heard();
     const { bytes, isBinary } = messageBytes(data);
     const decoded = decodeFrame(bytes, isBinary, this.opts.encoding, Number.MAX_SAFE_INTEGER);
     if (!decoded.ok) return this.opts.log?.('undecodable frame from server', { error: decoded.error.message });
@@ -239,7 +250,16 @@ export class LawlineClient {
     return true;
   }
 
+  /** The server went silent: give its socket up now and reconnect (a close event it may yet fire is ignored). */
+  private abandon(): void {
+    const ws = this.socket;
+    if (!ws) return;
+    this.lost(CloseCode.HEARTBEAT_TIMEOUT, 'server silent');
+    ws.close(1000, 'server silent');
+  }
+
   private lost(code: number, reason: string): void {
+    this.liveness.stop();
     this.ready = false;
     this.socket = undefined;
     clearTimeout(this.ackTimer);
@@ -266,6 +286,7 @@ export class LawlineClient {
   private shutdown(why: { code: number; reason: string }, terminated: boolean): void {
     this.stopped = true;
     this.ready = false;
+    this.liveness.stop();
     const error = new LawlineError(ErrorCode.FORBIDDEN, `connection ended (${why.code}${why.reason ? `: ${why.reason}` : ''})`);
     for (const entry of this.outbox.all()) this.outbox.settle(entry.clientMsgId, { error });
     this.firstHello?.reject(error);

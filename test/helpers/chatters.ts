@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { expect } from 'vitest';
+import { expect as globalExpect, type ExpectStatic } from 'vitest';
 import { LawlineClient } from '../../clients/sdk/index.ts';
 import type { ChatMessageT } from '../../protocol/frames.ts';
 import type { DevClaims } from '../../server/auth/dev-identity.ts';
@@ -46,9 +46,9 @@ export async function wholeHistory(client: LawlineClient, consultationId: string
 /**
  * Nothing acknowledged lost or doubled between two parties: the store holds each message once,
  * every acked one at the seq its ack gave, and each side received every message of the other,
- * once, in order (waiting a little for the last ones on their way).
+ * once, in order (waiting a little for the last ones on their way). Concurrent tests pass their own `expect`.
  */
-export async function expectConversationIntact(consultationId: string, a: Chatter, b: Chatter): Promise<void> {
+export async function expectConversationIntact(consultationId: string, a: Chatter, b: Chatter, expect: ExpectStatic = globalExpect): Promise<void> {
   await expect.poll(() => a.client.outboxSize() + b.client.outboxSize(), { timeout: 15_000 }).toBe(0);
   const messages = await wholeHistory(a.client, consultationId);
   const ids = messages.map((m) => m.clientMsgId);

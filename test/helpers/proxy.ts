@@ -7,6 +7,9 @@ import net from 'node:net';
 export class FaultyProxy {
   private readonly pairs = new Set<[net.Socket, net.Socket]>();
   private stalled: 'none' | 'both' | 'replies' = 'none';
+  /** Set by `blackhole()`: a side's close is not passed on either, until `resume()`. */
+  private holed = false;
+  private readonly closedInHole = new Set<[net.Socket, net.Socket]>();
   private constructor(
     private readonly server: net.Server,
     readonly port: number,
@@ -26,6 +29,7 @@ export class FaultyProxy {
       forward(client, upstream, false);
       forward(upstream, client, true);
       const end = () => {
+        if (proxy?.holed) return void proxy.closedInHole.add(pair);
         client.destroy();
         upstream.destroy();
         proxy?.pairs.delete(pair);
@@ -55,8 +59,24 @@ export class FaultyProxy {
     this.stalled = which;
   }
 
+  /**
+   * Silently discards traffic both ways and keeps each side's socket open when the other closes,
+   * as a path that drops every packet does: neither end hears anything. `resume()` resets the
+   * connections whose other side closed meanwhile, as TCP does when a segment gets through.
+   */
+  blackhole(): void {
+    this.stalled = 'both';
+    this.holed = true;
+  }
+
   resume(): void {
     this.stalled = 'none';
+    this.holed = false;
+    for (const pair of this.closedInHole) {
+      for (const socket of pair) if (!socket.destroyed) socket.resetAndDestroy();
+      this.pairs.delete(pair);
+    }
+    this.closedInHole.clear();
   }
 
   close(): Promise<void> {
