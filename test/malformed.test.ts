@@ -53,14 +53,10 @@ const cases: [string, Buffer | string, number][] = [
 ];
 
 describe('malformed frames after hello', () => {
-  let client: RawClient;
-  beforeAll(async () => {
-    client = await RawClient.connect(server.url);
-    await client.hello(await server.token(citizen('C-fuzz')));
-  });
-  afterAll(() => client.close());
-
+  // A connection per case: a few malformed frames on one connection get it cut (test/abuse.test.ts).
   it.each(cases)('answers %s with its code within 100 ms', async (_name, bytes, code) => {
+    const client = await RawClient.connect(server.url);
+    await client.hello(await server.token(citizen('C-fuzz')));
     const before = process.memoryUsage().rss;
     const started = performance.now();
     client.sendRaw(bytes);
@@ -72,6 +68,7 @@ describe('malformed frames after hello', () => {
     // The connection and the server still serve.
     expect((await client.call('consult.list', {})).ok).toBe(true);
     expect((await bystander.call('consult.list', {})).ok).toBe(true);
+    client.close();
   });
 
   it('drops a frame above the transport limit without hurting anyone else', async () => {

@@ -249,10 +249,10 @@ describe('rate limit', () => {
     try {
       const c = await RawClient.connect(limited.url);
       await c.hello(await limited.token(citizen('C-rate')));
-      const ids = Array.from({ length: 10 }, () => c.request('consult.list', {}));
-      const replies = await Promise.all(ids.map((id) => c.waitFor((f) => f.type === 'reply' && f.id === id)));
-      const codes = replies.map((r) => (r.type === 'reply' && !r.ok ? r.error.code : 0));
-      expect(codes.filter((x) => x === ErrorCode.RATE_LIMITED).length).toBeGreaterThanOrEqual(4);
+      for (let i = 0; i < 10; i++) c.request('consult.list', {});
+      // Frames over the rate are dropped unread; the client is told once (test/abuse.test.ts).
+      const told = await c.waitFor((f) => f.type === 'error');
+      expect(told.type === 'error' && told.error.code).toBe(ErrorCode.RATE_LIMITED);
       expect(c.closeCode).toBeUndefined();
       c.close();
     } finally {

@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { dispatch, type HandlerTable } from './dispatch.ts';
 import { hello, type HelloDeps } from './hello.ts';
-import { TokenBucket } from './rate-limit.ts';
+import { Strikes, TokenBucket } from './rate-limit.ts';
 import type { Session, Transport } from './session.ts';
 
 /** What the gateway gives a connection: a socket, seen only through this. */
@@ -40,6 +40,14 @@ export interface ConnectionDeps extends HelloDeps {
 type State = 'awaiting-hello' | 'authenticating' | 'ready' | 'closed';
 
 /**
+ * Malformed frames a signed-in client may send before it is cut. A correct client sends none;
+ * one with a bug that repeats on a user's action gets a few error replies, enough for its
+ * developer to read, and one forgiven every 10 s lets a long session with a rare slip live.
+ */
+const PROTOCOL_STRIKES = 10;
+const PROTOCOL_STRIKES_FORGIVEN_PER_SEC = 0.1;
+
+/**
  * One WebSocket connection: the trust boundary. Each frame is rate-limited, size-checked,
  * decoded and schema-validated here before any handler sees a typed value; the first frame
  * must be hello, within the hello timeout.
@@ -48,7 +56,10 @@ export class Connection implements Transport {
   private state: State = 'awaiting-hello';
   private session: Session | undefined;
   private readonly bucket: TokenBucket;
-  private rateStrikes = 0;
+  private readonly rateStrikes: Strikes;
+  private readonly protocolStrikes: Strikes;
+  /** Told it is over the rate since a frame last got through: dropped frames get no more replies. */
+  private toldRateLimited = false;
   private helloTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private requestsInFlight = 0;
@@ -63,6 +74,10 @@ export class Connection implements Transport {
   ) {
     this.lastHeard = deps.now();
     this.bucket = new TokenBucket(deps.ratePerSec, deps.rateBurst, this.lastHeard);
+    // About a second's worth past a burst; a tenth of the rate forgiven each second, so a client
+    // overshooting the rate by more than 10% for long is cut however many frames get through.
+    this.rateStrikes = new Strikes(2 * deps.rateBurst + deps.ratePerSec, deps.ratePerSec / 10, this.lastHeard);
+    this.protocolStrikes = new Strikes(PROTOCOL_STRIKES, PROTOCOL_STRIKES_FORGIVEN_PER_SEC, this.lastHeard);
     this.helloTimer = setTimeout(() => this.close(CloseCode.NOT_AUTHENTICATED, 'no hello in time'), deps.helloTimeoutMs);
   }
 
@@ -74,14 +89,15 @@ export class Connection implements Transport {
     if (this.state === 'closed') return;
     const now = this.deps.now();
     this.lastHeard = now;
+    // Charged before anything is decoded: garbage costs its sender what a real frame does.
+    if (!this.bucket.take(now)) return this.rateLimited(now);
+    this.toldRateLimited = false;
     const decoded = decodeFrame(message, isBinary, this.socket.encoding, this.deps.maxFrameBytes);
     const parsed = decoded.ok ? parseClientFrame(decoded.value) : decoded;
-    if (!parsed.ok) return this.reject(parsed.error);
+    if (!parsed.ok) return this.protocolError(parsed.error, now);
     const frame = parsed.value;
     this.deps.metrics.framesIn.inc({ type: frame.type });
-    if (!this.bucket.take(now)) return this.rateLimited(frame);
-    this.rateStrikes = 0;
-    this.route(frame);
+    this.route(frame, now);
   }
 
   onPong(): void {
@@ -137,21 +153,21 @@ export class Connection implements Transport {
     } else if (silent >= intervalMs) this.socket.ping();
   }
 
-  private route(frame: ClientFrame): void {
+  private route(frame: ClientFrame, now: number): void {
     if (frame.type === 'ack') {
       if (this.state === 'ready') this.session?.ack(frame.seq);
       return;
     }
     if (frame.type === 'hello') {
       if (this.state !== 'awaiting-hello') {
-        return this.replyError(frame.id, { code: ErrorCode.ALREADY_AUTHENTICATED, message: 'hello was already sent' });
+        return this.protocolError({ id: frame.id, code: ErrorCode.ALREADY_AUTHENTICATED, message: 'hello was already sent' }, now);
       }
       this.state = 'authenticating';
       void this.hello(frame as RequestFrame<'hello'>);
       return;
     }
     if (this.state !== 'ready' || !this.session) {
-      return this.replyError(frame.id, { code: ErrorCode.HELLO_REQUIRED, message: 'send hello first and wait for its reply' });
+      return this.protocolError({ id: frame.id, code: ErrorCode.HELLO_REQUIRED, message: 'send hello first and wait for its reply' }, now);
     }
     // Closing in a moment with DRAINING: the client sends it again on another node.
     if (this.drainingWith !== undefined) return;
@@ -214,17 +230,32 @@ export class Connection implements Transport {
     this.expiryTimer = setTimeout(() => this.close(CloseCode.TOKEN_EXPIRED, 'token expired'), Math.max(0, ms));
   }
 
-  private rateLimited(frame: ClientFrame): void {
-    // A client that keeps pushing after being told (about a second's worth past a burst) is not backing off: cut it.
-    if (++this.rateStrikes > 2 * this.deps.rateBurst + this.deps.ratePerSec) return this.close(CloseCode.RATE_LIMIT_ABUSE, 'rate limit ignored');
-    if (frame.type !== 'ack') this.replyError(frame.id, { code: ErrorCode.RATE_LIMITED, message: 'too many frames, slow down' });
+  /**
+   * Over the rate: the frame is dropped unread. The client is told once, with an error frame
+   * (no reply per frame: an answer to each would let a flood cost us as much as it costs them);
+   * one that keeps pushing is cut, and so is one that floods before its session started.
+   */
+  private rateLimited(now: number): void {
+    this.deps.metrics.framesDropped.inc();
+    if (this.state !== 'ready') return this.close(CloseCode.RATE_LIMIT_ABUSE, 'too many frames before hello');
+    if (this.rateStrikes.add(now)) return this.close(CloseCode.RATE_LIMIT_ABUSE, 'rate limit ignored');
+    if (this.toldRateLimited) return;
+    this.toldRateLimited = true;
+    this.sendError({ code: ErrorCode.RATE_LIMITED, message: 'too many frames: they are dropped unanswered until you slow down' });
   }
 
-  private reject(error: ProtocolError): void {
+  /** A frame that cannot be served as sent: answered, and counted against the client; before hello it ends the connection. */
+  private protocolError(error: ProtocolError, now: number): void {
+    this.sendError(error);
+    if (this.state !== 'ready') return this.close(CloseCode.PROTOCOL_VIOLATION, 'bad frame before hello');
+    if (this.protocolStrikes.add(now)) this.close(CloseCode.PROTOCOL_VIOLATION, 'too many malformed frames');
+  }
+
+  /** A reply when the request's id is known, otherwise an error frame. */
+  private sendError(error: ProtocolError): void {
     if (error.id !== undefined) return this.replyError(error.id, error);
     this.deps.metrics.errors.inc({ code: String(error.code) });
     this.send({ type: 'error', error: { code: error.code, message: error.message } });
-    if (this.state === 'awaiting-hello') this.close(CloseCode.PROTOCOL_VIOLATION, 'unreadable first frame');
   }
 
   private replyError(id: number, error: ProtocolError): void {
