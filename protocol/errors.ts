@@ -68,7 +68,7 @@ export function adviceFor(code: number): ErrorAdvice {
  * | range     | meaning                                         | client action                         |
  * |-----------|-------------------------------------------------|---------------------------------------|
  * | 1000/1001 | normal close / server going away                | reconnect and resume                  |
- * | 4000–4099 | transient: the session is still resumable       | reconnect (with backoff) and resume   |
+ * | 4000–4099 | transient: a session, if any, is still resumable | reconnect (with backoff) and resume  |
  * | 4100–4199 | credentials must change first                   | get a fresh token, then reconnect     |
  * | 4400–4499 | terminal                                        | do not reconnect automatically        |
  */
@@ -80,6 +80,8 @@ export const CloseCode = {
   DRAINING: 4001,
   HEARTBEAT_TIMEOUT: 4002,
   SERVER_ERROR: 4003,
+  /** The identity provider (its keys) could not be reached to check the token: retry, with backoff. */
+  IDENTITY_UNAVAILABLE: 4004,
 
   TOKEN_EXPIRED: 4100,
 

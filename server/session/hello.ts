@@ -1,4 +1,4 @@
-import { CloseCode, ErrorCode } from '../../protocol/errors.ts';
+import { adviceFor, CloseCode, ErrorCode } from '../../protocol/errors.ts';
 import type { ConsultationViewT, ReplyData, RequestData } from '../../protocol/frames.ts';
 import { err, ok, type ProtocolError, type Result } from '../../protocol/result.ts';
 import type { AssistantRegistry } from '../auth/assistants.ts';
@@ -37,10 +37,7 @@ export interface HelloAccepted {
  */
 export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transport: Transport): Promise<Result<HelloAccepted, HelloRefusal>> {
   const verified = await deps.verifier.verify(data.token);
-  if (!verified.ok) {
-    const closeCode = verified.error.code === ErrorCode.TOKEN_EXPIRED ? CloseCode.TOKEN_EXPIRED : CloseCode.AUTH_FAILED;
-    return err({ error: verified.error, closeCode });
-  }
+  if (!verified.ok) return err({ error: verified.error, closeCode: closeCodeFor(verified.error.code) });
   const identity = verified.value;
   const user = { id: identity.id, role: identity.role, name: identity.name };
   const base = { user, resumeWindowMs: deps.resumeWindowMs, heartbeatMs: deps.heartbeatMs };
@@ -85,4 +82,15 @@ export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transpo
     reply: { ...base, sessionId: session.id, resumed: false, seq: 0, snapshot: { consultations } },
     attachAfterReply: true,
   });
+}
+
+/**
+ * What a client should do after a token check failed: a fresh token for an expired one, retry
+ * (with backoff) when the check itself could not be made, and stop for a token that is wrong.
+ */
+function closeCodeFor(code: number): number {
+  if (code === ErrorCode.TOKEN_EXPIRED) return CloseCode.TOKEN_EXPIRED;
+  if (code === ErrorCode.IDENTITY_UNAVAILABLE) return CloseCode.IDENTITY_UNAVAILABLE;
+  if (adviceFor(code) === 'retry' || adviceFor(code) === 'back-off') return CloseCode.SERVER_ERROR;
+  return CloseCode.AUTH_FAILED;
 }
