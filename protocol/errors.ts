@@ -19,6 +19,8 @@ export const ErrorCode = {
   TOO_DEEP: 1005,
   HELLO_REQUIRED: 1006,
   ALREADY_AUTHENTICATED: 1007,
+  /** Given by the SDK, not the server: the server dropped several connections in a row before answering hello. */
+  HELLO_NOT_ANSWERED: 1008,
 
   TOKEN_INVALID: 2000,
   TOKEN_EXPIRED: 2001,
@@ -68,6 +70,7 @@ export function adviceFor(code: number): ErrorAdvice {
  * | range     | meaning                                         | client action                         |
  * |-----------|-------------------------------------------------|---------------------------------------|
  * | 1000/1001 | normal close / server going away                | reconnect and resume                  |
+ * | 1009      | a frame was over the limit                      | do not reconnect automatically        |
  * | 4000–4099 | transient: a session, if any, is still resumable | reconnect (with backoff) and resume  |
  * | 4100–4199 | credentials must change first                   | get a fresh token, then reconnect     |
  * | 4400–4499 | terminal                                        | do not reconnect automatically        |
@@ -75,6 +78,8 @@ export function adviceFor(code: number): ErrorAdvice {
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  /** RFC 6455's "message too big": a frame over the limit; sending it again would end the same way. */
+  MESSAGE_TOO_BIG: 1009,
 
   TOO_SLOW: 4000,
   DRAINING: 4001,
@@ -98,6 +103,6 @@ export type CloseAdvice = 'resume' | 'reauthenticate' | 'stop';
 
 export function closeAdvice(code: number): CloseAdvice {
   if (code >= 4100 && code < 4200) return 'reauthenticate';
-  if (code >= 4400 && code < 4500) return 'stop';
+  if ((code >= 4400 && code < 4500) || code === CloseCode.MESSAGE_TOO_BIG) return 'stop';
   return 'resume';
 }

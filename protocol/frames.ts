@@ -120,6 +120,14 @@ export const Requests = {
         seq: Seq,
         resumeWindowMs: Type.Integer(),
         heartbeatMs: Type.Integer(),
+        /**
+         * This server's limits, which may be below `LIMITS`: a client sends no frame larger than
+         * `maxFrameBytes` and paces its frames to the token bucket (`ratePerSec`, `rateBurst`)
+         * that every frame is charged to.
+         */
+        limits: Type.Optional(
+          Type.Object({ maxFrameBytes: Type.Integer({ minimum: 1 }), ratePerSec: Type.Integer({ minimum: 1 }), rateBurst: Type.Integer({ minimum: 1 }) }, strict),
+        ),
         /** Present when the session could not be resumed: the open consultations now. */
         snapshot: Type.Optional(Type.Object({ consultations: Type.Array(ConsultationView) }, strict)),
       },

@@ -147,6 +147,7 @@ export function createMetrics(gauges: { connections: () => number; sessions: () 
     sessions: registry.add(new Gauge('lawline_sessions', 'sessions, attached or waiting for resume', gauges.sessions)),
     heldForResume: registry.add(new Gauge('lawline_resume_held_pushes', 'pushes held for disconnected sessions, all together (LAWLINE_RESUME_HOLD_MAX caps it)', gauges.heldForResume)),
     framesIn: registry.add(new Counter('lawline_frames_in_total', 'client frames received, by type')),
+    oversizeDrops: registry.add(new Counter('lawline_oversize_drops_total', 'connections cut without a close code by uWS for a frame over 4 x LAWLINE_MAX_FRAME_BYTES')),
     framesDropped: registry.add(new Counter('lawline_frames_dropped_total', 'client frames dropped unread: over the rate limit')),
     pushes: registry.add(new Counter('lawline_pushes_total', 'server pushes, by event')),
     errors: registry.add(new Counter('lawline_errors_total', 'error replies and frames, by code')),

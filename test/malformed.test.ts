@@ -37,7 +37,6 @@ const cases: [string, Buffer | string, number][] = [
   ['an unknown category', packr.pack({ type: 'consult.request', id: 3, data: { category: 'alchemy', region: '320200', channel: 'text' } }), ErrorCode.SCHEMA_VIOLATION],
   ['an unknown type', packr.pack({ type: 'launch.missiles', id: 4, data: {} }), ErrorCode.UNKNOWN_TYPE],
   ['a frame that is not an object', packr.pack([1, 2, 3]), ErrorCode.BAD_FRAME],
-  ['an oversize frame', packr.pack({ type: 'chat.send', id: 5, data: { consultationId: 'c', clientMsgId: 'm', body: 'x'.repeat(100_000) } }), ErrorCode.FRAME_TOO_LARGE],
   ['truncated msgpack', packr.pack({ type: 'consult.list', id: 6, data: {} }).subarray(0, 9), ErrorCode.BAD_ENCODING],
   ['JSON text on the binary subprotocol', '{"type":"consult.list","id":7,"data":{}}', ErrorCode.BAD_ENCODING],
   ['JSON bytes in a binary frame', Buffer.from('{"type":"consult.list","id":8,"data":{}}'), ErrorCode.BAD_ENCODING],
@@ -71,12 +70,25 @@ describe('malformed frames after hello', () => {
     client.close();
   });
 
-  it('drops a frame above the transport limit without hurting anyone else', async () => {
+  it('answers a frame over the limit with FRAME_TOO_LARGE and closes with 1009 (message too big)', async () => {
+    const c = await RawClient.connect(server.url);
+    await c.hello(await server.token(citizen('C-big')));
+    c.sendRaw(packr.pack({ type: 'chat.send', id: 5, data: { consultationId: 'c', clientMsgId: 'm', body: 'x'.repeat(100_000) } }));
+    const answer = await c.waitFor((f) => errorCode(f) !== undefined, 1000).catch(() => c.frames.find((f) => errorCode(f) !== undefined));
+    expect(answer && errorCode(answer)).toBe(ErrorCode.FRAME_TOO_LARGE);
+    expect(await c.waitClose()).toBe(CloseCode.MESSAGE_TOO_BIG);
+  });
+
+  it('drops a frame above the transport limit without hurting anyone else, and counts it', async () => {
+    const metric = async () => Number(/^lawline_oversize_drops_total (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text())?.[1] ?? 0);
+    const before = await metric();
     const victim = await RawClient.connect(server.url);
     await victim.hello(await server.token(citizen('C-huge')));
     victim.sendRaw(Buffer.alloc(1024 * 1024, 0x41));
-    expect([1006, 1009]).toContain(await victim.waitClose());
+    // uWS cuts the TCP connection at the frame header: no close frame can be sent.
+    expect(await victim.waitClose()).toBe(1006);
     expect((await bystander.call('consult.list', {})).ok).toBe(true);
+    await expect.poll(metric).toBe(before + 1);
   });
 });
 

@@ -1,12 +1,14 @@
 import { decodeFrame, encodeFrame } from '../../protocol/codec.ts';
-import { closeAdvice, CloseCode, ErrorCode } from '../../protocol/errors.ts';
-import type { ChatMessageT, ConsultationViewT, PushData, PushEvent, ReplyData, RequestData, RequestType, ServerFrame } from '../../protocol/frames.ts';
+import { CloseCode, ErrorCode } from '../../protocol/errors.ts';
+import { LIMITS, type ChatMessageT, type ConsultationViewT, type PushData, type PushEvent, type ReplyData, type RequestData, type RequestType, type ServerFrame } from '../../protocol/frames.ts';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, type Encoding } from '../../protocol/version.ts';
 import { Emitter } from './emitter.ts';
 import { LawlineError, timeoutError } from './errors.ts';
 import { MessageLedger } from './gap-repair.ts';
 import { Liveness } from './liveness.ts';
 import { Outbox, type ChatAck } from './outbox.ts';
+import { Pacer } from './pacer.ts';
+import { ReconnectPolicy } from './reconnect.ts';
 import { messageBytes, OPEN, type WebSocketConstructor, type WebSocketLike } from './socket.ts';
 
 export interface ClientOptions {
@@ -59,13 +61,14 @@ export class LawlineClient {
   );
   private readonly pending = new Map<number, Pending>();
   private readonly waitingForHello: (() => void)[] = [];
+  private readonly pacer = new Pacer();
+  /** The server's frame limit, from its hello reply; the protocol's until then. */
+  private maxFrameBytes: number = LIMITS.maxFrameBytes;
   private socket: WebSocketLike | undefined;
   private ready = false;
   private stopped = false;
   private nextId = 1;
-  private attempt = 0;
-  /** Which of the urls this client uses now; it moves on when that node drains or fails twice in a row. */
-  private urlIndex = 0;
+  private readonly reconnect: ReconnectPolicy;
   private sessionId: string | undefined;
   private lastSeq = 0;
   private ackedSeq = 0;
@@ -84,6 +87,8 @@ export class LawlineClient {
       ...options,
       WebSocket: WS,
     };
+    const urls = typeof this.opts.url === 'string' ? [this.opts.url] : this.opts.url;
+    this.reconnect = new ReconnectPolicy(urls, this.opts.reconnect, typeof this.opts.token !== 'string');
   }
 
   connect(): Promise<HelloReply> {
@@ -95,6 +100,7 @@ export class LawlineClient {
 
   close(): void {
     this.stopped = true;
+    this.pacer.clear();
     this.socket?.close(1000, 'client closed');
     this.shutdown({ code: 1000, reason: 'client closed' }, false);
   }
@@ -111,7 +117,11 @@ export class LawlineClient {
         reject(timeoutError(type));
       }, this.opts.requestTimeoutMs);
       this.pending.set(id, { resolve: resolve as (d: never) => void, reject, timer });
-      const send = () => this.pending.has(id) && this.send({ type, id, data });
+      const send = () => {
+        if (this.pending.has(id) && this.send({ type, id, data }) === 'too-large') {
+          this.settle(id, new LawlineError(ErrorCode.FRAME_TOO_LARGE, `${type}: frame larger than the server's limit of ${this.maxFrameBytes} bytes`));
+        }
+      };
       if (this.ready || type === 'hello') send();
       else this.waitingForHello.push(send);
     });
@@ -129,18 +139,21 @@ export class LawlineClient {
   }
 
   private open(): void {
-    this.events.emit('state', this.attempt === 0 && !this.sessionId ? 'connecting' : 'reconnecting');
-    const urls = typeof this.opts.url === 'string' ? [this.opts.url] : this.opts.url;
-    const ws = new this.opts.WebSocket(urls[this.urlIndex % urls.length] as string, this.opts.encoding === 'msgpack' ? SUBPROTOCOL_MSGPACK : SUBPROTOCOL_JSON);
+    this.events.emit('state', this.reconnect.reconnecting || this.sessionId ? 'reconnecting' : 'connecting');
+    const ws = new this.opts.WebSocket(this.reconnect.url, this.opts.encoding === 'msgpack' ? SUBPROTOCOL_MSGPACK : SUBPROTOCOL_JSON);
     ws.binaryType = 'arraybuffer';
     this.socket = ws;
+    let opened = false;
     // Opened and greeted within the request timeout, or given up: a connect or a hello can die silently too.
     this.liveness.watch(this.opts.requestTimeoutMs);
-    ws.onopen = () => void this.hello();
+    ws.onopen = () => {
+      opened = true;
+      void this.hello();
+    };
     ws.onmessage = (ev: { data: unknown }) => this.socket === ws && this.receive(ev.data);
     ws.onerror = () => this.opts.log?.('socket error');
     ws.onclose = (ev: { code: number; reason: string }) => {
-      if (this.socket === ws) this.lost(ev.code, ev.reason);
+      if (this.socket === ws) this.lost(ev.code, ev.reason, opened);
     };
   }
 
@@ -150,7 +163,9 @@ export class LawlineClient {
       const resume = this.sessionId ? { sessionId: this.sessionId, lastSeq: this.lastSeq } : undefined;
       const reply = await this.request('hello', resume ? { token, resume } : { token });
       this.ready = true;
-      this.attempt = 0;
+      this.reconnect.helloAnswered();
+      this.maxFrameBytes = reply.limits?.maxFrameBytes ?? LIMITS.maxFrameBytes;
+      this.pacer.configure(reply.limits);
       // The server drops a client silent for two heartbeats; the client holds the server to the same.
       this.liveness.watch(2 * reply.heartbeatMs, reply.heartbeatMs);
       if (reply.resumed) this.events.emit('resumed', reply);
@@ -163,6 +178,8 @@ export class LawlineClient {
     } catch (e) {
       // A refused hello is followed by the server's close code, which decides what happens next.
       this.opts.log?.('hello failed', { error: String(e) });
+      // Refused here, before sending: every later hello would be refused the same way.
+      if (e instanceof LawlineError && e.code === ErrorCode.FRAME_TOO_LARGE) return this.giveUp(e, CloseCode.MESSAGE_TOO_BIG);
       if (this.firstHello && e instanceof LawlineError && !e.retryable) {
         this.firstHello.reject(e);
         this.firstHello = undefined;
@@ -211,12 +228,8 @@ export class LawlineClient {
     if (!decoded.ok) return this.opts.log?.('undecodable frame from server', { error: decoded.error.message });
     const frame = decoded.value as ServerFrame;
     if (frame.type === 'reply') {
-      const p = this.pending.get(frame.id);
-      if (!p) return;
-      this.pending.delete(frame.id);
-      clearTimeout(p.timer);
-      if (frame.ok) p.resolve(frame.data as never);
-      else p.reject(new LawlineError(frame.error.code, frame.error.message));
+      if (frame.ok) this.settle(frame.id, undefined, frame.data);
+      else this.settle(frame.id, new LawlineError(frame.error.code, frame.error.message));
     } else if (frame.type === 'push') {
       if (frame.seq <= this.lastSeq) return;
       this.lastSeq = frame.seq;
@@ -225,6 +238,15 @@ export class LawlineClient {
     } else {
       this.opts.log?.('server error', { code: frame.error.code, message: frame.error.message });
     }
+  }
+
+  private settle(id: number, error: LawlineError | undefined, data?: unknown): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (error) p.reject(error);
+    else p.resolve(data as never);
   }
 
   private dispatch(event: PushEvent, data: unknown): void {
@@ -241,57 +263,73 @@ export class LawlineClient {
   private sendAck(): void {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    if (this.lastSeq > this.ackedSeq && this.send({ type: 'ack', seq: this.lastSeq })) this.ackedSeq = this.lastSeq;
+    if (this.lastSeq > this.ackedSeq && this.send({ type: 'ack', seq: this.lastSeq }) === 'sent') this.ackedSeq = this.lastSeq;
   }
 
-  private send(frame: unknown): boolean {
-    if (!this.socket || this.socket.readyState !== OPEN) return false;
-    this.socket.send(encodeFrame(frame, this.opts.encoding));
-    return true;
+  /** Encodes and sends, paced to the server's rate; a frame over the server's size limit is refused here instead. */
+  private send(frame: unknown): 'sent' | 'not-open' | 'too-large' {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== OPEN) return 'not-open';
+    const encoded = encodeFrame(frame, this.opts.encoding);
+    if (byteLength(encoded) > this.maxFrameBytes) return 'too-large';
+    this.pacer.run(() => socket.readyState === OPEN && socket.send(encoded));
+    return 'sent';
   }
 
   /** The server went silent: give its socket up now and reconnect (a close event it may yet fire is ignored). */
   private abandon(): void {
     const ws = this.socket;
     if (!ws) return;
-    this.lost(CloseCode.HEARTBEAT_TIMEOUT, 'server silent');
+    // 4002 says "retry": a silent path is not counted as a server refusing the hello.
+    this.lost(CloseCode.HEARTBEAT_TIMEOUT, 'server silent', false);
     ws.close(1000, 'server silent');
   }
 
-  private lost(code: number, reason: string): void {
+  private lost(code: number, reason: string, opened: boolean): void {
+    const helloAnswered = this.ready;
     this.liveness.stop();
     this.ready = false;
+    this.pacer.clear();
     this.socket = undefined;
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     this.ackedSeq = Math.min(this.ackedSeq, this.lastSeq);
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(timeoutError('connection lost'));
-      this.pending.delete(id);
-    }
+    for (const id of [...this.pending.keys()]) this.settle(id, timeoutError('connection lost'));
     if (this.stopped) return;
-    const advice = closeAdvice(code);
-    if (advice === 'stop' || (advice === 'reauthenticate' && typeof this.opts.token === 'string')) {
-      return this.shutdown({ code, reason }, true);
-    }
-    // A node that is draining is going away; one that failed twice is likely gone: try the next.
-    if (code === CloseCode.DRAINING || this.attempt >= 1) this.urlIndex++;
-    const { minDelayMs, maxDelayMs } = this.opts.reconnect;
-    const delay = Math.random() * Math.min(maxDelayMs, minDelayMs * 2 ** this.attempt++);
+    const next = this.reconnect.afterClose(code, opened, helloAnswered);
+    if (next.kind === 'stop') return this.shutdown({ code, reason }, true);
+    if (next.kind === 'give-up') return this.giveUp(next.error, code);
     this.events.emit('state', 'reconnecting');
-    setTimeout(() => !this.stopped && this.open(), delay);
+    setTimeout(() => !this.stopped && this.open(), next.delayMs);
   }
 
-  private shutdown(why: { code: number; reason: string }, terminated: boolean): void {
+  /** Stops for good with `error`: connect() rejects with it, the outbox fails with it. */
+  private giveUp(error: LawlineError, code: number): void {
+    this.stopped = true;
+    this.socket?.close(1000, 'client gave up');
+    this.shutdown({ code, reason: error.message }, true, error);
+  }
+
+  private shutdown(
+    why: { code: number; reason: string },
+    terminated: boolean,
+    error = new LawlineError(ErrorCode.FORBIDDEN, `connection ended (${why.code}${why.reason ? `: ${why.reason}` : ''})`),
+  ): void {
     this.stopped = true;
     this.ready = false;
     this.liveness.stop();
-    const error = new LawlineError(ErrorCode.FORBIDDEN, `connection ended (${why.code}${why.reason ? `: ${why.reason}` : ''})`);
+    this.pacer.clear();
     for (const entry of this.outbox.all()) this.outbox.settle(entry.clientMsgId, { error });
     this.firstHello?.reject(error);
     this.firstHello = undefined;
     this.events.emit('state', 'closed');
     if (terminated) this.events.emit('terminated', why);
   }
+}
+
+const utf8 = new TextEncoder();
+
+/** Bytes on the wire: a JSON frame's UTF-8 length. */
+function byteLength(frame: Uint8Array | string): number {
+  return typeof frame === 'string' ? utf8.encode(frame).byteLength : frame.byteLength;
 }

@@ -6,6 +6,7 @@ import { OutboundBatcher } from './outbound.ts';
 
 interface UserData {
   encoding: Encoding;
+  remoteAddress: string;
   conn?: Connection;
   open: boolean;
 }
@@ -25,7 +26,7 @@ function chooseSubprotocol(header: string): string | undefined {
   return offered.find((p) => encodingFor(p) === 'msgpack') ?? offered.find((p) => encodingFor(p) === 'json');
 }
 
-function socketOver(ws: WebSocket<UserData>, encoding: Encoding, outbound: OutboundBatcher): Socket {
+function socketOver(ws: WebSocket<UserData>, { encoding, remoteAddress }: UserData, outbound: OutboundBatcher): Socket {
   const live = () => ws.getUserData().open;
   const end = (code: number, reason: string) => {
     if (!live()) return;
@@ -34,6 +35,7 @@ function socketOver(ws: WebSocket<UserData>, encoding: Encoding, outbound: Outbo
   };
   return {
     encoding,
+    remoteAddress,
     send: (data) => {
       if (live()) outbound.enqueue(ws, data, () => end(CloseCode.TOO_SLOW, 'outbound buffer full'));
       return true;
@@ -49,11 +51,22 @@ function socketOver(ws: WebSocket<UserData>, encoding: Encoding, outbound: Outbo
   };
 }
 
+/**
+ * What uWS reports (close code 1006) after it cut a connection for a frame over
+ * `maxPayloadLength`. It reads the length from each frame's header (added to the fragments
+ * before it) and closes the TCP connection there (uWebSockets' WebSocketProtocol
+ * `refusePayloadLength` -> `forceClose`): none of that frame is buffered or reaches us, and no
+ * close frame can be sent.
+ */
+const UWS_TOO_BIG = 'Received too big message';
+
 export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
   const outbound = new OutboundBatcher();
   app.ws<UserData>('/ws', {
-    // uWS drops a connection outright past this; frames between our limit and it get a
-    // FRAME_TOO_LARGE error frame instead, which tells a client what went wrong.
+    // uWS drops a connection outright past this (see UWS_TOO_BIG); frames between our limit and
+    // it get a FRAME_TOO_LARGE error and close code 1009, which tell a client what went wrong.
+    // Not higher: uWS holds up to this much of a frame per connection before we see any of it,
+    // so with LAWLINE_MAX_CONNECTIONS connections it bounds that memory (256 KB each by default).
     maxPayloadLength: deps.maxFrameBytes * 4,
     maxBackpressure: deps.maxBackpressureBytes * 2,
     closeOnBackpressureLimit: 0,
@@ -72,7 +85,7 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
         return;
       }
       res.upgrade<UserData>(
-        { encoding: encodingFor(protocol) as Encoding, open: false },
+        { encoding: encodingFor(protocol) as Encoding, remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(), open: false },
         req.getHeader('sec-websocket-key'),
         protocol,
         req.getHeader('sec-websocket-extensions'),
@@ -82,17 +95,18 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
     open: (ws) => {
       const data = ws.getUserData();
       data.open = true;
-      data.conn = deps.newConnection(socketOver(ws, data.encoding, outbound));
+      data.conn = deps.newConnection(socketOver(ws, data, outbound));
       deps.connections.add(data.conn);
     },
     message: (ws, message, isBinary) => ws.getUserData().conn?.onMessage(message, isBinary),
     pong: (ws) => ws.getUserData().conn?.onPong(),
-    close: (ws) => {
+    close: (ws, code, message) => {
       const data = ws.getUserData();
       data.open = false;
       outbound.discard(ws);
       if (!data.conn) return;
       deps.connections.delete(data.conn);
+      if (code === 1006 && Buffer.from(message).toString() === UWS_TOO_BIG) data.conn.droppedOversize();
       data.conn.closed();
     },
   });

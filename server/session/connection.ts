@@ -1,6 +1,7 @@
 import { encodeFrame, decodeFrame } from '../../protocol/codec.ts';
 import { CloseCode, ErrorCode } from '../../protocol/errors.ts';
 import type { ClientFrame, RequestFrame, RequestType, ServerFrame } from '../../protocol/frames.ts';
+import { TokenBucket } from '../../protocol/rate.ts';
 import type { ProtocolError } from '../../protocol/result.ts';
 import { parseClientFrame } from '../../protocol/validate.ts';
 import type { Encoding } from '../../protocol/version.ts';
@@ -8,12 +9,14 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { dispatch, type HandlerTable } from './dispatch.ts';
 import { hello, type HelloDeps } from './hello.ts';
-import { Strikes, TokenBucket } from './rate-limit.ts';
+import { Strikes } from './rate-limit.ts';
 import type { Session, Transport } from './session.ts';
 
 /** What the gateway gives a connection: a socket, seen only through this. */
 export interface Socket {
   readonly encoding: Encoding;
+  /** The client's address, for logs and per-address limits. */
+  readonly remoteAddress: string;
   /** false when the frame could not be queued (the peer is not reading). */
   send(data: Uint8Array | string): boolean;
   bufferedAmount(): number;
@@ -29,9 +32,6 @@ export interface ConnectionDeps extends HelloDeps {
   metrics: Metrics;
   log: Logger;
   helloTimeoutMs: number;
-  maxFrameBytes: number;
-  ratePerSec: number;
-  rateBurst: number;
   maxBackpressureBytes: number;
   clockToleranceMs: number;
   now: () => number;
@@ -98,6 +98,15 @@ export class Connection implements Transport {
     const frame = parsed.value;
     this.deps.metrics.framesIn.inc({ type: frame.type });
     this.route(frame, now);
+  }
+
+  /**
+   * uWS cut the connection for a frame over its hard cap (`maxPayloadLength`, websocket.ts)
+   * before any of it reached us; no close frame could be sent, the client sees 1006.
+   */
+  droppedOversize(): void {
+    this.deps.metrics.oversizeDrops.inc();
+    this.deps.log.info({ sessionId: this.session?.id, remoteAddress: this.socket.remoteAddress }, 'connection cut by uWS: frame over the transport cap');
   }
 
   onPong(): void {
@@ -244,9 +253,13 @@ export class Connection implements Transport {
     this.sendError({ code: ErrorCode.RATE_LIMITED, message: 'too many frames: they are dropped unanswered until you slow down' });
   }
 
-  /** A frame that cannot be served as sent: answered, and counted against the client; before hello it ends the connection. */
+  /**
+   * A frame that cannot be served as sent: answered, and counted against the client; before
+   * hello it ends the connection, and so does a frame over the size limit (1009, as RFC 6455 says).
+   */
   private protocolError(error: ProtocolError, now: number): void {
     this.sendError(error);
+    if (error.code === ErrorCode.FRAME_TOO_LARGE) return this.close(CloseCode.MESSAGE_TOO_BIG, `frame larger than ${this.deps.maxFrameBytes} bytes`);
     if (this.state !== 'ready') return this.close(CloseCode.PROTOCOL_VIOLATION, 'bad frame before hello');
     if (this.protocolStrikes.add(now)) this.close(CloseCode.PROTOCOL_VIOLATION, 'too many malformed frames');
   }

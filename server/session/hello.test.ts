@@ -24,6 +24,9 @@ describe('hello for a new session', () => {
         assistants: new AssistantRegistry(new MemoryBackplane(), 'n1'),
         resumeWindowMs: 60_000,
         heartbeatMs: 15_000,
+        maxFrameBytes: 65_536,
+        ratePerSec: 50,
+        rateBurst: 100,
         // The message is stored (and pushed) after the snapshot's read, before hello returns.
         snapshot: async () => {
           const snapshot: never[] = [];

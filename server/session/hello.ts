@@ -15,6 +15,9 @@ export interface HelloDeps {
   snapshot: (identity: Identity) => Promise<ConsultationViewT[]>;
   resumeWindowMs: number;
   heartbeatMs: number;
+  maxFrameBytes: number;
+  ratePerSec: number;
+  rateBurst: number;
 }
 
 export interface HelloRefusal {
@@ -40,7 +43,8 @@ export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transpo
   if (!verified.ok) return err({ error: verified.error, closeCode: closeCodeFor(verified.error.code) });
   const identity = verified.value;
   const user = { id: identity.id, role: identity.role, name: identity.name };
-  const base = { user, resumeWindowMs: deps.resumeWindowMs, heartbeatMs: deps.heartbeatMs };
+  const limits = { maxFrameBytes: deps.maxFrameBytes, ratePerSec: deps.ratePerSec, rateBurst: deps.rateBurst };
+  const base = { user, resumeWindowMs: deps.resumeWindowMs, heartbeatMs: deps.heartbeatMs, limits };
 
   const previous = data.resume ? deps.registry.get(data.resume.sessionId) : undefined;
   if (data.resume && previous && previous.identity.id === identity.id && previous.canResumeFrom(data.resume.lastSeq)) {
