@@ -87,6 +87,8 @@ export const CloseCode = {
   SERVER_ERROR: 4003,
   /** The identity provider (its keys) could not be reached to check the token: retry, with backoff. */
   IDENTITY_UNAVAILABLE: 4004,
+  /** Too many connections to this node, or from this address: back off, or try another node. */
+  CONNECTION_LIMIT: 4005,
 
   TOKEN_EXPIRED: 4100,
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { LIMITS } from '../protocol/frames.ts';
 import { err, ok, type Result } from '../protocol/result.ts';
+import { proxyEntryProblem } from './gateway/client-address.ts';
 import { DEADLINES } from './probe.ts';
 import { STRATEGIES, type Strategy } from './routing/match.ts';
 import type { RoutingConfig } from './routing/router.ts';
@@ -25,6 +26,10 @@ export interface Config {
   ratePerSec: number;
   rateBurst: number;
   maxBackpressureBytes: number;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  /** Addresses and subnets of the proxies whose X-Forwarded-For is believed. */
+  trustedProxies: string[];
   sessionBufferMax: number;
   /** Pushes held for disconnected sessions, all together. */
   resumeHoldMax: number;
@@ -71,6 +76,16 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_RATE_PER_SEC', default: '50', meaning: 'frames per second per connection (token bucket rate)' },
   { env: 'LAWLINE_RATE_BURST', default: '100', meaning: 'token bucket burst' },
   { env: 'LAWLINE_MAX_BACKPRESSURE_BYTES', default: String(1024 * 1024), meaning: 'unsent bytes per connection before it is closed as too slow (4000)' },
+  // B3's target is 10k-50k idle sessions per node at <= 8 KB each (~400 MB at 50k).
+  { env: 'LAWLINE_MAX_CONNECTIONS', default: '50000', meaning: 'WebSocket connections this node holds in all; past it new ones are closed with 4005 (back off)' },
+  // Generous for a NAT (an office, a carrier-grade NAT in front of many phones); one machine
+  // pinning a frame on each (see websocket.ts) then holds ~150 MB at most.
+  {
+    env: 'LAWLINE_MAX_CONNECTIONS_PER_ADDRESS',
+    default: '500',
+    meaning: 'WebSocket connections from one client address; past it new ones are closed with 4005. Behind a proxy set LAWLINE_TRUSTED_PROXIES, or every client counts as the proxy',
+  },
+  { env: 'LAWLINE_TRUSTED_PROXIES', default: '', meaning: 'comma-separated addresses or subnets (10.0.0.0/8) of reverse proxies whose X-Forwarded-For names the client; from anyone else the header is ignored' },
   { env: 'LAWLINE_SESSION_BUFFER', default: '2000', meaning: 'unacknowledged pushes kept per session for resume' },
   { env: 'LAWLINE_RESUME_HOLD_MAX', default: '200000', meaning: 'pushes kept for all disconnected sessions together; past it the longest gone start over from a snapshot' },
   { env: 'LAWLINE_LOG_LEVEL', default: 'info', meaning: 'pino level' },
@@ -145,6 +160,9 @@ export function loadConfig(env: Env): Result<Config, string> {
     ratePerSec: int('LAWLINE_RATE_PER_SEC', 1, 100_000),
     rateBurst: int('LAWLINE_RATE_BURST', 1, 100_000),
     maxBackpressureBytes: int('LAWLINE_MAX_BACKPRESSURE_BYTES', 16 * 1024, 1024 * 1024 * 1024),
+    maxConnections: int('LAWLINE_MAX_CONNECTIONS', 1, 10_000_000),
+    maxConnectionsPerAddress: int('LAWLINE_MAX_CONNECTIONS_PER_ADDRESS', 1, 10_000_000),
+    trustedProxies: trustedProxies(get('LAWLINE_TRUSTED_PROXIES'), problems),
     sessionBufferMax: int('LAWLINE_SESSION_BUFFER', 10, 1_000_000),
     resumeHoldMax: int('LAWLINE_RESUME_HOLD_MAX', 100, 100_000_000),
     logLevel: get('LAWLINE_LOG_LEVEL'),
@@ -171,6 +189,15 @@ export function loadConfig(env: Env): Result<Config, string> {
     problems.push(`LAWLINE_LOG_LEVEL=${config.logLevel}: expected a pino level`);
   }
   return problems.length ? err(problems.join('\n')) : ok(config);
+}
+
+function trustedProxies(raw: string, problems: string[]): string[] {
+  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const problem = proxyEntryProblem(entry);
+    if (problem) problems.push(`LAWLINE_TRUSTED_PROXIES=${raw}: ${problem}`);
+  }
+  return entries;
 }
 
 function routingConfig(get: (name: string) => string, int: (name: string, min: number, max: number) => number, problems: string[]): RoutingConfig {

@@ -151,6 +151,7 @@ export function createMetrics(gauges: { connections: () => number; sessions: () 
     framesDropped: registry.add(new Counter('lawline_frames_dropped_total', 'client frames dropped unread: over the rate limit')),
     pushes: registry.add(new Counter('lawline_pushes_total', 'server pushes, by event')),
     errors: registry.add(new Counter('lawline_errors_total', 'error replies and frames, by code')),
+    connectionsRefused: registry.add(new Counter('lawline_connections_refused_total', 'WebSocket connections turned away, by reason (total, address: the connection caps; draining)')),
     closes: registry.add(new Counter('lawline_closes_total', 'connections closed by the server, by close code')),
     refused: registry.add(new Counter('lawline_refused_total', 'requests refused by a limit, by limit (open-per-citizen)')),
     requestSeconds: registry.add(new Histogram('lawline_request_seconds', 'request handling time, by type', LATENCY_BUCKETS)),

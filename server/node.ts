@@ -179,6 +179,10 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     heartbeatMs: config.heartbeatMs,
     maxFrameBytes: config.maxFrameBytes,
     maxBackpressureBytes: config.maxBackpressureBytes,
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    trustedProxies: config.trustedProxies,
+    refused: (reason) => metrics.connectionsRefused.inc({ reason }),
     ready: () => store.ready() && backplane.ready() && delivery.ready(),
     http: {
       metricsText: () => metrics.registry.render(),

@@ -49,8 +49,9 @@ export class ReconnectPolicy {
       const message = `the server dropped the connection before answering hello ${this.earlyDeaths} times in a row (last close ${code}); is the hello (token) too large for it?`;
       return { kind: 'give-up', error: new LawlineError(ErrorCode.HELLO_NOT_ANSWERED, message) };
     }
-    // A node that is draining is going away; one that failed twice is likely gone: try the next.
-    if (code === CloseCode.DRAINING || this.attempt >= 1) this.urlIndex++;
+    // A node that is draining is going away, a full one may stay full, and one that failed
+    // twice is likely gone: try the next.
+    if (code === CloseCode.DRAINING || code === CloseCode.CONNECTION_LIMIT || this.attempt >= 1) this.urlIndex++;
     const { minDelayMs, maxDelayMs } = this.backoff;
     return { kind: 'retry', delayMs: Math.random() * Math.min(maxDelayMs, minDelayMs * 2 ** this.attempt++) };
   }

@@ -14,6 +14,8 @@ export const lawlineEnv = (dataDir: string, extra: Record<string, string> = {}):
   LAWLINE_SESSION_BUFFER: '100000',
   // A bench citizen asks again as soon as offered, and what earlier runs left open stays open.
   LAWLINE_MAX_OPEN_PER_CITIZEN: '100',
+  // Every bench connection comes from 127.0.0.1 (B3 holds 10,000 idle ones).
+  LAWLINE_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
   ...extra,
 });
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import { CloseCode } from '../../protocol/errors.ts';
 import type { Connection, Socket } from '../session/connection.ts';
+import { proxyList } from './client-address.ts';
+import { ConnectionCaps } from './connection-caps.ts';
 import { registerHttpRoutes, type HttpDeps } from './http.ts';
 import { registerWebSocket } from './websocket.ts';
 
@@ -12,6 +14,12 @@ export interface GatewayOptions {
   heartbeatMs: number;
   maxFrameBytes: number;
   maxBackpressureBytes: number;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  /** Addresses and subnets whose X-Forwarded-For is believed. */
+  trustedProxies: readonly string[];
+  /** A WebSocket connection was turned away, and why. */
+  refused: (reason: string) => void;
   http: Omit<HttpDeps, 'ready'>;
   ready: () => boolean;
   newConnection: (socket: Socket) => Connection;
@@ -47,6 +55,9 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxFrameBytes: options.maxFrameBytes,
     maxBackpressureBytes: options.maxBackpressureBytes,
     connections,
+    caps: new ConnectionCaps(options.maxConnections, options.maxConnectionsPerAddress),
+    trustedProxies: options.trustedProxies.length ? proxyList(options.trustedProxies) : undefined,
+    refused: options.refused,
   });
   registerHttpRoutes(app, { ...options.http, ready: () => accepting && options.ready() });
 

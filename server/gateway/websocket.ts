@@ -1,7 +1,10 @@
-import uWS, { type TemplatedApp, type WebSocket } from 'uWebSockets.js';
+import type { BlockList } from 'node:net';
+import uWS, { type HttpRequest, type TemplatedApp, type WebSocket } from 'uWebSockets.js';
 import { CloseCode } from '../../protocol/errors.ts';
 import { encodingFor, type Encoding } from '../../protocol/version.ts';
 import type { Connection, Socket } from '../session/connection.ts';
+import { clientAddress } from './client-address.ts';
+import type { ConnectionCaps } from './connection-caps.ts';
 import { OutboundBatcher } from './outbound.ts';
 
 interface UserData {
@@ -9,6 +12,8 @@ interface UserData {
   remoteAddress: string;
   conn?: Connection;
   open: boolean;
+  /** Counted in the caps (to release at close). */
+  admitted: boolean;
 }
 
 export interface WebSocketDeps {
@@ -18,12 +23,24 @@ export interface WebSocketDeps {
   maxFrameBytes: number;
   maxBackpressureBytes: number;
   connections: Set<Connection>;
+  caps: ConnectionCaps;
+  /** Peers whose X-Forwarded-For is believed; none when unset. */
+  trustedProxies: BlockList | undefined;
+  /** A connection was turned away: `total` or `address` (the caps), `draining`. */
+  refused: (reason: string) => void;
 }
 
 /** Picks our subprotocol from the client's offered list, msgpack preferred. */
 function chooseSubprotocol(header: string): string | undefined {
   const offered = header.split(',').map((p) => p.trim());
   return offered.find((p) => encodingFor(p) === 'msgpack') ?? offered.find((p) => encodingFor(p) === 'json');
+}
+
+/** Every X-Forwarded-For line, in order (a proxy may add a line of its own instead of appending). */
+function forwardedFor(req: HttpRequest): string[] {
+  const lines: string[] = [];
+  req.forEach((name, value) => name === 'x-forwarded-for' && lines.push(value));
+  return lines;
 }
 
 function socketOver(ws: WebSocket<UserData>, { encoding, remoteAddress }: UserData, outbound: OutboundBatcher): Socket {
@@ -79,6 +96,7 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
     upgrade: (res, req, context) => {
       const protocol = chooseSubprotocol(req.getHeader('sec-websocket-protocol'));
       if (!deps.accepting()) {
+        deps.refused('draining');
         res.writeStatus('503 Service Unavailable').end('draining\n');
         return;
       }
@@ -86,8 +104,10 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
         res.writeStatus('400 Bad Request').end('subprotocol lawline.v1 (msgpack) or lawline.v1.json required\n');
         return;
       }
+      const peer = Buffer.from(res.getRemoteAddressAsText()).toString();
+      const remoteAddress = clientAddress(peer, deps.trustedProxies ? forwardedFor(req) : [], deps.trustedProxies);
       res.upgrade<UserData>(
-        { encoding: encodingFor(protocol) as Encoding, remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(), open: false },
+        { encoding: encodingFor(protocol) as Encoding, remoteAddress, open: false, admitted: false },
         req.getHeader('sec-websocket-key'),
         protocol,
         req.getHeader('sec-websocket-extensions'),
@@ -97,6 +117,15 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
     open: (ws) => {
       const data = ws.getUserData();
       data.open = true;
+      const refusal = deps.caps.admit(data.remoteAddress);
+      if (refusal) {
+        deps.refused(refusal);
+        // Accepted, then closed with a code: a browser sees 4005 (back off) this way, where a
+        // refused upgrade (429/503) shows it only a failed connection (1006, "resume at once").
+        ws.end(CloseCode.CONNECTION_LIMIT, refusal === 'total' ? 'this node is full: back off or try another' : 'too many connections from your address');
+        return;
+      }
+      data.admitted = true;
       data.conn = deps.newConnection(socketOver(ws, data, outbound));
       deps.connections.add(data.conn);
     },
@@ -106,6 +135,7 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
       const data = ws.getUserData();
       data.open = false;
       outbound.discard(ws);
+      if (data.admitted) deps.caps.release(data.remoteAddress);
       if (!data.conn) return;
       deps.connections.delete(data.conn);
       if (code === 1006 && Buffer.from(message).toString() === UWS_TOO_BIG) data.conn.droppedOversize();
