@@ -4,7 +4,7 @@ import { err, ok, type ProtocolError, type Result } from '../../protocol/result.
 import type { AssistantRegistry } from '../auth/assistants.ts';
 import type { Identity } from '../auth/identity.ts';
 import type { TokenVerifier } from '../auth/verifier.ts';
-import type { SessionRegistry } from './registry.ts';
+import { audienceKeys, type SessionRegistry } from './registry.ts';
 import type { Session, Transport } from './session.ts';
 
 export interface HelloDeps {
@@ -37,6 +37,9 @@ export interface HelloAccepted {
 /**
  * Authenticates a connection and binds it to a session: the resumed one when the client
  * asks for it and we still hold everything it missed, otherwise a new one with a snapshot.
+ * A token that binds the user differently from the session's (an assistant now working for
+ * another lawyer, a lawyer with other categories) gets a new session — its audiences, its
+ * assistant seat and its snapshot all follow from the identity — which replaces the old one.
  */
 export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transport: Transport): Promise<Result<HelloAccepted, HelloRefusal>> {
   const verified = await deps.verifier.verify(data.token);
@@ -46,8 +49,10 @@ export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transpo
   const limits = { maxFrameBytes: deps.maxFrameBytes, ratePerSec: deps.ratePerSec, rateBurst: deps.rateBurst };
   const base = { user, resumeWindowMs: deps.resumeWindowMs, heartbeatMs: deps.heartbeatMs, limits };
 
-  const previous = data.resume ? deps.registry.get(data.resume.sessionId) : undefined;
-  if (data.resume && previous && previous.identity.id === identity.id && previous.canResumeFrom(data.resume.lastSeq)) {
+  const asked = data.resume ? deps.registry.get(data.resume.sessionId) : undefined;
+  const previous = asked?.identity.id === identity.id ? asked : undefined;
+  const rebound = previous !== undefined && !sameAudiences(previous.identity, identity);
+  if (data.resume && previous && !rebound && previous.canResumeFrom(data.resume.lastSeq)) {
     const superseded = previous.current();
     if (superseded) {
       previous.detach(superseded);
@@ -81,11 +86,19 @@ export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transpo
     deps.registry.destroy(session);
     throw e;
   }
+  if (rebound) {
+    previous.current()?.close(CloseCode.SUPERSEDED, 'session replaced by one for a new token');
+    deps.registry.destroy(previous);
+  }
   return ok({
     session,
     reply: { ...base, sessionId: session.id, resumed: false, seq: 0, snapshot: { consultations } },
     attachAfterReply: true,
   });
+}
+
+function sameAudiences(a: Identity, b: Identity): boolean {
+  return audienceKeys(a).join('\n') === audienceKeys(b).join('\n');
 }
 
 /**
