@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AssistantRegistry } from './auth/assistants.ts';
+import { AssistantRegistry, MAX_ASSISTANTS } from './auth/assistants.ts';
 import { loadOrCreateDevIdentity } from './auth/dev-identity.ts';
 import { createVerifier, type TokenVerifier } from './auth/verifier.ts';
 import type { Config } from './config.ts';
@@ -147,7 +147,13 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   const recovery = new Recovery({ store, backplane, routing, duty, registry, log });
   await recovery.rebuild();
   delivery.onLost = (reason) => recovery.lost(reason);
-  const assistants = new AssistantRegistry(backplane, nodeId, now);
+  const assistants = new AssistantRegistry(backplane, {
+    nodeId,
+    now,
+    log: log.child({ component: 'assistants' }),
+    onSeatLost: ({ lawyerId, assistantId }) =>
+      registry.end(assistantId, (identity) => identity.lawyerId === lawyerId, CloseCode.AUTH_FAILED, `lawyer ${lawyerId} has ${MAX_ASSISTANTS} other active assistants`),
+  });
   assistants.start();
   router.start();
   desk.start();

@@ -319,7 +319,8 @@ export function backplaneContract(name: string, open: () => Promise<BackplaneHar
       await bp.releaseAssistantSeat('L1', 'A1', 'n3');
       expect(await claim('A4', 'n1')).toBe(true);
       // n1 renews, n2 is gone: at +40 s A2's seat has lapsed and only one more fits.
-      await bp.renewAssistantSeats('n1', [{ lawyerId: 'L1', assistantId: 'A3' }, { lawyerId: 'L1', assistantId: 'A4' }], T0 + 60_000);
+      const lost = await bp.renewAssistantSeats('n1', [{ lawyerId: 'L1', assistantId: 'A3' }, { lawyerId: 'L1', assistantId: 'A4' }, { lawyerId: 'L1', assistantId: 'A9' }], T0 + 60_000);
+      expect(lost).toEqual([{ lawyerId: 'L1', assistantId: 'A9' }]);
       expect([await claim('A5', 'n1', T0 + 40_000), await claim('A6', 'n1', T0 + 40_000)]).toEqual([true, false]);
     });
 

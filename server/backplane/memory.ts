@@ -1,6 +1,6 @@
 import { best, isEligible, isFree, ORDER, REACH_DIGITS, type LawyerQuery } from './eligibility.ts';
 import type { Category } from '../../protocol/vocabulary.ts';
-import type { AcceptRefusal, Backplane, ClaimOutcome, LawyerPresence, Offer, OfferRefusal, PresenceSummary, QueueEntry, StoredDutyState } from './port.ts';
+import type { AcceptRefusal, AssistantSeat, Backplane, ClaimOutcome, LawyerPresence, Offer, OfferRefusal, PresenceSummary, QueueEntry, StoredDutyState } from './port.ts';
 
 /** Copies out: callers must not change shared state by accident. Arrays are the only nested values. */
 function copy(x: LawyerPresence): LawyerPresence;
@@ -292,12 +292,15 @@ export class MemoryBackplane implements Backplane {
     if (seats?.size === 0) this.seats.delete(lawyerId);
   }
 
-  async renewAssistantSeats(nodeId: string, held: readonly { lawyerId: string; assistantId: string }[], until: number): Promise<void> {
+  async renewAssistantSeats(nodeId: string, held: readonly AssistantSeat[], until: number): Promise<AssistantSeat[]> {
+    const lost: AssistantSeat[] = [];
     for (const { lawyerId, assistantId } of held) {
       const seats = this.seats.get(lawyerId);
       const seat = `${assistantId}|${nodeId}`;
       if (seats?.has(seat)) seats.set(seat, until);
+      else lost.push({ lawyerId, assistantId });
     }
+    return lost;
   }
 
   async markDevice(lawyerId: string, nodeId: string, connected: boolean, until: number, now: number): Promise<number> {

@@ -14,6 +14,11 @@ import type { LawyerQuery } from './eligibility.ts';
 /** Stored duty states; `busy` (no capacity left) and `offline` (no record) are derived. */
 export type StoredDutyState = 'available' | 'away' | 'wrap-up' | 'reconnecting';
 
+export interface AssistantSeat {
+  lawyerId: string;
+  assistantId: string;
+}
+
 export interface LawyerPresence {
   lawyerId: string;
   name: string;
@@ -159,8 +164,8 @@ export interface Backplane {
    */
   claimAssistantSeat(lawyerId: string, assistantId: string, nodeId: string, max: number, until: number, now: number): Promise<boolean>;
   releaseAssistantSeat(lawyerId: string, assistantId: string, nodeId: string): Promise<void>;
-  /** Extends this node's seats that still exist. */
-  renewAssistantSeats(nodeId: string, seats: readonly { lawyerId: string; assistantId: string }[], until: number): Promise<void>;
+  /** Extends this node's seats that still exist; returns those that did not (lapsed and dropped by a claim, or lost). */
+  renewAssistantSeats(nodeId: string, seats: readonly AssistantSeat[], until: number): Promise<AssistantSeat[]>;
 
   /**
    * Whether `nodeId` has a device of the lawyer connected, until `until` unless renewed: a

@@ -7,6 +7,7 @@ import { AssistantRegistry } from '../auth/assistants.ts';
 import { MemoryBackplane } from '../backplane/memory.ts';
 import { loadOrCreateDevIdentity, mintToken } from '../auth/dev-identity.ts';
 import { createVerifier } from '../auth/verifier.ts';
+import { createLogger } from '../log.ts';
 import { hello } from './hello.ts';
 import { SessionRegistry } from './registry.ts';
 
@@ -21,7 +22,7 @@ describe('hello for a new session', () => {
       const deps = {
         verifier,
         registry,
-        assistants: new AssistantRegistry(new MemoryBackplane(), 'n1'),
+        assistants: new AssistantRegistry(new MemoryBackplane(), { nodeId: 'n1', log: createLogger('silent'), onSeatLost: () => undefined }),
         resumeWindowMs: 60_000,
         heartbeatMs: 15_000,
         maxFrameBytes: 65_536,

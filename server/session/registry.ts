@@ -83,6 +83,15 @@ export class SessionRegistry implements Pusher {
     return session;
   }
 
+  /** Ends `userId`'s sessions that `which` picks, for good (no resume): their connections are closed with `code`. */
+  end(userId: string, which: (identity: Identity) => boolean, code: number, reason: string): void {
+    for (const session of this.sessionsOf(userId)) {
+      if (!which(session.identity)) continue;
+      session.current()?.close(code, reason);
+      this.destroy(session);
+    }
+  }
+
   /** Takes every session of `userId`, now and later, out of `keys` (until `unmute`). */
   mute(userId: string, keys: readonly string[]): void {
     let muted = this.muted.get(userId);

@@ -1,7 +1,7 @@
 import type { RedisOptions } from 'ioredis';
 import type { Category } from '../../../protocol/vocabulary.ts';
 import { best, isEligible, isFree, ORDER, REACH_DIGITS, type LawyerQuery } from '../eligibility.ts';
-import type { AcceptRefusal, Backplane, ClaimOutcome, LawyerPresence, Offer, OfferRefusal, PresenceSummary, QueueEntry, StoredDutyState } from '../port.ts';
+import type { AcceptRefusal, AssistantSeat, Backplane, ClaimOutcome, LawyerPresence, Offer, OfferRefusal, PresenceSummary, QueueEntry, StoredDutyState } from '../port.ts';
 import { DEADLINES, Probe, type DeadlineOptions } from '../../probe.ts';
 import { commandOptions, connected, createRedis, masters, type RedisClient } from './connect.ts';
 import { SCRIPTS, type ScriptName } from './scripts.ts';
@@ -208,8 +208,10 @@ export class RedisBackplane implements Backplane {
     await this.redis.hdel(this.key(`as:${lawyerId}`), `${assistantId}|${nodeId}`);
   }
 
-  async renewAssistantSeats(nodeId: string, seats: readonly { lawyerId: string; assistantId: string }[], until: number): Promise<void> {
-    if (seats.length) await this.run('renewSeats', nodeId, until, ...seats.flatMap((s) => [s.lawyerId, s.assistantId]));
+  async renewAssistantSeats(nodeId: string, seats: readonly AssistantSeat[], until: number): Promise<AssistantSeat[]> {
+    if (!seats.length) return [];
+    const lost = await this.run<string[]>('renewSeats', nodeId, until, ...seats.flatMap((s) => [s.lawyerId, s.assistantId]));
+    return Array.from({ length: lost.length / 2 }, (_, i) => ({ lawyerId: lost[2 * i] as string, assistantId: lost[2 * i + 1] as string }));
   }
 
   async markDevice(lawyerId: string, nodeId: string, connected: boolean, until: number, now: number): Promise<number> {

@@ -292,14 +292,20 @@ if not holders[ARGV[2]] and count >= tonumber(ARGV[4]) then return 0 end
 redis.call('HSET', key, ARGV[2] .. '|' .. ARGV[3], ARGV[5])
 return 1`),
 
-  /** ARGV: nodeId, until, then lawyerId/assistantId pairs. Extends the node's seats that still exist. */
+  /** ARGV: nodeId, until, then lawyerId/assistantId pairs. Extends the node's seats that still exist; returns the pairs that did not, flat. */
   renewSeats: script(`
+local lost = {}
 for i = 3, #ARGV, 2 do
   local key = k('as:' .. ARGV[i])
   local seat = ARGV[i + 1] .. '|' .. ARGV[1]
-  if redis.call('HEXISTS', key, seat) == 1 then redis.call('HSET', key, seat, ARGV[2]) end
+  if redis.call('HEXISTS', key, seat) == 1 then
+    redis.call('HSET', key, seat, ARGV[2])
+  else
+    lost[#lost + 1] = ARGV[i]
+    lost[#lost + 1] = ARGV[i + 1]
+  end
 end
-return 1`),
+return lost`),
 
   /** ARGV: lawyerId, nodeId, connected (1/0), until, now. Drops lapsed entries; returns how many other nodes have a device of the lawyer. */
   markDevice: script(`
