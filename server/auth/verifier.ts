@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet } from 'jose';
 import { readFileSync } from 'node:fs';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { err, type Result } from '../../protocol/result.ts';
@@ -76,6 +76,20 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
       }
     },
   };
+}
+
+/**
+ * Who a token says it is, unverified: for the log of a refused hello (who is being tried),
+ * never for a decision. Only a plausible id is returned, so a token cannot write what it likes
+ * into the log.
+ */
+export function claimedSubject(token: string): string | undefined {
+  try {
+    const { sub } = decodeJwt(token);
+    return typeof sub === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(sub) ? sub : undefined;
+  } catch {
+    return undefined; // not a JWT: nothing is claimed
+  }
 }
 
 function failureFrom(e: unknown): AuthFailure | undefined {

@@ -192,8 +192,12 @@ export class Connection implements Transport {
         return;
       }
       if (!result.ok) {
-        this.replyError(frame.id, result.error.error);
-        return this.close(result.error.closeCode, result.error.error.message);
+        const { error, closeCode, who } = result.error;
+        // Never the token: who it names, and why it was refused. An unreachable provider is the operator's to fix.
+        const level = error.code === ErrorCode.IDENTITY_UNAVAILABLE ? 'warn' : 'info';
+        this.deps.log[level]({ code: error.code, reason: error.message, closeCode, remoteAddress: this.socket.remoteAddress, ...who }, 'hello refused');
+        this.replyError(frame.id, error);
+        return this.close(closeCode, error.message);
       }
       const { session, reply, replayAfter, attachAfterReply } = result.value;
       clearTimeout(this.helloTimer);
@@ -209,7 +213,7 @@ export class Connection implements Transport {
       }
       if (replayAfter !== undefined) session.replayAfter(replayAfter);
     } catch (e) {
-      this.deps.log.error({ err: e }, 'hello failed');
+      this.deps.log.error({ err: e, remoteAddress: this.socket.remoteAddress }, 'hello failed');
       this.replyError(frame.id, { code: ErrorCode.INTERNAL, message: 'could not start the session, retry' });
       this.close(CloseCode.SERVER_ERROR, 'hello failed');
     }

@@ -3,7 +3,7 @@ import type { ConsultationViewT, ReplyData, RequestData } from '../../protocol/f
 import { err, ok, type ProtocolError, type Result } from '../../protocol/result.ts';
 import type { AssistantRegistry } from '../auth/assistants.ts';
 import type { Identity } from '../auth/identity.ts';
-import type { TokenVerifier } from '../auth/verifier.ts';
+import { claimedSubject, type TokenVerifier } from '../auth/verifier.ts';
 import { audienceKeys, type SessionRegistry } from './registry.ts';
 import type { Session, Transport } from './session.ts';
 
@@ -23,6 +23,8 @@ export interface HelloDeps {
 export interface HelloRefusal {
   error: ProtocolError;
   closeCode: number;
+  /** For the log: the verified user, or whom a token that did not verify claims to be. */
+  who: { userId: string } | { claimedSubject?: string };
 }
 
 export interface HelloAccepted {
@@ -43,7 +45,7 @@ export interface HelloAccepted {
  */
 export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transport: Transport): Promise<Result<HelloAccepted, HelloRefusal>> {
   const verified = await deps.verifier.verify(data.token);
-  if (!verified.ok) return err({ error: verified.error, closeCode: closeCodeFor(verified.error.code) });
+  if (!verified.ok) return err({ error: verified.error, closeCode: closeCodeFor(verified.error.code), who: { claimedSubject: claimedSubject(data.token) } });
   const identity = verified.value;
   const user = { id: identity.id, role: identity.role, name: identity.name };
   const limits = { maxFrameBytes: deps.maxFrameBytes, ratePerSec: deps.ratePerSec, rateBurst: deps.rateBurst };
@@ -71,7 +73,7 @@ export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transpo
   let release: (() => void) | undefined;
   if (identity.role === 'assistant' && identity.lawyerId) {
     const claim = await deps.assistants.claim(identity.lawyerId, identity.id);
-    if (!claim.ok) return err({ error: claim.error, closeCode: CloseCode.AUTH_FAILED });
+    if (!claim.ok) return err({ error: claim.error, closeCode: CloseCode.AUTH_FAILED, who: { userId: identity.id } });
     release = claim.value;
   }
   // Listen before reading the snapshot: a message stored in between is then pushed (and held
