@@ -26,11 +26,12 @@ export const REDACT_PATHS = [
   '*.privateKey',
 ];
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/** `nodeId` goes on every line, so that the logs of a cluster's nodes can be told apart. */
+export function createLogger(level: string, destination?: DestinationStream, nodeId?: string): Logger {
   return pino(
     {
       level,
-      base: { service: 'lawline' },
+      base: { service: 'lawline', ...(nodeId ? { node: nodeId } : {}) },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

@@ -3,7 +3,7 @@ import { loadConfig } from './config.ts';
 import { checkDataDir } from './data-dir.ts';
 import { uwsIsNative } from './gateway/native.ts';
 import { createLogger } from './log.ts';
-import { startNode } from './node.ts';
+import { newNodeId, startNode } from './node.ts';
 
 const loaded = loadConfig(process.env);
 if (!loaded.ok) {
@@ -11,7 +11,8 @@ if (!loaded.ok) {
   process.exit(2);
 }
 const config = loaded.value;
-const log = createLogger(config.logLevel);
+const nodeId = newNodeId();
+const log = createLogger(config.logLevel, undefined, nodeId);
 
 if (!uwsIsNative()) {
   if (!config.allowUwsFallback) {
@@ -30,7 +31,7 @@ if (!config.database || config.identity.kind === 'dev') {
   }
 }
 
-const node = await startNode(config, log).catch((e: unknown) => {
+const node = await startNode(config, log, { nodeId }).catch((e: unknown) => {
   log.fatal({ err: e }, 'lawline failed to start');
   process.exit(1);
 });

@@ -46,11 +46,18 @@ const WEB_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /** Builds the node from its config: the one place where ports, services and the gateway meet. */
 export interface NodeOptions {
+  /** This node's name in the cluster (`newNodeId()`); the logger given with it carries it on every line. */
+  nodeId: string;
   /** The message desk's clock (SLA deadlines); tests move it by hours. */
   clock?: () => number;
 }
 
-export async function startNode(config: Config, log: Logger, options: NodeOptions = {}): Promise<LawlineNode> {
+/** A name for a node, unique in its cluster: made at start, before the logger that carries it. */
+export function newNodeId(): string {
+  return `n_${randomBytes(6).toString('base64url')}`;
+}
+
+export async function startNode(config: Config, log: Logger, options: NodeOptions): Promise<LawlineNode> {
   const store: Store = config.database
     ? await openPgStore({
         url: config.database.url,
@@ -63,7 +70,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     : await openFileStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
   const { verifier, devIdentity } = await identityFor(config);
 
-  const nodeId = `n_${randomBytes(6).toString('base64url')}`;
+  const { nodeId } = options;
   const { backplane, delivery } = await coordinationFor(config, log, nodeId);
 
   let registry: SessionRegistry;

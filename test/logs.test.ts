@@ -58,4 +58,11 @@ describe('the log', () => {
     expect(server.output()).not.toContain(token.slice(0, 40));
   });
 
+  it('names the node on every line, so a cluster’s logs can be told apart', () => {
+    const lines = logLines();
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    const nodes = new Set(lines.map((l) => l.node));
+    expect(nodes.size).toBe(1);
+    expect([...nodes][0]).toMatch(/^n_[\w-]+$/);
+  });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadOrCreateDevIdentity, mintToken, type DevClaims } from '../../server/auth/dev-identity.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { createLogger } from '../../server/log.ts';
-import { startNode, type LawlineNode, type NodeOptions } from '../../server/node.ts';
+import { newNodeId, startNode, type LawlineNode, type NodeOptions } from '../../server/node.ts';
 
 export interface TestServer {
   node: LawlineNode;
@@ -19,11 +19,12 @@ export interface TestServer {
 }
 
 /** A real node on 127.0.0.1 and a free port, with its own data dir and development identity. */
-export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: NodeOptions = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: Omit<NodeOptions, 'nodeId'> = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'lawline-test-'));
   const loaded = loadConfig({ LAWLINE_PORT: '0', LAWLINE_DATA_DIR: dir, LAWLINE_LOG_LEVEL: 'silent', ...env });
   if (!loaded.ok) throw new Error(loaded.error);
-  const node = await startNode(loaded.value, createLogger(loaded.value.logLevel), options);
+  const nodeId = newNodeId();
+  const node = await startNode(loaded.value, createLogger(loaded.value.logLevel, undefined, nodeId), { ...options, nodeId });
   const identity = await loadOrCreateDevIdentity(dir);
   let stopped = false;
   const stop = async () => {
