@@ -34,6 +34,16 @@ describe('loadConfig', () => {
     expect(bad.error).toContain('LAWLINE_RESUME_HOLD_MAX=5');
   });
 
+  it('takes the identity provider’s keys over https, or plain http only from this machine', () => {
+    for (const url of ['https://id.example.org/jwks', 'http://127.0.0.1:8443/jwks', 'http://localhost/jwks', 'http://[::1]:80/jwks']) {
+      expect(loadConfig({ LAWLINE_JWKS_URL: url }).ok).toBe(true);
+    }
+    for (const url of ['http://id.example.org/jwks', 'http://127.0.0.1.example.org/jwks', 'ftp://id.example.org/jwks', 'id.example.org']) {
+      const out = loadConfig({ LAWLINE_JWKS_URL: url });
+      expect(out.ok ? '' : out.error).toContain(`LAWLINE_JWKS_URL=${url}`);
+    }
+  });
+
   it('documents every setting it reads in the README table', async () => {
     const { readFileSync } = await import('node:fs');
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

@@ -64,7 +64,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_TLS_CERT', default: '', meaning: 'PEM certificate file; with LAWLINE_TLS_KEY serves HTTPS/WSS (TLS 1.2+)' },
   { env: 'LAWLINE_TLS_KEY', default: '', meaning: 'PEM private key file' },
   { env: 'LAWLINE_JWKS_FILE', default: '', meaning: 'JWKS file of the identity provider; unset (and no URL): development identity' },
-  { env: 'LAWLINE_JWKS_URL', default: '', meaning: 'JWKS URL of the identity provider' },
+  { env: 'LAWLINE_JWKS_URL', default: '', meaning: 'JWKS URL of the identity provider: https (plain http is refused, except to 127.0.0.1, ::1 or localhost)' },
   { env: 'LAWLINE_ISSUER', default: 'lawline-dev', meaning: 'required `iss` of tokens' },
   { env: 'LAWLINE_AUDIENCE', default: 'lawline', meaning: 'required `aud` of tokens' },
   { env: 'LAWLINE_DEV_TOKENS', default: 'on', meaning: 'development identity only: serve POST /dev/token for the web page (off to disable)' },
@@ -136,7 +136,8 @@ export function loadConfig(env: Env): Result<Config, string> {
   const jwksFile = get('LAWLINE_JWKS_FILE');
   const jwksUrl = get('LAWLINE_JWKS_URL');
   if (jwksFile && jwksUrl) problems.push('set LAWLINE_JWKS_FILE or LAWLINE_JWKS_URL, not both');
-  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) problems.push(`LAWLINE_JWKS_URL=${jwksUrl}: expected an http(s) URL`);
+  const jwksProblem = jwksUrl ? jwksUrlProblem(jwksUrl) : undefined;
+  if (jwksProblem) problems.push(`LAWLINE_JWKS_URL=${jwksUrl}: ${jwksProblem}`);
 
   const config: Config = {
     host: get('LAWLINE_HOST'),
@@ -189,6 +190,24 @@ export function loadConfig(env: Env): Result<Config, string> {
     problems.push(`LAWLINE_LOG_LEVEL=${config.logLevel}: expected a pino level`);
   }
   return problems.length ? err(problems.join('\n')) : ok(config);
+}
+
+/**
+ * The keys every token is checked against come from this URL: over plain http anyone on the
+ * way could swap them and sign in as anyone. http only to this machine (an identity provider's
+ * sidecar, tests).
+ */
+function jwksUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'expected an https:// URL';
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol !== 'http:') return 'expected an https:// URL';
+  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+  return loopback ? undefined : 'plain http lets anyone on the way swap the keys tokens are checked against: use https:// (http is accepted only for 127.0.0.1, ::1 or localhost)';
 }
 
 function trustedProxies(raw: string, problems: string[]): string[] {

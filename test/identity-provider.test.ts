@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LawlineClient } from '../clients/sdk/index.ts';
 import { CloseCode, ErrorCode } from '../protocol/errors.ts';
 import { RawClient } from './helpers/raw-client.ts';
+import { runToExit } from './helpers/spawn.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 /** An identity provider's key endpoint that the test takes down and brings back on the same port. */
@@ -81,5 +82,14 @@ describe('an identity provider outage', () => {
     expect(outcome).toBe('in');
     expect(hello?.user.id).toBe('C-sdk');
     client.close();
+  });
+});
+
+describe('the identity provider’s URL', () => {
+  it('must be https: a node refuses to start on plain http to another host, naming the fix', async () => {
+    const { code, output } = await runToExit({ LAWLINE_PORT: '0', LAWLINE_DATA_DIR: server.dataDir, LAWLINE_JWKS_URL: 'http://id.example.org/jwks' });
+    expect(code).toBe(2);
+    expect(output).toContain('LAWLINE_JWKS_URL=http://id.example.org/jwks');
+    expect(output).toContain('https://');
   });
 });
