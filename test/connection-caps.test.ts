@@ -58,21 +58,21 @@ describe('connection caps', () => {
     await closeAll(five);
   });
 
+  /** Three connections with these X-Forwarded-For headers: the node must count them as one address. */
+  async function countedAsOne(server: TestServer, headers: [string, string, string]) {
+    const two = [await open(server, headers[0]), await open(server, headers[1])];
+    for (const c of two) expect(await kept(c)).toBe(true);
+    expect(await (await open(server, headers[2])).waitClose()).toBe(CloseCode.CONNECTION_LIMIT);
+    await closeAll(two);
+  }
+
   it('believes only the address its trusted proxies saw, not what the client wrote before it', async () => {
     // The proxy appends the address it saw; what the client sent itself stays to the left of it.
-    const spoofing = [await open(proxied, '1.1.1.1, 10.2.0.1'), await open(proxied, '2.2.2.2, 10.2.0.1, 10.255.3.4')];
-    for (const c of spoofing) expect(await kept(c)).toBe(true);
-    const third = await open(proxied, '3.3.3.3, 10.2.0.1');
-    expect(await third.waitClose()).toBe(CloseCode.CONNECTION_LIMIT);
-    await closeAll(spoofing);
+    await countedAsOne(proxied, ['1.1.1.1, 10.2.0.1', '2.2.2.2, 10.2.0.1, 10.255.3.4', '3.3.3.3, 10.2.0.1']);
   });
 
   it('ignores X-Forwarded-For from anyone when no proxy is configured', async () => {
-    const two = [await open(direct, '10.3.0.1'), await open(direct, '10.3.0.2')];
-    for (const c of two) expect(await kept(c)).toBe(true);
-    const third = await open(direct, '10.3.0.3');
-    expect(await third.waitClose()).toBe(CloseCode.CONNECTION_LIMIT);
-    await closeAll(two);
+    await countedAsOne(direct, ['10.3.0.1', '10.3.0.2', '10.3.0.3']);
   });
 
   it('lets an SDK client refused for the cap back off and get in once a connection closed', async () => {
