@@ -1,0 +1,41 @@
+/**
+ * lawline requests of an exact size or with exact bytes inside, which the conformance cases
+ * send where Autobahn sends its own payloads.
+ */
+
+/** A JSON request of exactly `size` bytes (spaces before the id): the reply's id proves the whole text arrived. */
+export function jsonRequest(type: string, data: unknown, id: number, size?: number): Buffer {
+  const head = Buffer.from(`{"type":${JSON.stringify(type)},"data":${JSON.stringify(data)}`);
+  const tail = Buffer.from(`,"id":${id}}`);
+  const pad = (size ?? 0) - head.length - tail.length;
+  if (size !== undefined && pad < 0) throw new Error(`a ${type} request does not fit in ${size} bytes`);
+  return Buffer.concat([head, Buffer.alloc(Math.max(0, pad), 0x20), tail]);
+}
+
+export const ping = (id: number, size?: number) => jsonRequest('ping', {}, id, size);
+
+/**
+ * A JSON chat.send whose body is `body` as raw bytes between the quotes: valid UTF-8 comes
+ * back from the store byte for byte; invalid UTF-8 must never get that far.
+ */
+export function chatSend(id: number, consultationId: string, clientMsgId: string, body: Buffer): Buffer {
+  const head = `{"type":"chat.send","data":{"consultationId":${JSON.stringify(consultationId)},"clientMsgId":${JSON.stringify(clientMsgId)},"body":"`;
+  return Buffer.concat([Buffer.from(head), body, Buffer.from(`"},"id":${id}}`)]);
+}
+
+/**
+ * A msgpack `ping` of exactly `size` bytes: `{type, data: {pad: bin32}, id}`. msgpack has no
+ * padding, so the bytes ride in a field the schema refuses; the answer is SCHEMA_VIOLATION
+ * for this id, which still proves the frame arrived whole (the id comes after the pad).
+ */
+export function binaryPing(id: number, size: number): Buffer {
+  const str = (s: string) => Buffer.concat([Buffer.from([0xa0 | s.length]), Buffer.from(s)]);
+  const head = Buffer.concat([Buffer.from([0x83]), str('type'), str('ping'), str('data'), Buffer.from([0x81]), str('pad'), Buffer.from([0xc6])]);
+  const tail = Buffer.concat([str('id'), Buffer.from([0xce]), Buffer.alloc(4)]);
+  tail.writeUInt32BE(id, tail.length - 4);
+  const pad = size - head.length - 4 - tail.length;
+  if (pad < 0) throw new Error(`a binary ping does not fit in ${size} bytes`);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(pad);
+  return Buffer.concat([head, length, Buffer.alloc(pad, 0xfe), tail]);
+}
