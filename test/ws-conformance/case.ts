@@ -159,9 +159,11 @@ export class CaseClient {
 
   /**
    * `count` requests, each sent once the previous one's reply is in (Autobahn 9.7's round
-   * trips); notes one event, `<count> round trips`, or the first answer that was not the reply.
+   * trips); notes one event, `<count> round trips: <the replies' outcomes>`, or the first
+   * answer that was not the reply.
    */
   async roundTrips(count: number, request: (id: number) => FrameSpec): Promise<void> {
+    const outcomes = new Set<string>();
     for (let id = 2; id < count + 2; id++) {
       await this.send(request(id));
       const event = (await this.answer(2000)) ?? 'timeout';
@@ -169,8 +171,9 @@ export class CaseClient {
         this.events.push(`after ${id - 2} round trips: ${event}`);
         return;
       }
+      outcomes.add(event.slice(`reply ${id} `.length));
     }
-    this.events.push(`${count} round trips`);
+    this.events.push(`${count} round trips: ${[...outcomes].join(', ')}`);
   }
 
   /** Waits for the server's next frame other than a push and notes it (false: none within `timeoutMs`). */

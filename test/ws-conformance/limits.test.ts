@@ -1,7 +1,8 @@
+import { encodeFrame } from '../../protocol/codec.ts';
 import { LIMITS } from '../../protocol/frames.ts';
 import { fragments, Op } from '../helpers/ws-wire.ts';
 import { END, type Case } from './case.ts';
-import { binaryPing, ping } from './requests.ts';
+import { binaryNote, binaryPing, ping } from './requests.ts';
 import { conformanceSuite } from './suite.ts';
 
 /**
@@ -21,16 +22,36 @@ const CUTOFF = 4 * LIMIT;
  */
 const DROPPED_AT_CUTOFF = 'uWS drops TCP without a close frame past maxPayloadLength; the client sees 1006 (issue 15 item 11)';
 
+/** Over the limit but under the cut-off, lawline reads the frame's size and refuses it; closing with 1009 is the RFC's word for it. */
+const TOO_BIG = ['error FRAME_TOO_LARGE', 'close 1009'];
+const REFUSED_KEPT = {
+  expect: ['error FRAME_TOO_LARGE', ...END],
+  grade: 'INFORMATIONAL' as const,
+  why: 'RFC 6455 lets an endpoint close with 1009 on a message too big for it, or refuse the message and go on; lawline refuses it and keeps the connection',
+};
+
 interface Kind {
   name: string;
   encoding: 'json' | 'msgpack';
   opcode: number;
-  /** A request of exactly `size` bytes, or the smallest one. */
-  request: (id: number, size?: number) => Buffer;
+  /** A request of exactly `size` bytes, and its answer. */
+  request: (id: number, size: number) => Buffer;
   answer: string;
+  /**
+   * A valid request for round trips, of `size` bytes or the smallest: lawline closes a
+   * connection after about ten malformed frames, so a thousand binaryPings would not do.
+   */
+  roundTrip: (id: number, size?: number) => Buffer;
 }
-const text: Kind = { name: 'text', encoding: 'json', opcode: Op.TEXT, request: ping, answer: 'ok' };
-const binary: Kind = { name: 'binary', encoding: 'msgpack', opcode: Op.BINARY, request: (id, size = 40) => binaryPing(id, size), answer: 'SCHEMA_VIOLATION' };
+const text: Kind = { name: 'text', encoding: 'json', opcode: Op.TEXT, request: ping, answer: 'ok', roundTrip: ping };
+const binary: Kind = {
+  name: 'binary',
+  encoding: 'msgpack',
+  opcode: Op.BINARY,
+  request: binaryPing,
+  answer: 'SCHEMA_VIOLATION',
+  roundTrip: (id, size) => (size ? binaryNote(id, size) : Buffer.from(encodeFrame({ type: 'ping', id, data: {} }, 'msgpack'))),
+};
 
 function casesFor(k: Kind, section: number): Case[] {
   const base = { encoding: k.encoding };
@@ -41,9 +62,10 @@ function casesFor(k: Kind, section: number): Case[] {
     ...[LIMIT + 1, CUTOFF].map((n, i): Case => ({
       ...base,
       id: `9.${section}.L${i + 1}`,
-      title: `${k.name} message of ${n} bytes: refused, connection kept`,
+      title: `${k.name} message of ${n} bytes: refused`,
       send: (c) => c.send({ opcode: k.opcode, payload: k.request(2, n) }),
-      expect: ['error FRAME_TOO_LARGE', ...END],
+      expect: TOO_BIG,
+      otherwise: REFUSED_KEPT,
     })),
     {
       ...base,
@@ -76,17 +98,18 @@ function casesFor(k: Kind, section: number): Case[] {
     ...base,
     id: `9.${section + 6}.${[1, 4, 6][i]}`,
     title: `1000 round trips of ${size ? `${size}-byte` : 'the smallest'} ${k.name} requests`,
-    send: (c) => c.roundTrips(1000, (id) => ({ opcode: k.opcode, payload: k.request(id, size) })),
-    expect: ['1000 round trips', ...END],
+    send: (c) => c.roundTrips(1000, (id) => ({ opcode: k.opcode, payload: k.roundTrip(id, size) })),
+    expect: [`1000 round trips: ${k.name === 'binary' && size ? 'FORBIDDEN' : 'ok'}`, ...END],
   }));
   // Fragments that add up past the limit, and (Autobahn 9.9: an endless message) past the cut-off.
   const past: Case[] = [
     {
       ...base,
       id: `9.${section}.L4`,
-      title: `${k.name} message of ${LIMIT + 16384} bytes in fragments of 16384: refused, connection kept`,
+      title: `${k.name} message of ${LIMIT + 16384} bytes in fragments of 16384: refused`,
       send: (c) => c.send(fragments(k.request(2, LIMIT + 16384), 16384, k.opcode)),
-      expect: ['error FRAME_TOO_LARGE', ...END],
+      expect: TOO_BIG,
+      otherwise: REFUSED_KEPT,
     },
     {
       ...base,

@@ -29,13 +29,34 @@ export function chatSend(id: number, consultationId: string, clientMsgId: string
  * for this id, which still proves the frame arrived whole (the id comes after the pad).
  */
 export function binaryPing(id: number, size: number): Buffer {
-  const str = (s: string) => Buffer.concat([Buffer.from([0xa0 | s.length]), Buffer.from(s)]);
   const head = Buffer.concat([Buffer.from([0x83]), str('type'), str('ping'), str('data'), Buffer.from([0x81]), str('pad'), Buffer.from([0xc6])]);
-  const tail = Buffer.concat([str('id'), Buffer.from([0xce]), Buffer.alloc(4)]);
-  tail.writeUInt32BE(id, tail.length - 4);
+  const tail = Buffer.concat([str('id'), uint32(id)]);
   const pad = size - head.length - 4 - tail.length;
   if (pad < 0) throw new Error(`a binary ping does not fit in ${size} bytes`);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(pad);
-  return Buffer.concat([head, length, Buffer.alloc(pad, 0xfe), tail]);
+  return Buffer.concat([head, uint32(pad).subarray(1), Buffer.alloc(pad, 0xfe), tail]);
+}
+
+/**
+ * A valid msgpack request of exactly `size` bytes (up to about 5 KB): `consult.transfer` with a
+ * note of spaces, which a citizen may not send, so it is answered FORBIDDEN: a refusal, not a
+ * malformed frame, so a thousand of them do not count against the connection as binaryPing would.
+ */
+export function binaryNote(id: number, size: number): Buffer {
+  const head = Buffer.concat([Buffer.from([0x83]), str('type'), str('consult.transfer'), str('data'), Buffer.from([0x82]), str('consultationId'), str('none'), str('note')]);
+  const tail = Buffer.concat([str('id'), uint32(id)]);
+  const note = size - head.length - 3 - tail.length;
+  if (note < 1) throw new Error(`a binary note does not fit in ${size} bytes`);
+  const length = Buffer.from([0xda, 0, 0]);
+  length.writeUInt16BE(note, 1);
+  return Buffer.concat([head, length, Buffer.alloc(note, 0x20), tail]);
+}
+
+/** msgpack string headers written by hand, so that the bytes inside are exactly the ones given. */
+const str8 = (bytes: Buffer) => Buffer.concat([Buffer.from([0xd9, bytes.length]), bytes]);
+const str = (s: string) => str8(Buffer.from(s));
+/** uint32 (0xce) with its type byte; `.subarray(1)` is the bare big-endian number. */
+function uint32(n: number): Buffer {
+  const b = Buffer.from([0xce, 0, 0, 0, 0]);
+  b.writeUInt32BE(n, 1);
+  return b;
 }
