@@ -56,6 +56,14 @@ describe('decodeFrame', () => {
     expect(decodeFrame(new TextEncoder().encode('{"type":"ack","seq":1}'), false, 'msgpack')).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_ENCODING } });
     expect(decodeFrame(new Uint8Array(70_000), true, 'msgpack')).toMatchObject({ ok: false, error: { code: ErrorCode.FRAME_TOO_LARGE } });
   });
+
+  it('refuses a msgpack string that is not UTF-8, unless reading leniently as the SDK does', () => {
+    // What the server's encoder makes of a lone surrogate a JSON client sent as "\ud800": ED A0 80.
+    const relayed = encodeFrame({ type: 'push', seq: 1, event: 'chat.message', data: { body: '\ud800x' } }, 'msgpack') as Uint8Array;
+    expect(Buffer.from(relayed).includes(Buffer.from('eda080', 'hex'))).toBe(true);
+    expect(decodeFrame(relayed, true, 'msgpack')).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_ENCODING } });
+    expect(decodeFrame(relayed, true, 'msgpack', undefined, 'lenient')).toMatchObject({ ok: true, value: { event: 'chat.message' } });
+  });
 });
 
 describe('parseClientFrame', () => {

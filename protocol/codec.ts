@@ -18,12 +18,19 @@ export function encodeFrame(frame: unknown, encoding: Encoding): Uint8Array | st
  * Decodes one WebSocket message into an unchecked value. Size first, then structure, then
  * parse; every failure is a value with a stable code. The result still has to pass the
  * schema (`validate.ts`) before anything trusts it.
+ *
+ * `strings`: 'utf8' (what the server takes in) refuses a msgpack string that is not UTF-8 (a
+ * text frame's UTF-8 is checked by the WebSocket layer); 'lenient' (the SDK reading the server)
+ * lets one through as msgpackr reads it, since a server may relay a name or body that arrived as
+ * a JSON escape of a lone surrogate (msgpackr writes it as ED A0 80), and the SDK would
+ * otherwise drop the frame.
  */
 export function decodeFrame(
   message: ArrayBuffer | Uint8Array,
   isBinary: boolean,
   encoding: Encoding,
   maxBytes: number = LIMITS.maxFrameBytes,
+  strings: 'utf8' | 'lenient' = 'utf8',
 ): Result<unknown, ProtocolError> {
   const bytes = message instanceof Uint8Array ? message : new Uint8Array(message);
   if (bytes.byteLength > maxBytes) {
@@ -31,7 +38,7 @@ export function decodeFrame(
   }
   if (encoding === 'msgpack') {
     if (!isBinary) return err({ code: ErrorCode.BAD_ENCODING, message: 'text frame on the msgpack subprotocol' });
-    const bad = checkMsgpack(bytes, LIMITS.maxDepth);
+    const bad = checkMsgpack(bytes, LIMITS.maxDepth, strings === 'utf8');
     if (bad) return err(bad);
     try {
       return ok(unpackr.unpack(bytes));

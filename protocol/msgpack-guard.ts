@@ -1,5 +1,6 @@
 import { ErrorCode } from './errors.ts';
 import type { ProtocolError } from './result.ts';
+import { isWellFormedUtf8 } from './utf8.ts';
 
 /**
  * Walks a msgpack buffer's headers once, without building anything, before msgpackr sees it.
@@ -7,12 +8,15 @@ import type { ProtocolError } from './result.ts';
  * module-level read state behind) and trusts declared lengths until it runs off the end.
  * This pass refuses, in O(bytes) and O(depth) memory: nesting past `maxDepth`, a length
  * or element count larger than the bytes left, extension types (the protocol uses none,
- * and msgpackr would turn them into Dates or records), the reserved byte 0xc1, and
- * trailing bytes after the single top-level value.
+ * and msgpackr would turn them into Dates or records), the reserved byte 0xc1, a string
+ * that is not UTF-8 unless told not to (msgpackr would read replacement characters in its
+ * place: a chat body would be stored altered and acked as sent), and trailing bytes after
+ * the single top-level value.
  */
 const truncated: ProtocolError = Object.freeze({ code: ErrorCode.BAD_ENCODING, message: 'msgpack: declared length exceeds frame' });
+const notUtf8: ProtocolError = Object.freeze({ code: ErrorCode.BAD_ENCODING, message: 'msgpack: a string is not UTF-8' });
 
-export function checkMsgpack(buf: Uint8Array, maxDepth: number): ProtocolError | undefined {
+export function checkMsgpack(buf: Uint8Array, maxDepth: number, utf8Strings = true): ProtocolError | undefined {
   const end = buf.length;
   // Runs on every inbound frame: nothing is allocated until a frame nests.
   const parents: number[] = [];
@@ -53,6 +57,8 @@ export function checkMsgpack(buf: Uint8Array, maxDepth: number): ProtocolError |
       }
     }
     if (skip > end - pos) return truncated;
+    // fixstr, str8, str16, str32: the bytes must be UTF-8. (bin is bytes; the protocol has no bin fields.)
+    if (utf8Strings && ((b >= 0xa0 && b <= 0xbf) || (b >= 0xd9 && b <= 0xdb)) && !isWellFormedUtf8(buf, pos, pos + skip)) return notUtf8;
     pos += skip;
     if (items > 0) {
       // Every element takes at least one byte, so a count larger than what is left is a lie.

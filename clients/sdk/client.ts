@@ -224,7 +224,7 @@ export class LawlineClient {
   private receive(data: unknown): void {
     this.liveness.heard();
     const { bytes, isBinary } = messageBytes(data);
-    const decoded = decodeFrame(bytes, isBinary, this.opts.encoding, Number.MAX_SAFE_INTEGER);
+    const decoded = decodeFrame(bytes, isBinary, this.opts.encoding, Number.MAX_SAFE_INTEGER, 'lenient');
     if (!decoded.ok) return this.opts.log?.('undecodable frame from server', { error: decoded.error.message });
     const frame = decoded.value as ServerFrame;
     if (frame.type === 'reply') {

@@ -51,6 +51,12 @@ export function binaryNote(id: number, size: number): Buffer {
   return Buffer.concat([head, length, Buffer.alloc(note, 0x20), tail]);
 }
 
+/** A msgpack chat.send whose body string is `body` as raw bytes (str8): what a msgpack client could put there. */
+export function binaryChatSend(id: number, consultationId: string, clientMsgId: string, body: Buffer): Buffer {
+  const data = Buffer.concat([Buffer.from([0x83]), str('consultationId'), str(consultationId), str('clientMsgId'), str(clientMsgId), str('body'), str8(body)]);
+  return Buffer.concat([Buffer.from([0x83]), str('type'), str('chat.send'), str('data'), data, str('id'), uint32(id)]);
+}
+
 /** msgpack string headers written by hand, so that the bytes inside are exactly the ones given. */
 const str8 = (bytes: Buffer) => Buffer.concat([Buffer.from([0xd9, bytes.length]), bytes]);
 const str = (s: string) => str8(Buffer.from(s));

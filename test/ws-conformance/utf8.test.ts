@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { encodeFrame, fragments, Op } from '../helpers/ws-wire.ts';
 import { END, type Case, type CaseClient } from './case.ts';
-import { chatSend, ping } from './requests.ts';
+import { binaryChatSend, chatSend, ping } from './requests.ts';
 import { conformanceSuite, type Suite } from './suite.ts';
 import { UTF8_CATEGORIES } from './utf8-sequences.ts';
 
@@ -134,7 +134,37 @@ function cases(suite: Suite): Case[] {
     }),
   );
 
-  return [...empty, ...split, ...failFast, ...sequences];
+  /**
+   * Not in Autobahn: lawline's own subprotocol is msgpack in binary frames, which RFC 6455 leaves
+   * unchecked, so a string inside must be refused as a whole frame (BAD_ENCODING) by lawline
+   * itself, or a body of invalid UTF-8 is stored with replacement characters and acked as sent.
+   */
+  const inMsgpack: Case[] = [
+    ['surrogate', 'eda080'],
+    ['overlong', 'c0af'],
+    ['past U+10FFFF', 'f4908080'],
+    ['cut short', 'e080'],
+  ].map(([what, hex], i) => ({
+    id: `6.L${i + 1}`,
+    title: `msgpack chat message whose body is not UTF-8 (${what as string})`,
+    encoding: 'msgpack',
+    send: async (c) => c.send({ opcode: Op.BINARY, payload: binaryChatSend(2, await suite.consultation(), `m-6.L${i + 1}`, Buffer.from(hex as string, 'hex')) }),
+    expect: ['error BAD_ENCODING', ...END],
+  }));
+  const validInMsgpack = KOSME.toString() + ' 😀 ' + HELLO_UTF8;
+  sent.set('m-6.L5', validInMsgpack);
+  inMsgpack.push({
+    id: '6.L5',
+    title: 'msgpack chat message with multi-byte UTF-8 (kept byte for byte)',
+    encoding: 'msgpack',
+    send: async (c) => {
+      await c.send({ opcode: Op.BINARY, payload: binaryChatSend(2, await suite.consultation(), 'm-6.L5', Buffer.from(validInMsgpack)) });
+      await c.next(2000);
+    },
+    expect: ['reply 2 ok', ...END],
+  });
+
+  return [...empty, ...split, ...failFast, ...sequences, ...inMsgpack];
 }
 
 const suite = conformanceSuite('utf8', cases);
