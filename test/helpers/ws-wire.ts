@@ -71,6 +71,8 @@ export class WireClient {
   tcpClosed = false;
   /** We sent a close frame (our own, or the answer to the server's: RFC 6455 5.5.1). */
   closeSent = false;
+  /** The socket's last error, if any (a reset is how some failed connections end). */
+  socketError: string | undefined;
   private pending: Buffer = Buffer.alloc(0);
   private waiters: (() => void)[] = [];
 
@@ -80,8 +82,9 @@ export class WireClient {
       this.tcpClosed = true;
       this.wake();
     });
-    // A reset or a write after the server failed the connection: the test reads it as tcpClosed.
-    socket.on('error', () => undefined);
+    // ECONNRESET, or EPIPE on a write after the server failed the connection: kept for the
+    // reader, and 'close' follows, so the case sees the connection gone.
+    socket.on('error', (e) => (this.socketError = e.message));
   }
 
   /** Opens TCP and performs the opening handshake, checking the server's accept key. */

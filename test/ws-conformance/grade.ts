@@ -37,9 +37,11 @@ export class ConformanceReport {
 
   constructor(private readonly name: string) {}
 
-  add(k: Case, observed: string[], result: Grade, ms: number): void {
+  /** `socketError`: how TCP ended when it ended in an error (a reset rather than a FIN). */
+  add(k: Case, observed: string[], result: Grade, ms: number, socketError?: string): void {
     const why = result === k.otherwise?.grade ? { why: k.otherwise.why } : {};
-    this.rows.push({ case: k.id, title: k.title, expected: k.expect, observed, grade: result, ...why, ...(k.note ? { note: k.note } : {}), ms });
+    const extra = { ...why, ...(k.note ? { note: k.note } : {}), ...(socketError ? { socketError } : {}) };
+    this.rows.push({ case: k.id, title: k.title, expected: k.expect, observed, grade: result, ...extra, ms });
   }
 
   write(): void {

@@ -55,7 +55,7 @@ export function conformanceSuite(name: string, cases: Case[] | ((suite: Suite) =
       await k.send(c);
       const observed = await c.finish();
       const result = grade(k, observed);
-      report.add(k, observed, result, Math.round(performance.now() - started));
+      report.add(k, observed, result, Math.round(performance.now() - started), c.wire.socketError);
       // On a failure, the diff against what the RFC asks for.
       if (result === 'FAILED') expect(observed).toEqual(k.expect);
       await k.verify?.();
