@@ -9,10 +9,10 @@ import { jsonRequest } from './requests.ts';
 /**
  * Runs one Autobahn|Testsuite case, translated into lawline's terms, and writes down what
  * the server did as a list of events:
- *   `reply 2 ok`, `reply 2 SCHEMA_VIOLATION`, `error BAD_ENCODING`,
- *   `pong <hex>`, `close 1000`, `close` (a close frame without a code),
+ *   `reply 2 ok`, `reply 2 SCHEMA_VIOLATION`, `error BAD_ENCODING`, `1000 round trips: ok`,
+ *   `pong "text"` (or its bytes in hex), `close 1000`, `close` (a close frame without a code),
  *   `dropped` (TCP closed without a close frame), `open A` (still open at marker A),
- *   `timeout` (nothing more within the case's time).
+ *   `timeout` (nothing more within the case's time). Pushes are left out: not the case's doing.
  * Where Autobahn expects an echo, a case sends a lawline request and expects its reply.
  * Every case starts with hello (id 1); a case that does not close the connection itself ends
  * with a `ping` request (the sentinel, shown as `reply S ok`) and then a normal close, so
