@@ -90,4 +90,25 @@ describe('message consultations', () => {
     expect(await metric('lawline_sla_events_total{event="reminded"}')).toBeGreaterThanOrEqual(1);
     offset = 0;
   });
+
+  it('a citizen converting a request while the lawyer it is offered to accepts: one of them wins, never both', async () => {
+    const law = await join(lawyer(uid('L'), '郑律师', ['traffic']));
+    await law.client.request('duty.on', { capacity: 10 });
+    const cit = await join(citizen(uid('C')));
+    // Sent back to back, the accept reaches the server while the conversion is being written.
+    for (let round = 0; round < 8; round++) {
+      const { consultation } = await cit.client.request('consult.request', { category: 'traffic', region: '320200', channel: 'text' });
+      await law.next('offer', (o) => o.consultation.id === consultation.id);
+      const [converted, accepted] = await Promise.allSettled([
+        cit.client.request('consult.convert', { consultationId: consultation.id }),
+        law.client.request('offer.accept', { consultationId: consultation.id }),
+      ]);
+      expect([converted.status, accepted.status].sort()).toEqual(['fulfilled', 'rejected']);
+      const [now] = (await cit.client.request('consult.list', {})).consultations.filter((c) => c.id === consultation.id);
+      if (accepted.status === 'fulfilled') expect(now).toMatchObject({ channel: 'text', state: 'active', lawyer: { id: law.id } });
+      else expect(now).toMatchObject({ channel: 'message' });
+      if (now?.state === 'active') await law.client.request('consult.close', { consultationId: consultation.id });
+      else await cit.client.request('consult.cancel', { consultationId: consultation.id });
+    }
+  });
 });

@@ -134,7 +134,12 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     if (relation(identity, c) !== 'party') return err(notMember);
     if (c.channel === 'message') return ok({ consultation: toView(c) });
     const converted = await deps.desk.convert(c, 'citizen');
-    if (!converted) return err({ code: ErrorCode.CONSULTATION_STATE, message: `cannot convert a consultation that is ${c.state}` });
+    if (!converted) {
+      // A lawyer may have taken it, or the desk converted it, since it was read above.
+      const now = (await deps.store.getConsultation(consultationId)) ?? c;
+      if (now.channel === 'message') return ok({ consultation: toView(now) });
+      return err({ code: ErrorCode.CONSULTATION_STATE, message: now.state === 'queued' ? 'cannot convert a request a lawyer is taking' : `cannot convert a consultation that is ${now.state}` });
+    }
     // It leaves the live queue as the live request it was.
     queueChanged('removed', c);
     void deps.desk.tick();

@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PushData, PushEvent } from '../../protocol/frames.ts';
+import { RecordedPushes } from '../../test/helpers/pushes.ts';
 import { MemoryBackplane } from '../backplane/memory.ts';
 import { createLogger } from '../log.ts';
-import type { Pusher } from '../session/pusher.ts';
 import { openFileStore, type FileStore } from '../store/file/index.ts';
 import type { ConsultationRecord, CreateOutcome, Store } from '../store/port.ts';
 import { Router } from './router.ts';
@@ -15,18 +14,6 @@ import { RoutingService } from './service.ts';
 // the create back until the test lets it go, and until then the record is not there at all,
 // as with PostgreSQL before COMMIT: the offer must still show it, an accept must wait for
 // the commit, and a failed commit must take the request out of routing.
-
-class Pushes implements Pusher {
-  readonly seen: { to: string; event: PushEvent; data: unknown }[] = [];
-  push<E extends PushEvent>(keys: readonly string[], event: E, data: PushData<E>): void {
-    for (const to of keys) this.seen.push({ to, event, data });
-  }
-  mute(): void {}
-  unmute(): void {}
-  of(event: PushEvent) {
-    return this.seen.filter((p) => p.event === event);
-  }
-}
 
 /** The real file store, except that a create reaches it only when `release` or `fail` is called. */
 function heldCreates(real: Store) {
@@ -47,7 +34,7 @@ function heldCreates(real: Store) {
 describe('routing while the request commits', () => {
   let dir: string;
   let real: FileStore;
-  let pushes: Pushes;
+  let pushes: RecordedPushes;
   let backplane: MemoryBackplane;
   let held: ReturnType<typeof heldCreates>;
   let routing: RoutingService;
@@ -59,7 +46,7 @@ describe('routing while the request commits', () => {
     dir = mkdtempSync(join(tmpdir(), 'lawline-committing-'));
     real = await openFileStore({ dir });
     held = heldCreates(real);
-    pushes = new Pushes();
+    pushes = new RecordedPushes();
     backplane = new MemoryBackplane();
     router = new Router({
       backplane,

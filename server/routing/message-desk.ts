@@ -1,10 +1,10 @@
-import type { Backplane, LawyerPresence } from '../backplane/port.ts';
-import { notifier } from '../consultation/notify.ts';
+import type { Backplane, LawyerPresence, QueueEntry } from '../backplane/port.ts';
+import { isLive, notifier } from '../consultation/notify.ts';
 import { audience, toView } from '../consultation/views.ts';
 import type { Logger } from '../log.ts';
 import type { RoutingMetrics } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
-import type { ConsultationRecord, Store } from '../store/port.ts';
+import type { ConsultationRecord, Store, TransitionResult } from '../store/port.ts';
 import { normaliseParty } from './match.ts';
 import type { Router } from './router.ts';
 
@@ -57,18 +57,59 @@ export class MessageDesk {
     return this.deps.clock() + this.deps.config.slaMs;
   }
 
-  /** A live request becomes a message consultation; its live offer, if any, is withdrawn. */
+  /**
+   * A live request becomes a message consultation; its live offer, if any, is withdrawn.
+   * The backplane decides first, as for every claim (atomic there, invariant 3): once out of
+   * the queue no lawyer can accept or pick it, and one no longer there (accepted, picked,
+   * cancelled or converted meanwhile, on any node) is left as it is. Marking the record first
+   * let a lawyer accept in between and hold a message consultation as a live one. Undefined:
+   * not converted.
+   */
   async convert(c: ConsultationRecord, origin: 'citizen' | 'wait'): Promise<ConsultationRecord | undefined> {
     if (c.channel === 'message' || c.state !== 'queued') return undefined;
+    const entry = await this.leave(c.id);
+    if (!entry) return undefined;
     const at = this.deps.clock();
-    const result = await this.deps.store.transition(c.id, ['queued'], { state: 'queued', channel: 'message', dueAt: at + this.deps.config.slaMs, updatedAt: at });
+    let result: TransitionResult;
+    try {
+      result = await this.deps.store.transition(c.id, ['queued'], { state: 'queued', channel: 'message', dueAt: at + this.deps.config.slaMs, updatedAt: at });
+    } catch (e) {
+      await this.putBack(entry);
+      throw e;
+    }
+    // Not queued any more: cancelled meanwhile, and out of the queue for good.
     if (!result.ok) return undefined;
-    const { withdrawn } = await this.deps.backplane.dequeue(c.id);
-    if (withdrawn) this.deps.router.offerEnded(withdrawn.lawyerId, c.id, 'withdrawn');
-    this.deps.router.forget(c.id);
     this.deps.metrics?.messages.inc({ origin: origin === 'citizen' ? 'converted-by-citizen' : 'converted-after-wait' });
     notifier(this.deps.pusher).announce(result.consultation, 'converted');
     return result.consultation;
+  }
+
+  /**
+   * A conversion the store failed to write: the request goes back to the live queue, in its
+   * place by its wait, unless its record says it is live and queued no more. A failed write may
+   * have landed all the same (a commit whose answer was lost): then it stays with the desk. A
+   * record that cannot be read either is put back: a request lost to routing waits for nobody.
+   */
+  private async putBack(entry: QueueEntry): Promise<void> {
+    const id = entry.consultationId;
+    let now: ConsultationRecord | undefined | 'unread';
+    try {
+      now = await this.deps.store.getConsultation(id);
+    } catch (e) {
+      this.deps.log.error({ err: e, consultationId: id }, 'message desk: cannot read a request whose conversion failed; back to the live queue');
+      now = 'unread';
+    }
+    if (now !== 'unread' && !(now?.state === 'queued' && isLive(now))) return;
+    await this.deps.backplane.enqueue(entry);
+    void this.deps.router.kick();
+  }
+
+  /** Out of the live queue, its live offer withdrawn; the entry, if it was there (not taken, cancelled or converted meanwhile). */
+  private async leave(id: string): Promise<QueueEntry | undefined> {
+    const { entry, withdrawn } = await this.deps.backplane.dequeue(id);
+    if (withdrawn) this.deps.router.offerEnded(withdrawn.lawyerId, id, 'withdrawn');
+    this.deps.router.forget(id);
+    return entry;
   }
 
   /** The assigned lawyer wrote in it: answered, the SLA is met. */
@@ -92,7 +133,9 @@ export class MessageDesk {
     for (const entry of await backplane.listQueue()) {
       if (now - entry.enqueuedAt < config.convertAfterMs) continue;
       const c = await store.getConsultation(entry.consultationId);
-      if (c) await this.convert(c, 'wait');
+      if (c && isLive(c)) await this.convert(c, 'wait');
+      // Only a conversion put back after its write failed, that landed all the same, leaves one here.
+      else if (c) await this.leave(c.id);
     }
     const open = await store.listConsultations({ states: ['queued', 'active'], channel: 'message' });
     const lawyers = (await backplane.listLawyers()).filter((l) => l.state !== 'reconnecting');

@@ -1,0 +1,166 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RecordedPushes } from '../../test/helpers/pushes.ts';
+import { MemoryBackplane } from '../backplane/memory.ts';
+import { createLogger } from '../log.ts';
+import { openFileStore, type FileStore } from '../store/file/index.ts';
+import type { ConsultationPatch, ConsultationRecord, Store } from '../store/port.ts';
+import { MessageDesk } from './message-desk.ts';
+import { Router } from './router.ts';
+import { RoutingService } from './service.ts';
+
+// A live request becoming a message consultation (the citizen asks, or it waited too long)
+// while the lawyer it is offered to accepts, picks or the citizen cancels: on the real memory
+// backplane and file store, with the desk's own write to the store held at a chosen point so
+// that the other party acts in the gap, whatever order the desk does its two steps in.
+
+type Hold = 'before-write' | 'after-write' | 'fail';
+
+/** The real store, except that the desk's conversion (a transition to the message channel) waits at `hold` until `release`. */
+function heldConversions(real: Store) {
+  let hold: Hold | undefined;
+  let reached: () => void = () => undefined;
+  let release: () => void = () => undefined;
+  const arrived = new Promise<void>((r) => (reached = r));
+  const released = new Promise<void>((r) => (release = r));
+  const store = new Proxy(real, {
+    get(target, key) {
+      if (key === 'transition') {
+        return async (id: string, from: ConsultationRecord['state'][], patch: ConsultationPatch, heldBy?: string) => {
+          if (patch.channel !== 'message' || !hold) return target.transition(id, from, patch, heldBy);
+          if (hold === 'fail') throw new Error('disk gone');
+          if (hold === 'before-write') {
+            reached();
+            await released;
+            return target.transition(id, from, patch, heldBy);
+          }
+          const result = await target.transition(id, from, patch, heldBy);
+          reached();
+          await released;
+          return result;
+        };
+      }
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store, at: (h: Hold) => (hold = h), arrived, release: () => release() };
+}
+
+describe('converting a live request to a message consultation', () => {
+  let dir: string;
+  let real: FileStore;
+  let held: ReturnType<typeof heldConversions>;
+  let pushes: RecordedPushes;
+  let backplane: MemoryBackplane;
+  let router: Router;
+  let routing: RoutingService;
+  let desk: MessageDesk;
+  const now = () => 1_700_000_000_000;
+  const lawyer = { id: 'L1', role: 'lawyer' as const, name: 'l' };
+  const record: ConsultationRecord = { id: 'c1', state: 'queued', category: 'labor', region: '320200', channel: 'text', citizen: { id: 'C1', role: 'citizen', name: 'c' }, createdAt: now(), updatedAt: now(), lastSeq: 0 };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lawline-desk-'));
+    real = await openFileStore({ dir });
+    held = heldConversions(real);
+    pushes = new RecordedPushes();
+    backplane = new MemoryBackplane();
+    const log = createLogger('silent');
+    router = new Router({
+      backplane,
+      pusher: pushes,
+      now,
+      log,
+      config: { mode: 'auto', strategy: 'longest-idle', offerTimeoutMs: 20_000, maxMissedOffers: 3, preferredWaitMs: 1000, widening: { provinceAfterMs: 1e9, nationalAfterMs: 1e9 }, tickMs: 1e9 },
+      offerView: async (id) => {
+        const c = await routing.view(id);
+        return c && { consultation: { ...c, lastSeq: 0 } };
+      },
+      onPresenceChanged: () => undefined,
+      onLeaseExpired: async () => undefined,
+    });
+    routing = new RoutingService(backplane, held.store, router, now);
+    desk = new MessageDesk({ store: held.store, backplane, pusher: pushes, router, clock: now, log, config: { convertAfterMs: 60_000, slaMs: 86_400_000, tickMs: 1e9 } });
+    await backplane.putLawyer({ lawyerId: 'L1', name: 'l', categories: ['labor'], region: '320200', capacity: 3, state: 'available', lastAssignedAt: 0, conflicts: [], leaseUntil: Number.MAX_SAFE_INTEGER });
+    await real.createConsultation({ ...record });
+    await routing.enqueue({ ...record });
+    await router.idle();
+    expect(pushes.of('offer').map((p) => p.to)).toEqual(['u:L1']);
+  });
+
+  afterEach(async () => {
+    router.stop();
+    await real.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const lawyerLoad = async () => (await backplane.getLawyer('L1'))?.load;
+
+  it('an accept in the middle of the conversion is refused: the lawyer never holds a message consultation as a live one', async () => {
+    held.at('after-write');
+    const converting = desk.convert({ ...record }, 'citizen');
+    await held.arrived;
+    const accept = await routing.accept('c1', lawyer);
+    held.release();
+    const converted = await converting;
+
+    expect(accept.ok).toBe(false);
+    expect(converted).toMatchObject({ id: 'c1', channel: 'message', state: 'queued' });
+    expect(await real.getConsultation('c1')).toMatchObject({ channel: 'message', state: 'queued' });
+    expect((await real.getConsultation('c1'))?.lawyer).toBeUndefined();
+    expect(await lawyerLoad()).toBe(0);
+    expect(await backplane.listQueue()).toEqual([]);
+    expect(pushes.of('offer.ended').map((p) => p.data)).toEqual([{ consultationId: 'c1', outcome: 'withdrawn' }]);
+  });
+
+  it('a manual pick in the middle of the conversion is refused', async () => {
+    await backplane.reject('c1', 'L1', 'declined');
+    held.at('after-write');
+    const converting = desk.convert({ ...record }, 'wait');
+    await held.arrived;
+    const pick = await routing.pick('c1', { id: 'L2', role: 'lawyer', name: 'm' });
+    held.release();
+    expect(pick.ok).toBe(false);
+    expect(await converting).toMatchObject({ channel: 'message', state: 'queued' });
+    expect((await real.getConsultation('c1'))?.lawyer).toBeUndefined();
+  });
+
+  it('an offer accepted before the conversion starts stays live, and the conversion is refused', async () => {
+    const accept = await routing.accept('c1', lawyer);
+    expect(accept.ok).toBe(true);
+    expect(await desk.convert({ ...record }, 'citizen')).toBeUndefined();
+    expect(await real.getConsultation('c1')).toMatchObject({ channel: 'text', state: 'active', lawyer: { id: 'L1' } });
+    expect(await lawyerLoad()).toBe(1);
+  });
+
+  it('a cancel in the middle of the conversion wins: nothing converted, nothing back in the queue', async () => {
+    held.at('before-write');
+    const converting = desk.convert({ ...record }, 'citizen');
+    await held.arrived;
+    const cancelled = await real.transition('c1', ['queued'], { state: 'cancelled', updatedAt: now() });
+    expect(cancelled.ok).toBe(true);
+    if (cancelled.ok) await routing.cancelled(cancelled.consultation, record);
+    held.release();
+    expect(await converting).toBeUndefined();
+    expect(await real.getConsultation('c1')).toMatchObject({ channel: 'text', state: 'cancelled' });
+    expect(await backplane.listQueue()).toEqual([]);
+    expect(await lawyerLoad()).toBe(0);
+  });
+
+  it('a conversion the store fails to write puts the request back in the live queue, offered again', async () => {
+    await backplane.reject('c1', 'L1', 'declined');
+    await backplane.putLawyer({ lawyerId: 'L2', name: 'm', categories: ['labor'], region: '320200', capacity: 3, state: 'available', lastAssignedAt: 0, conflicts: [], leaseUntil: Number.MAX_SAFE_INTEGER });
+    held.at('fail');
+    await expect(desk.convert({ ...record }, 'wait')).rejects.toThrow('disk gone');
+    await router.idle();
+    const [entry] = await backplane.listQueue();
+    // Its wait and who declined it are kept.
+    expect(entry).toMatchObject({ consultationId: 'c1', enqueuedAt: record.createdAt, declinedBy: ['L1'] });
+    expect(pushes.of('offer').map((p) => p.to)).toEqual(['u:L1', 'u:L2']);
+    expect(await real.getConsultation('c1')).toMatchObject({ channel: 'text', state: 'queued' });
+    expect((await routing.accept('c1', { id: 'L2', role: 'lawyer', name: 'm' })).ok).toBe(true);
+  });
+});
