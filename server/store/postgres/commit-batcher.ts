@@ -6,6 +6,7 @@ interface Job {
   reject: (e: unknown) => void;
   records: () => number;
   standalone: boolean;
+  locks: readonly string[];
 }
 
 export interface JobOptions {
@@ -17,16 +18,36 @@ export interface JobOptions {
    * three, and alone is what most of a quiet node's batches are.
    */
   standalone?: boolean;
+  /**
+   * Advisory locks the job needs held to the commit (names within the schema), for jobs that
+   * must not run beside another of the same name on any node: the batch takes every job's
+   * before any job runs (see `LOCK_ALL`). A job with locks is never standalone.
+   */
+  locks?: readonly string[];
 }
 
 const one = () => 1;
 
 /**
+ * Takes a batch's advisory locks, each name once, in one order on every node: by key, sorted
+ * in a subquery (which the planner keeps below the call, so the calls follow its order).
+ * Taken job by job, two nodes' batches could take two names in opposite orders and deadlock,
+ * and PostgreSQL would fail one of them after deadlock_timeout (1 s). Taken here, first: a
+ * transaction waits for these only while holding none but smaller ones of them, and no
+ * transaction waits for one of them after the start of its batch, so no wait for one can close
+ * a cycle. Keys as the jobs took them before, so nodes of both versions exclude each other.
+ * A lock not had by the deadline fails the batch: each of its jobs waited for it.
+ */
+const LOCK_ALL = `SELECT pg_advisory_xact_lock(key)
+                    FROM (SELECT DISTINCT hashtext(current_schema() || '.' || name) AS key FROM unnest($1::text[]) AS name ORDER BY key) AS keys`;
+
+/**
  * Group commit for PostgreSQL: writes submitted while a transaction is in flight ride in the
  * next one, so many sessions' messages cost one COMMIT (one WAL flush), not one each. A batch
- * runs first as plain statements (a round trip per job); if any job fails (a unique violation
- * another node won) the transaction is rolled back and the batch runs again with a savepoint
- * per job, so that job's error rolls back that job only. Jobs are database work alone, so
+ * takes its jobs' advisory locks first (`LOCK_ALL`), then runs its jobs, first as plain
+ * statements (a round trip per job); if any job fails (a unique violation another node won)
+ * the transaction is rolled back and the batch runs again with a savepoint per job, so that
+ * job's error rolls back that job only. Jobs are database work alone, so
  * running one twice is safe. Every promise settles after the COMMIT that covers it.
  *
  * A job's error is its own only if the server sent it (a unique violation, a statement
@@ -50,7 +71,8 @@ export class CommitBatcher {
 
   submit<T>(run: (client: PoolClient) => Promise<T>, options: JobOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject, records: options.records ?? one, standalone: options.standalone ?? false });
+      const locks = options.locks ?? [];
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject, records: options.records ?? one, standalone: (options.standalone ?? false) && locks.length === 0, locks });
       if (!this.flushing) void this.flush();
     });
   }
@@ -101,6 +123,8 @@ export class CommitBatcher {
     const inTransaction = !(batch.length === 1 && batch[0]?.standalone);
     try {
       if (inTransaction) await client.query('BEGIN');
+      const locks = batch.flatMap((job) => job.locks);
+      if (locks.length) await client.query({ name: 'lock-all', text: LOCK_ALL, values: [locks] });
       for (const job of batch) {
         if (savepoints) await client.query('SAVEPOINT job');
         let value: unknown;

@@ -13,16 +13,17 @@ export async function insertConsultation(c: PoolClient, record: ConsultationReco
   });
 }
 
+/** The advisory lock that puts one citizen's capped creates, from any node, one after the other (see insertUnderCap). */
+export const citizenOpensLock = (record: ConsultationRecord): string => `opens.${record.citizen.id}`;
+
 /**
- * Inserts the consultation if its citizen has fewer than `max` open ones; run in a transaction.
- * Creates for one citizen, from any node, go one after the other: the lock is taken in a
- * statement of its own, so the count reads after the other's commit (a statement that locked
- * and counted at once would count from a snapshot taken before it waited). The lock is held to
- * the batch's commit: two nodes' batches locking two citizens in opposite order deadlock, and
- * PostgreSQL fails one of the creates (the client retries it) after deadlock_timeout (1 s).
+ * Inserts the consultation if its citizen has fewer than `max` open ones; run in a batch that
+ * holds `citizenOpensLock` (CommitBatcher's `locks`), so creates for one citizen go one after
+ * the other. The lock is taken in a statement before this count, so the count reads after the
+ * other create's commit (a statement that locked and counted at once would count from a
+ * snapshot taken before it waited).
  */
 export async function insertUnderCap(c: PoolClient, record: ConsultationRecord, max: number): Promise<CreateOutcome> {
-  await c.query({ name: 'lock-citizen-opens', text: `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.opens.' || $1))`, values: [record.citizen.id] });
   const counted = await c.query({ name: 'count-citizen-opens', text: `SELECT count(*)::int AS n FROM consultations WHERE citizen_id = $1 AND state IN (${OPEN})`, values: [record.citizen.id] });
   const open = Number((counted.rows[0] as { n: number }).n);
   if (open >= max) return { ok: false, reason: 'too-many-open', open };

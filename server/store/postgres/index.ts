@@ -21,7 +21,7 @@ import { isHeldBy } from '../port.ts';
 import { AppendBatch } from './append-batch.ts';
 import { CommitBatcher, type JobOptions } from './commit-batcher.ts';
 import { ConsultationCache, type Seen } from './consultation-cache.ts';
-import { insertConsultation, insertUnderCap } from './create.ts';
+import { citizenOpensLock, insertConsultation, insertUnderCap } from './create.ts';
 import { listQuery } from './list-query.ts';
 import { setUp } from './migrations.ts';
 import { createPool } from './pool.ts';
@@ -63,6 +63,8 @@ const APPEND_TRIES = 5;
 const admitsAll = () => true;
 /** For writes that need no transaction around them (see JobOptions). */
 const standalone: JobOptions = { standalone: true };
+/** Audit records chain one after the other, from any node. */
+const AUDIT_CHAIN: JobOptions = { locks: ['audit'] };
 
 /**
  * The cluster store: records in PostgreSQL, versioned migrations at start. Every write goes
@@ -118,7 +120,7 @@ export class PgStore implements Store {
     const outcome =
       max === undefined
         ? await this.batcher.submit((c) => insertConsultation(c, record).then((): CreateOutcome => ({ ok: true })), standalone)
-        : await this.batcher.submit((c) => insertUnderCap(c, record, max));
+        : await this.batcher.submit((c) => insertUnderCap(c, record, max), { locks: [citizenOpensLock(record)] });
     if (outcome.ok) this.cache.put({ record: { ...record }, version: 0 });
     return outcome;
   }
@@ -264,18 +266,17 @@ export class PgStore implements Store {
   }
 
   async appendAudit(entry: AuditEntry): Promise<AuditRecord> {
+    // Two nodes appending at once chain one after the other: the batch takes the chain's lock
+    // before any job runs, in a statement of its own, so that the tail is read after the other's
+    // commit. (Locking the tail row instead lets both read the same tail: the second then
+    // re-checks that row, not which row is last now, and collides on the next index.)
     return this.batcher.submit(async (c) => {
-      // Two nodes appending at once chain one after the other: the chain's lock is taken first,
-      // in a statement of its own, so that the tail is read after the other's commit. (Locking
-      // the tail row instead lets both read the same tail: the second then re-checks that row,
-      // not which row is last now, and collides on the next index.)
-      await c.query({ name: 'lock-audit-chain', text: `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.audit'))` });
       const tail = await c.query('SELECT idx, hash FROM audit ORDER BY idx DESC LIMIT 1');
       const prev = tail.rowCount ? { index: Number((tail.rows[0] as Row).idx), hash: (tail.rows[0] as Row).hash as string } : undefined;
       const record = linkAudit(prev, entry);
       await c.query('INSERT INTO audit (idx, hash, prev_hash, record) VALUES ($1, $2, $3, $4)', [record.index, record.hash, record.prevHash, record]);
       return record;
-    });
+    }, AUDIT_CHAIN);
   }
 
   async verifyAudit(): Promise<{ records: number; firstBroken: number }> {

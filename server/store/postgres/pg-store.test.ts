@@ -122,6 +122,26 @@ describe('PostgreSQL store', () => {
     });
   });
 
+  // A store's first write of a burst goes alone; those made while it commits share the next
+  // transaction, in the order they were asked for. Each round below starts with a write for
+  // someone else, so that the rest meet in one transaction per node, in opposite orders on the
+  // two nodes: locks taken job by job would deadlock, and PostgreSQL would fail one of them.
+  it("never deadlocks two stores (two nodes) creating for the same citizens in opposite orders, and keeps each citizen's cap", async () => {
+    await withTwoStores(async (a, b) => {
+      const cap = { maxOpenPerCitizen: 30 };
+      const citizens = ['C0', 'C1', 'C2', 'C3'].map((id): Person => ({ id, role: 'citizen', name: id }));
+      const burst = (store: PgStore, order: readonly Person[], round: number) => [
+        store.createConsultation(consultation({ citizen: { id: `W${round}`, role: 'citizen', name: 'w' } })).then((o) => o.ok),
+        ...order.map((citizen) => store.createConsultation(consultation({ citizen }), cap).then((o) => o.ok)),
+      ];
+      const stored: boolean[] = [];
+      // 20 rounds, two creates per citizen each: 40 asked, 30 the cap.
+      for (let round = 0; round < 20; round++) stored.push(...(await Promise.all([...burst(a, citizens, round), ...burst(b, [...citizens].reverse(), round)])));
+      expect(stored.filter(Boolean)).toHaveLength(40 + 4 * 30);
+      for (const { id } of citizens) expect(await a.listConsultations({ participantId: id, states: ['queued', 'picked', 'active'] })).toHaveLength(30);
+    });
+  });
+
   it('chains audit records from two stores (two nodes) appending at the same moment, none refused', async () => {
     await withTwoStores(async (a, b) => {
       const actor: Person = { id: 'S1', role: 'supervisor', name: 'S1' };
