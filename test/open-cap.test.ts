@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { ConsultationViewT } from '../protocol/frames.ts';
@@ -49,5 +51,49 @@ describe('open consultations per citizen', () => {
     else await phone.client.request('consult.close', { consultationId: first.id });
     expect(isCreated(await ask(laptop, 'message'))).toBe(true);
     for (const p of [law, phone, laptop, other]) p.close();
+  });
+});
+
+// The embedded node routes a request while its record commits. A request the cap refuses must
+// not ring at all: not offered and withdrawn, not offered. On the file store the refusal is
+// known before the fsync; on PostgreSQL only at the commit, so it is routed after that.
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+describe.each([
+  ['the file store', () => ({})],
+  ['PostgreSQL', () => ({ DATABASE_URL, LAWLINE_DATABASE_SCHEMA: `lawline_cap_${randomBytes(5).toString('hex')}` })],
+])('a request over the cap, on an embedded node with %s', (_, env) => {
+  it('never rings for the lawyer on duty, also when asked again and again, from two devices at once', async () => {
+    const settings: Record<string, string> = { LAWLINE_MAX_OPEN_PER_CITIZEN: '1', ...env() };
+    const node = await startTestServer(settings);
+    try {
+      const law = await Participant.connect(node, lawyer('RING-L1', '王律师', ['labor']));
+      await law.client.request('duty.on', { capacity: 10 });
+      const phone = await Participant.connect(node, citizen('RING-C1'));
+      const laptop = await Participant.connect(node, citizen('RING-C1'));
+      // At the cap with a message left in a category this lawyer does not serve.
+      await phone.client.request('consult.request', { category: 'family', region: '320200', channel: 'message' });
+      for (let round = 0; round < 10; round++) {
+        const answers = await Promise.all([phone, laptop].map((p) => ask(p, 'text')));
+        expect(answers).toEqual([{ code: ErrorCode.TOO_MANY_OPEN }, { code: ErrorCode.TOO_MANY_OPEN }]);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      expect(law.pushes('offer')).toEqual([]);
+      expect(law.pushes('offer.ended')).toEqual([]);
+      // Below the cap the same request is offered.
+      const { consultations } = await phone.client.request('consult.list', {});
+      await phone.client.request('consult.cancel', { consultationId: (consultations[0] as ConsultationViewT).id });
+      const asked = await ask(laptop, 'text');
+      expect(isCreated(asked)).toBe(true);
+      await law.next('offer', (o) => isCreated(asked) && o.consultation.id === asked.id);
+      for (const p of [law, phone, laptop]) p.close();
+    } finally {
+      await node.cleanup();
+      if (settings.LAWLINE_DATABASE_SCHEMA) {
+        const client = new pg.Client({ connectionString: DATABASE_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${settings.LAWLINE_DATABASE_SCHEMA} CASCADE`);
+        await client.end();
+      }
+    }
   });
 });

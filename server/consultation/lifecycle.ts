@@ -3,7 +3,7 @@ import { err, ok } from '../../protocol/result.ts';
 import type { ConsultationState } from '../../protocol/vocabulary.ts';
 import type { Identity } from '../auth/identity.ts';
 import type { Handler } from '../session/dispatch.ts';
-import type { ConsultationRecord } from '../store/port.ts';
+import { startCreate, type ConsultationRecord } from '../store/port.ts';
 import { relation } from './access.ts';
 import { newConsultationId, notFound, notMember, transitionError, type ConsultationDeps } from './deps.ts';
 import { isLive, notifier, servesCategory } from './notify.ts';
@@ -40,10 +40,10 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       updatedAt: at,
       lastSeq: 0,
     };
-    const created = deps.store.createConsultation(record, { maxOpenPerCitizen: deps.maxOpenPerCitizen });
-    // Routing starts while the record commits; the citizen's reply still waits for the commit.
-    const routed = isLive(record) ? deps.routing.enqueueCommitting(record, created) : undefined;
-    const outcome = await created;
+    const creating = startCreate(deps.store, record, { maxOpenPerCitizen: deps.maxOpenPerCitizen });
+    // Routing starts once the store has decided, perhaps while the record commits; the citizen's reply waits for the commit.
+    const routed = isLive(record) ? deps.routing.enqueueCommitting(record, creating) : undefined;
+    const outcome = await creating.created;
     if (!outcome.ok) {
       await routed;
       deps.refused?.inc({ limit: 'open-per-citizen' });

@@ -6,23 +6,37 @@ import { RecordedPushes } from '../../test/helpers/pushes.ts';
 import { MemoryBackplane } from '../backplane/memory.ts';
 import { createLogger } from '../log.ts';
 import { openFileStore, type FileStore } from '../store/file/index.ts';
-import type { ConsultationRecord, CreateOutcome, Store } from '../store/port.ts';
+import { startCreate, type ConsultationRecord, type CreateOptions, type CreateOutcome, type Store } from '../store/port.ts';
 import { Router } from './router.ts';
 import { RoutingService } from './service.ts';
 
-// Routing starts while a request's record commits (enqueueCommitting). The store here holds
-// the create back until the test lets it go, and until then the record is not there at all,
-// as with PostgreSQL before COMMIT: the offer must still show it, an accept must wait for
-// the commit, and a failed commit must take the request out of routing.
+// Routing starts while a request's record commits (enqueueCommitting), once the store has
+// decided to take it. The store here holds the create back until the test lets it go: the
+// offer must still show it, an accept must wait for the commit, a failed commit must take the
+// request out of routing, and one the store refuses must never reach a lawyer.
 
-/** The real file store, except that a create reaches it only when `release` or `fail` is called. */
-function heldCreates(real: Store) {
+/**
+ * The real file store, except that a create's answer reaches its caller only when `release` or
+ * `fail` is called. 'at-commit': the create reaches the store only then (as with PostgreSQL,
+ * nothing is there before COMMIT, and a capped create is decided then; one without a cap is
+ * decided at once). 'at-once': the store counts, writes and decides at once, as the file store
+ * does, and only the answer that it is durable is held.
+ */
+function heldCreates(real: Store, decides: 'at-commit' | 'at-once') {
   const pending: { go: () => void; fail: (e: Error) => void }[] = [];
   const store = new Proxy(real, {
     get(target, key) {
       if (key === 'createConsultation') {
-        return (record: ConsultationRecord, limits?: { maxOpenPerCitizen?: number }) =>
-          new Promise<CreateOutcome>((resolve, reject) => pending.push({ go: () => resolve(target.createConsultation(record, limits)), fail: reject }));
+        return (record: ConsultationRecord, options: CreateOptions = {}) =>
+          new Promise<CreateOutcome>((resolve, reject) => {
+            if (decides === 'at-once') {
+              const created = target.createConsultation(record, options);
+              pending.push({ go: () => resolve(created), fail: reject });
+              return;
+            }
+            if (options.maxOpenPerCitizen === undefined) options.decided?.({ ok: true });
+            pending.push({ go: () => resolve(target.createConsultation(record, options)), fail: reject });
+          });
       }
       const value = Reflect.get(target, key) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -45,7 +59,7 @@ describe('routing while the request commits', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lawline-committing-'));
     real = await openFileStore({ dir });
-    held = heldCreates(real);
+    held = heldCreates(real, 'at-commit');
     pushes = new RecordedPushes();
     backplane = new MemoryBackplane();
     router = new Router({
@@ -77,8 +91,9 @@ describe('routing while the request commits', () => {
   });
 
   it('offers before the commit, and the accept waits for it', async () => {
-    const durable = held.store.createConsultation({ ...record });
-    const routed = routing.enqueueCommitting({ ...record }, durable);
+    const creating = startCreate(held.store, { ...record });
+    const durable = creating.created;
+    const routed = routing.enqueueCommitting({ ...record }, creating);
     await offered();
     expect(await real.getConsultation('c1')).toBeUndefined();
     expect(pushes.of('offer').map((p) => p.to)).toEqual(['u:L1']);
@@ -98,8 +113,9 @@ describe('routing while the request commits', () => {
 
   it('in a cluster (accepts may come to other nodes) waits for the commit before routing', async () => {
     routing = new RoutingService(backplane, held.store, router, now, { routeBeforeCommit: false });
-    const durable = held.store.createConsultation({ ...record });
-    const routed = routing.enqueueCommitting({ ...record }, durable);
+    const creating = startCreate(held.store, { ...record });
+    const durable = creating.created;
+    const routed = routing.enqueueCommitting({ ...record }, creating);
     await new Promise((r) => setTimeout(r, 30));
     expect(pushes.of('offer')).toEqual([]);
     expect(await backplane.listQueue()).toEqual([]);
@@ -110,8 +126,9 @@ describe('routing while the request commits', () => {
   });
 
   it('a failed commit takes the request out of routing and withdraws its offer', async () => {
-    const durable = held.store.createConsultation({ ...record });
-    const routed = routing.enqueueCommitting({ ...record }, durable);
+    const creating = startCreate(held.store, { ...record });
+    const durable = creating.created;
+    const routed = routing.enqueueCommitting({ ...record }, creating);
     await offered();
     expect(pushes.of('offer')).toHaveLength(1);
 
@@ -126,17 +143,40 @@ describe('routing while the request commits', () => {
     expect(accept.ok).toBe(false);
   });
 
-  it("a create refused by the citizen's cap takes the request out of routing and withdraws its offer", async () => {
+  it("a create refused by the citizen's cap never reaches a lawyer, when decided at the commit", async () => {
     await real.createConsultation({ ...record, id: 'c0' });
-    const created = held.store.createConsultation({ ...record }, { maxOpenPerCitizen: 1 });
-    const routed = routing.enqueueCommitting({ ...record }, created);
-    await offered();
+    const creating = startCreate(held.store, { ...record }, { maxOpenPerCitizen: 1 });
+    const routed = routing.enqueueCommitting({ ...record }, creating);
+    await new Promise((r) => setTimeout(r, 30));
+    await router.idle();
+    expect(pushes.of('offer')).toEqual([]);
     held.release();
-    expect(await created).toEqual({ ok: false, reason: 'too-many-open', open: 1 });
+    expect(await creating.created).toEqual({ ok: false, reason: 'too-many-open', open: 1 });
     await routed;
+    await router.idle();
     expect(await backplane.listQueue()).toEqual([]);
-    expect(pushes.of('offer.ended').map((p) => p.data)).toEqual([{ consultationId: 'c1', outcome: 'withdrawn' }]);
-    expect((await backplane.getLawyer('L1'))?.load).toBe(0);
+    expect(pushes.of('offer')).toEqual([]);
+    expect(pushes.of('offer.ended')).toEqual([]);
     expect(await real.getConsultation('c1')).toBeUndefined();
+  });
+
+  it("a store that decides at once (the file store) offers a capped request before it is durable, and never one it refused", async () => {
+    held = heldCreates(real, 'at-once');
+    routing = new RoutingService(backplane, held.store, router, now);
+    const cap = { maxOpenPerCitizen: 1 };
+    const taken = startCreate(held.store, { ...record }, cap);
+    const refused = startCreate(held.store, { ...record, id: 'c2' }, cap);
+    const routed = [routing.enqueueCommitting({ ...record }, taken), routing.enqueueCommitting({ ...record, id: 'c2' }, refused)];
+    await offered();
+    expect(pushes.of('offer').map((p) => [p.to, (p.data as { consultation: { id: string } }).consultation.id])).toEqual([['u:L1', 'c1']]);
+    held.release();
+    held.release();
+    expect(await taken.created).toEqual({ ok: true });
+    expect(await refused.created).toEqual({ ok: false, reason: 'too-many-open', open: 1 });
+    await Promise.all(routed);
+    await router.idle();
+    expect(pushes.of('offer')).toHaveLength(1);
+    expect(pushes.of('offer.ended')).toEqual([]);
+    expect((await routing.accept('c1', { id: 'L1', role: 'lawyer', name: 'l' })).ok).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import type { PriorityClass } from '../../protocol/vocabulary.ts';
 import type { Backplane, QueueEntry } from '../backplane/port.ts';
 import { isLive } from '../consultation/notify.ts';
 import type { RoutingMetrics } from '../metrics.ts';
-import type { ConsultationRecord, CreateOutcome, Person, Store, TransitionResult } from '../store/port.ts';
+import type { ConsultationRecord, Creating, Person, Store, TransitionResult } from '../store/port.ts';
 import { normaliseParty } from './match.ts';
 import type { Router } from './router.ts';
 
@@ -32,7 +32,8 @@ export class RoutingService {
   /**
    * Requests whose record is still committing. Routing starts while the create commits (the
    * fsync or transaction is the slowest step of a request), so an offer may reach a lawyer
-   * before the citizen's reply; what a lawyer does with it waits for the commit.
+   * before the citizen's reply; what a lawyer does with it waits for the commit. A failed or
+   * refused create leaves `stored` false.
    */
   private readonly committing = new Map<string, { record: ConsultationRecord; stored: Promise<boolean> }>();
 
@@ -76,16 +77,19 @@ export class RoutingService {
   }
 
   /**
-   * Queues a request whose create is still committing; if the create fails, or is refused (the
-   * citizen's cap), it leaves the queue and any offer of it is withdrawn.
+   * Queues a request whose create is still committing, once the store has decided to take it:
+   * one refused (the citizen's cap) never reaches a lawyer. The file store decides at once, so
+   * routing still runs beside its fsync; PostgreSQL decides a capped create at its commit. If
+   * the write then fails, the request leaves the queue and any offer of it is withdrawn.
    */
-  async enqueueCommitting(c: ConsultationRecord, created: Promise<CreateOutcome>): Promise<void> {
+  async enqueueCommitting(c: ConsultationRecord, { decided, created }: Creating): Promise<void> {
     // The caller hears why from `created` itself.
     const stored = created.then((r) => r.ok, () => false);
     if (!this.routeBeforeCommit) {
       if (await stored) await this.enqueue(c);
       return;
     }
+    if (!(await decided)) return;
     this.committing.set(c.id, { record: c, stored });
     await this.enqueue(c);
     const ok = await stored;
@@ -130,7 +134,7 @@ export class RoutingService {
   private async taken(consultationId: string, lawyer: Person, state: 'picked' | 'active', entry: QueueEntry | undefined): Promise<Claimed> {
     this.answered(entry);
     this.router.forget(consultationId);
-    // A failed or refused create leaves no record, and the transition below says so.
+    // A failed create leaves no record, and the transition below says so.
     await this.committing.get(consultationId)?.stored;
     const result = await this.store.transition(consultationId, ['queued'], { state, lawyer, updatedAt: this.now() });
     if (!result.ok) {

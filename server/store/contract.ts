@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConsultationRecord, Person, Store } from './port.ts';
+import type { ConsultationRecord, CreateOutcome, Person, Store } from './port.ts';
 
 export interface StoreHarness {
   store: Store;
@@ -109,6 +109,21 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       expect(await store.createConsultation(consultation(), cap)).toEqual({ ok: true });
       expect(await store.createConsultation(consultation({ citizen: asker }))).toEqual({ ok: true });
       expect(await store.listConsultations({ participantId: 'C2', states: ['queued', 'picked', 'active'] })).toHaveLength(3);
+    });
+
+    it('tells a create its decision once, before it is answered, the same as the answer', async () => {
+      const asker: Person = { id: 'C3', role: 'citizen', name: '王五' };
+      const told: [string, CreateOutcome][] = [];
+      const create = async (c: ConsultationRecord, max?: number) => {
+        const outcome = await store.createConsultation(c, { ...(max !== undefined ? { maxOpenPerCitizen: max } : {}), decided: (o) => told.push([c.id, o]) });
+        // Told before the answer came.
+        expect(told.filter(([id]) => id === c.id)).toEqual([[c.id, outcome]]);
+        return outcome;
+      };
+      const [first, second, free] = [consultation({ citizen: asker }), consultation({ citizen: asker }), consultation({ citizen: asker })];
+      expect(await create(first, 1)).toEqual({ ok: true });
+      expect(await create(second, 1)).toEqual({ ok: false, reason: 'too-many-open', open: 1 });
+      expect(await create(free)).toEqual({ ok: true });
     });
 
     it('assigns message seqs in order and deduplicates clientMsgId, also while the first write is in flight', async () => {

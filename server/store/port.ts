@@ -164,6 +164,35 @@ export const OPEN_STATES: readonly ConsultationState[] = ['queued', 'picked', 'a
 /** What a capped create did: see `Store.createConsultation`. */
 export type CreateOutcome = { ok: true } | { ok: false; reason: 'too-many-open'; open: number };
 
+export interface CreateOptions {
+  /** Only if its citizen has fewer open consultations than this (see `Store.createConsultation`). */
+  maxOpenPerCitizen?: number;
+  /**
+   * Told the outcome as soon as the store has decided it, perhaps before the record is durable:
+   * it holds unless the write then fails (the create rejects, and was never told). The file
+   * store decides at once (it counts and writes with no await between), PostgreSQL a capped
+   * create at its commit (a batch run again counts again), and any store one without a cap at
+   * once. Routing starts on it (`startCreate`).
+   */
+  decided?: (outcome: CreateOutcome) => void;
+}
+
+/** A create under way: whether the store took it as soon as it has decided (false too if the write failed first), and the outcome once durable. */
+export interface Creating {
+  decided: Promise<boolean>;
+  created: Promise<CreateOutcome>;
+}
+
+/** Starts a create whose decision the caller acts on before it is durable (`CreateOptions.decided`). */
+export function startCreate(store: Store, record: ConsultationRecord, options: Omit<CreateOptions, 'decided'> = {}): Creating {
+  let decide: (stored: boolean) => void = () => undefined;
+  const decided = new Promise<boolean>((resolve) => (decide = resolve));
+  const created = store.createConsultation(record, { ...options, decided: (o) => decide(o.ok) });
+  // The caller awaits `created` and hears its error there.
+  created.then((o) => decide(o.ok), () => decide(false));
+  return { decided, created };
+}
+
 /** What a checked append did: see `Store.appendIfAdmitted`. */
 export type AppendOutcome =
   | { ok: true; message: StoredMessage; duplicate: boolean; consultation: ConsultationRecord }
@@ -175,9 +204,10 @@ export interface Store {
    * Stores a new consultation. With `maxOpenPerCitizen`, only if its citizen has fewer open
    * consultations (`OPEN_STATES`, any channel) than that when it is written: decided atomically
    * against every other create, on any node (two devices asking at once cannot both take the
-   * last place). A refusal stores nothing.
+   * last place). A refusal stores nothing. Resolves once the outcome is durable; `decided`
+   * hears it first.
    */
-  createConsultation(record: ConsultationRecord, limits?: { maxOpenPerCitizen?: number }): Promise<CreateOutcome>;
+  createConsultation(record: ConsultationRecord, options?: CreateOptions): Promise<CreateOutcome>;
   /**
    * Compare-and-set on the state: applies `patch` only if the current state is one of
    * `from` and, with `heldBy`, the consultation is held by that lawyer (`isHeldBy`) at the

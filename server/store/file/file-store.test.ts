@@ -48,6 +48,21 @@ describe('file store on disk', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("decides a capped create at once, before its fsync: routing starts on it beside the write", async () => {
+    const dir = tempDir();
+    const store = await FileStore.open({ dir });
+    const told: boolean[] = [];
+    const cap = { maxOpenPerCitizen: 1, decided: (o: { ok: boolean }) => told.push(o.ok) };
+    const fsyncs = store.stats().fsyncs;
+    const created = [store.createConsultation(consultation(), cap), store.createConsultation(consultation(), cap)];
+    // Both told within the calls, before any fsync.
+    expect(told).toEqual([true, false]);
+    expect(store.stats().fsyncs).toBe(fsyncs);
+    expect((await Promise.all(created)).map((o) => o.ok)).toEqual([true, false]);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('cuts a torn tail at start and keeps every complete record', async () => {
     const dir = tempDir();
     let store = await FileStore.open({ dir });

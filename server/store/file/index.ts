@@ -8,6 +8,7 @@ import type {
   ConsultationFilter,
   ConsultationPatch,
   ConsultationRecord,
+  CreateOptions,
   CreateOutcome,
   DutyEvent,
   HistoryPage,
@@ -71,13 +72,16 @@ export class FileStore implements Store {
     return { fsyncs: this.log.fsyncs, records: this.log.records };
   }
 
-  async createConsultation(record: ConsultationRecord, limits: { maxOpenPerCitizen?: number } = {}): Promise<CreateOutcome> {
+  async createConsultation(record: ConsultationRecord, options: CreateOptions = {}): Promise<CreateOutcome> {
     if (this.ix.consultations.has(record.id)) throw new Error(`store: consultation ${record.id} exists`);
-    // Counted and written with no await between: a create racing this one sees this one's record.
-    const open = limits.maxOpenPerCitizen === undefined ? 0 : this.ix.openOf(record.citizen.id);
-    if (limits.maxOpenPerCitizen !== undefined && open >= limits.maxOpenPerCitizen) return { ok: false, reason: 'too-many-open', open };
-    await this.write({ k: 'consultation', c: { ...record } });
-    return { ok: true };
+    // Counted and written with no await between: a create racing this one sees this one's
+    // record. So the decision is final here, before the fsync, and told at once.
+    const open = options.maxOpenPerCitizen === undefined ? 0 : this.ix.openOf(record.citizen.id);
+    const outcome: CreateOutcome = options.maxOpenPerCitizen !== undefined && open >= options.maxOpenPerCitizen ? { ok: false, reason: 'too-many-open', open } : { ok: true };
+    const durable = outcome.ok ? this.write({ k: 'consultation', c: { ...record } }) : undefined;
+    options.decided?.(outcome);
+    await durable;
+    return outcome;
   }
 
   async transition(id: string, from: readonly ConsultationState[], patch: ConsultationPatch, heldBy?: string): Promise<TransitionResult> {

@@ -7,6 +7,7 @@ import type {
   ConsultationFilter,
   ConsultationPatch,
   ConsultationRecord,
+  CreateOptions,
   CreateOutcome,
   DutyEvent,
   HistoryPage,
@@ -115,12 +116,18 @@ export class PgStore implements Store {
     return this.probe.healthy && this.batcher.healthy;
   }
 
-  async createConsultation(record: ConsultationRecord, limits: { maxOpenPerCitizen?: number } = {}): Promise<CreateOutcome> {
-    const max = limits.maxOpenPerCitizen;
-    const outcome =
-      max === undefined
-        ? await this.batcher.submit((c) => insertConsultation(c, record).then((): CreateOutcome => ({ ok: true })), standalone)
-        : await this.batcher.submit((c) => insertUnderCap(c, record, max), { locks: [citizenOpensLock(record)] });
+  async createConsultation(record: ConsultationRecord, options: CreateOptions = {}): Promise<CreateOutcome> {
+    const max = options.maxOpenPerCitizen;
+    let outcome: CreateOutcome;
+    if (max === undefined) {
+      options.decided?.({ ok: true });
+      outcome = await this.batcher.submit((c) => insertConsultation(c, record).then((): CreateOutcome => ({ ok: true })), standalone);
+    } else {
+      // Decided only at the commit: a batch rolled back (another job of it failed) runs again
+      // after the citizen's lock went, and may count another node's create made meanwhile.
+      outcome = await this.batcher.submit((c) => insertUnderCap(c, record, max), { locks: [citizenOpensLock(record)] });
+      options.decided?.(outcome);
+    }
     if (outcome.ok) this.cache.put({ record: { ...record }, version: 0 });
     return outcome;
   }
