@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordedPushes } from '../../test/helpers/pushes.ts';
-import { MemoryBackplane } from '../backplane/memory.ts';
-import { createLogger } from '../log.ts';
+import type { RecordedPushes } from '../../test/helpers/pushes.ts';
+import { routingFixture } from '../../test/helpers/routing.ts';
+import type { MemoryBackplane } from '../backplane/memory.ts';
 import { openFileStore, type FileStore } from '../store/file/index.ts';
 import { startCreate, type ConsultationRecord, type CreateOptions, type CreateOutcome, type Store } from '../store/port.ts';
-import { Router } from './router.ts';
-import { RoutingService } from './service.ts';
+import type { Router } from './router.ts';
+import type { RoutingService } from './service.ts';
 
 // Routing starts while a request's record commits (enqueueCommitting), once the store has
 // decided to take it. The store here holds the create back until the test lets it go: the
@@ -52,6 +52,7 @@ describe('routing while the request commits', () => {
   let backplane: MemoryBackplane;
   let held: ReturnType<typeof heldCreates>;
   let routing: RoutingService;
+  let serve: ReturnType<typeof routingFixture>['serve'];
   let router: Router;
   const now = () => 1_700_000_000_000;
   const record: ConsultationRecord = { id: 'c1', state: 'queued', category: 'labor', region: '320200', channel: 'text', citizen: { id: 'C1', role: 'citizen', name: 'c' }, createdAt: now(), updatedAt: now(), lastSeq: 0 };
@@ -60,23 +61,11 @@ describe('routing while the request commits', () => {
     dir = mkdtempSync(join(tmpdir(), 'lawline-committing-'));
     real = await openFileStore({ dir });
     held = heldCreates(real, 'at-commit');
-    pushes = new RecordedPushes();
-    backplane = new MemoryBackplane();
-    router = new Router({
-      backplane,
-      pusher: pushes,
-      now,
-      log: createLogger('silent'),
-      config: { mode: 'auto', strategy: 'longest-idle', offerTimeoutMs: 20_000, maxMissedOffers: 3, preferredWaitMs: 1000, widening: { provinceAfterMs: 1e9, nationalAfterMs: 1e9 }, tickMs: 1e9 },
-      offerView: async (id) => {
-        const c = await routing.view(id);
-        return c && { consultation: { ...c, lastSeq: 0 } };
-      },
-      onPresenceChanged: () => undefined,
-      onLeaseExpired: async () => undefined,
-    });
-    routing = new RoutingService(backplane, held.store, router, now);
-    await backplane.putLawyer({ lawyerId: 'L1', name: 'l', categories: ['labor'], region: '320200', capacity: 3, state: 'available', lastAssignedAt: 0, conflicts: [], leaseUntil: Number.MAX_SAFE_INTEGER });
+    const world = routingFixture(now);
+    ({ pushes, backplane, router } = world);
+    serve = world.serve;
+    routing = serve(held.store);
+    await world.onDuty('L1');
   });
 
   const offered = async () => {
@@ -112,7 +101,7 @@ describe('routing while the request commits', () => {
   });
 
   it('in a cluster (accepts may come to other nodes) waits for the commit before routing', async () => {
-    routing = new RoutingService(backplane, held.store, router, now, { routeBeforeCommit: false });
+    routing = serve(held.store, { routeBeforeCommit: false });
     const creating = startCreate(held.store, { ...record });
     const durable = creating.created;
     const routed = routing.enqueueCommitting({ ...record }, creating);
@@ -162,7 +151,7 @@ describe('routing while the request commits', () => {
 
   it("a store that decides at once (the file store) offers a capped request before it is durable, and never one it refused", async () => {
     held = heldCreates(real, 'at-once');
-    routing = new RoutingService(backplane, held.store, router, now);
+    routing = serve(held.store);
     const cap = { maxOpenPerCitizen: 1 };
     const taken = startCreate(held.store, { ...record }, cap);
     const refused = startCreate(held.store, { ...record, id: 'c2' }, cap);

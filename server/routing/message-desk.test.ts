@@ -2,14 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecordedPushes } from '../../test/helpers/pushes.ts';
-import { MemoryBackplane } from '../backplane/memory.ts';
+import type { RecordedPushes } from '../../test/helpers/pushes.ts';
+import { routingFixture } from '../../test/helpers/routing.ts';
+import type { MemoryBackplane } from '../backplane/memory.ts';
 import { createLogger } from '../log.ts';
 import { openFileStore, type FileStore } from '../store/file/index.ts';
 import type { ConsultationPatch, ConsultationRecord, Store } from '../store/port.ts';
 import { MessageDesk } from './message-desk.ts';
-import { Router } from './router.ts';
-import { RoutingService } from './service.ts';
+import type { Router } from './router.ts';
+import type { RoutingService } from './service.ts';
 
 // A live request becoming a message consultation (the citizen asks, or it waited too long)
 // while the lawyer it is offered to accepts, picks or the citizen cancels: on the real memory
@@ -58,6 +59,7 @@ describe('converting a live request to a message consultation', () => {
   let router: Router;
   let routing: RoutingService;
   let desk: MessageDesk;
+  let onDuty: (lawyerId: string) => Promise<unknown>;
   const now = () => 1_700_000_000_000;
   const lawyer = { id: 'L1', role: 'lawyer' as const, name: 'l' };
   const record: ConsultationRecord = { id: 'c1', state: 'queued', category: 'labor', region: '320200', channel: 'text', citizen: { id: 'C1', role: 'citizen', name: 'c' }, createdAt: now(), updatedAt: now(), lastSeq: 0 };
@@ -66,25 +68,12 @@ describe('converting a live request to a message consultation', () => {
     dir = mkdtempSync(join(tmpdir(), 'lawline-desk-'));
     real = await openFileStore({ dir });
     held = heldConversions(real);
-    pushes = new RecordedPushes();
-    backplane = new MemoryBackplane();
-    const log = createLogger('silent');
-    router = new Router({
-      backplane,
-      pusher: pushes,
-      now,
-      log,
-      config: { mode: 'auto', strategy: 'longest-idle', offerTimeoutMs: 20_000, maxMissedOffers: 3, preferredWaitMs: 1000, widening: { provinceAfterMs: 1e9, nationalAfterMs: 1e9 }, tickMs: 1e9 },
-      offerView: async (id) => {
-        const c = await routing.view(id);
-        return c && { consultation: { ...c, lastSeq: 0 } };
-      },
-      onPresenceChanged: () => undefined,
-      onLeaseExpired: async () => undefined,
-    });
-    routing = new RoutingService(backplane, held.store, router, now);
-    desk = new MessageDesk({ store: held.store, backplane, pusher: pushes, router, clock: now, log, config: { convertAfterMs: 60_000, slaMs: 86_400_000, tickMs: 1e9 } });
-    await backplane.putLawyer({ lawyerId: 'L1', name: 'l', categories: ['labor'], region: '320200', capacity: 3, state: 'available', lastAssignedAt: 0, conflicts: [], leaseUntil: Number.MAX_SAFE_INTEGER });
+    const world = routingFixture(now);
+    ({ pushes, backplane, router } = world);
+    routing = world.serve(held.store);
+    desk = new MessageDesk({ store: held.store, backplane, pusher: pushes, router, clock: now, log: createLogger('silent'), config: { convertAfterMs: 60_000, slaMs: 86_400_000, tickMs: 1e9 } });
+    await world.onDuty('L1');
+    onDuty = world.onDuty;
     await real.createConsultation({ ...record });
     await routing.enqueue({ ...record });
     await router.idle();
@@ -152,7 +141,7 @@ describe('converting a live request to a message consultation', () => {
 
   it('a conversion the store fails to write puts the request back in the live queue, offered again', async () => {
     await backplane.reject('c1', 'L1', 'declined');
-    await backplane.putLawyer({ lawyerId: 'L2', name: 'm', categories: ['labor'], region: '320200', capacity: 3, state: 'available', lastAssignedAt: 0, conflicts: [], leaseUntil: Number.MAX_SAFE_INTEGER });
+    await onDuty('L2');
     held.at('fail');
     await expect(desk.convert({ ...record }, 'wait')).rejects.toThrow('disk gone');
     await router.idle();
