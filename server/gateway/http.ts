@@ -1,5 +1,6 @@
-import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from '../log.ts';
+import { guardHttp } from './guard.ts';
 import { registerApi, type ApiRoute } from './json-api.ts';
 import type { StaticFile } from './static.ts';
 
@@ -12,31 +13,24 @@ export interface HttpDeps {
   log: Logger;
 }
 
-const SECURITY_HEADERS: [string, string][] = [
-  ['X-Content-Type-Options', 'nosniff'],
-  ['Referrer-Policy', 'no-referrer'],
-  ['Content-Security-Policy', "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:"],
-];
-function send(res: HttpResponse, status: string, type: string, body: string | Buffer): void {
-  res.cork(() => {
-    res.writeStatus(status).writeHeader('Content-Type', type);
-    for (const [k, v] of SECURITY_HEADERS) res.writeHeader(k, v);
-    res.end(body);
-  });
-}
-
 export function registerHttpRoutes(app: TemplatedApp, deps: HttpDeps): void {
-  app.get('/healthz', (res) => send(res, '200 OK', 'text/plain', 'ok\n'));
-  app.get('/readyz', (res) =>
-    deps.ready() ? send(res, '200 OK', 'text/plain', 'ready\n') : send(res, '503 Service Unavailable', 'text/plain', 'not ready\n'),
+  // GET routes answer HEAD too (load balancers probe with it), with the same headers and no body.
+  const get = (pattern: string, handler: Parameters<typeof guardHttp>[1]) => {
+    const guarded = guardHttp(deps.log, handler);
+    app.get(pattern, guarded).head(pattern, guarded);
+  };
+  get('/healthz', (reply) => reply.send('200 OK', 'text/plain', 'ok\n'));
+  get('/readyz', (reply) => (deps.ready() ? reply.send('200 OK', 'text/plain', 'ready\n') : reply.send('503 Service Unavailable', 'text/plain', 'not ready\n')));
+  get('/metrics', (reply) => reply.send('200 OK', 'text/plain; version=0.0.4', deps.metricsText()));
+  registerApi(app, deps.api, deps.log);
+  get(
+    '/*',
+    (reply, req) => {
+      const file = deps.staticFiles.get(req.getUrl());
+      if (file) reply.send('200 OK', file.contentType, file.body);
+      else if (req.getUrl() === '/') reply.send('503 Service Unavailable', 'text/plain', 'web client not built: run npm run build:web\n');
+      else reply.send('404 Not Found', 'text/plain', 'not found\n');
+    },
   );
-  app.get('/metrics', (res) => send(res, '200 OK', 'text/plain; version=0.0.4', deps.metricsText()));
-  registerApi(app, deps.api, send, deps.log);
-  app.get('/*', (res, req) => {
-    const file = deps.staticFiles.get(req.getUrl());
-    if (file) send(res, '200 OK', file.contentType, file.body);
-    else if (req.getUrl() === '/') send(res, '503 Service Unavailable', 'text/plain', 'web client not built: run npm run build:web\n');
-    else send(res, '404 Not Found', 'text/plain', 'not found\n');
-  });
-  app.any('/*', (res) => send(res, '405 Method Not Allowed', 'text/plain', 'method not allowed\n'));
+  app.any('/*', guardHttp(deps.log, (reply) => reply.send('405 Method Not Allowed', 'text/plain', 'method not allowed\n')));
 }

@@ -58,6 +58,7 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     caps: new ConnectionCaps(options.maxConnections, options.maxConnectionsPerAddress),
     trustedProxies: options.trustedProxies.length ? proxyList(options.trustedProxies) : undefined,
     refused: options.refused,
+    log: options.http.log,
   });
   registerHttpRoutes(app, { ...options.http, ready: () => accepting && options.ready() });
 

@@ -1,5 +1,7 @@
-import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { HttpRequest, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from '../log.ts';
+import { guardHttp } from './guard.ts';
+import type { Reply } from './reply.ts';
 
 export interface ApiRequest {
   /** Path parameters by name (`/api/roster/:day` -> `day`). */
@@ -24,59 +26,62 @@ export interface ApiRoute {
   handle(request: ApiRequest): Promise<ApiReply>;
 }
 
-const STATUS: Record<number, string> = { 200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Payload Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-
-export type Send = (res: HttpResponse, status: string, type: string, body: string) => void;
+const STATUS: Record<number, string> = { 200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const DEFAULT_MAX_BODY = 64 * 1024;
 
 /**
- * JSON-over-HTTP routes (operations APIs, the development token): body size-limited and
- * parsed here, errors answered as `{error}` with a status, never a thrown exception.
+ * JSON-over-HTTP routes (operations APIs, the development token): path parameters decoded,
+ * body size-limited and parsed here; bad input is answered `{error}` with a 4xx status.
  */
-export function registerApi(app: TemplatedApp, routes: readonly ApiRoute[], send: Send, log: Logger): void {
+export function registerApi(app: TemplatedApp, routes: readonly ApiRoute[], log: Logger): void {
   for (const route of routes) {
-    app[route.method](route.pattern, (res: HttpResponse, req: HttpRequest) => {
-      // uWS request objects die when this callback returns: read what we need now.
-      const names = [...route.pattern.matchAll(/:(\w+)/g)].map((m) => m[1] as string);
-      const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(req.getParameter(i) ?? '')]));
-      const authorization = req.getHeader('authorization');
-      let aborted = false;
-      res.onAborted(() => {
-        aborted = true;
-      });
-      const reply = (out: ApiReply) => {
-        if (!aborted) send(res, `${out.status} ${STATUS[out.status] ?? ''}`.trim(), 'application/json', JSON.stringify(out.body));
-      };
-      const run = (body: unknown) =>
-        route.handle({ params, authorization, body }).then(reply, (e: unknown) => {
-          log.error({ err: e, route: route.pattern }, 'api route failed');
-          reply({ status: 500, body: { error: 'internal error' } });
-        });
-      if (route.method === 'get') return void run(undefined);
-      readJson(res, route.maxBody ?? 64 * 1024, (parsed) => {
-        if (parsed.ok) void run(parsed.value);
-        else reply({ status: parsed.status, body: { error: parsed.error } });
-      });
-    });
+    const names = [...route.pattern.matchAll(/:(\w+)/g)].map((m) => m[1] as string);
+    app[route.method](
+      route.pattern,
+      guardHttp(log, async (reply, req) => {
+        // uWS request objects die at the first await: read what we need now, and start reading the body.
+        const params = pathParams(req, names);
+        const authorization = req.getHeader('authorization');
+        const reading = route.method === 'get' ? undefined : reply.readBody(route.maxBody ?? DEFAULT_MAX_BODY);
+        if (!params) return answer(reply, { status: 400, body: { error: 'a path parameter is not valid percent-encoded UTF-8' } });
+        let body: unknown;
+        if (reading) {
+          const read = await reading;
+          if (!read.ok) return answer(reply, { status: read.status, body: { error: read.error } });
+          const parsed = parseJson(read.body);
+          if (!parsed.ok) return answer(reply, { status: 400, body: { error: 'body is not JSON' } });
+          body = parsed.value;
+        }
+        answer(reply, await route.handle({ params, authorization, body }));
+      }),
+    );
   }
 }
 
-function readJson(res: HttpResponse, max: number, done: (r: { ok: true; value: unknown } | { ok: false; status: number; error: string }) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  res.onData((chunk, last) => {
-    if (over) return;
-    size += chunk.byteLength;
-    if (size > max) {
-      over = true;
-      return done({ ok: false, status: 413, error: `body over ${max} bytes` });
-    }
-    chunks.push(Buffer.from(chunk.slice(0)));
-    if (!last) return;
+function answer(reply: Reply, out: ApiReply): void {
+  reply.send(`${out.status} ${STATUS[out.status] ?? ''}`.trim(), 'application/json', JSON.stringify(out.body));
+}
+
+/** Path parameters, percent-decoded; undefined when one is not valid percent-encoded UTF-8. */
+function pathParams(req: HttpRequest, names: readonly string[]): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (const [i, name] of names.entries()) {
+    const raw = req.getParameter(i) ?? '';
     try {
-      done({ ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      params[name] = decodeURIComponent(raw);
     } catch {
-      done({ ok: false, status: 400, error: 'body is not JSON' });
+      // decodeURIComponent's only failure (URIError) means the client sent bad encoding: a 400, not a bug to log.
+      return undefined;
     }
-  });
+  }
+  return params;
+}
+
+function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+  } catch {
+    // JSON.parse throws only SyntaxError, for input that is not JSON: answered 400 by the caller.
+    return { ok: false };
+  }
 }

@@ -2,9 +2,11 @@ import type { BlockList } from 'node:net';
 import uWS, { type HttpRequest, type TemplatedApp, type WebSocket } from 'uWebSockets.js';
 import { CloseCode } from '../../protocol/errors.ts';
 import { encodingFor, type Encoding } from '../../protocol/version.ts';
+import type { Logger } from '../log.ts';
 import type { Connection, Socket } from '../session/connection.ts';
 import { clientAddress } from './client-address.ts';
 import type { ConnectionCaps } from './connection-caps.ts';
+import { guardSocket, guardUpgrade } from './guard.ts';
 import { OutboundBatcher } from './outbound.ts';
 
 interface UserData {
@@ -28,6 +30,7 @@ export interface WebSocketDeps {
   trustedProxies: BlockList | undefined;
   /** A connection was turned away: `total` or `address` (the caps), `draining`. */
   refused: (reason: string) => void;
+  log: Logger;
 }
 
 /** Picks our subprotocol from the client's offered list, msgpack preferred. */
@@ -79,6 +82,13 @@ const UWS_TOO_BIG = 'Received too big message';
 
 export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void {
   const outbound = new OutboundBatcher();
+  // A callback that fails closes its own socket (the client may resume); the socket is gone by `close`.
+  const closeOnFailure = (ws: WebSocket<UserData>) => {
+    if (!ws.getUserData().open) return;
+    outbound.discard(ws);
+    ws.end(CloseCode.SERVER_ERROR, 'internal error');
+  };
+  const guard = <A extends unknown[]>(event: string, handler: (ws: WebSocket<UserData>, ...args: A) => void) => guardSocket(deps.log, event, handler, closeOnFailure);
   app.ws<UserData>('/ws', {
     // uWS drops a connection outright past this (see UWS_TOO_BIG); frames between our limit and
     // it get a FRAME_TOO_LARGE error and close code 1009, which tell a client what went wrong.
@@ -93,7 +103,7 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
     idleTimeout: 0,
     sendPingsAutomatically: false,
     compression: uWS.DISABLED,
-    upgrade: (res, req, context) => {
+    upgrade: guardUpgrade(deps.log, (res, req, context) => {
       const protocol = chooseSubprotocol(req.getHeader('sec-websocket-protocol'));
       if (!deps.accepting()) {
         deps.refused('draining');
@@ -113,8 +123,8 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
         req.getHeader('sec-websocket-extensions'),
         context,
       );
-    },
-    open: (ws) => {
+    }),
+    open: guard('open', (ws) => {
       const data = ws.getUserData();
       data.open = true;
       const refusal = deps.caps.admit(data.remoteAddress);
@@ -128,10 +138,10 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
       data.admitted = true;
       data.conn = deps.newConnection(socketOver(ws, data, outbound));
       deps.connections.add(data.conn);
-    },
-    message: (ws, message, isBinary) => ws.getUserData().conn?.onMessage(message, isBinary),
-    pong: (ws) => ws.getUserData().conn?.onPong(),
-    close: (ws, code, message) => {
+    }),
+    message: guard('message', (ws, message: ArrayBuffer, isBinary: boolean) => ws.getUserData().conn?.onMessage(message, isBinary)),
+    pong: guard('pong', (ws) => ws.getUserData().conn?.onPong()),
+    close: guardSocket(deps.log, 'close', (ws: WebSocket<UserData>, code: number, message: ArrayBuffer) => {
       const data = ws.getUserData();
       data.open = false;
       outbound.discard(ws);
@@ -140,6 +150,6 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
       deps.connections.delete(data.conn);
       if (code === 1006 && Buffer.from(message).toString() === UWS_TOO_BIG) data.conn.droppedOversize();
       data.conn.closed();
-    },
+    }, () => undefined),
   });
 }
