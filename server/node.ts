@@ -7,8 +7,9 @@ import { createVerifier, type TokenVerifier } from './auth/verifier.ts';
 import type { Config } from './config.ts';
 import { consultationHandlers, openConsultations } from './consultation/index.ts';
 import { toView } from './consultation/views.ts';
-import { devTokenRoute } from './dev-tokens.ts';
 import { startGateway } from './gateway/index.ts';
+import { devTokenRoute } from './gateway/routes/dev-token.ts';
+import { rosterRoutes } from './gateway/routes/roster.ts';
 import { loadStaticFiles } from './gateway/static.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
@@ -130,7 +131,6 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     store,
     backplane,
     pusher,
-    verifier,
     log: log.child({ component: 'roster' }),
     now,
     utcOffsetMin: config.utcOffsetMin,
@@ -200,7 +200,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     http: {
       metricsText: () => metrics.registry.render(),
       staticFiles: loadStaticFiles(WEB_DIR),
-      api: [...(devIdentity ? [devTokenRoute(devIdentity)] : []), ...roster.routes()],
+      api: [...(devIdentity ? [devTokenRoute(devIdentity)] : []), ...rosterRoutes(roster, verifier)],
       log: log.child({ component: 'http' }),
     },
     newConnection: (socket) => new Connection(socket, connectionDeps),
