@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     const out = loadConfig({});
     expect(out.ok).toBe(true);
     if (!out.ok) return;
-    expect(out.value).toMatchObject({ port: 8080, host: '127.0.0.1', identity: { kind: 'dev', issueDevTokens: true }, resumeWindowMs: 120_000, helloTimeoutMs: 5000 });
+    expect(out.value).toMatchObject({ port: 8080, host: '127.0.0.1', ops: { host: '127.0.0.1', port: 9090 }, identity: { kind: 'dev', issueDevTokens: true }, resumeWindowMs: 120_000, helloTimeoutMs: 5000 });
   });
 
   it('switches to an external identity provider with a JWKS file and drops dev tokens', () => {
@@ -22,6 +22,12 @@ describe('loadConfig', () => {
     expect(out.error).toContain('LAWLINE_TLS_CERT and LAWLINE_TLS_KEY go together');
     expect(out.error).toContain('LAWLINE_LOG_LEVEL=loud');
     expect(out.error).toContain('LAWLINE_DEV_TOKENS=maybe');
+  });
+
+  it('refuses an operations port that is the client port', () => {
+    const out = loadConfig({ LAWLINE_PORT: '8080', LAWLINE_OPS_PORT: '8080' });
+    expect(!out.ok && out.error).toContain('LAWLINE_OPS_PORT=8080');
+    expect(loadConfig({ LAWLINE_PORT: '0', LAWLINE_OPS_PORT: '0' }).ok).toBe(true);
   });
 
   it('switches to cluster mode with REDIS_URL, and refuses a prefix that would break its hash tag', () => {

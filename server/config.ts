@@ -13,6 +13,8 @@ import type { RoutingConfig } from './routing/router.ts';
 export interface Config {
   host: string;
   port: number;
+  /** The internal listener: /metrics and the operations API. */
+  ops: { host: string; port: number };
   dataDir: string;
   tls?: { certFile: string; keyFile: string };
   identity:
@@ -59,7 +61,9 @@ interface Setting {
 
 export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_HOST', default: '127.0.0.1', meaning: 'address to listen on (0.0.0.0 for all interfaces)' },
-  { env: 'LAWLINE_PORT', default: '8080', meaning: 'port for HTTP and WebSocket; 0 picks a free one (printed at start)' },
+  { env: 'LAWLINE_PORT', default: '8080', meaning: 'port for the WebSocket endpoint, the web page and /healthz, /readyz; 0 picks a free one (printed at start)' },
+  { env: 'LAWLINE_OPS_HOST', default: '127.0.0.1', meaning: 'address of the internal listener for /metrics and the operations API (/api/*); keep it off the public network' },
+  { env: 'LAWLINE_OPS_PORT', default: '9090', meaning: 'port of that internal listener (also /healthz, /readyz); 0 picks a free one (printed at start); one per node on a machine' },
   { env: 'LAWLINE_DATA_DIR', default: './data', meaning: 'segment files, development signing key (private: 0700, files 0600)' },
   { env: 'LAWLINE_TLS_CERT', default: '', meaning: 'PEM certificate file; with LAWLINE_TLS_KEY serves HTTPS/WSS (TLS 1.2+)' },
   { env: 'LAWLINE_TLS_KEY', default: '', meaning: 'PEM private key file' },
@@ -142,6 +146,7 @@ export function loadConfig(env: Env): Result<Config, string> {
   const config: Config = {
     host: get('LAWLINE_HOST'),
     port: int('LAWLINE_PORT', 0, 65535),
+    ops: { host: get('LAWLINE_OPS_HOST'), port: int('LAWLINE_OPS_PORT', 0, 65535) },
     dataDir: resolve(get('LAWLINE_DATA_DIR')),
     ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
     identity:
@@ -180,6 +185,9 @@ export function loadConfig(env: Env): Result<Config, string> {
     ...(get('REDIS_URL') ? { redis: { url: get('REDIS_URL'), prefix: get('LAWLINE_REDIS_PREFIX'), timeoutMs: int('LAWLINE_REDIS_TIMEOUT_MS', 50, 60_000) } } : {}),
     probeMs: int('LAWLINE_PROBE_MS', 100, 600_000),
   };
+  if (config.ops.port !== 0 && config.ops.port === config.port) {
+    problems.push(`LAWLINE_OPS_PORT=${config.ops.port}: the operations listener needs a port of its own, not LAWLINE_PORT's`);
+  }
   if (config.redis && !/^[A-Za-z0-9_.:-]{1,64}$/.test(config.redis.prefix)) {
     problems.push(`LAWLINE_REDIS_PREFIX=${config.redis.prefix}: expected 1-64 letters, digits or _.:- (no braces: it becomes the hash tag)`);
   }

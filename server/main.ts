@@ -52,7 +52,12 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 const scheme = config.tls ? 'https' : 'http';
-log.info({ port: node.port, dataDir: config.dataDir, identity: config.identity.kind }, `lawline listening on ${scheme}://${config.host}:${node.port}/`);
-// Tests and scripts read this line to learn a port chosen with LAWLINE_PORT=0; written once the
-// signal handlers are in place, so a SIGTERM sent as soon as it is read drains the node.
+log.info(
+  { port: node.port, opsPort: node.opsPort, dataDir: config.dataDir, identity: config.identity.kind },
+  `lawline listening on ${scheme}://${config.host}:${node.port}/ (metrics and operations API on ${scheme}://${config.ops.host}:${node.opsPort}/)`,
+);
+// Tests and scripts read these lines to learn ports chosen with LAWLINE_PORT=0 / LAWLINE_OPS_PORT=0
+// (the operations one first: a reader that waits for LAWLINE_LISTENING has both); written once
+// the signal handlers are in place, so a SIGTERM sent as soon as it is read drains the node.
+process.stdout.write(`LAWLINE_OPS_LISTENING port=${node.opsPort}\n`);
 process.stdout.write(`LAWLINE_LISTENING port=${node.port}\n`);

@@ -7,6 +7,7 @@ import { createVerifier, type TokenVerifier } from './auth/verifier.ts';
 import type { Config } from './config.ts';
 import { consultationHandlers, openConsultations } from './consultation/index.ts';
 import { toView } from './consultation/views.ts';
+import { authorizer } from './gateway/authorize.ts';
 import { startGateway } from './gateway/index.ts';
 import { devTokenRoute } from './gateway/routes/dev-token.ts';
 import { rosterRoutes } from './gateway/routes/roster.ts';
@@ -37,6 +38,8 @@ import type { ConsultationRecord, Store } from './store/port.ts';
 
 export interface LawlineNode {
   port: number;
+  /** The internal listener: /metrics and the operations API. */
+  opsPort: number;
   /** The durable records, for operations tooling and tests (audit verification). */
   store: Store;
   /** Stops taking connections, closes every one with `code`, flushes the store. */
@@ -188,6 +191,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   const gateway = await startGateway({
     host: config.host,
     port: config.port,
+    ops: config.ops,
     ...(config.tls ? { tls: config.tls } : {}),
     heartbeatMs: config.heartbeatMs,
     maxFrameBytes: config.maxFrameBytes,
@@ -200,7 +204,9 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     http: {
       metricsText: () => metrics.registry.render(),
       staticFiles: loadStaticFiles(WEB_DIR),
-      api: [...(devIdentity ? [devTokenRoute(devIdentity)] : []), ...rosterRoutes(roster, verifier)],
+      clientApi: devIdentity ? [devTokenRoute(devIdentity)] : [],
+      opsApi: rosterRoutes(roster),
+      authorize: authorizer(verifier),
       log: log.child({ component: 'http' }),
     },
     newConnection: (socket) => new Connection(socket, connectionDeps),
@@ -208,6 +214,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
 
   return {
     port: gateway.port,
+    opsPort: gateway.opsPort,
     store,
     async close(code = CloseCode.DRAINING) {
       recovery.stop();

@@ -31,7 +31,7 @@ const closeAll = async (clients: RawClient[]) => {
   await Promise.all(clients.map((c) => c.closed));
 };
 const refusals = async (server: TestServer, reason: string) =>
-  Number(new RegExp(`^lawline_connections_refused_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text())?.[1] ?? 0);
+  Number(new RegExp(`^lawline_connections_refused_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(await (await fetch(`http://127.0.0.1:${server.opsPort}/metrics`)).text())?.[1] ?? 0);
 
 describe('connection caps', () => {
   it('refuses a third connection from one address with a back-off close code, and takes one again once a connection closed', async () => {

@@ -108,7 +108,7 @@ describe('a lawyer whose device drops while an offer rings', () => {
   });
   afterAll(() => own.cleanup());
   afterEach(() => crew.dismiss());
-  const metric = async (line: RegExp) => Number(line.exec(await (await fetch(`http://127.0.0.1:${own.port}/metrics`)).text())?.[1] ?? 0);
+  const metric = async (line: RegExp) => Number(line.exec(await (await fetch(`http://127.0.0.1:${own.opsPort}/metrics`)).text())?.[1] ?? 0);
   const timeouts = () => metric(/^lawline_offers_total\{outcome="timeout"\} (\d+)$/m);
 
   it('loses the offer at once, the next lawyer gets it, and the withdrawal waits for them if they come back', async () => {

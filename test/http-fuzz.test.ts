@@ -4,17 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateDevIdentity, mintToken } from '../server/auth/dev-identity.ts';
 import { rawExchange, type RawOptions, type RawOutcome } from './helpers/raw-http.ts';
 import { spawnServer, type SpawnedServer } from './helpers/spawn.ts';
 
-// The HTTP surface of a node running as its own process (as `npm start` runs it), fed hostile
-// requests over raw TCP: every request gets a well-formed HTTP answer or a clean close, input
-// that is merely bad gets a 4xx (never a 5xx), and the process outlives all of it.
+// The HTTP surface of a node running as its own process (as `npm start` runs it), both its
+// client port and its operations listener, fed hostile requests over raw TCP: every request
+// gets a well-formed HTTP answer or a clean close, input that is merely bad gets a 4xx (never
+// a 5xx), and the process outlives all of it.
 const dir = mkdtempSync(join(tmpdir(), 'lawline-http-fuzz-'));
 let server: SpawnedServer;
+let admin: string;
+const ports = () => [server.port, server.opsPort];
 
 beforeAll(async () => {
   server = await spawnServer({ LAWLINE_PORT: '0', LAWLINE_DATA_DIR: dir });
+  admin = await mintToken(await loadOrCreateDevIdentity(dir), { sub: 'FUZZ-ADMIN', role: 'admin', name: '运维' });
 });
 afterAll(async () => {
   server.proc.kill('SIGTERM');
@@ -34,7 +39,7 @@ function request(method: string, path: string | Buffer, headers: Header[] = [], 
   return Buffer.concat(head);
 }
 
-const CLIENT_ROUTES = ['/', '/index.html', '/healthz', '/readyz', '/metrics', '/ws', '/dev/token', '/api/roster/2026-11-25', '/api/coverage/2026-11-25', '/api/roster/', '/nope'];
+const ROUTES = ['/', '/index.html', '/healthz', '/readyz', '/metrics', '/ws', '/dev/token', '/api/roster/2026-11-25', '/api/coverage/2026-11-25', '/api/roster/', '/nope'];
 
 /** Checks one outcome: well-formed, answered or cleanly closed, and no 5xx for what is merely bad input. */
 function judge(what: string, out: RawOutcome, { answered = false }: { answered?: boolean } = {}): void {
@@ -57,8 +62,10 @@ const PATIENCE_MS = 200;
 const UWS_IDLE_CLOSE_MS = 15_000;
 
 /** Sends a request; returns its outcome, or undefined when the server stays silent (see `waiting`). */
-async function exchange(what: string, bytes: (Buffer | string)[], options: RawOptions = {}): Promise<RawOutcome | undefined> {
-  const outcome = rawExchange(server.port, bytes, { followUp: true, timeoutMs: UWS_IDLE_CLOSE_MS, ...options });
+type To = RawOptions & { port?: number };
+
+async function exchange(what: string, bytes: (Buffer | string)[], { port = server.port, ...options }: To = {}): Promise<RawOutcome | undefined> {
+  const outcome = rawExchange(port, bytes, { followUp: true, timeoutMs: UWS_IDLE_CLOSE_MS, ...options });
   const early = await Promise.race([outcome, new Promise<undefined>((r) => setTimeout(r, PATIENCE_MS))]);
   if (!early) {
     waiting.push({ what, outcome });
@@ -69,25 +76,28 @@ async function exchange(what: string, bytes: (Buffer | string)[], options: RawOp
 }
 
 /** A request that must be answered: its first status. */
-async function answered(what: string, bytes: (Buffer | string)[], options: RawOptions = {}): Promise<number | undefined> {
-  const out = await rawExchange(server.port, bytes, { followUp: true, ...options });
+async function answered(what: string, bytes: (Buffer | string)[], { port = server.port, ...options }: To = {}): Promise<number | undefined> {
+  const out = await rawExchange(port, bytes, { followUp: true, ...options });
   judge(what, out, { answered: true });
   return out.answers[0]?.status;
 }
 
 async function stillServing(): Promise<void> {
   expect(server.proc.exitCode, `the node exited:\n${server.output()}`).toBeNull();
-  const out = await rawExchange(server.port, [request('GET', '/healthz')]);
-  expect(out.answers[0]?.status, `the node stopped answering:\n${server.output()}`).toBe(200);
+  for (const port of ports()) {
+    const out = await rawExchange(port, [request('GET', '/healthz')]);
+    expect(out.answers[0]?.status, `the node stopped answering on ${port}:\n${server.output()}`).toBe(200);
+  }
 }
 
 describe('hostile requests, one by one', () => {
   it('answers bad percent-encoding in a path parameter with 400 and keeps running', async () => {
     for (const path of ['/api/roster/%E0%A4%A', '/api/coverage/%', '/api/roster/%ZZ', '/api/roster/%C0%AF']) {
-      expect(await answered(path, [request('GET', path)]), path).toBe(400);
+      expect(await answered(path, [request('GET', path)], { port: server.opsPort }), path).toBe(400);
+      expect(await answered(path, [request('GET', path)]), `${path} on the client port`).toBe(404);
       await stillServing();
     }
-    expect(await answered('PUT bad percent-encoding', [request('PUT', '/api/roster/%E0%A4%A', [['Content-Type', 'application/json']], '{"shifts":[]}')])).toBe(400);
+    expect(await answered('PUT bad percent-encoding', [request('PUT', '/api/roster/%E0%A4%A', [['Content-Type', 'application/json']], '{"shifts":[]}')], { port: server.opsPort })).toBe(400);
     await stillServing();
   });
 
@@ -107,14 +117,14 @@ describe('hostile requests, one by one', () => {
     ['backslashes', '/..\\..\\windows'],
   ];
   it.each(paths)('path: %s', async (_name, path) => {
-    await exchange(String(_name), [request('GET', path)]);
+    await Promise.all(ports().map((port) => exchange(String(_name), [request('GET', path)], { port })));
     await stillServing();
   });
 
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT', 'PROPFIND', 'get', 'FOO', 'M-SEARCH', 'X'.repeat(300)];
   it('answers every method on every route', async () => {
     for (const method of methods) {
-      for (const path of CLIENT_ROUTES) await exchange(`${method} ${path}`, [request(method, path)], { head: method === 'HEAD' });
+      for (const path of ROUTES) for (const port of ports()) await exchange(`${method} ${path} on ${port}`, [request(method, path)], { head: method === 'HEAD', port });
     }
     await stillServing();
   });
@@ -134,8 +144,11 @@ describe('hostile requests, one by one', () => {
     ['a folded header', [['X-Fold', 'a\r\n  b']]],
   ];
   it.each(headerCases)('headers: %s', async (name, headers) => {
-    for (const path of ['/api/roster/2026-11-25', '/healthz', '/ws']) await exchange(`${name} ${path}`, [request('GET', path, headers)]);
-    await exchange(`${name} PUT`, [request('PUT', '/api/roster/2026-11-25', headers, '{"shifts":[]}')]);
+    const sends = ports().flatMap((port) => [
+      ...['/api/roster/2026-11-25', '/healthz', '/ws', '/metrics'].map((path) => exchange(`${name} ${path}`, [request('GET', path, headers)], { port })),
+      exchange(`${name} PUT`, [request('PUT', '/api/roster/2026-11-25', headers, '{"shifts":[]}')], { port }),
+    ]);
+    await Promise.all(sends);
     await stillServing();
   });
 
@@ -158,7 +171,12 @@ describe('hostile requests, one by one', () => {
   ];
   it.each(bodyCases)('body: %s', async (name, headers, body) => {
     for (const path of ['/dev/token', '/api/roster/2026-11-25', '/healthz', '/nope']) {
-      for (const method of ['POST', 'PUT']) await exchange(`${name} ${method} ${path}`, [request(method, path, [['Content-Type', 'application/json'], ...headers], body)]);
+      for (const method of ['POST', 'PUT']) {
+        for (const port of ports()) {
+          const auth: Header[] = [['Content-Type', 'application/json'], ['Authorization', `Bearer ${admin}`]];
+          await exchange(`${name} ${method} ${path}`, [request(method, path, [...auth, ...headers], body)], { port });
+        }
+      }
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     await stillServing();
@@ -166,19 +184,29 @@ describe('hostile requests, one by one', () => {
 
   it('answers a body over the limit with 413', async () => {
     const huge = Buffer.alloc(5 * 1024 * 1024, 0x61);
-    expect(await answered('5 MB roster', [request('PUT', '/api/roster/2026-11-25', [['Authorization', 'Bearer x']], huge)], { timeoutMs: 5000 })).toBe(413);
+    expect(await answered('5 MB roster', [request('PUT', '/api/roster/2026-11-25', [['Authorization', `Bearer ${admin}`]], huge)], { timeoutMs: 5000, port: server.opsPort })).toBe(413);
+    // Without a valid token the refusal comes first, before the body is read.
+    expect(await answered('5 MB roster, no token', [request('PUT', '/api/roster/2026-11-25', [], huge)], { timeoutMs: 5000, port: server.opsPort })).toBe(401);
     expect(await answered('5 MB dev token', [request('POST', '/dev/token', [], huge)], { timeoutMs: 5000 })).toBe(413);
     await stillServing();
   });
 
   it('survives requests cut short, and clients that vanish while their request is being handled', async () => {
-    const partial = request('PUT', '/api/roster/2026-11-25', [['Content-Length', '1000'], ['Authorization', 'Bearer x']]);
-    await exchange('body cut short, then half-closed', [partial, '{"shifts":'], { halfClose: true });
-    await exchange('headers cut short, then half-closed', ['GET /healthz HTTP/1.1\r\nHost: lawl'], { halfClose: true });
+    const partial = request('PUT', '/api/roster/2026-11-25', [['Content-Length', '1000'], ['Authorization', `Bearer ${admin}`]]);
+    for (const port of ports()) {
+      await exchange('body cut short, then half-closed', [partial, '{"shifts":'], { halfClose: true, port });
+      await exchange('headers cut short, then half-closed', ['GET /healthz HTTP/1.1\r\nHost: lawl'], { halfClose: true, port });
+    }
     // Gone mid-body, and gone right after a whole request (the reply finds no one).
-    for (const bytes of [Buffer.concat([partial, Buffer.from('{"shifts":')]), request('PUT', '/api/roster/2026-11-25', [['Authorization', 'Bearer a.b.c']], '{"shifts":[]}'), request('POST', '/dev/token', [], '{"role":"citizen","name":"x"}')]) {
+    const gone = [
+      Buffer.concat([partial, Buffer.from('{"shifts":')]),
+      request('PUT', '/api/roster/2026-11-25', [['Authorization', 'Bearer a.b.c']], '{"shifts":[]}'),
+      request('PUT', '/api/roster/2026-11-25', [['Authorization', `Bearer ${admin}`]], '{"shifts":[]}'),
+      request('POST', '/dev/token', [], '{"role":"citizen","name":"x"}'),
+    ];
+    for (const [bytes, port] of gone.flatMap((b) => ports().map((p) => [b, p] as const))) {
       await new Promise<void>((resolve, reject) => {
-        const s = net.connect(server.port, '127.0.0.1', () => {
+        const s = net.connect(port, '127.0.0.1', () => {
           s.write(bytes);
           setImmediate(() => s.destroy());
           resolve();
@@ -199,9 +227,11 @@ describe('hostile requests, one by one', () => {
       ['binary noise', Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 73) % 256))],
     ];
     for (const [name, bytes] of garbage) {
-      const out = await rawExchange(server.port, [bytes], { halfClose: true });
-      expect(out.malformed, `${name}: ${out.malformed}`).toBeUndefined();
-      for (const a of out.answers) expect(a.status, name).not.toBe(500);
+      for (const port of ports()) {
+        const out = await rawExchange(port, [bytes], { halfClose: true });
+        expect(out.malformed, `${name} on ${port}: ${out.malformed}`).toBeUndefined();
+        for (const a of out.answers) expect(a.status, name).not.toBe(500);
+      }
     }
     await stillServing();
   });
@@ -261,16 +291,17 @@ describe('random hostile requests', () => {
     { nil: undefined },
   );
 
-  const hostile = fc.record({ m: method, p: path, h: headers, b: body });
+  const hostile = fc.record({ m: method, p: path, h: headers, b: body, onOps: fc.boolean() });
 
   it('answers or closes cleanly, never 5xx, and the process stays alive', async () => {
     // Each run sends a batch at once: many clients, and no run waits for a silent one in turn.
     await fc.assert(
       fc.asyncProperty(fc.array(hostile, { minLength: 1, maxLength: 16 }), async (batch) => {
         await Promise.all(
-          batch.map(({ m, p, h, b }) => {
+          batch.map(({ m, p, h, b, onOps }) => {
+            const port = onOps ? server.opsPort : server.port;
             const cleanHeaders = h.map(([n, v]): Header => [n, typeof v === 'string' ? v.replace(/[\r\n]/g, '') : v]);
-            return exchange(`${m} ${JSON.stringify(p).slice(0, 120)}`, [request(m, p, cleanHeaders, b)], { head: m === 'HEAD' });
+            return exchange(`${m} ${JSON.stringify(p).slice(0, 120)} on ${port}`, [request(m, p, cleanHeaders, b)], { head: m === 'HEAD', port });
           }),
         );
         expect(server.proc.exitCode).toBeNull();

@@ -80,7 +80,7 @@ describe('malformed frames after hello', () => {
   });
 
   it('drops a frame above the transport limit without hurting anyone else, and counts it', async () => {
-    const metric = async () => Number(/^lawline_oversize_drops_total (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text())?.[1] ?? 0);
+    const metric = async () => Number(/^lawline_oversize_drops_total (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${server.opsPort}/metrics`)).text())?.[1] ?? 0);
     const before = await metric();
     const victim = await RawClient.connect(server.url);
     await victim.hello(await server.token(citizen('C-huge')));

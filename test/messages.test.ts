@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.cleanup());
 afterEach(() => people.dismiss());
-const metric = async (name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text())?.[1] ?? 0);
+const metric = async (name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(await (await fetch(`http://127.0.0.1:${server.opsPort}/metrics`)).text())?.[1] ?? 0);
 
 describe('message consultations', () => {
   it('is suggested when nobody is on duty, keeps its id and transcript when converted, and is assigned when a lawyer comes', async () => {

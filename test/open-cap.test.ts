@@ -14,7 +14,7 @@ beforeAll(async () => {
   server = await startTestServer({ LAWLINE_MAX_OPEN_PER_CITIZEN: String(CAP) });
 });
 afterAll(() => server.cleanup());
-const refusals = async () => Number(/^lawline_refused_total\{limit="open-per-citizen"\} (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text())?.[1] ?? 0);
+const refusals = async () => Number(/^lawline_refused_total\{limit="open-per-citizen"\} (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${server.opsPort}/metrics`)).text())?.[1] ?? 0);
 
 type Answer = ConsultationViewT | { code: number };
 const ask = (p: Participant, channel: 'text' | 'message'): Promise<Answer> =>

@@ -40,7 +40,7 @@ describe('a node on PostgreSQL', () => {
         const { consultations } = await back.request('consult.list', {});
         expect(consultations.map((c) => [c.id, c.state])).toEqual([[consultation.id, 'active']]);
         back.close();
-        const metrics = await (await fetch(`http://127.0.0.1:${second.port}/metrics`)).text();
+        const metrics = await (await fetch(`http://127.0.0.1:${second.opsPort}/metrics`)).text();
         expect(metrics).toMatch(/^lawline_store_fsyncs_total \d+$/m);
       } finally {
         await second.cleanup();

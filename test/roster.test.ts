@@ -16,7 +16,7 @@ afterAll(() => server.cleanup());
 
 const time = new LocalTime(480);
 const api = async (method: string, path: string, token?: string, body?: unknown) => {
-  const res = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+  const res = await fetch(`http://127.0.0.1:${server.opsPort}${path}`, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
@@ -74,7 +74,7 @@ describe('duty roster', () => {
     const cit = await people.join(citizen('R-C2'));
     const listed = (await cit.client.request('directory.list', { category: 'labor' })).lawyers.find((l) => l.lawyerId === 'R-L2');
     expect(listed?.serviceHours).toEqual(['00:00-24:00']);
-    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${server.opsPort}/metrics`)).text();
     expect(metrics).toMatch(/^lawline_roster_reminders_total [1-9]/m);
   });
 });

@@ -219,7 +219,7 @@ describe('automatic routing', () => {
     const waiting = await join(citizen(uid('C')));
     await ask(waiting, { category: 'labor' });
     // Gauges follow the queue at most every report interval: read until they settle.
-    const metric = (line: RegExp) => async () => Number(line.exec(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text())?.[1] ?? NaN);
+    const metric = (line: RegExp) => async () => Number(line.exec(await (await fetch(`http://127.0.0.1:${server.opsPort}/metrics`)).text())?.[1] ?? NaN);
     const settled = { timeout: 3000, interval: 50 };
     await expect.poll(metric(/^lawline_offers_total\{outcome="offered"\} (\d+)$/m), settled).toBeGreaterThanOrEqual(1);
     await expect.poll(metric(/^lawline_offers_total\{outcome="accepted"\} (\d+)$/m), settled).toBeGreaterThanOrEqual(1);

@@ -19,7 +19,7 @@ const client = (token: string, options: Partial<ConstructorParameters<typeof Law
   return { c, states };
 };
 
-const metric = async (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text())?.[1] ?? 0);
+const metric = async (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(await (await fetch(`http://127.0.0.1:${server.opsPort}/metrics`)).text())?.[1] ?? 0);
 
 /** Settles within `ms` or says it did not: a connect() that never settles is the defect. */
 const within = <T>(p: Promise<T>, ms: number) =>

@@ -176,7 +176,7 @@ describe('session', () => {
         await dev.closed;
       }
       await lawyerSays(law, id, 60, 'held');
-      const metrics = await (await fetch(`http://127.0.0.1:${own.port}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${own.opsPort}/metrics`)).text();
       expect(Number(/^lawline_resume_held_pushes (\d+)$/m.exec(metrics)?.[1])).toBe(60);
       const [oldest, , newest] = left as [(typeof left)[number], unknown, (typeof left)[number]];
       const back = await RawClient.connect(own.url);
@@ -216,7 +216,7 @@ describe('session', () => {
         await law.waitFor((f) => f.type === 'reply' && f.id === ids[ids.length - 1]);
         law.frames.length = 0;
       }
-      const metrics = await (await fetch(`http://127.0.0.1:${roomy.port}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${roomy.opsPort}/metrics`)).text();
       expect(metrics).toContain(`lawline_closes_total{code="${CloseCode.TOO_SLOW}"} 1`);
       sock.destroy();
       law.close();

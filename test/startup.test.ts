@@ -20,20 +20,37 @@ describe('starting the server process', () => {
     expect(output).toContain('LAWLINE_PORT=eighty');
   });
 
-  it('starts on the embedded default, answers /healthz, /readyz, /metrics, and drains on SIGTERM', async () => {
+  it('starts on the embedded default, answers /healthz and /readyz on both ports, /metrics only on the operations listener, and drains on SIGTERM', async () => {
     const server = await spawnServer({ LAWLINE_PORT: '0', LAWLINE_DATA_DIR: dir });
     try {
       const base = `http://127.0.0.1:${server.port}`;
-      expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n');
-      expect((await fetch(`${base}/readyz`)).status).toBe(200);
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const ops = `http://127.0.0.1:${server.opsPort}`;
+      for (const url of [base, ops]) {
+        expect(await (await fetch(`${url}/healthz`)).text()).toBe('ok\n');
+        expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      }
+      const metrics = await (await fetch(`${ops}/metrics`)).text();
       expect(metrics).toContain('# TYPE lawline_connections gauge');
       expect(metrics).toContain('lawline_connections 0');
       expect(metrics).toMatch(/^# TYPE lawline_store_fsyncs_total counter\nlawline_store_fsyncs_total \d+$/m);
+      expect((await fetch(`${base}/metrics`)).status).toBe(404);
+      expect((await fetch(`${base}/api/roster/2026-11-25`)).status).toBe(404);
       expect((await fetch(`${base}/nope`)).status).toBe(404);
     } finally {
       server.proc.kill('SIGTERM');
     }
     expect(await server.exited).toBe(0);
+  });
+
+  it('refuses to start when another process holds its operations port, naming it', async () => {
+    const first = await spawnServer({ LAWLINE_PORT: '0', LAWLINE_DATA_DIR: dir });
+    try {
+      const { code, output } = await runToExit({ LAWLINE_PORT: '0', LAWLINE_OPS_PORT: String(first.opsPort), LAWLINE_DATA_DIR: join(dir, 'second') });
+      expect(code).toBe(1);
+      expect(output).toContain(`cannot listen on 127.0.0.1:${first.opsPort} (operations listener)`);
+    } finally {
+      first.proc.kill('SIGTERM');
+    }
+    expect(await first.exited).toBe(0);
   });
 });

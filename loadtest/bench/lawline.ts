@@ -6,6 +6,8 @@ import type { Server } from './processes.ts';
 
 export const lawlineEnv = (dataDir: string, extra: Record<string, string> = {}): Record<string, string> => ({
   LAWLINE_PORT: '0',
+  // Several nodes run on one machine: each its own operations listener.
+  LAWLINE_OPS_PORT: '0',
   LAWLINE_DATA_DIR: dataDir,
   LAWLINE_LOG_LEVEL: 'warn',
   LAWLINE_RATE_PER_SEC: '100000',

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Requests, type RequestType } from '../../protocol/frames.ts';
 import { ROLES, type Role } from '../../protocol/vocabulary.ts';
-import { isAllowed } from './permissions.ts';
+import { HTTP_OPERATIONS, isAllowed, PERMISSIONS, type EntryPoint } from './permissions.ts';
 
 // Written out by hand on purpose: changing who may do what means editing this and the table.
 //                        citizen lawyer assistant supervisor admin
-const EXPECTED: Record<RequestType, [boolean, boolean, boolean, boolean, boolean]> = {
+const EXPECTED: Record<EntryPoint, [boolean, boolean, boolean, boolean, boolean]> = {
   hello: /*            */ [true, true, true, true, true],
   ping: /*             */ [true, true, true, true, true],
   'consult.request': /**/ [true, false, false, false, false],
@@ -27,15 +27,26 @@ const EXPECTED: Record<RequestType, [boolean, boolean, boolean, boolean, boolean
   'chat.send': /*      */ [true, true, true, false, false],
   'chat.typing': /*    */ [true, true, true, false, false],
   'chat.read': /*      */ [true, true, true, false, false],
+  // HTTP operations API (internal listener)
+  'http:roster.put': /**/ [false, false, false, true, true],
+  'http:roster.get': /**/ [false, false, false, true, true],
+  'http:coverage.get': /**/ [false, false, false, true, true],
 };
 
+const ENTRY_POINTS: EntryPoint[] = [...(Object.keys(Requests) as RequestType[]), ...HTTP_OPERATIONS];
+
 describe('permission table', () => {
-  it('covers every request type in the protocol', () => {
-    expect(Object.keys(EXPECTED).sort()).toEqual(Object.keys(Requests).sort());
+  it('covers every entry point: each request type of the protocol and each HTTP operation, and nothing else', () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual([...ENTRY_POINTS].sort());
+    expect(Object.keys(PERMISSIONS).sort()).toEqual([...ENTRY_POINTS].sort());
   });
 
-  const pairs = (Object.keys(Requests) as RequestType[]).flatMap((type) => ROLES.map((role, i) => [type, role, i] as [RequestType, Role, number]));
-  it.each(pairs)('%s by %s', (type, role, i) => {
-    expect(isAllowed(type, role)).toBe(EXPECTED[type][i]);
+  it('lists roles in the order of the matrix', () => {
+    expect(ROLES).toEqual(['citizen', 'lawyer', 'assistant', 'supervisor', 'admin']);
+  });
+
+  const pairs = ENTRY_POINTS.flatMap((entry) => ROLES.map((role, i) => [entry, role, i] as [EntryPoint, Role, number]));
+  it.each(pairs)('%s by %s', (entry, role, i) => {
+    expect(isAllowed(entry, role)).toBe(EXPECTED[entry][i]);
   });
 });

@@ -2,10 +2,20 @@ import type { RequestType } from '../../protocol/frames.ts';
 import type { Role } from '../../protocol/vocabulary.ts';
 
 /**
- * Who may send which request: the one table (invariant 5). A request type without a row does
- * not compile. Finer checks (is this my consultation?) live in the services; this table is
- * the first gate. `permissions.test.ts` walks every (type, role) pair against a written-out
- * matrix, so a change here must be made twice, deliberately.
+ * The operations of the HTTP operations API (served on the internal listener). Each gateway
+ * route names one; the `http:` prefix keeps them apart from frame types.
+ */
+export const HTTP_OPERATIONS = ['http:roster.put', 'http:roster.get', 'http:coverage.get'] as const;
+export type HttpOperation = (typeof HTTP_OPERATIONS)[number];
+
+/** Every way in that needs an identity: a request frame over the WebSocket, or an HTTP operation. */
+export type EntryPoint = RequestType | HttpOperation;
+
+/**
+ * Who may do what, over any entry point: the one table (invariant 5). A request type or HTTP
+ * operation without a row does not compile. Finer checks (is this my consultation?) live in
+ * the services; this table is the first gate. `permissions.test.ts` walks every (entry point,
+ * role) pair against a written-out matrix, so a change here must be made twice, deliberately.
  */
 export const PERMISSIONS = {
   hello: ['citizen', 'lawyer', 'assistant', 'supervisor', 'admin'],
@@ -30,8 +40,12 @@ export const PERMISSIONS = {
   'chat.send': ['citizen', 'lawyer', 'assistant'],
   'chat.typing': ['citizen', 'lawyer', 'assistant'],
   'chat.read': ['citizen', 'lawyer', 'assistant'],
-} as const satisfies Record<RequestType, readonly Role[]>;
+  // Operations API: the duty roster and the coverage report are run by operations and supervisors.
+  'http:roster.put': ['supervisor', 'admin'],
+  'http:roster.get': ['supervisor', 'admin'],
+  'http:coverage.get': ['supervisor', 'admin'],
+} as const satisfies Record<EntryPoint, readonly Role[]>;
 
-export function isAllowed(type: RequestType, role: Role): boolean {
-  return (PERMISSIONS[type] as readonly Role[]).includes(role);
+export function isAllowed(entry: EntryPoint, role: Role): boolean {
+  return (PERMISSIONS[entry] as readonly Role[]).includes(role);
 }

@@ -1,5 +1,8 @@
 import type { HttpRequest, TemplatedApp } from 'uWebSockets.js';
+import type { Identity } from '../auth/identity.ts';
+import type { HttpOperation } from '../auth/permissions.ts';
 import type { Logger } from '../log.ts';
+import type { Authorize } from './authorize.ts';
 import { guardHttp } from './guard.ts';
 import type { Reply } from './reply.ts';
 
@@ -10,6 +13,8 @@ export interface ApiRequest {
   authorization: string;
   /** Parsed JSON body; undefined for GET. */
   body: unknown;
+  /** Who called, for a route that names an operation of the permission table. */
+  caller?: Identity;
 }
 
 export interface ApiReply {
@@ -21,6 +26,12 @@ export interface ApiRoute {
   method: 'get' | 'put' | 'post';
   /** uWS pattern, e.g. `/api/roster/:day`. */
   pattern: string;
+  /**
+   * The operation of the permission table (`auth/permissions.ts`) this route performs: the
+   * caller's bearer token is verified and checked against it before the route runs. `public`:
+   * anyone who can reach the listener (the development token).
+   */
+  access: HttpOperation | 'public';
   /** Largest body accepted. */
   maxBody?: number;
   handle(request: ApiRequest): Promise<ApiReply>;
@@ -29,11 +40,17 @@ export interface ApiRoute {
 const STATUS: Record<number, string> = { 200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 const DEFAULT_MAX_BODY = 64 * 1024;
 
+export interface ApiDeps {
+  authorize: Authorize;
+  log: Logger;
+}
+
 /**
- * JSON-over-HTTP routes (operations APIs, the development token): path parameters decoded,
- * body size-limited and parsed here; bad input is answered `{error}` with a 4xx status.
+ * JSON-over-HTTP routes (operations APIs, the development token): caller authorized against
+ * the permission table, path parameters decoded, body size-limited and parsed here; bad input
+ * is answered `{error}` with a 4xx status.
  */
-export function registerApi(app: TemplatedApp, routes: readonly ApiRoute[], log: Logger): void {
+export function registerApi(app: TemplatedApp, routes: readonly ApiRoute[], { authorize, log }: ApiDeps): void {
   for (const route of routes) {
     const names = [...route.pattern.matchAll(/:(\w+)/g)].map((m) => m[1] as string);
     app[route.method](
@@ -44,6 +61,9 @@ export function registerApi(app: TemplatedApp, routes: readonly ApiRoute[], log:
         const authorization = req.getHeader('authorization');
         const reading = route.method === 'get' ? undefined : reply.readBody(route.maxBody ?? DEFAULT_MAX_BODY);
         if (!params) return answer(reply, { status: 400, body: { error: 'a path parameter is not valid percent-encoded UTF-8' } });
+        // Refused callers are answered before their body has even arrived.
+        const caller = route.access === 'public' ? undefined : await authorize(route.access, authorization);
+        if (caller && !caller.ok) return answer(reply, caller.error);
         let body: unknown;
         if (reading) {
           const read = await reading;
@@ -52,7 +72,7 @@ export function registerApi(app: TemplatedApp, routes: readonly ApiRoute[], log:
           if (!parsed.ok) return answer(reply, { status: 400, body: { error: 'body is not JSON' } });
           body = parsed.value;
         }
-        answer(reply, await route.handle({ params, authorization, body }));
+        answer(reply, await route.handle({ params, authorization, body, ...(caller?.ok ? { caller: caller.value } : {}) }));
       }),
     );
   }

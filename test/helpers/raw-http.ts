@@ -105,13 +105,15 @@ export function rawExchange(port: number, chunks: (Buffer | string)[], options: 
         if ('incomplete' in parsed) return closed ? finish('closed', `connection closed inside a response (${buf.length} bytes)`) : undefined;
         answers.push(parsed.answer);
         buf = buf.subarray(parsed.used);
-        if (followUp && !followed && !closed) {
+        if (followUp && !followed && !closed && !socket.writableEnded) {
           followed = true;
           socket.write(FOLLOW_UP);
-        } else if (!followUp || answers.length >= 2) {
-          if (buf.length) return finish('open', `bytes after the last response: ${JSON.stringify(buf.subarray(0, 80).toString('latin1'))}`);
-          return finish(closed ? 'closed' : 'open');
+          continue;
         }
+        // Waiting for the follow-up's answer.
+        if (followed && answers.length < 2) continue;
+        if (buf.length) return finish('open', `bytes after the last response: ${JSON.stringify(buf.subarray(0, 80).toString('latin1'))}`);
+        return finish(closed ? 'closed' : 'open');
       }
     };
     socket.on('data', (d: Buffer) => {

@@ -9,6 +9,8 @@ import { newNodeId, startNode, type LawlineNode, type NodeOptions } from '../../
 export interface TestServer {
   node: LawlineNode;
   port: number;
+  /** The internal listener: /metrics and the operations API. */
+  opsPort: number;
   url: string;
   dataDir: string;
   config: Config;
@@ -18,10 +20,10 @@ export interface TestServer {
   cleanup(): Promise<void>;
 }
 
-/** A real node on 127.0.0.1 and a free port, with its own data dir and development identity. */
+/** A real node on 127.0.0.1 and free ports (client and operations), with its own data dir and development identity. */
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: Omit<NodeOptions, 'nodeId'> = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'lawline-test-'));
-  const loaded = loadConfig({ LAWLINE_PORT: '0', LAWLINE_DATA_DIR: dir, LAWLINE_LOG_LEVEL: 'silent', ...env });
+  const loaded = loadConfig({ LAWLINE_PORT: '0', LAWLINE_OPS_PORT: '0', LAWLINE_DATA_DIR: dir, LAWLINE_LOG_LEVEL: 'silent', ...env });
   if (!loaded.ok) throw new Error(loaded.error);
   const nodeId = newNodeId();
   const node = await startNode(loaded.value, createLogger(loaded.value.logLevel, undefined, nodeId), { ...options, nodeId });
@@ -35,6 +37,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
   return {
     node,
     port: node.port,
+    opsPort: node.opsPort,
     url: `ws://127.0.0.1:${node.port}/ws`,
     dataDir: dir,
     config: loaded.value,

@@ -6,19 +6,22 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export interface SpawnedServer {
   proc: ChildProcess;
   port: number;
+  /** The internal listener: /metrics and the operations API. */
+  opsPort: number;
   output: () => string;
   exited: Promise<number | null>;
 }
 
 /**
- * Runs `server/main.ts` as its own process, as `npm start` does, and waits for its port.
+ * Runs `server/main.ts` as its own process, as `npm start` does, and waits for its ports (both
+ * free ones unless `env` names them).
  * `wrap` is a command that execs the server, e.g. `ip netns exec <ns>` to run it in a network namespace.
  */
 export function spawnServer(env: Record<string, string>, timeoutMs = 20_000, wrap: readonly string[] = []): Promise<SpawnedServer> {
   const argv = [...wrap, process.execPath, '--import', 'tsx', 'server/main.ts'];
   const proc = spawn(argv[0] as string, argv.slice(1), {
     cwd: ROOT,
-    env: { ...process.env, LAWLINE_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, LAWLINE_LOG_LEVEL: 'warn', LAWLINE_OPS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -27,10 +30,11 @@ export function spawnServer(env: Record<string, string>, timeoutMs = 20_000, wra
     const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${out}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /LAWLINE_LISTENING port=(\d+)/.exec(out);
-      if (m) {
+      const m = /^LAWLINE_LISTENING port=(\d+)$/m.exec(out);
+      const ops = /^LAWLINE_OPS_LISTENING port=(\d+)$/m.exec(out);
+      if (m && ops) {
         clearTimeout(timer);
-        resolve({ proc, port: Number(m[1]), output: () => out, exited });
+        resolve({ proc, port: Number(m[1]), opsPort: Number(ops[1]), output: () => out, exited });
       }
     };
     proc.stdout.on('data', onData);

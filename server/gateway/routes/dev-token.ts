@@ -26,5 +26,5 @@ export function devTokenRoute(identity: DevIdentity): ApiRoute {
     }
     return { status: 200, body: await issueDevToken(identity, body) };
   };
-  return { method: 'post', pattern: '/dev/token', maxBody: 4096, handle };
+  return { method: 'post', pattern: '/dev/token', access: 'public', maxBody: 4096, handle };
 }

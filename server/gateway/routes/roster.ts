@@ -1,8 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { CategorySchema, RegionSchema } from '../../../protocol/frames.ts';
-import type { Role } from '../../../protocol/vocabulary.ts';
-import type { TokenVerifier } from '../../auth/verifier.ts';
 import type { RosterService } from '../../presence/roster.ts';
 import type { ApiReply, ApiRequest, ApiRoute } from '../json-api.ts';
 
@@ -22,17 +20,12 @@ const RosterBody = Type.Object({ shifts: Type.Array(ShiftSchema, { maxItems: 20_
 const checkDay = TypeCompiler.Compile(Day);
 const checkBody = TypeCompiler.Compile(RosterBody);
 
-/** Who may manage the roster and read coverage. */
-const OPS: readonly Role[] = ['admin', 'supervisor'];
-
-/** The roster and coverage report over HTTP (JSON): `/api/roster/:day`, `/api/coverage/:day`. */
-export function rosterRoutes(roster: RosterService, verifier: TokenVerifier): ApiRoute[] {
-  const guard = async (r: ApiRequest, then: (day: string) => Promise<ApiReply>): Promise<ApiReply> => {
-    const token = /^Bearer (.+)$/.exec(r.authorization)?.[1];
-    if (!token) return { status: 401, body: { error: 'send Authorization: Bearer <token>' } };
-    const verified = await verifier.verify(token);
-    if (!verified.ok) return { status: 401, body: { error: verified.error.message, code: verified.error.code } };
-    if (!OPS.includes(verified.value.role)) return { status: 403, body: { error: `${verified.value.role} may not manage rosters` } };
+/**
+ * The roster and coverage report over HTTP (JSON): `/api/roster/:day`, `/api/coverage/:day`,
+ * on the operations listener. Who may call them is the permission table's `http:` rows.
+ */
+export function rosterRoutes(roster: RosterService): ApiRoute[] {
+  const onDay = async (r: ApiRequest, then: (day: string) => Promise<ApiReply>): Promise<ApiReply> => {
     const day = r.params.day;
     if (!checkDay.Check(day)) return { status: 400, body: { error: 'day must be YYYY-MM-DD' } };
     return then(day);
@@ -46,8 +39,8 @@ export function rosterRoutes(roster: RosterService, verifier: TokenVerifier): Ap
     return stored.ok ? { status: 200, body: { day, shifts: stored.value } } : { status: 400, body: { error: stored.error } };
   };
   return [
-    { method: 'put', pattern: '/api/roster/:day', maxBody: 4 * 1024 * 1024, handle: (r) => guard(r, (day) => put(day, r.body)) },
-    { method: 'get', pattern: '/api/roster/:day', handle: (r) => guard(r, async (day) => ({ status: 200, body: { day, shifts: await roster.roster(day) } })) },
-    { method: 'get', pattern: '/api/coverage/:day', handle: (r) => guard(r, async (day) => ({ status: 200, body: await roster.coverage(day) })) },
+    { method: 'put', pattern: '/api/roster/:day', access: 'http:roster.put', maxBody: 4 * 1024 * 1024, handle: (r) => onDay(r, (day) => put(day, r.body)) },
+    { method: 'get', pattern: '/api/roster/:day', access: 'http:roster.get', handle: (r) => onDay(r, async (day) => ({ status: 200, body: { day, shifts: await roster.roster(day) } })) },
+    { method: 'get', pattern: '/api/coverage/:day', access: 'http:coverage.get', handle: (r) => onDay(r, async (day) => ({ status: 200, body: await roster.coverage(day) })) },
   ];
 }
