@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, SETTINGS } from './config.ts';
+import { isLoopback, loadConfig, SETTINGS } from './config.ts';
 
 describe('loadConfig', () => {
   it('gives the embedded default with no environment', () => {
     const out = loadConfig({});
     expect(out.ok).toBe(true);
     if (!out.ok) return;
-    expect(out.value).toMatchObject({ port: 8080, host: '127.0.0.1', ops: { host: '127.0.0.1', port: 9090 }, identity: { kind: 'dev', issueDevTokens: true }, resumeWindowMs: 120_000, helloTimeoutMs: 5000 });
+    expect(out.value).toMatchObject({ port: 8080, host: '127.0.0.1', ops: { host: '127.0.0.1', port: 9090 }, identity: { kind: 'dev', issueDevTokens: true, devTokensPublic: false }, resumeWindowMs: 120_000, helloTimeoutMs: 5000 });
   });
 
   it('switches to an external identity provider with a JWKS file and drops dev tokens', () => {
@@ -22,6 +22,18 @@ describe('loadConfig', () => {
     expect(out.error).toContain('LAWLINE_TLS_CERT and LAWLINE_TLS_KEY go together');
     expect(out.error).toContain('LAWLINE_LOG_LEVEL=loud');
     expect(out.error).toContain('LAWLINE_DEV_TOKENS=maybe');
+  });
+
+  it('refuses development tokens on a non-loopback address unless explicitly overridden', () => {
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'lawline.example']) {
+      const out = loadConfig({ LAWLINE_HOST: host });
+      expect(!out.ok && out.error, host).toContain('LAWLINE_DEV_TOKENS=off');
+      expect(loadConfig({ LAWLINE_HOST: host, LAWLINE_DEV_TOKENS: 'off' }).ok).toBe(true);
+      expect(loadConfig({ LAWLINE_HOST: host, LAWLINE_DEV_TOKENS_PUBLIC: 'on' }).ok).toBe(true);
+      expect(loadConfig({ LAWLINE_HOST: host, LAWLINE_JWKS_FILE: '/etc/jwks.json' }).ok).toBe(true);
+    }
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) expect(isLoopback(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '128.0.0.1', '::ffff:10.0.0.1', 'localhost.example', '']) expect(isLoopback(host), host).toBe(false);
   });
 
   it('refuses an operations port that is the client port', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { LIMITS } from '../protocol/frames.ts';
 import { err, ok, type Result } from '../protocol/result.ts';
@@ -18,7 +19,12 @@ export interface Config {
   dataDir: string;
   tls?: { certFile: string; keyFile: string };
   identity:
-    | { kind: 'dev'; issueDevTokens: boolean }
+    | {
+        kind: 'dev';
+        issueDevTokens: boolean;
+        /** Serve POST /dev/token although LAWLINE_HOST is not a loopback address (explicit, logged loudly at start). */
+        devTokensPublic: boolean;
+      }
     | { kind: 'jwks'; source: { kind: 'file'; path: string } | { kind: 'url'; url: string }; issuer: string; audience: string };
   clockToleranceSec: number;
   helloTimeoutMs: number;
@@ -71,7 +77,8 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_JWKS_URL', default: '', meaning: 'JWKS URL of the identity provider: https (plain http is refused, except to 127.0.0.1, ::1 or localhost)' },
   { env: 'LAWLINE_ISSUER', default: 'lawline-dev', meaning: 'required `iss` of tokens' },
   { env: 'LAWLINE_AUDIENCE', default: 'lawline', meaning: 'required `aud` of tokens' },
-  { env: 'LAWLINE_DEV_TOKENS', default: 'on', meaning: 'development identity only: serve POST /dev/token for the web page (off to disable)' },
+  { env: 'LAWLINE_DEV_TOKENS', default: 'on', meaning: 'development identity only: serve POST /dev/token for the web page (off to disable); refused at start unless LAWLINE_HOST is a loopback address' },
+  { env: 'LAWLINE_DEV_TOKENS_PUBLIC', default: 'off', meaning: 'on: serve POST /dev/token even on a non-loopback LAWLINE_HOST, so anyone who reaches the port can sign in (a demo on a trusted network only; warned at start)' },
   { env: 'LAWLINE_CLOCK_TOLERANCE_S', default: '5', meaning: 'accepted clock skew for exp/nbf' },
   { env: 'LAWLINE_HELLO_TIMEOUT_MS', default: '5000', meaning: 'time to send hello before the connection is closed (4401)' },
   { env: 'LAWLINE_RESUME_WINDOW_MS', default: '120000', meaning: 'how long a disconnected session can be resumed' },
@@ -157,7 +164,7 @@ export function loadConfig(env: Env): Result<Config, string> {
             issuer: get('LAWLINE_ISSUER'),
             audience: get('LAWLINE_AUDIENCE'),
           }
-        : { kind: 'dev', issueDevTokens: flag('LAWLINE_DEV_TOKENS') },
+        : { kind: 'dev', issueDevTokens: flag('LAWLINE_DEV_TOKENS'), devTokensPublic: flag('LAWLINE_DEV_TOKENS_PUBLIC') },
     clockToleranceSec: int('LAWLINE_CLOCK_TOLERANCE_S', 0, 300),
     helloTimeoutMs: int('LAWLINE_HELLO_TIMEOUT_MS', 100, 60_000),
     resumeWindowMs: int('LAWLINE_RESUME_WINDOW_MS', 1000, 3_600_000),
@@ -185,6 +192,13 @@ export function loadConfig(env: Env): Result<Config, string> {
     ...(get('REDIS_URL') ? { redis: { url: get('REDIS_URL'), prefix: get('LAWLINE_REDIS_PREFIX'), timeoutMs: int('LAWLINE_REDIS_TIMEOUT_MS', 50, 60_000) } } : {}),
     probeMs: int('LAWLINE_PROBE_MS', 100, 600_000),
   };
+  if (config.identity.kind === 'dev' && config.identity.issueDevTokens && !config.identity.devTokensPublic && !isLoopback(config.host)) {
+    problems.push(
+      `LAWLINE_HOST=${config.host} is not a loopback address, and POST /dev/token (on by default with the development identity) would let anyone who reaches the port sign in. ` +
+        'Listen on 127.0.0.1, or set LAWLINE_DEV_TOKENS=off (tokens from `npm run token` only), or configure an identity provider (LAWLINE_JWKS_FILE or LAWLINE_JWKS_URL); ' +
+        'LAWLINE_DEV_TOKENS_PUBLIC=on serves it anyway, for a demo on a network you trust.',
+    );
+  }
   if (config.ops.port !== 0 && config.ops.port === config.port) {
     problems.push(`LAWLINE_OPS_PORT=${config.ops.port}: the operations listener needs a port of its own, not LAWLINE_PORT's`);
   }
@@ -214,8 +228,7 @@ function jwksUrlProblem(raw: string): string | undefined {
   }
   if (url.protocol === 'https:') return undefined;
   if (url.protocol !== 'http:') return 'expected an https:// URL';
-  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
-  return loopback ? undefined : 'plain http lets anyone on the way swap the keys tokens are checked against: use https:// (http is accepted only for 127.0.0.1, ::1 or localhost)';
+  return isLoopback(url.hostname) ? undefined : 'plain http lets anyone on the way swap the keys tokens are checked against: use https:// (http is accepted only for 127.0.0.1, ::1 or localhost)';
 }
 
 function trustedProxies(raw: string, problems: string[]): string[] {
@@ -225,6 +238,15 @@ function trustedProxies(raw: string, problems: string[]): string[] {
     if (problem) problems.push(`LAWLINE_TRUSTED_PROXIES=${raw}: ${problem}`);
   }
   return entries;
+}
+
+/** Only this machine can reach an address like these (a name other than localhost is not trusted to be one). */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || /^::ffff:127\./i.test(bare) || /^0*:(0*:){6}0*1$/.test(bare);
+  return false;
 }
 
 function routingConfig(get: (name: string) => string, int: (name: string, min: number, max: number) => number, problems: string[]): RoutingConfig {

@@ -1,5 +1,5 @@
 import { CloseCode } from '../protocol/errors.ts';
-import { loadConfig } from './config.ts';
+import { isLoopback, loadConfig } from './config.ts';
 import { checkDataDir } from './data-dir.ts';
 import { uwsIsNative } from './gateway/native.ts';
 import { createLogger } from './log.ts';
@@ -13,6 +13,13 @@ if (!loaded.ok) {
 const config = loaded.value;
 const nodeId = newNodeId();
 const log = createLogger(config.logLevel, undefined, nodeId);
+
+if (config.identity.kind === 'dev' && config.identity.issueDevTokens && config.identity.devTokensPublic && !isLoopback(config.host)) {
+  log.error(
+    { host: config.host, setting: 'LAWLINE_DEV_TOKENS_PUBLIC=on' },
+    `POST /dev/token is served on ${config.host}, not only on loopback: ANYONE who can reach this port can sign in as a new citizen or lawyer. Development and trusted-network demos only.`,
+  );
+}
 
 if (!uwsIsNative()) {
   if (!config.allowUwsFallback) {

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssistantRegistry, MAX_ASSISTANTS } from './auth/assistants.ts';
 import { loadOrCreateDevIdentity } from './auth/dev-identity.ts';
+import { DevTokens } from './auth/dev-tokens.ts';
 import { createVerifier, type TokenVerifier } from './auth/verifier.ts';
-import type { Config } from './config.ts';
+import { isLoopback, type Config } from './config.ts';
 import { consultationHandlers, openConsultations } from './consultation/index.ts';
 import { toView } from './consultation/views.ts';
 import { authorizer } from './gateway/authorize.ts';
@@ -204,7 +205,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     http: {
       metricsText: () => metrics.registry.render(),
       staticFiles: loadStaticFiles(WEB_DIR),
-      clientApi: devIdentity ? [devTokenRoute(devIdentity)] : [],
+      clientApi: devIdentity ? [devTokenRoute(new DevTokens(devIdentity, verifier))] : [],
       opsApi: rosterRoutes(roster),
       authorize: authorizer(verifier),
       log: log.child({ component: 'http' }),
@@ -258,5 +259,7 @@ async function identityFor(config: Config) {
   }
   const dev = await loadOrCreateDevIdentity(config.dataDir);
   const verifier = createVerifier({ jwks: { kind: 'keys', jwks: dev.jwks }, issuer: dev.issuer, audience: dev.audience, clockToleranceSec: tolerance });
-  return { verifier, devIdentity: config.identity.issueDevTokens ? dev : undefined };
+  // loadConfig refuses this combination already; the node holds to it whoever built its config.
+  const served = config.identity.issueDevTokens && (isLoopback(config.host) || config.identity.devTokensPublic);
+  return { verifier, devIdentity: served ? dev : undefined };
 }

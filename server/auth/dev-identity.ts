@@ -49,19 +49,19 @@ export async function loadOrCreateDevIdentity(dataDir: string): Promise<DevIdent
   return { jwks: { keys: [publicJwk] }, privateJwk, kid, issuer: 'lawline-dev', audience: 'lawline' };
 }
 
-const YEAR_MS = 365 * 24 * 3600 * 1000;
-
 /**
- * Signs a development token. A lawyer without a licence gets a plausible practising one valid
- * for a year: development only; real licences come from the verification authority.
+ * Signs a development token. A lawyer without a licence gets a plausible practising one that
+ * expires with the token: development only (real licences come from the verification
+ * authority), so it claims nothing beyond the token it rides in; a year-long one would
+ * outlast every session and every renewal that carries it.
  */
 export async function mintToken(identity: DevIdentity, claims: DevClaims, ttlSec = 8 * 3600): Promise<string> {
   const key = await importJWK(identity.privateJwk, 'ES256');
+  const now = Math.floor(Date.now() / 1000);
   const body: Record<string, unknown> = { ...claims };
   if (claims.role === 'lawyer' && !claims.licence) {
-    body.licence = { number: `DEV-${claims.sub}`, status: 'practising', expiresAt: Date.now() + YEAR_MS };
+    body.licence = { number: `DEV-${claims.sub}`, status: 'practising', expiresAt: (now + ttlSec) * 1000 };
   }
-  const now = Math.floor(Date.now() / 1000);
   return new SignJWT(body)
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: identity.kid })
     .setIssuer(identity.issuer)

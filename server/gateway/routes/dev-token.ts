@@ -1,15 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { CategorySchema, RegionSchema } from '../../../protocol/frames.ts';
-import type { DevIdentity } from '../../auth/dev-identity.ts';
-import { issueDevToken } from '../../auth/dev-tokens.ts';
+import type { DevTokens, RenewalRefused } from '../../auth/dev-tokens.ts';
 import type { ApiReply, ApiRequest, ApiRoute } from '../json-api.ts';
 
 const DevTokenBody = Type.Object(
   {
     role: Type.Union([Type.Literal('citizen'), Type.Literal('lawyer')]),
     name: Type.String({ minLength: 1, maxLength: 100 }),
-    id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })),
     categories: Type.Optional(Type.Array(CategorySchema, { maxItems: 13 })),
     region: Type.Optional(RegionSchema),
   },
@@ -17,14 +15,27 @@ const DevTokenBody = Type.Object(
 );
 const check = TypeCompiler.Compile(DevTokenBody);
 
-/** POST /dev/token for the embedded default's web page; wired only with the development identity. */
-export function devTokenRoute(identity: DevIdentity): ApiRoute {
-  const handle = async ({ body }: ApiRequest): Promise<ApiReply> => {
+const REFUSED: Record<RenewalRefused['reason'], number> = { 'invalid-token': 401, 'not-renewable': 403, 'other-role': 409 };
+
+/**
+ * POST /dev/token for the embedded default's web page, on the client port; wired only with the
+ * development identity, and only on a loopback address unless LAWLINE_DEV_TOKENS_PUBLIC.
+ * Without Authorization: a new identity. With `Authorization: Bearer <its token>`: the same one.
+ */
+export function devTokenRoute(tokens: DevTokens): ApiRoute {
+  const handle = async ({ body, authorization }: ApiRequest): Promise<ApiReply> => {
+    if (typeof body === 'object' && body !== null && 'id' in body) {
+      return { status: 400, body: { error: 'the server chooses the id; to stay the same person, send your token as Authorization: Bearer <token>' } };
+    }
     if (!check.Check(body)) {
       const first = check.Errors(body).First();
       return { status: 400, body: { error: first ? `${first.path || '/'}: ${first.message}` : 'bad request' } };
     }
-    return { status: 200, body: await issueDevToken(identity, body) };
+    if (!authorization) return { status: 200, body: await tokens.issue(body) };
+    const token = /^Bearer ([^\s]+)$/.exec(authorization)?.[1];
+    if (!token) return { status: 401, body: { error: 'send Authorization: Bearer <token>, or no Authorization for a new identity' } };
+    const renewed = await tokens.renew(token, body);
+    return renewed.ok ? { status: 200, body: renewed.value } : { status: REFUSED[renewed.error.reason], body: { error: renewed.error.message } };
   };
   return { method: 'post', pattern: '/dev/token', access: 'public', maxBody: 4096, handle };
 }
