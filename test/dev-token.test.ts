@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from './helpers/raw-client.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import { runToExit, spawnServer } from './helpers/spawn.ts';
+import { runToExit, spawnServer, type SpawnedServer } from './helpers/spawn.ts';
 
 // POST /dev/token, the development identity's sign-in for the web page: never on a port others
 // can reach unless explicitly (and loudly) allowed, never an id of the caller's choosing, and a
@@ -91,28 +91,25 @@ describe('starting with development tokens on a non-loopback address', () => {
     expect(output).toContain('LAWLINE_DEV_TOKENS_PUBLIC=on');
   });
 
-  it('starts without them, and serves no /dev/token', async () => {
-    const node = await spawnServer({ LAWLINE_HOST: '0.0.0.0', LAWLINE_PORT: '0', LAWLINE_DATA_DIR: dir, LAWLINE_DEV_TOKENS: 'off' });
+  /** Runs `check` against a node listening on all interfaces with `env`, then stops it. */
+  const onAllInterfaces = async (env: Record<string, string>, check: (node: SpawnedServer, status: number) => void) => {
+    const node = await spawnServer({ LAWLINE_HOST: '0.0.0.0', LAWLINE_PORT: '0', LAWLINE_DATA_DIR: dir, ...env });
     try {
       const res = await fetch(`http://127.0.0.1:${node.port}/dev/token`, { method: 'POST', body: '{"role":"citizen","name":"x"}' });
-      expect(res.status).toBe(404);
+      check(node, res.status);
     } finally {
       node.proc.kill('SIGTERM');
     }
-    await node.exited;
-  });
+    expect(await node.exited).toBe(0);
+  };
 
-  it('serves them with the explicit override, after a loud warning', async () => {
-    const node = await spawnServer({ LAWLINE_HOST: '0.0.0.0', LAWLINE_PORT: '0', LAWLINE_DATA_DIR: dir, LAWLINE_DEV_TOKENS_PUBLIC: 'on' });
-    try {
-      expect(node.output()).toMatch(/"level":(40|50).*POST \/dev\/token/);
-      const res = await fetch(`http://127.0.0.1:${node.port}/dev/token`, { method: 'POST', body: '{"role":"citizen","name":"x"}' });
-      expect(res.status).toBe(200);
-    } finally {
-      node.proc.kill('SIGTERM');
-    }
-    await node.exited;
-  });
+  it('starts without them, and serves no /dev/token', () => onAllInterfaces({ LAWLINE_DEV_TOKENS: 'off' }, (_node, status) => expect(status).toBe(404)));
+
+  it('serves them with the explicit override, after a loud warning', () =>
+    onAllInterfaces({ LAWLINE_DEV_TOKENS_PUBLIC: 'on' }, (node, status) => {
+      expect(node.output()).toMatch(/"level":50.*POST \/dev\/token is served on 0\.0\.0\.0/);
+      expect(status).toBe(200);
+    }));
 
   it('leaves --id to the token CLI, which signs with the data dir key (an operator on the machine)', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'clients/cli/token.ts', '--role', 'lawyer', '--id', 'L1', '--name', '王律师', '--categories', 'labor', '--data-dir', dir], { cwd: ROOT });
