@@ -60,6 +60,10 @@ export function registerApi(app: TemplatedApp, routes: readonly ApiRoute[], { au
         const params = pathParams(req, names);
         const authorization = req.getHeader('authorization');
         const reading = route.method === 'get' ? undefined : reply.readBody(route.maxBody ?? DEFAULT_MAX_BODY);
+        // A request refused below is answered without awaiting its body: should reading it still
+        // fail, the rejection must not go unhandled (Node would end the process). When it is
+        // awaited, the guard logs it again and answers 500.
+        reading?.catch((e: unknown) => log.error({ err: e, route: route.pattern }, 'reading a request body failed'));
         if (!params) return answer(reply, { status: 400, body: { error: 'a path parameter is not valid percent-encoded UTF-8' } });
         // Refused callers are answered before their body has even arrived.
         const caller = route.access === 'public' ? undefined : await authorize(route.access, authorization);
