@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Finds or starts Chromium, Redis and PostgreSQL for the run, and says what it did.
+    globalSetup: ['test/setup/global.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: 'dist/test-results.json' },
   },

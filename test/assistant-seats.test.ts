@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '../protocol/errors.ts';
-import { REDIS_URL } from './helpers/cluster.ts';
 import { assistant } from './helpers/people.ts';
 import { RawClient } from './helpers/raw-client.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+import { REDIS_URL } from './helpers/services.ts';
 
 // Assistant seats live in Redis as leases the node renews every 10 s (a third of their 30 s).
 const prefix = `lawline-seats-${randomBytes(4).toString('hex')}`;

@@ -3,14 +3,14 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../clients/web/build.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+import { CHROMIUM } from './helpers/services.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  // A missing browser is a failure, not a skip: CI installs it (.ci/run).
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+  // A missing browser is a failure, not a skip: the test set-up installs it (test/setup/chromium.ts).
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the test set-up does, as root)`);
   await buildWeb();
   server = await startTestServer();
   browser = await chromium.launch({

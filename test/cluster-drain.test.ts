@@ -4,10 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '../protocol/errors.ts';
 import { SUBPROTOCOL_MSGPACK } from '../protocol/version.ts';
 import { chatter, chatWhile, expectConversationIntact, type Chatter } from './helpers/chatters.ts';
-import { DATABASE_URL, startCluster, type TestCluster } from './helpers/cluster.ts';
+import { startCluster, type TestCluster } from './helpers/cluster.ts';
 import { citizen, lawyer } from './helpers/people.ts';
 import { RawClient } from './helpers/raw-client.ts';
 import { freePort } from './helpers/redis-server.ts';
+import { DATABASE_URL } from './helpers/services.ts';
 
 // Operating a cluster: draining a node, PostgreSQL cutting every connection under load, and
 // several node processes sharing one port.

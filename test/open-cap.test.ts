@@ -6,6 +6,7 @@ import type { ConsultationViewT } from '../protocol/frames.ts';
 import { citizen, lawyer } from './helpers/people.ts';
 import { Participant } from './helpers/recorder.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+import { DATABASE_URL } from './helpers/services.ts';
 
 // One citizen may have only so many consultations open at once, live and message together.
 const CAP = 2;
@@ -57,7 +58,6 @@ describe('open consultations per citizen', () => {
 // The embedded node routes a request while its record commits. A request the cap refuses must
 // not ring at all: not offered and withdrawn, not offered. On the file store the refusal is
 // known before the fsync; on PostgreSQL only at the commit, so it is routed after that.
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 describe.each([
   ['the file store', () => ({})],
   ['PostgreSQL', () => ({ DATABASE_URL, LAWLINE_DATABASE_SCHEMA: `lawline_cap_${randomBytes(5).toString('hex')}` })],

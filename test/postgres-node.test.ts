@@ -5,15 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { LawlineClient } from '../clients/sdk/index.ts';
 import { citizen, lawyer } from './helpers/people.ts';
 import { startTestServer } from './helpers/server.ts';
+import { DATABASE_URL } from './helpers/services.ts';
 
 // DATABASE_URL switches a node's records to PostgreSQL: a consultation and its transcript
 // outlive the node and its data dir.
-const URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 describe('a node on PostgreSQL', () => {
   it('keeps consultations and transcripts in the database across a restart on an empty data dir', async () => {
     const schema = `lawline_node_${randomBytes(5).toString('hex')}`;
-    const env = { DATABASE_URL: URL, LAWLINE_DATABASE_SCHEMA: schema };
+    const env = { DATABASE_URL, LAWLINE_DATABASE_SCHEMA: schema };
     const first = await startTestServer(env);
     const connect = async (server: typeof first, claims: Parameters<typeof first.token>[0]) => {
       const c = new LawlineClient({ url: server.url, token: await server.token(claims), WebSocket });
@@ -46,7 +46,7 @@ describe('a node on PostgreSQL', () => {
         await second.cleanup();
       }
     } finally {
-      const client = new pg.Client({ connectionString: URL });
+      const client = new pg.Client({ connectionString: DATABASE_URL });
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await client.end();

@@ -1,12 +1,13 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adviceFor, closeAdvice } from '../protocol/errors.ts';
-import { DATABASE_URL, startCluster, type TestCluster } from './helpers/cluster.ts';
+import { startCluster, type TestCluster } from './helpers/cluster.ts';
 import { citizen, lawyer } from './helpers/people.ts';
 import { FaultyProxy } from './helpers/proxy.ts';
 import { RawClient } from './helpers/raw-client.ts';
 import { Participant } from './helpers/recorder.ts';
 import { OwnRedis } from './helpers/redis-server.ts';
+import { DATABASE_URL } from './helpers/services.ts';
 
 // A Redis or PostgreSQL that stops answering while its connections stay open (a stopped
 // process, a stalled network): /readyz says so within the README's bounds (the probe interval,

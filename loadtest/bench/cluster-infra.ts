@@ -87,7 +87,7 @@ function tcpTable(): Map<string, { local: number; remote: number }> {
  * users of the same server are left out). Read again at each end of a window, since a
  * node's pool opens connections as load grows.
  */
-export function pgBackends(clientPids: readonly number[], pgPort = 5432): number[] {
+export function pgBackends(clientPids: readonly number[], pgPort: number): number[] {
   const tcp = tcpTable();
   const ours = new Set<number>();
   for (const pid of clientPids) for (const inode of socketInodes(pid)) if (tcp.get(inode)?.remote === pgPort) ours.add((tcp.get(inode) as { local: number }).local);

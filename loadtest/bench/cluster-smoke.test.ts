@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DATABASE_URL } from '../../test/helpers/services.ts';
 import type { ClusterSample, ClusterSummary, PresenceSample } from './cluster-report.ts';
 import { runBenchScript } from './processes.ts';
 
@@ -8,7 +9,7 @@ describe('cluster bench (smoke size)', () => {
   it('relays across nodes, counts Redis commands per delivery and measures presence propagation', async () => {
     const { stdout, results } = await runBenchScript<{ machine: { nproc: number }; commit: string; size: { rates: number[] }; summary: ClusterSummary; samples: ClusterSample[]; presence: PresenceSample[] }>(
       'loadtest/bench/cluster.ts',
-      ['--smoke'],
+      ['--smoke', '--database-url', DATABASE_URL],
       110_000,
     );
     const { summary } = results;

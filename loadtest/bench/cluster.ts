@@ -18,7 +18,7 @@ import { diskWrittenBytes, machine } from './proc.ts';
 import { alternateRounds, ROOT, runDriver, startServer, waitIdle, type Server } from './processes.ts';
 import { toSample } from './report.ts';
 
-const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, rate: { type: 'string' }, rounds: { type: 'string' } } });
+const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, rate: { type: 'string' }, rounds: { type: 'string' }, 'database-url': { type: 'string' } } });
 const smoke = values.smoke ?? false;
 const size = {
   ...(smoke
@@ -36,7 +36,10 @@ const size = {
 const NODES = 3;
 /** Both arms' servers (and Redis) share core 0 on this 2-core machine; the driver has core 1. */
 const SERVER_CORE = 0;
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+// --database-url (the smoke test passes the test run's), else DATABASE_URL, else the machine's.
+const DATABASE_URL = values['database-url'] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The backends of that server are found by its port (under npm test, perhaps the set-up's own PostgreSQL). */
+const PG_PORT = Number(new URL(DATABASE_URL).port || 5432);
 
 // Tokens first: every node of the cluster trusts the identity of its shared data dir, and the
 // embedded node gets a copy, so both arms serve the very same pairs.
@@ -61,7 +64,7 @@ const presenceSamples: PresenceSample[] = [];
 const urlsOf = (arm: ArmName): string[] => (arm === 'cluster' ? nodes.map(wsUrl) : Array.from({ length: NODES }, () => wsUrl(embedded as Server)));
 const nodePids = (arm: ArmName): number[] => (arm === 'cluster' ? nodes.map((n) => n.pid) : [(embedded as Server).pid]);
 /** Everything that does the arm's work: its nodes and, for the cluster, Redis and the nodes' PostgreSQL backends. */
-const workPids = (arm: ArmName) => () => (arm === 'cluster' ? [...nodePids(arm), redis.pid, ...pgBackends(nodePids(arm))] : nodePids(arm));
+const workPids = (arm: ArmName) => () => (arm === 'cluster' ? [...nodePids(arm), redis.pid, ...pgBackends(nodePids(arm), PG_PORT)] : nodePids(arm));
 const allPids = () => [...workPids('cluster')(), ...workPids('embedded')()];
 /** Before each run: both arms' servers have worked off the last run (an overloaded cluster keeps committing its backlog). */
 const settle = () => waitIdle(allPids);

@@ -18,6 +18,10 @@ export const lawlineEnv = (dataDir: string, extra: Record<string, string> = {}):
   LAWLINE_MAX_OPEN_PER_CITIZEN: '100',
   // Every bench connection comes from 127.0.0.1 (B3 holds 10,000 idle ones).
   LAWLINE_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+  // The embedded default unless `extra` names a Redis or PostgreSQL (the cluster bench's cluster
+  // arm): one in the bench's own environment is not for every node.
+  REDIS_URL: '',
+  DATABASE_URL: '',
   ...extra,
 });
 

@@ -7,10 +7,9 @@ import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { loadOrCreateDevIdentity, mintToken, type DevClaims } from '../../server/auth/dev-identity.ts';
 import { Participant } from './recorder.ts';
+import { DATABASE_URL, REDIS_URL } from './services.ts';
 import { spawnServer, type SpawnedServer } from './spawn.ts';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface ClusterNode extends SpawnedServer {
   url: string;

@@ -21,7 +21,9 @@ export function spawnServer(env: Record<string, string>, timeoutMs = 20_000, wra
   const argv = [...wrap, process.execPath, '--import', 'tsx', 'server/main.ts'];
   const proc = spawn(argv[0] as string, argv.slice(1), {
     cwd: ROOT,
-    env: { ...process.env, LAWLINE_LOG_LEVEL: 'warn', LAWLINE_OPS_PORT: '0', ...env },
+    // The embedded default unless a test names a Redis or PostgreSQL: a REDIS_URL or
+    // DATABASE_URL in the environment is the test run's (test/setup), not this node's.
+    env: { ...process.env, REDIS_URL: '', DATABASE_URL: '', LAWLINE_LOG_LEVEL: 'warn', LAWLINE_OPS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

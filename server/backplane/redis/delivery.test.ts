@@ -1,4 +1,5 @@
+import { REDIS_URL } from '../../../test/helpers/services.ts';
 import { deliveryContract } from './delivery-contract.ts';
 
-// On the machine's Redis (REDIS_URL); cluster.test.ts runs the same cases on a Redis Cluster.
-deliveryContract('redis', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+// On the run's Redis (REDIS_URL, from the test set-up); cluster.test.ts runs the same cases on a Redis Cluster.
+deliveryContract('redis', REDIS_URL);

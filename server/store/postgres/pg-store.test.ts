@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { DATABASE_URL } from '../../../test/helpers/services.ts';
 import { consultation, storeContract } from '../contract.ts';
 import type { ConsultationRecord, Person } from '../port.ts';
 import { APPEND_MESSAGES } from './append-batch.ts';
 import { PgStore } from './index.ts';
 import { listQuery } from './list-query.ts';
 
-// Real PostgreSQL (DATABASE_URL, default the machine's local server): each harness gets its
+// Real PostgreSQL (the run's, from the test set-up): each harness gets its
 // own schema, dropped afterwards.
-const URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const newSchema = () => `lawline_test_${randomBytes(6).toString('hex')}`;
 async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: URL });
+  const client = new pg.Client({ connectionString: DATABASE_URL });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await client.end();
@@ -23,7 +23,7 @@ async function onSchema(count: number, body: (stores: PgStore[], schema: string)
   const schema = newSchema();
   const stores: PgStore[] = [];
   try {
-    for (let i = 0; i < count; i++) stores.push(await PgStore.open({ url: URL, schema }));
+    for (let i = 0; i < count; i++) stores.push(await PgStore.open({ url: DATABASE_URL, schema }));
     await body(stores, schema);
   } finally {
     for (const store of stores) await store.close().catch(() => undefined);
@@ -35,12 +35,12 @@ const withTwoStores = (body: (a: PgStore, b: PgStore) => Promise<void>) => onSch
 
 storeContract('postgres', async () => {
   const schema = newSchema();
-  let store = await PgStore.open({ url: URL, schema });
+  let store = await PgStore.open({ url: DATABASE_URL, schema });
   return {
     store,
     async reopen() {
       await store.close();
-      store = await PgStore.open({ url: URL, schema });
+      store = await PgStore.open({ url: DATABASE_URL, schema });
       return store;
     },
     async cleanup() {
@@ -87,7 +87,7 @@ describe('PostgreSQL store', () => {
       expect(after.records - before.records).toBe(200);
       expect(after.fsyncs - before.fsyncs).toBeLessThan(50);
       // Every acked message is visible to a fresh connection: the ack came after COMMIT.
-      const check = new pg.Client({ connectionString: URL });
+      const check = new pg.Client({ connectionString: DATABASE_URL });
       await check.connect();
       const count = await check.query(`SELECT count(*)::int AS n FROM ${schema}.messages`);
       await check.end();
@@ -175,8 +175,8 @@ describe('PostgreSQL store', () => {
   it('survives its connections being terminated: acked messages stay, the failed write is retried, readiness recovers', async () => {
     const schema = newSchema();
     const app = `lawline-cut-${randomBytes(4).toString('hex')}`;
-    const store = await PgStore.open({ url: URL, schema, applicationName: app, onError: () => undefined });
-    const admin = new pg.Client({ connectionString: URL });
+    const store = await PgStore.open({ url: DATABASE_URL, schema, applicationName: app, onError: () => undefined });
+    const admin = new pg.Client({ connectionString: DATABASE_URL });
     await admin.connect();
     try {
       const c = consultation({ state: 'active' });
@@ -205,8 +205,8 @@ describe('PostgreSQL store plans', () => {
   // still empty; these are the plans it keeps.
   async function plan(text: string, types: string, args: string, settings = ''): Promise<string> {
     const schema = newSchema();
-    const store = await PgStore.open({ url: URL, schema });
-    const client = new pg.Client({ connectionString: URL, options: `-c search_path=${schema} -c plan_cache_mode=force_generic_plan ${settings}` });
+    const store = await PgStore.open({ url: DATABASE_URL, schema });
+    const client = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema} -c plan_cache_mode=force_generic_plan ${settings}` });
     await client.connect();
     try {
       await client.query(`PREPARE s (${types}) AS ${text}`);
