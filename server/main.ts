@@ -23,7 +23,10 @@ if (config.identity.kind === 'dev' && config.identity.issueDevTokens && config.i
 
 if (!uwsIsNative()) {
   if (!config.allowUwsFallback) {
-    log.fatal('uWebSockets.js native binding did not load (JavaScript fallback active); refusing to start. Set LAWLINE_ALLOW_UWS_FALLBACK=on to run slowly anyway.');
+    log.fatal(
+      { node: process.versions.node, abi: process.versions.modules },
+      `uWebSockets.js native binding did not load on Node ${process.versions.node} (JavaScript fallback active); refusing to start. Run the Node version named by engines in package.json (README, Node version), or set LAWLINE_ALLOW_UWS_FALLBACK=on to run slowly anyway.`,
+    );
     process.exit(3);
   }
   log.warn('uWebSockets.js native binding did not load; running on the slow JavaScript fallback');

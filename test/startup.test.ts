@@ -11,7 +11,8 @@ describe('starting the server process', () => {
   it('refuses to start on the slow uWebSockets.js fallback unless allowed', async () => {
     const { code, output } = await runToExit({ UWS_USE_FALLBACK: '1', LAWLINE_PORT: '0', LAWLINE_DATA_DIR: dir });
     expect(code).toBe(3);
-    expect(output).toContain('native binding did not load');
+    expect(output).toContain(`native binding did not load on Node ${process.versions.node}`);
+    expect(output).toContain('named by engines in package.json');
   });
 
   it('refuses a bad configuration with a clear message', async () => {
