@@ -140,6 +140,8 @@ export function registerWebSocket(app: TemplatedApp, deps: WebSocketDeps): void 
       deps.connections.add(data.conn);
     }),
     message: guard('message', (ws, message: ArrayBuffer, isBinary: boolean) => ws.getUserData().conn?.onMessage(message, isBinary)),
+    // uWS answers a ping with a pong itself, then tells us: the ping is still charged to the rate.
+    ping: guard('ping', (ws) => ws.getUserData().conn?.onPing()),
     pong: guard('pong', (ws) => ws.getUserData().conn?.onPong()),
     close: guardSocket(deps.log, 'close', (ws: WebSocket<UserData>, code: number, message: ArrayBuffer) => {
       const data = ws.getUserData();

@@ -63,6 +63,8 @@ export class Connection implements Transport {
   private helloTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private requestsInFlight = 0;
+  /** Heartbeat pings sent and not yet answered: a pong answering one is not charged to the rate. */
+  private pingsUnanswered = 0;
   /** Set while the node drains: no new requests, and the close code to use once those in flight replied. */
   private drainingWith: number | undefined;
   private onClosed: (() => void)[] = [];
@@ -90,8 +92,7 @@ export class Connection implements Transport {
     const now = this.deps.now();
     this.lastHeard = now;
     // Charged before anything is decoded: garbage costs its sender what a real frame does.
-    if (!this.bucket.take(now)) return this.rateLimited(now);
-    this.toldRateLimited = false;
+    if (!this.charge(now)) return;
     const decoded = decodeFrame(message, isBinary, this.socket.encoding, this.deps.maxFrameBytes);
     const parsed = decoded.ok ? parseClientFrame(decoded.value) : decoded;
     if (!parsed.ok) return this.protocolError(parsed.error, now);
@@ -109,8 +110,27 @@ export class Connection implements Transport {
     this.deps.log.info({ sessionId: this.session?.id, remoteAddress: this.socket.remoteAddress }, 'connection cut by uWS: frame over the transport cap');
   }
 
+  /**
+   * A WebSocket ping from the client, already answered by uWS. Charged like a data frame: it
+   * costs us a call into JavaScript and a pong written, and no client of ours needs one (a
+   * browser cannot send one; the SDK's keepalive is the `ping` request). Measured uncharged: one
+   * connection had 730,000 pings answered in 5 s and was never closed; charged, a flood is
+   * closed 3 ms in, after a burst and the strikes (351 pings at the default limits).
+   */
+  onPing(): void {
+    if (this.state === 'closed') return;
+    const now = this.deps.now();
+    this.lastHeard = now;
+    this.charge(now);
+  }
+
+  /** A pong: free when it answers a heartbeat ping of ours (as every client's does), charged when unsolicited. */
   onPong(): void {
-    this.lastHeard = this.deps.now();
+    if (this.state === 'closed') return;
+    const now = this.deps.now();
+    this.lastHeard = now;
+    if (this.pingsUnanswered > 0) this.pingsUnanswered--;
+    else this.charge(now);
   }
 
   /** The socket is gone (any reason). The session waits for a resume. */
@@ -159,7 +179,12 @@ export class Connection implements Transport {
       this.deps.metrics.closes.inc({ code: String(CloseCode.HEARTBEAT_TIMEOUT) });
       this.socket.terminate();
       this.closed();
-    } else if (silent >= intervalMs) this.socket.ping();
+    } else if (silent >= intervalMs) {
+      // A sweep every half interval pings a silent peer, cut after two intervals: no more than four
+      // can be waiting for a pong. Credit past that would be free pongs saved up for a flood.
+      this.pingsUnanswered = Math.min(this.pingsUnanswered + 1, 4);
+      this.socket.ping();
+    }
   }
 
   private route(frame: ClientFrame, now: number): void {
@@ -243,10 +268,21 @@ export class Connection implements Transport {
     this.expiryTimer = setTimeout(() => this.close(CloseCode.TOKEN_EXPIRED, 'token expired'), Math.max(0, ms));
   }
 
+  /** One inbound frame (data or control) against the rate limit; false when over it (dealt with here). */
+  private charge(now: number): boolean {
+    if (!this.bucket.take(now)) {
+      this.rateLimited(now);
+      return false;
+    }
+    this.toldRateLimited = false;
+    return true;
+  }
+
   /**
-   * Over the rate: the frame is dropped unread. The client is told once, with an error frame
-   * (no reply per frame: an answer to each would let a flood cost us as much as it costs them);
-   * one that keeps pushing is cut, and so is one that floods before its session started.
+   * Over the rate: the frame is dropped unread (a ping has had its pong from uWS already). The
+   * client is told once, with an error frame (no reply per frame: an answer to each would let a
+   * flood cost us as much as it costs them); one that keeps pushing is cut, and so is one that
+   * floods before its session started.
    */
   private rateLimited(now: number): void {
     this.deps.metrics.framesDropped.inc();

@@ -142,6 +142,24 @@ export class WireClient {
     }
   }
 
+  /**
+   * Writes bytes and resolves once the socket has taken them (or closed): a flood sent in a
+   * loop goes at the server's pace instead of piling up in this process's buffer.
+   */
+  writeDrained(bytes: Buffer): Promise<void> {
+    // Never resolved in a microtask: a loop of these would starve the reads that end it.
+    if (this.socket.destroyed || this.socket.write(bytes)) return new Promise((r) => setImmediate(r));
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
   /** Waits for (and removes) the next frame; undefined once TCP closed or after `timeoutMs`. */
   async next(timeoutMs: number): Promise<WireFrame | undefined> {
     const deadline = Date.now() + timeoutMs;
