@@ -64,6 +64,12 @@ describe('decodeFrame', () => {
     expect(decodeFrame(relayed, true, 'msgpack')).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_ENCODING } });
     expect(decodeFrame(relayed, true, 'msgpack', undefined, 'lenient')).toMatchObject({ ok: true, value: { event: 'chat.message' } });
   });
+
+  it('refuses a JSON escape of a lone surrogate with the same code, unless reading leniently', () => {
+    const text = new TextEncoder().encode('{"type":"push","seq":1,"event":"chat.message","data":{"body":"\\ud800x"}}');
+    expect(decodeFrame(text, false, 'json')).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_ENCODING } });
+    expect(decodeFrame(text, false, 'json', undefined, 'lenient')).toMatchObject({ ok: true, value: { data: { body: '\ud800x' } } });
+  });
 });
 
 describe('parseClientFrame', () => {

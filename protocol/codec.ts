@@ -1,7 +1,8 @@
 import { Packr, Unpackr } from 'msgpackr';
 import { ErrorCode } from './errors.ts';
 import { LIMITS } from './frames.ts';
-import { checkJsonDepth, checkMsgpack } from './msgpack-guard.ts';
+import { checkJson } from './json-guard.ts';
+import { checkMsgpack } from './msgpack-guard.ts';
 import { err, ok, type ProtocolError, type Result } from './result.ts';
 import type { Encoding } from './version.ts';
 
@@ -19,10 +20,11 @@ export function encodeFrame(frame: unknown, encoding: Encoding): Uint8Array | st
  * parse; every failure is a value with a stable code. The result still has to pass the
  * schema (`validate.ts`) before anything trusts it.
  *
- * `strings`: 'utf8' (what the server takes in) refuses a msgpack string that is not UTF-8 (a
- * text frame's UTF-8 is checked by the WebSocket layer); 'lenient' (the SDK reading the server)
- * lets one through as msgpackr reads it, since a server may relay a name or body that arrived as
- * a JSON escape of a lone surrogate (msgpackr writes it as ED A0 80), and the SDK would
+ * `strings`: 'utf8' (what the server takes in) refuses a string that is not Unicode text with
+ * BAD_ENCODING on either subprotocol: a msgpack string that is not UTF-8, or a JSON escape of a
+ * lone surrogate (a text frame's UTF-8 is checked by the WebSocket layer). 'lenient' (the SDK
+ * reading the server) lets one through, since a server may relay a name or body stored before
+ * the server refused them (msgpackr writes a lone surrogate as ED A0 80), and the SDK would
  * otherwise drop the frame.
  */
 export function decodeFrame(
@@ -48,7 +50,7 @@ export function decodeFrame(
   }
   if (isBinary) return err({ code: ErrorCode.BAD_ENCODING, message: 'binary frame on the JSON subprotocol' });
   const text = textDecoder.decode(bytes);
-  const bad = checkJsonDepth(text, LIMITS.maxDepth);
+  const bad = checkJson(text, LIMITS.maxDepth, strings === 'utf8');
   if (bad) return err(bad);
   try {
     return ok(JSON.parse(text));

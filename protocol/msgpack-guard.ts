@@ -81,20 +81,3 @@ const FIXED_SIZE: Partial<Record<number, number>> = {
 const LENGTH_WIDTH: Partial<Record<number, 1 | 2 | 4>> = {
   0xc4: 1, 0xc5: 2, 0xc6: 4, 0xd9: 1, 0xda: 2, 0xdb: 4, 0xdc: 2, 0xdd: 4, 0xde: 2, 0xdf: 4,
 };
-
-/** The same depth limit for JSON text, aware of strings so brackets inside them do not count. */
-export function checkJsonDepth(text: string, maxDepth: number): ProtocolError | undefined {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > maxDepth) return { code: ErrorCode.TOO_DEEP, message: `nesting deeper than ${maxDepth}` };
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return undefined;
-}

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isWellFormedUtf8 } from './utf8.ts';
+import { isWellFormedText, isWellFormedUtf8 } from './utf8.ts';
 
 describe('isWellFormedUtf8', () => {
   it('accepts every code point and refuses every UTF-16 surrogate encoded as if it were one', () => {
@@ -28,5 +28,22 @@ describe('isWellFormedUtf8', () => {
     for (const hex of ['c0af', 'e080af', 'f08080af', 'c1bf', 'e09fbf', 'f08fbfbf', 'f4908080', 'f7bfbfbf', 'f888808080', 'e080', 'cebae1bd', 'fe', 'ff']) {
       expect(isWellFormedUtf8(Buffer.from(hex, 'hex')), hex).toBe(false);
     }
+  });
+});
+
+describe('isWellFormedText', () => {
+  it('agrees with a UTF-8 round trip (which replaces a lone surrogate) on arbitrary UTF-16', () => {
+    // Units mostly from around the surrogate range, where the mistakes would be.
+    const units = fc.array(fc.integer({ min: 0, max: 0x3ff }).map((x) => (x < 0x40 ? 0x41 + (x % 26) : 0xd7c0 + x)), { maxLength: 16 });
+    fc.assert(
+      fc.property(units, (u) => {
+        const s = String.fromCharCode(...u);
+        expect(isWellFormedText(s)).toBe(Buffer.from(s, 'utf8').toString('utf8') === s);
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(isWellFormedText('张三 😀')).toBe(true);
+    expect(isWellFormedText('\ud83d')).toBe(false);
+    expect(isWellFormedText('\ude00\ud83d')).toBe(false);
   });
 });

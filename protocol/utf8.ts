@@ -38,3 +38,21 @@ export function isWellFormedUtf8(bytes: Uint8Array, start = 0, end = bytes.lengt
   }
   return true;
 }
+
+/**
+ * Whether a JavaScript string is Unicode text: every UTF-16 surrogate in a high-low pair.
+ * (`String.prototype.isWellFormed` does this from ES2024; the lib here is ES2023 and protocol/
+ * runs in older browsers too.) A lone surrogate cannot be written as UTF-8: a store, a log or a
+ * peer would each turn it into something else.
+ */
+export function isWellFormedText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c > 0xdbff) return false;
+    const next = s.charCodeAt(i + 1);
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
+}

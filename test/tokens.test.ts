@@ -95,12 +95,32 @@ describe('hostile and broken tokens are refused with their code', () => {
     ['a lawyer with an expired licence', () => signed({ ...citizenClaims(), role: 'lawyer', licence: { number: 'L-1', status: 'practising', expiresAt: Date.now() - 1000 } }), ErrorCode.LICENCE_INVALID],
     ['an assistant who names no lawyer', () => signed({ ...citizenClaims(), role: 'assistant' }), ErrorCode.TOKEN_CLAIMS_INVALID],
     ['an unknown role', () => signed({ ...citizenClaims(), role: 'judge' }), ErrorCode.TOKEN_CLAIMS_INVALID],
+    // JSON.stringify writes a lone surrogate as the escape "\ud800": valid JSON, but not Unicode text.
+    ['a name with a lone surrogate', () => signed({ ...citizenClaims(), name: '张\ud800' }), ErrorCode.TOKEN_CLAIMS_INVALID],
+    ['a licence number with a lone surrogate', () => signed({ ...citizenClaims(), role: 'lawyer', licence: { number: 'L-\udc00', status: 'practising', expiresAt: Date.now() + 1e9 } }), ErrorCode.TOKEN_CLAIMS_INVALID],
   ];
 
   it.each(cases)('%s', async (_name, make, code) => {
     const { code: got, close } = await refused(await make());
     expect(got).toBe(code);
     expect(close).toBe(code === ErrorCode.TOKEN_EXPIRED ? CloseCode.TOKEN_EXPIRED : CloseCode.AUTH_FAILED);
+  });
+
+  it('says which claim is not Unicode text', async () => {
+    const c = await RawClient.connect(server.url);
+    const reply = await c.call('hello', { token: await signed({ ...citizenClaims(), name: '\ud800' }) });
+    expect(!reply.ok && reply.error.message).toMatch(/\/name .*surrogate/);
+    c.close();
+  });
+
+  it('/dev/token refuses a name with a lone surrogate (400), as the hello would refuse its token', async () => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'citizen', name: '张\ud800' }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/surrogate/);
   });
 
   it('never fetched anything from a URL a token pointed at', () => {

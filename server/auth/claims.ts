@@ -3,6 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { CategorySchema, RegionSchema, RoleSchema } from '../../protocol/frames.ts';
 import { err, ok, type Result } from '../../protocol/result.ts';
+import { isWellFormedText } from '../../protocol/utf8.ts';
 import { PRIORITY_CLASSES } from '../../protocol/vocabulary.ts';
 import type { AuthFailure, Identity } from './identity.ts';
 
@@ -38,6 +39,13 @@ export function identityFromClaims(payload: unknown, now: number): Result<Identi
     return err({ code: ErrorCode.TOKEN_CLAIMS_INVALID, message: `claims: ${first ? `${first.path} ${first.message}` : 'invalid'}` });
   }
   const c = payload;
+  // A JSON escape (an identity provider's, or /dev/token's before it refused them) can carry a
+  // lone surrogate; the other strings read here are held to ASCII patterns or word lists.
+  for (const [path, text] of [['/name', c.name], ['/licence/number', c.licence?.number]] as const) {
+    if (text !== undefined && !isWellFormedText(text)) {
+      return err({ code: ErrorCode.TOKEN_CLAIMS_INVALID, message: `claims: ${path} is not Unicode text (a lone UTF-16 surrogate)` });
+    }
+  }
   if (c.role === 'lawyer') {
     if (!c.licence) return err({ code: ErrorCode.LICENCE_MISSING, message: 'a lawyer token must carry a practising-licence credential' });
     if (c.licence.status !== 'practising') return err({ code: ErrorCode.LICENCE_INVALID, message: `licence is ${c.licence.status}` });

@@ -1,4 +1,6 @@
 import type { HttpRequest, TemplatedApp } from 'uWebSockets.js';
+import { LIMITS } from '../../protocol/frames.ts';
+import { checkJson } from '../../protocol/json-guard.ts';
 import type { Identity } from '../auth/identity.ts';
 import type { HttpOperation } from '../auth/permissions.ts';
 import type { Logger } from '../log.ts';
@@ -73,7 +75,7 @@ export function registerApi(app: TemplatedApp, routes: readonly ApiRoute[], { au
           const read = await reading;
           if (!read.ok) return answer(reply, { status: read.status, body: { error: read.error } });
           const parsed = parseJson(read.body);
-          if (!parsed.ok) return answer(reply, { status: 400, body: { error: 'body is not JSON' } });
+          if (!parsed.ok) return answer(reply, { status: 400, body: { error: parsed.error } });
           body = parsed.value;
         }
         answer(reply, await route.handle({ params, authorization, body, ...(caller?.ok ? { caller: caller.value } : {}) }));
@@ -101,11 +103,15 @@ function pathParams(req: HttpRequest, names: readonly string[]): Record<string, 
   return params;
 }
 
-function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
+function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
+  const text = body.toString('utf8');
+  // The WebSocket frames' check: a name escaping a lone surrogate would make a token every hello refuses.
+  const bad = checkJson(text, LIMITS.maxDepth);
+  if (bad) return { ok: false, error: bad.message };
   try {
-    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+    return { ok: true, value: JSON.parse(text) };
   } catch {
     // JSON.parse throws only SyntaxError, for input that is not JSON: answered 400 by the caller.
-    return { ok: false };
+    return { ok: false, error: 'body is not JSON' };
   }
 }
