@@ -10,15 +10,21 @@ export interface Chatter {
   client: LawlineClient;
   received: ChatMessageT[];
   acked: Map<string, number>;
+  /** Codes of the error frames the server sent it outside a reply (RATE_LIMITED: frames it dropped unread). */
+  serverErrors: number[];
 }
 
 /** Connects through `urls` in order (a cluster's nodes, as a client would know a load balancer's), failing over on its own. */
 export async function chatter(token: (claims: DevClaims) => Promise<string>, claims: DevClaims, urls: readonly string[]): Promise<Chatter> {
-  const client = new LawlineClient({ url: urls, token: await token(claims), WebSocket, reconnect: { minDelayMs: 50, maxDelayMs: 500 } });
+  const serverErrors: number[] = [];
+  const log = (msg: string, ctx?: Record<string, unknown>) => {
+    if (msg === 'server error' && typeof ctx?.code === 'number') serverErrors.push(ctx.code);
+  };
+  const client = new LawlineClient({ url: urls, token: await token(claims), WebSocket, reconnect: { minDelayMs: 50, maxDelayMs: 500 }, log });
   const received: ChatMessageT[] = [];
   client.on('chat.message', (m) => received.push(m));
   await client.connect();
-  return { id: claims.sub, client, received, acked: new Map() };
+  return { id: claims.sub, client, received, acked: new Map(), serverErrors };
 }
 
 /** Sends a message every `everyMs` until `running()` is false; a message counts once its ack says it is durable. */
