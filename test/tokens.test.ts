@@ -123,6 +123,13 @@ describe('hostile and broken tokens are refused with their code', () => {
     expect(((await res.json()) as { error: string }).error).toMatch(/surrogate/);
   });
 
+  it('/dev/token refuses a body that is not UTF-8 (400), instead of minting a name of replacement characters', async () => {
+    const body = Buffer.concat([Buffer.from('{"role":"citizen","name":"'), Buffer.from([0xe5, 0xbc]), Buffer.from('"}')]);
+    const res = await fetch(`http://127.0.0.1:${server.port}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/UTF-8/);
+  });
+
   it('never fetched anything from a URL a token pointed at', () => {
     expect(trapHits).toEqual([]);
   });

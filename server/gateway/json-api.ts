@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { HttpRequest, TemplatedApp } from 'uWebSockets.js';
 import { LIMITS } from '../../protocol/frames.ts';
 import { checkJson } from '../../protocol/json-guard.ts';
@@ -104,6 +105,8 @@ function pathParams(req: HttpRequest, names: readonly string[]): Record<string, 
 }
 
 function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
+  // toString would turn bad bytes into U+FFFD silently: a name stored as replacement characters.
+  if (!isUtf8(body)) return { ok: false, error: 'body is not UTF-8' };
   const text = body.toString('utf8');
   // The WebSocket frames' check: a name escaping a lone surrogate would make a token every hello refuses.
   const bad = checkJson(text, LIMITS.maxDepth);
