@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ensureCommands } from './host-tools.ts';
+import { requireCommands } from './host-tools.ts';
 import type { NetnsPath } from './netns.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,7 +22,7 @@ export class PathFaults {
   private constructor(private readonly path: NetnsPath) {}
 
   static install(path: NetnsPath): PathFaults {
-    ensureCommands({ nft: 'nftables', socat: 'socat' });
+    requireCommands(['nft', 'socat']);
     path.inRouter('nft', `add table ${TABLE}; add chain ${TABLE} forward { type filter hook forward priority 0; policy accept; }`);
     return new PathFaults(path);
   }

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { ensureCommands, hasCommand } from './host-tools.ts';
+import { hasCommand, requireCommands } from './host-tools.ts';
 
 /** Namespaces of a run are named after its process, so a later run can remove those of a run that was killed. */
 const PREFIX = 'lawline-nf-';
@@ -13,12 +13,12 @@ export function sh(...argv: string[]): string {
 
 /**
  * Why network namespaces cannot be made here, or undefined when they can. Only the absence of
- * root or of kernel support is a reason; as root, missing iproute2 is installed, not skipped.
+ * root or of kernel support is a reason; as root, a missing iproute2 fails (the set-up installs it).
  */
 export function netnsUnavailable(): string | undefined {
   if (process.platform !== 'linux') return `network namespaces are Linux only (this is ${process.platform})`;
   if (process.getuid?.() !== 0) return `creating network namespaces needs root (uid here: ${process.getuid?.()})`;
-  ensureCommands({ ip: 'iproute2' });
+  requireCommands(['ip']);
   const probe = `${PREFIX}${process.pid}-probe`;
   const add = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
   if (add.status !== 0) return `this kernel or container does not let root create a network namespace: ${add.stderr.trim()}`;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../helpers/redis-server.ts';
 import { installDebianPackages } from './debian.ts';
+import { networkToolPackages } from './network-tools.ts';
 import { OwnPostgres } from './own-postgres.ts';
 import { existingPostgres, postgresBinDir, postgresPackages } from './postgres.ts';
 import { probePostgres, probeRedis } from './probe.ts';
@@ -51,6 +52,9 @@ describe('test set-up', () => {
     expect(redisPackages('/nonexistent')).toEqual(['redis-server']);
     expect(postgresPackages('/nonexistent', '/nonexistent')).toEqual(['postgresql']);
     expect(redisPackages()).toEqual([]);
+    // The network-fault tools only for root, who alone can run those tests.
+    expect(networkToolPackages(true, '/nonexistent')).toEqual(['iproute2', 'nftables', 'socat']);
+    expect(networkToolPackages(false, '/nonexistent')).toEqual([]);
     await expect(installDebianPackages(['redis-server', 'postgresql'], false)).rejects.toThrow('sudo apt-get update && sudo apt-get install -y redis-server postgresql');
   });
 });
