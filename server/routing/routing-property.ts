@@ -124,14 +124,18 @@ class World {
     await this.backplane.putLawyer({ lawyerId: l.id, name: l.id, categories: l.categories, region: l.region, capacity: l.capacity, state: 'available', lastAssignedAt: this.now, conflicts: [], leaseUntil: this.now + 1e9 });
   }
 
+  /** A request's record, written to the store (not yet queued). */
+  async stored(s: Extract<Step, { k: 'request' }>): Promise<ConsultationRecord> {
+    const c: ConsultationRecord = { id: `c${String(++this.n).padStart(3, '0')}`, state: 'queued', category: s.category, region: s.region, channel: 'text', citizen: { id: `C${this.n}`, role: 'citizen', name: 'c' }, createdAt: this.now, updatedAt: this.now, lastSeq: 0, ...(s.priority ? { priority: 'elderly' as const } : {}) };
+    await this.store.createConsultation(c);
+    return c;
+  }
+
   async run(s: Step, node: number): Promise<void> {
     const { router, routing } = this.nodes[node % this.nodes.length] as { router: Router; routing: RoutingService };
     switch (s.k) {
-      case 'request': {
-        const c: ConsultationRecord = { id: `c${String(++this.n).padStart(3, '0')}`, state: 'queued', category: s.category, region: s.region, channel: 'text', citizen: { id: `C${this.n}`, role: 'citizen', name: 'c' }, createdAt: this.now, updatedAt: this.now, lastSeq: 0, ...(s.priority ? { priority: 'elderly' as const } : {}) };
-        await this.store.createConsultation(c);
-        return routing.enqueue(c);
-      }
+      case 'request':
+        return routing.enqueue(await this.stored(s));
       case 'dutyOn':
         await this.dutyOn(LAWYERS[s.l] as (typeof LAWYERS)[number]);
         return router.kick();
@@ -221,18 +225,30 @@ class World {
   }
 }
 
-export function routingProperty(name: string, makeBackplane: () => Promise<{ backplane: Backplane; peer: Backplane; cleanup: () => Promise<void> }>, numRuns = 100): void {
+type MakeBackplane = () => Promise<{ backplane: Backplane; peer: Backplane; cleanup: () => Promise<void> }>;
+
+/** A world on a fresh store and backplane, closed and removed after `body`. */
+async function inWorld<T>(makeBackplane: MakeBackplane, body: (world: World) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'lawline-routing-'));
+  const store = await openFileStore({ dir });
+  const { backplane, peer, cleanup } = await makeBackplane();
+  try {
+    return await body(new World(backplane, peer, store));
+  } finally {
+    await store.close();
+    await cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function routingProperty(name: string, makeBackplane: MakeBackplane, numRuns = 100): void {
   describe(`routing invariants: ${name}`, () => {
     it('holds under random interleavings', async () => {
       let offered = 0;
       let accepted = 0;
       await fc.assert(
-        fc.asyncProperty(program, async (steps) => {
-          const dir = mkdtempSync(join(tmpdir(), 'lawline-routing-'));
-          const store = await openFileStore({ dir });
-          const { backplane, peer, cleanup } = await makeBackplane();
-          const world = new World(backplane, peer, store);
-          try {
+        fc.asyncProperty(program, (steps) =>
+          inWorld(makeBackplane, async (world) => {
             for (const group of steps) {
               await Promise.all(group.map((s, i) => world.run(s, i)));
               await world.race();
@@ -242,17 +258,29 @@ export function routingProperty(name: string, makeBackplane: () => Promise<{ bac
             accepted += world.accepted;
             await world.drain();
             await world.check();
-          } finally {
-            await store.close();
-            await cleanup();
-            rmSync(dir, { recursive: true, force: true });
-          }
-        }),
+          }),
+        ),
         { numRuns },
       );
       // The runs must have exercised what they claim to: offers made and taken before the drain.
       expect(offered).toBeGreaterThan(50);
       expect(accepted).toBeGreaterThan(10);
     }, 120_000);
+
+    // Found by the property on Redis (a request and its cancel in one step, on two nodes): the
+    // cancel's dequeue landed before the request's enqueue, which then queued a cancelled
+    // consultation for good. Here the enqueue lands late by construction.
+    it('a consultation cancelled before its enqueue lands stays out of the queue', () =>
+      inWorld(makeBackplane, async (world) => {
+        await world.run({ k: 'dutyOn', l: 0 }, 0);
+        const c = await world.stored({ k: 'request', category: 'labor', region: '320200', priority: false });
+        await world.run({ k: 'cancel', pick: 0 }, 0);
+        expect((await world.store.getConsultation(c.id))?.state).toBe('cancelled');
+        await (world.nodes[1] as World['nodes'][number]).routing.enqueue(c);
+        await world.race();
+        await world.check();
+        expect(await world.backplane.listOffers()).toEqual([]);
+        expect(world.watch.out.get(c.id)?.size ?? 0).toBe(0);
+      }));
   });
 }

@@ -2,7 +2,7 @@ import type { PriorityClass } from '../../protocol/vocabulary.ts';
 import type { Backplane, QueueEntry } from '../backplane/port.ts';
 import { isLive } from '../consultation/notify.ts';
 import type { RoutingMetrics } from '../metrics.ts';
-import type { ConsultationRecord, Creating, Person, Store, TransitionResult } from '../store/port.ts';
+import { OPEN_STATES, type ConsultationRecord, type Creating, type Person, type Store, type TransitionResult } from '../store/port.ts';
 import { normaliseParty } from './match.ts';
 import type { Router } from './router.ts';
 
@@ -73,7 +73,30 @@ export class RoutingService {
       },
       front,
     );
+    if (await this.endedMeanwhile(c.id)) return;
     void this.router.kick();
+  }
+
+  /**
+   * A cancel on any node between the store write that queued a consultation and its enqueue
+   * found nothing to dequeue, and the entry would then wait for good, offered to lawyer after
+   * lawyer (the routing property found it on Redis: a cancel racing a request). The cancel
+   * writes the store before it dequeues and this reads it after the enqueue, so one of the two
+   * sees the other. Only an ended record (closed, cancelled: never reopened) is taken out;
+   * one not yet committed, or taken meanwhile, is left to the queue's own claims.
+   */
+  private async endedMeanwhile(consultationId: string): Promise<boolean> {
+    const now = await this.store.getConsultation(consultationId);
+    if (!now || OPEN_STATES.includes(now.state)) return false;
+    await this.leave(consultationId);
+    return true;
+  }
+
+  /** Out of the queue: its offer, if one is out, withdrawn; what its citizen was told, forgotten. */
+  private async leave(consultationId: string): Promise<void> {
+    const { withdrawn } = await this.backplane.dequeue(consultationId);
+    this.router.forget(consultationId);
+    if (withdrawn) this.router.offerEnded(withdrawn.lawyerId, consultationId, 'withdrawn');
   }
 
   /**
@@ -94,10 +117,7 @@ export class RoutingService {
     await this.enqueue(c);
     const ok = await stored;
     this.committing.delete(c.id);
-    if (ok) return;
-    const { withdrawn } = await this.backplane.dequeue(c.id);
-    this.router.forget(c.id);
-    if (withdrawn) this.router.offerEnded(withdrawn.lawyerId, c.id, 'withdrawn');
+    if (!ok) await this.leave(c.id);
   }
 
   /** The record routing shows in an offer: the committed one, or one still committing. */
@@ -107,9 +127,7 @@ export class RoutingService {
 
   /** The consultation left the queue for good (cancelled); its lawyer, if one held it, gets capacity back. */
   async cancelled(c: ConsultationRecord, previous: ConsultationRecord): Promise<void> {
-    const { withdrawn } = await this.backplane.dequeue(c.id);
-    this.router.forget(c.id);
-    if (withdrawn) this.router.offerEnded(withdrawn.lawyerId, c.id, 'withdrawn');
+    await this.leave(c.id);
     if (previous.lawyer && previous.state !== 'queued') await this.released(previous.lawyer.id, c.id);
     void this.router.kick();
   }
