@@ -20,7 +20,7 @@ type Row = Record<string, unknown>;
 
 /*
  * All of a batch's messages in one statement. Each consultation's row is locked (in id order,
- * so two nodes writing to the same consultations cannot deadlock on them) and must still be
+ * the order of every lock on consultations: commit-batcher.ts's LOCK_CONSULTATIONS) and must still be
  * at the version its sender was checked against; messages already stored under their client
  * id come back as they are; the rest get the next seqs in the order they arrived.
  *
@@ -96,7 +96,11 @@ export class AppendBatch {
       }
       return taken;
     };
-    this.batcher.submit((client) => write(client, take()), { records: () => take().length, standalone: true }).then(
+    this.batcher.submit((client) => write(client, take()), {
+      records: () => take().length,
+      standalone: true,
+      consultations: () => take().map((entry) => entry.message.consultationId),
+    }).then(
       (results) => take().forEach((entry, i) => entry.resolve(results[i] as BatchedAppend)),
       (e: unknown) => take().forEach((entry) => entry.reject(e)),
     );

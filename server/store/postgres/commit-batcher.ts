@@ -7,6 +7,7 @@ interface Job {
   records: () => number;
   standalone: boolean;
   locks: readonly string[];
+  consultations: (() => readonly string[]) | undefined;
 }
 
 export interface JobOptions {
@@ -24,6 +25,13 @@ export interface JobOptions {
    * before any job runs (see `LOCK_ALL`). A job with locks is never standalone.
    */
   locks?: readonly string[];
+  /**
+   * The consultations whose rows the job locks, or rows under which (their messages, their
+   * read receipts) it writes, by id; asked when the batch starts. A job locking several takes
+   * them in id order, in its first statement that waits for a lock. In a batch with another
+   * such job, the batch locks them all first (see `LOCK_CONSULTATIONS`).
+   */
+  consultations?: () => readonly string[];
 }
 
 const one = () => 1;
@@ -42,9 +50,28 @@ const LOCK_ALL = `SELECT pg_advisory_xact_lock(key)
                     FROM (SELECT DISTINCT hashtext(current_schema() || '.' || name) AS key FROM unnest($1::text[]) AS name ORDER BY key) AS keys`;
 
 /**
+ * Locks a batch's consultation rows, each once, in id order, after its advisory locks
+ * (`LOCK_ALL`). That makes one order for every lock a transaction may wait for while holding
+ * another: advisory keys, then consultations by id, the order a chat batch takes its own in
+ * (append-batch.ts: the same lateral shape over the same sort). A transaction waits for these
+ * only while holding none but smaller ones: here, or in the one job of its batch that names
+ * consultations (a state change locks one, a chat batch its own in id order). Any other row a
+ * batch writes is new (a consultation, an audit record, a duty event); or only ever locked by
+ * transactions that hold its guard from their start (a message: its consultation; a roster:
+ * its advisory lock), so none waits for another on it; or a read receipt, whose holder either
+ * holds its consultation too (a batch with another consultation job) or waits for nothing
+ * more once it has it (alone, or the only consultation job of its batch). So no wait closes a
+ * cycle, and PostgreSQL never fails one of these transactions for a deadlock, as it did after
+ * deadlock_timeout (1 s) when state changes locked their rows in the order of their jobs.
+ */
+export const LOCK_CONSULTATIONS = `SELECT 1 FROM (SELECT DISTINCT id FROM unnest($1::text[]) AS id ORDER BY 1) AS ids
+                              CROSS JOIN LATERAL (SELECT 1 FROM consultations c WHERE c.id = ids.id FOR UPDATE) AS c`;
+
+/**
  * Group commit for PostgreSQL: writes submitted while a transaction is in flight ride in the
  * next one, so many sessions' messages cost one COMMIT (one WAL flush), not one each. A batch
- * takes its jobs' advisory locks first (`LOCK_ALL`), then runs its jobs, first as plain
+ * takes its jobs' advisory locks first (`LOCK_ALL`), then, if more than one job names
+ * consultations, their rows (`LOCK_CONSULTATIONS`), then runs its jobs, first as plain
  * statements (a round trip per job); if any job fails (a unique violation another node won)
  * the transaction is rolled back and the batch runs again with a savepoint per job, so that
  * job's error rolls back that job only. Jobs are database work alone, so
@@ -72,7 +99,7 @@ export class CommitBatcher {
   submit<T>(run: (client: PoolClient) => Promise<T>, options: JobOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const locks = options.locks ?? [];
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject, records: options.records ?? one, standalone: (options.standalone ?? false) && locks.length === 0, locks });
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject, records: options.records ?? one, standalone: (options.standalone ?? false) && locks.length === 0, locks, consultations: options.consultations });
       if (!this.flushing) void this.flush();
     });
   }
@@ -125,6 +152,9 @@ export class CommitBatcher {
       if (inTransaction) await client.query('BEGIN');
       const locks = batch.flatMap((job) => job.locks);
       if (locks.length) await client.query({ name: 'lock-all', text: LOCK_ALL, values: [locks] });
+      // One job locks its consultations in order itself: a chat-only batch stays one statement.
+      const touching = batch.filter((job) => job.consultations);
+      if (touching.length > 1) await client.query({ name: 'lock-consultations', text: LOCK_CONSULTATIONS, values: [touching.flatMap((job) => job.consultations?.() ?? [])] });
       for (const job of batch) {
         if (savepoints) await client.query('SAVEPOINT job');
         let value: unknown;

@@ -158,7 +158,7 @@ export class PgStore implements Store {
       const held = heldBy === undefined || isHeldBy(seen.record, heldBy);
       return { ok: false, reason: from.includes(seen.record.state) && !held ? 'not-held' : 'wrong-state', seen };
       // The read after a failed update needs no transaction: it only tells the current state.
-    }, standalone);
+    }, { standalone: true, consultations: () => [id] });
     // Cached once committed: a rolled-back transition must not be taken for the current state.
     if (!('seen' in result)) return result;
     this.cache.put(result.seen);
@@ -244,7 +244,7 @@ export class PgStore implements Store {
          WHERE read_receipts.up_to_seq <= EXCLUDED.up_to_seq`,
         [receipt.consultationId, receipt.userId, receipt.upToSeq, receipt.at],
       ),
-      standalone,
+      { standalone: true, consultations: () => [receipt.consultationId] },
     );
   }
 
@@ -293,7 +293,9 @@ export class PgStore implements Store {
   }
 
   async putRoster(day: string, shifts: Shift[]): Promise<void> {
-    await this.batcher.submit((c) => c.query('INSERT INTO rosters (day, shifts) VALUES ($1, $2) ON CONFLICT (day) DO UPDATE SET shifts = EXCLUDED.shifts', [day, JSON.stringify(shifts)]), standalone);
+    // The day's lock puts two nodes' rosters for one day one after the other from the start of
+    // their batches, so neither can hold the row while waiting for a consultation (commit-batcher.ts).
+    await this.batcher.submit((c) => c.query('INSERT INTO rosters (day, shifts) VALUES ($1, $2) ON CONFLICT (day) DO UPDATE SET shifts = EXCLUDED.shifts', [day, JSON.stringify(shifts)]), { locks: [`roster.${day}`] });
   }
 
   async roster(day: string): Promise<Shift[]> {

@@ -5,6 +5,7 @@ import { DATABASE_URL } from '../../../test/helpers/services.ts';
 import { consultation, storeContract } from '../contract.ts';
 import type { ConsultationRecord, Person } from '../port.ts';
 import { APPEND_MESSAGES } from './append-batch.ts';
+import { LOCK_CONSULTATIONS } from './commit-batcher.ts';
 import { PgStore } from './index.ts';
 import { listQuery } from './list-query.ts';
 
@@ -142,6 +143,45 @@ describe('PostgreSQL store', () => {
     });
   });
 
+  // As above, each node's writes after the first of a round share one transaction, and the two
+  // nodes' transactions touch the same rows in opposite orders: a state change and another, a
+  // state change and a chat message, a read receipt and a message of one consultation (one
+  // person reading on two devices, on two nodes), a roster and a state change. Locks taken job
+  // by job deadlock: PostgreSQL fails one transaction after deadlock_timeout (1 s), the batch
+  // runs again, and the round stalls for that second or its client gets the error.
+  it('never deadlocks nor stalls two stores (two nodes) changing and writing to the same consultations in opposite orders', async () => {
+    await withTwoStores(async (a, b) => {
+      const reader: Person = { id: 'L1', role: 'lawyer', name: 'L1' };
+      const [x, y] = [consultation({ state: 'active' }), consultation({ state: 'active' })];
+      for (const c of [x, y]) await a.createConsultation(c);
+      let n = 0;
+      type Op = (store: PgStore) => Promise<unknown>;
+      const change = (c: ConsultationRecord): Op => (store) => store.transition(c.id, ['active'], { state: 'active', updatedAt: ++n }).then((r) => expect(r.ok).toBe(true));
+      const send = (c: ConsultationRecord): Op => (store) => store.appendMessage({ consultationId: c.id, from: citizen, clientMsgId: `m${++n}`, body: 'x', at: n });
+      const read = (c: ConsultationRecord): Op => (store) => store.recordRead({ consultationId: c.id, userId: reader.id, upToSeq: 1, at: ++n });
+      const roster: Op = (store) => store.putRoster('2026-11-27', [{ lawyerId: reader.id, day: '2026-11-27', start: '08:00', end: `${10 + (++n % 10)}:00`, categories: ['labor'], region: '320000' }]);
+      const crossings: [Op[], Op[]][] = [
+        [[change(x), change(y)], [change(y), change(x)]],
+        [[change(x), send(y)], [change(y), send(x)]],
+        [[read(x), send(x)], [send(x), read(x)]],
+        [[roster, change(x)], [change(x), roster]],
+      ];
+      const rounds: number[] = [];
+      for (let round = 0; round < 40; round++) {
+        const [onA, onB] = crossings[round % crossings.length] as [Op[], Op[]];
+        // The first write of each node goes alone; the rest wait for it and share the next transaction.
+        const burst = (store: PgStore, ops: Op[]) => [store.createConsultation(consultation()), ...ops.map((op) => op(store))];
+        const started = performance.now();
+        await Promise.all([...burst(a, onA), ...burst(b, onB)]);
+        rounds.push(performance.now() - started);
+      }
+      // A round takes a few milliseconds; one that waited out a deadlock takes over a second.
+      expect(Math.max(...rounds)).toBeLessThan(500);
+      // Every write went through once: 10 rounds of each crossing, x written in two of them, y in one.
+      expect([(await a.getConsultation(x.id))?.lastSeq, (await a.getConsultation(y.id))?.lastSeq]).toEqual([30, 10]);
+    });
+  });
+
   it('chains audit records from two stores (two nodes) appending at the same moment, none refused', async () => {
     await withTwoStores(async (a, b) => {
       const actor: Person = { id: 'S1', role: 'supervisor', name: 'S1' };
@@ -224,6 +264,12 @@ describe('PostgreSQL store plans', () => {
     expect(text).toMatch(/Index Scan using \S+ on messages/);
     expect(text).toMatch(/Index Scan using consultations_pkey on consultations/);
     expect(text).not.toMatch(/Seq Scan on (messages|consultations)/);
+  });
+
+  it("locks a batch's consultations one by one in id order, by index", async () => {
+    // The sorted ids drive the loop, so rows are locked in their order, not in the table's.
+    const text = await plan(LOCK_CONSULTATIONS, 'text[]', `'{c2,c1}'`);
+    expect(text).toMatch(/Nested Loop[\s\S]*Sort Key[\s\S]*LockRows[\s\S]*Index Scan using consultations_pkey on consultations/);
   });
 
   it('can list open consultations from their partial index under a generic plan', async () => {
