@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedPushes } from '../../test/helpers/pushes.ts';
-import { routingFixture } from '../../test/helpers/routing.ts';
+import { overriding, queuedRequest, routingOnFileStore, type routingFixture } from '../../test/helpers/routing.ts';
 import type { MemoryBackplane } from '../backplane/memory.ts';
-import { openFileStore, type FileStore } from '../store/file/index.ts';
+import type { FileStore } from '../store/file/index.ts';
 import { startCreate, type ConsultationRecord, type CreateOptions, type CreateOutcome, type Store } from '../store/port.ts';
 import type { Router } from './router.ts';
 import type { RoutingService } from './service.ts';
@@ -24,29 +21,23 @@ import type { RoutingService } from './service.ts';
  */
 function heldCreates(real: Store, decides: 'at-commit' | 'at-once') {
   const pending: { go: () => void; fail: (e: Error) => void }[] = [];
-  const store = new Proxy(real, {
-    get(target, key) {
-      if (key === 'createConsultation') {
-        return (record: ConsultationRecord, options: CreateOptions = {}) =>
-          new Promise<CreateOutcome>((resolve, reject) => {
-            if (decides === 'at-once') {
-              const created = target.createConsultation(record, options);
-              pending.push({ go: () => resolve(created), fail: reject });
-              return;
-            }
-            if (options.maxOpenPerCitizen === undefined) options.decided?.({ ok: true });
-            pending.push({ go: () => resolve(target.createConsultation(record, options)), fail: reject });
-          });
-      }
-      const value = Reflect.get(target, key) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
+  const store = overriding(real, {
+    createConsultation: (record: ConsultationRecord, options: CreateOptions = {}) =>
+      new Promise<CreateOutcome>((resolve, reject) => {
+        if (decides === 'at-once') {
+          const created = real.createConsultation(record, options);
+          pending.push({ go: () => resolve(created), fail: reject });
+          return;
+        }
+        if (options.maxOpenPerCitizen === undefined) options.decided?.({ ok: true });
+        pending.push({ go: () => resolve(real.createConsultation(record, options)), fail: reject });
+      }),
   });
   return { store, release: () => pending.shift()?.go(), fail: () => pending.shift()?.fail(new Error('disk gone')) };
 }
 
 describe('routing while the request commits', () => {
-  let dir: string;
+  let close: () => Promise<void>;
   let real: FileStore;
   let pushes: RecordedPushes;
   let backplane: MemoryBackplane;
@@ -55,14 +46,12 @@ describe('routing while the request commits', () => {
   let serve: ReturnType<typeof routingFixture>['serve'];
   let router: Router;
   const now = () => 1_700_000_000_000;
-  const record: ConsultationRecord = { id: 'c1', state: 'queued', category: 'labor', region: '320200', channel: 'text', citizen: { id: 'C1', role: 'citizen', name: 'c' }, createdAt: now(), updatedAt: now(), lastSeq: 0 };
+  const record = queuedRequest(now());
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lawline-committing-'));
-    real = await openFileStore({ dir });
+    const world = await routingOnFileStore(now);
+    ({ real, pushes, backplane, router, close } = world);
     held = heldCreates(real, 'at-commit');
-    const world = routingFixture(now);
-    ({ pushes, backplane, router } = world);
     serve = world.serve;
     routing = serve(held.store);
     await world.onDuty('L1');
@@ -73,11 +62,7 @@ describe('routing while the request commits', () => {
     await router.idle();
   };
 
-  afterEach(async () => {
-    router.stop();
-    await real.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => close());
 
   it('offers before the commit, and the accept waits for it', async () => {
     const creating = startCreate(held.store, { ...record });

@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedPushes } from '../../test/helpers/pushes.ts';
-import { routingFixture } from '../../test/helpers/routing.ts';
+import { overriding, queuedRequest, routingOnFileStore } from '../../test/helpers/routing.ts';
 import type { MemoryBackplane } from '../backplane/memory.ts';
 import { createLogger } from '../log.ts';
-import { openFileStore, type FileStore } from '../store/file/index.ts';
+import type { FileStore } from '../store/file/index.ts';
 import type { ConsultationPatch, ConsultationRecord, Store } from '../store/port.ts';
 import { MessageDesk } from './message-desk.ts';
 import type { Router } from './router.ts';
@@ -26,32 +23,26 @@ function heldConversions(real: Store) {
   let release: () => void = () => undefined;
   const arrived = new Promise<void>((r) => (reached = r));
   const released = new Promise<void>((r) => (release = r));
-  const store = new Proxy(real, {
-    get(target, key) {
-      if (key === 'transition') {
-        return async (id: string, from: ConsultationRecord['state'][], patch: ConsultationPatch, heldBy?: string) => {
-          if (patch.channel !== 'message' || !hold) return target.transition(id, from, patch, heldBy);
-          if (hold === 'fail') throw new Error('disk gone');
-          if (hold === 'before-write') {
-            reached();
-            await released;
-            return target.transition(id, from, patch, heldBy);
-          }
-          const result = await target.transition(id, from, patch, heldBy);
-          reached();
-          await released;
-          return result;
-        };
+  const store = overriding(real, {
+    async transition(id: string, from: ConsultationRecord['state'][], patch: ConsultationPatch, heldBy?: string) {
+      if (patch.channel !== 'message' || !hold) return real.transition(id, from, patch, heldBy);
+      if (hold === 'fail') throw new Error('disk gone');
+      if (hold === 'before-write') {
+        reached();
+        await released;
+        return real.transition(id, from, patch, heldBy);
       }
-      const value = Reflect.get(target, key) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      const result = await real.transition(id, from, patch, heldBy);
+      reached();
+      await released;
+      return result;
     },
   });
   return { store, at: (h: Hold) => (hold = h), arrived, release: () => release() };
 }
 
 describe('converting a live request to a message consultation', () => {
-  let dir: string;
+  let close: () => Promise<void>;
   let real: FileStore;
   let held: ReturnType<typeof heldConversions>;
   let pushes: RecordedPushes;
@@ -62,14 +53,12 @@ describe('converting a live request to a message consultation', () => {
   let onDuty: (lawyerId: string) => Promise<unknown>;
   const now = () => 1_700_000_000_000;
   const lawyer = { id: 'L1', role: 'lawyer' as const, name: 'l' };
-  const record: ConsultationRecord = { id: 'c1', state: 'queued', category: 'labor', region: '320200', channel: 'text', citizen: { id: 'C1', role: 'citizen', name: 'c' }, createdAt: now(), updatedAt: now(), lastSeq: 0 };
+  const record = queuedRequest(now());
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lawline-desk-'));
-    real = await openFileStore({ dir });
+    const world = await routingOnFileStore(now);
+    ({ real, pushes, backplane, router, close } = world);
     held = heldConversions(real);
-    const world = routingFixture(now);
-    ({ pushes, backplane, router } = world);
     routing = world.serve(held.store);
     desk = new MessageDesk({ store: held.store, backplane, pusher: pushes, router, clock: now, log: createLogger('silent'), config: { convertAfterMs: 60_000, slaMs: 86_400_000, tickMs: 1e9 } });
     await world.onDuty('L1');
@@ -80,11 +69,7 @@ describe('converting a live request to a message consultation', () => {
     expect(pushes.of('offer').map((p) => p.to)).toEqual(['u:L1']);
   });
 
-  afterEach(async () => {
-    router.stop();
-    await real.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => close());
 
   const lawyerLoad = async () => (await backplane.getLawyer('L1'))?.load;
 

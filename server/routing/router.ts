@@ -113,15 +113,21 @@ export class Router {
     this.deps.pusher.push([`u:${lawyerId}`], 'offer.ended', { consultationId, outcome });
   }
 
-  /** The offers out to a lawyer, as their pushes: a device that attaches (perhaps on another node, its own having died) rings again. */
+  /**
+   * The offers out to a lawyer, as their pushes: a device that attaches (perhaps on another node,
+   * its own having died) rings again. Only those still out once their records are read: one
+   * withdrawn meanwhile had its offer.ended pushed to the lawyer's devices, this one among them.
+   */
   async offersFor(lawyerId: string): Promise<PushData<'offer'>[]> {
+    const theirs = async () => (await this.deps.backplane.listOffers()).filter((o) => o.lawyerId === lawyerId);
     const out: PushData<'offer'>[] = [];
-    for (const offer of await this.deps.backplane.listOffers()) {
-      if (offer.lawyerId !== lawyerId) continue;
+    for (const offer of await theirs()) {
       const view = await this.deps.offerView(offer.consultationId);
       if (view) out.push({ ...view, expiresAt: offer.expiresAt });
     }
-    return out;
+    if (!out.length) return out;
+    const still = new Set((await theirs()).map((o) => `${o.consultationId}\u0000${o.expiresAt}`));
+    return out.filter((o) => still.has(`${o.consultation.id}\u0000${o.expiresAt}`));
   }
 
   /** A consultation left the queue (taken, cancelled): forget what its citizen was last told. */
@@ -150,15 +156,8 @@ export class Router {
         if (offered.has(entry.consultationId)) continue;
         const t = now();
         // A few of the best: another router may take the first between our read and our claim.
-        for (const lawyerId of await backplane.findLawyers(queryFor(entry, t, config.widening, config.strategy, 3))) {
-          const expiresAt = t + config.offerTimeoutMs;
-          const claim = await backplane.offer(entry.consultationId, lawyerId, expiresAt, t);
-          if (claim.reason === 'not-queued' || claim.reason === 'already-offered') break;
-          if (!claim.ok) continue;
-          await this.pushOffer(entry, lawyerId, expiresAt);
-          moved = true;
-          break;
-        }
+        const lawyers = await backplane.findLawyers(queryFor(entry, t, config.widening, config.strategy, 3));
+        if (lawyers.length && (await this.offer(entry, lawyers, t))) moved = true;
       }
     }
     await this.report(moved ? await backplane.listQueue() : queue);
@@ -201,15 +200,34 @@ export class Router {
     set(m.lawyers, 'state', new Map(Object.entries(summary.byState)));
   }
 
-  private async pushOffer(entry: QueueEntry, lawyerId: string, expiresAt: number): Promise<void> {
+  /**
+   * Offers the request to the first of `lawyers` the backplane lets have it. What the offer shows
+   * is read first, and the offer pushed in the step that claimed it: a cancel or a conversion
+   * withdraws an offer only after its claim and pushes offer.ended after that, so the lawyer
+   * hears of the offer first (on one node always; across nodes as far as their deliveries keep
+   * the order pushes were sent in). Read after the claim, the record could come back after the
+   * offer was withdrawn, and the offer reach the lawyer after its offer.ended, ringing for
+   * nothing until it timed out. A read for a claim another router wins is wasted.
+   */
+  private async offer(entry: QueueEntry, lawyers: readonly string[], t: number): Promise<boolean> {
+    const { backplane, config } = this.deps;
     const view = await this.deps.offerView(entry.consultationId);
     if (!view) {
-      // Gone from the store (cannot happen unless records were removed): do not leave it offered.
-      await this.deps.backplane.dequeue(entry.consultationId);
-      return;
+      // Gone from the store (cannot happen unless records were removed): do not leave it queued.
+      const { withdrawn } = await backplane.dequeue(entry.consultationId);
+      if (withdrawn) this.offerEnded(withdrawn.lawyerId, entry.consultationId, 'withdrawn');
+      return false;
     }
-    this.deps.metrics?.offers.inc({ outcome: 'offered' });
-    this.deps.pusher.push([`u:${lawyerId}`], 'offer', { ...view, expiresAt });
+    for (const lawyerId of lawyers) {
+      const expiresAt = t + config.offerTimeoutMs;
+      const claim = await backplane.offer(entry.consultationId, lawyerId, expiresAt, t);
+      if (claim.reason === 'not-queued' || claim.reason === 'already-offered') return false;
+      if (!claim.ok) continue;
+      this.deps.metrics?.offers.inc({ outcome: 'offered' });
+      this.deps.pusher.push([`u:${lawyerId}`], 'offer', { ...view, expiresAt });
+      return true;
+    }
+    return false;
   }
 
   private async timedOut(offer: Offer): Promise<void> {

@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemoryBackplane } from '../../server/backplane/memory.ts';
 import { createLogger } from '../../server/log.ts';
 import { Router } from '../../server/routing/router.ts';
 import { RoutingService, type RoutingServiceOptions } from '../../server/routing/service.ts';
-import type { Store } from '../../server/store/port.ts';
+import { openFileStore } from '../../server/store/file/index.ts';
+import type { ConsultationRecord, Store } from '../../server/store/port.ts';
 import { RecordedPushes } from './pushes.ts';
 
 /**
@@ -39,4 +43,31 @@ export function routingFixture(now: () => number) {
     onDuty: (lawyerId: string) =>
       backplane.putLawyer({ lawyerId, name: lawyerId, categories: ['labor'], region: '320200', capacity: 3, state: 'available', lastAssignedAt: 0, conflicts: [], leaseUntil: Number.MAX_SAFE_INTEGER }),
   };
+}
+
+/** `routingFixture` beside a real file store in a directory of its own; `close` stops routing and removes the directory. */
+export async function routingOnFileStore(now: () => number) {
+  const dir = mkdtempSync(join(tmpdir(), 'lawline-routing-'));
+  const real = await openFileStore({ dir });
+  const world = routingFixture(now);
+  const close = async () => {
+    world.router.stop();
+    await real.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { ...world, real, close };
+}
+
+/** A citizen's live request, queued at `at`, for labour cases in Wuxi (what `onDuty` lawyers serve). */
+export const queuedRequest = (at: number): ConsultationRecord => ({ id: 'c1', state: 'queued', category: 'labor', region: '320200', channel: 'text', citizen: { id: 'C1', role: 'citizen', name: 'c' }, createdAt: at, updatedAt: at, lastSeq: 0 });
+
+/** `real`, except for `methods`: a test holds or fails one step of the store at a point it chooses. */
+export function overriding(real: Store, methods: Partial<Store>): Store {
+  return new Proxy(real, {
+    get(target, key) {
+      if (Object.hasOwn(methods, key)) return Reflect.get(methods, key);
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
