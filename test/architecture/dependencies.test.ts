@@ -16,7 +16,7 @@ const LAYERS: Layer[] = [
   // The token CLI is an operator's tool on the node's machine: it signs with the node's key.
   { name: 'cli', files: /^clients\/cli\//, may: ['auth', 'protocol'] },
   { name: 'media', files: /^media\//, may: ['protocol'] },
-  { name: 'util', files: /^server\/(log|metrics|runtime)\.ts$/, may: ['protocol'] },
+  { name: 'util', files: /^server\/(log|metrics|runtime|data-dir|probe)\.ts$/, may: ['protocol'] },
   { name: 'store', files: /^server\/store\//, may: ['util', 'protocol'] },
   { name: 'backplane', files: /^server\/backplane\//, may: ['util', 'protocol'] },
   { name: 'auth', files: /^server\/auth\//, may: ['util', 'protocol'] },
