@@ -1,4 +1,4 @@
-import { backplaneContract } from './contract.ts';
+import { backplaneContract } from '../../test/contracts/backplane.ts';
 import { MemoryBackplane } from './memory.ts';
 
 backplaneContract('memory', async () => {

@@ -1,5 +1,5 @@
 import { MemoryBackplane } from '../backplane/memory.ts';
-import { routingProperty } from './routing-property.ts';
+import { routingProperty } from '../../test/properties/routing.ts';
 
 routingProperty('memory backplane', async () => {
   const backplane = new MemoryBackplane();

@@ -1,10 +1,10 @@
 import type { Category, Channel, ConsultationState, PriorityClass, Role } from '../../protocol/vocabulary.ts';
 
 /**
- * The store port: durable records kept for years. Implementations: `file` (embedded
- * default) and, in the cluster issue, `postgres`. Every promise that resolves means the
+ * The store port: durable records kept for years. Implementations: `file` (the embedded
+ * default) and `postgres` (a cluster, DATABASE_URL). Every promise that resolves means the
  * write is durable (fsynced / committed); callers ack clients only after that.
- * One contract suite (`contract.ts`) runs against every implementation.
+ * One contract suite (`test/contracts/store.ts`) runs against every implementation.
  */
 export interface Person {
   id: string;

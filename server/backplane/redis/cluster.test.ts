@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRedisCluster } from '../../../test/helpers/redis-cluster.ts';
-import { backplaneContract, entry, lawyer } from '../contract.ts';
+import { backplaneContract, entry, lawyer } from '../../../test/contracts/backplane.ts';
 import { connected, createRedis, masters, parseClusterUrl } from './connect.ts';
-import { deliveryContract } from './delivery-contract.ts';
+import { deliveryContract } from '../../../test/contracts/delivery.ts';
 import { RedisBackplane } from './index.ts';
 
 // The Redis backplane and cross-node delivery on a real Redis Cluster: three redis-server

@@ -1,5 +1,5 @@
+import { deliveryContract } from '../../../test/contracts/delivery.ts';
 import { REDIS_URL } from '../../../test/helpers/services.ts';
-import { deliveryContract } from './delivery-contract.ts';
 
 // On the run's Redis (REDIS_URL, from the test set-up); cluster.test.ts runs the same cases on a Redis Cluster.
 deliveryContract('redis', REDIS_URL);

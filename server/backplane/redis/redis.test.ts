@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { backplaneContract } from '../../../test/contracts/backplane.ts';
 import { REDIS_URL } from '../../../test/helpers/services.ts';
-import { backplaneContract } from '../contract.ts';
 import { RedisBackplane } from './index.ts';
 
 // Real Redis (the run's, from the test set-up), each harness under its own key prefix.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { REDIS_URL } from '../../../test/helpers/services.ts';
-import { routingProperty } from '../../routing/routing-property.ts';
+import { routingProperty } from '../../../test/properties/routing.ts';
 import { RedisBackplane } from './index.ts';
 
 // The routing invariants on Redis: two routers, each on its own Redis connection, racing.

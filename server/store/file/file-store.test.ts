@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { consultation, storeContract } from '../contract.ts';
+import { consultation, storeContract } from '../../../test/contracts/store.ts';
 import type { Person } from '../port.ts';
 import { crc32 } from './crc32.ts';
 import { FileStore } from './index.ts';

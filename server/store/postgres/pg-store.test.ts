@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { consultation, storeContract } from '../../../test/contracts/store.ts';
 import { DATABASE_URL } from '../../../test/helpers/services.ts';
-import { consultation, storeContract } from '../contract.ts';
 import type { ConsultationRecord, Person } from '../port.ts';
 import { APPEND_MESSAGES } from './append-batch.ts';
 import { LOCK_CONSULTATIONS } from './commit-batcher.ts';

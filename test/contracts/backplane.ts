@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Category } from '../../protocol/vocabulary.ts';
-import { scanLawyers, STRATEGIES, type Reach } from './eligibility.ts';
-import type { Backplane, QueueEntry } from './port.ts';
+import { scanLawyers, STRATEGIES, type Reach } from '../../server/backplane/eligibility.ts';
+import type { Backplane, QueueEntry } from '../../server/backplane/port.ts';
 
 export interface BackplaneHarness {
   backplane: Backplane;
@@ -21,7 +21,7 @@ export function lawyer(lawyerId: string, over: Partial<Parameters<Backplane['put
   return { lawyerId, name: lawyerId, categories: ['labor'], region: '320200', capacity: 2, state: 'available', lastAssignedAt: T0, conflicts: [], leaseUntil: T0 + 60_000, ...over };
 }
 
-/** The Backplane port's semantics, for every implementation (memory now, Redis in the cluster issue). */
+/** The Backplane port's semantics, for every implementation: memory, Redis and Redis Cluster (the `*.test.ts` beside each in `server/backplane/`). */
 export function backplaneContract(name: string, open: () => Promise<BackplaneHarness>): void {
   describe(`Backplane contract: ${name}`, () => {
     let h: BackplaneHarness;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NodeMessage } from '../delivery.ts';
-import { createRedis, masters, type RedisClient } from './connect.ts';
-import { RedisDelivery } from './delivery.ts';
+import type { NodeMessage } from '../../server/backplane/delivery.ts';
+import { createRedis, masters, type RedisClient } from '../../server/backplane/redis/connect.ts';
+import { RedisDelivery } from '../../server/backplane/redis/delivery.ts';
 
 // Cross-node delivery on a real Redis server or Redis Cluster (`url`), each test under its own
 // prefix. Faults are real: the subscriber's connection is killed with CLIENT KILL, and Redis

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConsultationRecord, CreateOutcome, Person, Store } from './port.ts';
+import type { ConsultationRecord, CreateOutcome, Person, Store } from '../../server/store/port.ts';
 
 export interface StoreHarness {
   store: Store;
@@ -18,7 +18,7 @@ export function consultation(over: Partial<ConsultationRecord> = {}): Consultati
   return { id: `c${++counter}`, state: 'queued', category: 'labor', region: '320200', channel: 'text', citizen, createdAt: at, updatedAt: at, lastSeq: 0, ...over };
 }
 
-/** The Store port's semantics, for every implementation (file now, PostgreSQL in the cluster issue). */
+/** The Store port's semantics, for every implementation: file and PostgreSQL (the `*.test.ts` beside each in `server/store/`). */
 export function storeContract(name: string, open: () => Promise<StoreHarness>): void {
   describe(`Store contract: ${name}`, () => {
     let h: StoreHarness;

@@ -5,20 +5,20 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PushData, PushEvent } from '../../protocol/frames.ts';
 import type { Category } from '../../protocol/vocabulary.ts';
-import type { Backplane } from '../backplane/port.ts';
-import { createLogger } from '../log.ts';
-import type { Pusher } from '../session/pusher.ts';
-import { openFileStore } from '../store/file/index.ts';
-import type { ConsultationRecord, Store } from '../store/port.ts';
-import { Router, type RoutingConfig } from './router.ts';
-import { RoutingService } from './service.ts';
+import type { Backplane } from '../../server/backplane/port.ts';
+import { createLogger } from '../../server/log.ts';
+import type { Pusher } from '../../server/session/pusher.ts';
+import { openFileStore } from '../../server/store/file/index.ts';
+import type { ConsultationRecord, Store } from '../../server/store/port.ts';
+import { Router, type RoutingConfig } from '../../server/routing/router.ts';
+import { RoutingService } from '../../server/routing/service.ts';
 
 // Random interleavings of requests, duty changes, accepts, declines, timeouts, cancels,
 // closes and disconnects, some run concurrently, against the backplane port: no consultation
 // is ever offered to two lawyers at once, no lawyer is ever over capacity, and every
 // consultation ends served or cancelled once a lawyer who can take anything comes on duty.
-// `routingProperty` takes the backplane as a parameter: `routing.property.test.ts` runs it on
-// memory, `backplane/redis/routing.test.ts` on Redis with each node on its own connection.
+// `routingProperty` takes the backplane as a parameter: `server/routing/routing.property.test.ts`
+// runs it on memory, `server/backplane/redis/routing.test.ts` on Redis with each node on its own connection.
 
 const LAWYERS = [
   { id: 'L0', capacity: 1, categories: ['labor'] as Category[], region: '320200' },
