@@ -20,7 +20,7 @@ import { SessionRegistry } from './session/registry.ts';
 import type { HandlerTable } from './session/dispatch.ts';
 import { noOtherNodes, type Delivery } from './backplane/delivery.ts';
 import { Leadership } from './backplane/leadership.ts';
-import { MemoryBackplane } from './backplane/memory.ts';
+import { MemoryBackplane } from './backplane/memory/index.ts';
 import type { Backplane } from './backplane/port.ts';
 import { RedisDelivery } from './backplane/redis/delivery.ts';
 import { RedisBackplane } from './backplane/redis/index.ts';
@@ -77,6 +77,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
 
   const { nodeId } = options;
   const { backplane, delivery } = await coordinationFor(config, log, nodeId);
+  const { presence, queue, coordination } = backplane;
 
   let registry: SessionRegistry;
   const metrics = createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size, heldForResume: () => registry.heldForResume, store: () => store.stats() });
@@ -92,12 +93,13 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   // Alone, this node's sessions are everyone: pushes go straight to them.
   const pusher: Pusher = config.redis ? new ClusterPusher(registry, delivery) : registry;
   const now = () => Date.now();
-  const leadership = new Leadership(backplane, nodeId, now);
+  const leadership = new Leadership(coordination, nodeId, now);
   await leadership.start();
   const leads = () => leadership.held;
   let duty: DutyService;
   const router = new Router({
-    backplane,
+    presence,
+    queue,
     pusher,
     now,
     log: log.child({ component: 'routing' }),
@@ -111,13 +113,14 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     metrics: metrics.routing,
     leads,
   });
-  const routing: RoutingService = new RoutingService(backplane, store, router, now, {
+  const routing: RoutingService = new RoutingService({ presence, queue }, store, router, now, {
     loadChanged: (lawyerId) => void duty.refresh(lawyerId),
     metrics: metrics.routing,
     routeBeforeCommit: !config.redis,
   });
   duty = new DutyService({
-    backplane,
+    presence,
+    queue,
     store,
     routing,
     pusher,
@@ -133,7 +136,7 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   registry.listener = duty;
   const roster = new RosterService({
     store,
-    backplane,
+    presence,
     pusher,
     log: log.child({ component: 'roster' }),
     now,
@@ -144,7 +147,8 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   });
   const desk = new MessageDesk({
     store,
-    backplane,
+    presence,
+    queue,
     pusher,
     router,
     clock: options.clock ?? now,
@@ -155,10 +159,10 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
   });
   const consultation = { store, pusher, routing, desk, now, maxOpenPerCitizen: config.maxOpenPerCitizen, refused: metrics.refused };
   const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers() };
-  const recovery = new Recovery({ store, backplane, routing, duty, registry, log });
+  const recovery = new Recovery({ store, queue, routing, duty, registry, log });
   await recovery.rebuild();
   delivery.onLost = (reason) => recovery.lost(reason);
-  const assistants = new AssistantRegistry(backplane, {
+  const assistants = new AssistantRegistry(coordination, {
     nodeId,
     now,
     log: log.child({ component: 'assistants' }),

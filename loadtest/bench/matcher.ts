@@ -2,7 +2,7 @@
 // linear scan over all lawyers (the same rules, `scanLawyers`), on one province, in
 // alternating rounds. Run pinned by routing.ts; prints one JSON line.
 import { scanLawyers, STRATEGIES, type LawyerQuery, type Reach } from '../../server/backplane/eligibility.ts';
-import { MemoryBackplane } from '../../server/backplane/memory.ts';
+import { MemoryBackplane } from '../../server/backplane/memory/index.ts';
 import { prng, province } from './province.ts';
 
 const rounds = Number(process.argv[2] ?? 5);
@@ -10,9 +10,9 @@ const decisions = Number(process.argv[3] ?? 20_000);
 const world = province();
 const backplane = new MemoryBackplane();
 for (const l of world.lawyers) {
-  await backplane.putLawyer({ lawyerId: l.id, name: l.id, categories: l.categories, region: l.region, capacity: 3, state: 'available', lastAssignedAt: Math.floor(Math.random() * 1e9), conflicts: [], leaseUntil: Number.MAX_SAFE_INTEGER });
+  await backplane.presence.putLawyer({ lawyerId: l.id, name: l.id, categories: l.categories, region: l.region, capacity: 3, state: 'available', lastAssignedAt: Math.floor(Math.random() * 1e9), conflicts: [], leaseUntil: Number.MAX_SAFE_INTEGER });
 }
-const everyone = await backplane.listLawyers();
+const everyone = await backplane.presence.listLawyers();
 const random = prng(7);
 // Most requests are matched in their city at once; some wait long enough to widen.
 const reaches: Reach[] = ['city', 'city', 'city', 'city', 'city', 'city', 'city', 'province', 'province', 'national'];
@@ -33,7 +33,7 @@ const scan = async (q: LawyerQuery) => scanLawyers(everyone, q).map((l) => l.law
 async function run(arm: 'indexed' | 'scan'): Promise<number> {
   let found = 0;
   const started = performance.now();
-  for (const q of queries) found += (arm === 'indexed' ? await backplane.findLawyers(q) : await scan(q)).length;
+  for (const q of queries) found += (arm === 'indexed' ? await backplane.presence.findLawyers(q) : await scan(q)).length;
   const perSec = (queries.length / (performance.now() - started)) * 1000;
   if (found === 0) throw new Error('no query found anyone: the province is wrong');
   return perSec;

@@ -1,13 +1,13 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import { err, ok, type Result } from '../../protocol/result.ts';
-import type { AssistantSeat, Backplane } from '../backplane/port.ts';
+import type { AssistantSeat, CoordinationPort } from '../backplane/coordination-port.ts';
 import type { Logger } from '../log.ts';
 import type { AuthFailure } from './identity.ts';
 
 /** A lawyer may have at most three assistants (national lawyer-platform rule). */
 export const MAX_ASSISTANTS = 3;
 
-type Seats = Pick<Backplane, 'claimAssistantSeat' | 'releaseAssistantSeat' | 'renewAssistantSeats'>;
+type Seats = Pick<CoordinationPort, 'claimAssistantSeat' | 'releaseAssistantSeat' | 'renewAssistantSeats'>;
 
 export interface AssistantRegistryOptions {
   nodeId: string;

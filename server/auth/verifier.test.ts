@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { MemoryBackplane } from '../backplane/memory.ts';
+import { MemoryCoordination } from '../backplane/memory/coordination.ts';
 import { createLogger } from '../log.ts';
 import { AssistantRegistry } from './assistants.ts';
 import { loadOrCreateDevIdentity, mintToken, type DevIdentity } from './dev-identity.ts';
@@ -60,7 +60,7 @@ const seatsOn = (nodeId: string) => ({ nodeId, log: createLogger('silent'), onSe
 
 describe('AssistantRegistry', () => {
   it('allows three distinct assistants per lawyer, counts devices once, and frees a slot on release', async () => {
-    const reg = new AssistantRegistry(new MemoryBackplane(), seatsOn('n1'));
+    const reg = new AssistantRegistry(new MemoryCoordination(), seatsOn('n1'));
     const a1 = await reg.claim('L1', 'A1');
     const a1again = await reg.claim('L1', 'A1');
     const a2 = await reg.claim('L1', 'A2');
@@ -76,14 +76,14 @@ describe('AssistantRegistry', () => {
   });
 
   it('fails (to be retried) rather than refuses when the seats cannot be counted', async () => {
-    const down = new MemoryBackplane();
+    const down = new MemoryCoordination();
     down.claimAssistantSeat = () => Promise.reject(new Error('redis unreachable'));
     await expect(new AssistantRegistry(down, seatsOn('n1')).claim('L1', 'A1')).rejects.toThrow('redis unreachable');
   });
 
   it('says so in the log when its seats cannot be renewed', async () => {
     const lines: string[] = [];
-    const down = new MemoryBackplane();
+    const down = new MemoryCoordination();
     down.renewAssistantSeats = () => Promise.reject(new Error('redis unreachable'));
     const reg = new AssistantRegistry(down, { ...seatsOn('n1'), log: createLogger('info', { write: (line: string) => void lines.push(line) }), ttlMs: 60 });
     expect((await reg.claim('L1', 'A1')).ok).toBe(true);
@@ -94,7 +94,7 @@ describe('AssistantRegistry', () => {
   });
 
   it('counts assistants across nodes sharing a backplane', async () => {
-    const shared = new MemoryBackplane();
+    const shared = new MemoryCoordination();
     const [n1, n2] = [new AssistantRegistry(shared, seatsOn('n1')), new AssistantRegistry(shared, seatsOn('n2'))];
     expect([(await n1.claim('L1', 'A1')).ok, (await n2.claim('L1', 'A2')).ok, (await n2.claim('L1', 'A3')).ok]).toEqual([true, true, true]);
     expect(await n1.claim('L1', 'A4')).toMatchObject({ ok: false, error: { code: ErrorCode.ASSISTANT_LIMIT } });

@@ -1,4 +1,5 @@
-import type { LawyerPresence, QueueEntry } from './port.ts';
+import type { LawyerPresence } from './presence-port.ts';
+import type { QueueEntry } from './queue-port.ts';
 
 /**
  * Who may be offered what: the rules every backplane applies when it finds lawyers for a

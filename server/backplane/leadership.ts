@@ -1,4 +1,4 @@
-import type { Backplane } from './port.ts';
+import type { CoordinationPort } from './coordination-port.ts';
 
 /**
  * Whether this node runs the deployment's periodic jobs (message SLA timers, roster reminders,
@@ -11,7 +11,7 @@ export class Leadership {
   private holding = false;
 
   constructor(
-    private readonly backplane: Backplane,
+    private readonly coordination: CoordinationPort,
     private readonly holder: string,
     private readonly now: () => number,
     private readonly ttlMs = 10_000,
@@ -35,7 +35,7 @@ export class Leadership {
 
   private async ask(): Promise<void> {
     try {
-      this.holding = await this.backplane.lead(this.role, this.holder, this.ttlMs, this.now());
+      this.holding = await this.coordination.lead(this.role, this.holder, this.ttlMs, this.now());
     } catch {
       this.holding = false;
     }

@@ -4,11 +4,11 @@ import type { DutyService } from '../presence/duty.ts';
 import type { RoutingService } from '../routing/service.ts';
 import type { SessionRegistry } from '../session/registry.ts';
 import type { Store } from '../store/port.ts';
-import type { Backplane } from './port.ts';
+import type { QueuePort } from './queue-port.ts';
 
 export interface RecoveryDeps {
   store: Store;
-  backplane: Backplane;
+  queue: QueuePort;
   routing: RoutingService;
   duty: DutyService;
   registry: SessionRegistry;
@@ -28,9 +28,9 @@ export class Recovery {
 
   /** Holds of active consultations, and queued consultations the backplane does not have. */
   async rebuild(): Promise<void> {
-    const { store, backplane, routing } = this.deps;
-    for (const c of await store.listConsultations({ states: ['picked', 'active'] })) if (c.lawyer && c.channel === 'text') await backplane.hold(c.lawyer.id, c.id);
-    const queued = new Set((await backplane.listQueue()).map((e) => e.consultationId));
+    const { store, queue, routing } = this.deps;
+    for (const c of await store.listConsultations({ states: ['picked', 'active'] })) if (c.lawyer && c.channel === 'text') await queue.hold(c.lawyer.id, c.id);
+    const queued = new Set((await queue.listQueue()).map((e) => e.consultationId));
     for (const c of (await store.listConsultations({ states: ['queued'] })).reverse()) if (!queued.has(c.id) && c.channel === 'text') await routing.enqueue(c);
   }
 

@@ -1,6 +1,6 @@
 import { ok } from '../../protocol/result.ts';
 import { LIMITS } from '../../protocol/frames.ts';
-import type { Backplane, LawyerPresence } from '../backplane/port.ts';
+import type { LawyerPresence, PresencePort } from '../backplane/presence-port.ts';
 import type { Handler } from '../session/dispatch.ts';
 import type { Store } from '../store/port.ts';
 import type { LocalTime } from './coverage.ts';
@@ -14,11 +14,11 @@ function inRegion(lawyerRegion: string, asked: string): boolean {
 const status = (p: LawyerPresence) => (p.state === 'available' ? (p.load >= p.capacity ? 'busy' : 'available') : p.state === 'away' ? 'away' : 'busy');
 
 /** directory.list: lawyers on duty (not reconnecting), optionally of a category and region, by name, with today's rostered hours. */
-export function directoryHandler(backplane: Backplane, store: Store, time: LocalTime, now: () => number): Handler<'directory.list'> {
+export function directoryHandler(presence: PresencePort, store: Store, time: LocalTime, now: () => number): Handler<'directory.list'> {
   return async (_ctx, { category, region }) => {
     const hours = new Map<string, string[]>();
     for (const s of await store.roster(time.day(now()))) hours.set(s.lawyerId, [...(hours.get(s.lawyerId) ?? []), `${s.start}-${s.end}`]);
-    const lawyers = (await backplane.listLawyers())
+    const lawyers = (await presence.listLawyers())
       .filter((p) => p.state !== 'reconnecting')
       .filter((p) => !category || p.categories.includes(category))
       .filter((p) => !region || inRegion(p.region, region))

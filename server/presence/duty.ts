@@ -4,7 +4,8 @@ import type { PresenceView } from '../../protocol/frames.ts';
 import { err, ok, type ProtocolError, type Result } from '../../protocol/result.ts';
 import { CATEGORY_CODES, type Category } from '../../protocol/vocabulary.ts';
 import type { Identity } from '../auth/identity.ts';
-import type { Backplane, LawyerPresence } from '../backplane/port.ts';
+import type { LawyerPresence, PresencePort } from '../backplane/presence-port.ts';
+import type { QueuePort } from '../backplane/queue-port.ts';
 import type { Logger } from '../log.ts';
 import { notifier } from '../consultation/notify.ts';
 import { LocalTime } from './coverage.ts';
@@ -27,7 +28,9 @@ const DUTY_LOG_LOOKBACK_MS = 48 * 3600_000;
 const QUEUE_KEYS = CATEGORY_CODES.map((c) => `queue:${c}`);
 
 export interface DutyDeps {
-  backplane: Backplane;
+  presence: PresencePort;
+  /** Only to withdraw the offers of a lawyer whose last device went. */
+  queue: QueuePort;
   store: Store;
   routing: RoutingService;
   pusher: Pusher;
@@ -38,7 +41,7 @@ export interface DutyDeps {
   resumeWindowMs: number;
   /** Presence lease length; renewed every `leaseMs / 3` while this node is alive. */
   leaseMs: number;
-  /** This node, for the lawyers' devices it holds (`Backplane.markDevice`). */
+  /** This node, for the lawyers' devices it holds (`PresencePort.markDevice`). */
   nodeId: string;
   /** Local time of rosters (directory service hours). */
   utcOffsetMin: number;
@@ -100,8 +103,8 @@ export class DutyService implements DeviceListener {
       }
       const categories = this.categoriesFor(identity, data.categories);
       if (!categories.ok) return categories;
-      const prev = await this.deps.backplane.getLawyer(identity.id);
-      const presence = await this.deps.backplane.putLawyer({
+      const prev = await this.deps.presence.getLawyer(identity.id);
+      const presence = await this.deps.presence.putLawyer({
         lawyerId: identity.id,
         name: identity.name,
         categories: categories.value,
@@ -124,7 +127,7 @@ export class DutyService implements DeviceListener {
     };
 
     const away: Handler<'duty.away'> = async ({ identity }) => {
-      const presence = await this.deps.backplane.setLawyerState(identity.id, 'away');
+      const presence = await this.deps.presence.setLawyerState(identity.id, 'away');
       if (!presence) return err({ code: ErrorCode.NOT_ON_DUTY, message: 'not on duty' });
       this.announce(presence);
       return ok({ presence: presenceView(presence, identity.id) });
@@ -135,7 +138,7 @@ export class DutyService implements DeviceListener {
       return ok({ presence: presenceView(undefined, identity.id) });
     };
 
-    return { 'duty.on': on, 'duty.away': away, 'duty.off': offDuty, 'directory.list': directoryHandler(this.deps.backplane, this.deps.store, new LocalTime(this.deps.utcOffsetMin), this.deps.now) };
+    return { 'duty.on': on, 'duty.away': away, 'duty.off': offDuty, 'directory.list': directoryHandler(this.deps.presence, this.deps.store, new LocalTime(this.deps.utcOffsetMin), this.deps.now) };
   }
 
   /** A device of a lawyer attached (new session or resume). Runs after the hello reply is out. */
@@ -166,9 +169,9 @@ export class DutyService implements DeviceListener {
     if (timer) clearTimeout(timer);
     this.dropTimers.delete(identity.id);
     await this.markDeviceHere(identity.id);
-    let presence = await this.deps.backplane.getLawyer(identity.id);
+    let presence = await this.deps.presence.getLawyer(identity.id);
     if (firstDevice && presence?.state === 'reconnecting') {
-      presence = await this.deps.backplane.setLawyerState(identity.id, presence.resumeState);
+      presence = await this.deps.presence.setLawyerState(identity.id, presence.resumeState);
       if (presence) this.announce(presence);
       void this.deps.routing.router.kick();
     }
@@ -185,15 +188,15 @@ export class DutyService implements DeviceListener {
   private async markDeviceHere(lawyerId: string): Promise<void> {
     this.devicesHere.add(lawyerId);
     const now = this.deps.now();
-    await this.deps.backplane.markDevice(lawyerId, this.deps.nodeId, true, now + this.deps.leaseMs, now);
+    await this.deps.presence.markDevice(lawyerId, this.deps.nodeId, true, now + this.deps.leaseMs, now);
   }
 
   private async reconnecting(identity: Identity): Promise<void> {
     this.devicesHere.delete(identity.id);
-    const elsewhere = await this.deps.backplane.markDevice(identity.id, this.deps.nodeId, false, 0, this.deps.now());
+    const elsewhere = await this.deps.presence.markDevice(identity.id, this.deps.nodeId, false, 0, this.deps.now());
     // Their lease is kept by the node with their devices now; this one would put them back as it last saw them.
     if (elsewhere > 0) return void this.local.delete(identity.id);
-    const presence = await this.deps.backplane.setLawyerState(identity.id, 'reconnecting');
+    const presence = await this.deps.presence.setLawyerState(identity.id, 'reconnecting');
     if (!presence) return;
     const timer = setTimeout(() => {
       this.dropTimers.delete(identity.id);
@@ -203,7 +206,7 @@ export class DutyService implements DeviceListener {
     this.dropTimers.set(identity.id, timer);
     // The offers ringing on the device that went move on now, not after the offer timeout:
     // the citizen would wait it out for nobody. Replayed to the lawyer's devices if they resume.
-    const withdrawn = await this.deps.backplane.withdrawOffers(identity.id);
+    const withdrawn = await this.deps.queue.withdrawOffers(identity.id);
     for (const o of withdrawn) this.deps.routing.router.offerEnded(identity.id, o.consultationId, 'withdrawn');
     if (withdrawn.length) void this.deps.routing.router.kick();
   }
@@ -211,14 +214,14 @@ export class DutyService implements DeviceListener {
   /** The resume window is over: off duty, unless a device came back meanwhile (here, or on another node, which resumed them). */
   private async dropIfStillGone(lawyerId: string): Promise<void> {
     if (this.devicesHere.has(lawyerId)) return;
-    const presence = await this.deps.backplane.getLawyer(lawyerId);
+    const presence = await this.deps.presence.getLawyer(lawyerId);
     if (presence?.state !== 'reconnecting') return void this.local.delete(lawyerId);
     // A device attached on another node while this one was marking them gone: it found them
     // not yet reconnecting, so nobody resumed them.
-    const elsewhere = await this.deps.backplane.markDevice(lawyerId, this.deps.nodeId, false, 0, this.deps.now());
+    const elsewhere = await this.deps.presence.markDevice(lawyerId, this.deps.nodeId, false, 0, this.deps.now());
     if (elsewhere === 0) return this.off(lawyerId, 'disconnected');
     this.local.delete(lawyerId);
-    const resumed = await this.deps.backplane.setLawyerState(lawyerId, presence.resumeState);
+    const resumed = await this.deps.presence.setLawyerState(lawyerId, presence.resumeState);
     if (resumed) this.announce(resumed);
     void this.deps.routing.router.kick();
   }
@@ -229,7 +232,7 @@ export class DutyService implements DeviceListener {
    */
   async off(lawyerId: string, reason?: 'licence' | 'disconnected'): Promise<void> {
     this.local.delete(lawyerId);
-    const { presence, withdrawn } = await this.deps.backplane.removeLawyer(lawyerId);
+    const { presence, withdrawn } = await this.deps.presence.removeLawyer(lawyerId);
     if (presence) await this.deps.onDutyChanged?.({ lawyerId, at: this.deps.now(), on: false, categories: presence.categories, region: presence.region });
     this.deps.pusher.unmute(lawyerId, QUEUE_KEYS);
     for (const o of withdrawn) this.deps.routing.router.offerEnded(lawyerId, o.consultationId, 'withdrawn');
@@ -251,7 +254,7 @@ export class DutyService implements DeviceListener {
 
   /** Re-reads a lawyer's presence (their load changed) and tells their devices. */
   async refresh(lawyerId: string): Promise<void> {
-    const presence = await this.deps.backplane.getLawyer(lawyerId);
+    const presence = await this.deps.presence.getLawyer(lawyerId);
     if (presence) this.announce(presence);
   }
 
@@ -277,10 +280,10 @@ export class DutyService implements DeviceListener {
         this.local.delete(p.lawyerId);
         continue;
       }
-      if (await this.deps.backplane.getLawyer(p.lawyerId)) continue;
+      if (await this.deps.presence.getLawyer(p.lawyerId)) continue;
       const { lawyerId, name, categories, region, capacity, lastAssignedAt, conflicts } = p;
       const state = p.state === 'reconnecting' ? p.resumeState : p.state;
-      this.local.set(lawyerId, await this.deps.backplane.putLawyer({ lawyerId, name, categories, region, capacity, state, lastAssignedAt, conflicts, leaseUntil: now + this.deps.leaseMs }));
+      this.local.set(lawyerId, await this.deps.presence.putLawyer({ lawyerId, name, categories, region, capacity, state, lastAssignedAt, conflicts, leaseUntil: now + this.deps.leaseMs }));
     }
     void this.deps.routing.router.kick();
   }
@@ -288,8 +291,8 @@ export class DutyService implements DeviceListener {
   private async renew(): Promise<void> {
     const until = this.deps.now() + this.deps.leaseMs;
     try {
-      await this.deps.backplane.renewLeases([...this.local.keys()], until);
-      await this.deps.backplane.renewDevices(this.deps.nodeId, [...this.devicesHere], until);
+      await this.deps.presence.renewLeases([...this.local.keys()], until);
+      await this.deps.presence.renewDevices(this.deps.nodeId, [...this.devicesHere], until);
     } catch (e) {
       this.deps.log.error({ err: e }, 'presence lease renewal failed');
     }

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from '../../protocol/result.ts';
-import type { Backplane } from '../backplane/port.ts';
+import type { PresencePort } from '../backplane/presence-port.ts';
 import type { Logger } from '../log.ts';
 import type { Counter } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
@@ -16,7 +16,7 @@ const LOOKBACK_MS = 48 * 3600_000;
 
 export interface RosterDeps {
   store: Store;
-  backplane: Backplane;
+  presence: PresencePort;
   pusher: Pusher;
   log: Logger;
   now: () => number;
@@ -78,7 +78,7 @@ export class RosterService {
       for (const s of await this.deps.store.roster(day)) {
         const key = `${day}|${s.lawyerId}|${s.start}`;
         if (this.time.at(day, s.start) > now || this.time.at(day, s.end) <= now || this.reminded.has(key)) continue;
-        if (await this.deps.backplane.getLawyer(s.lawyerId)) continue;
+        if (await this.deps.presence.getLawyer(s.lawyerId)) continue;
         this.reminded.add(key);
         this.deps.reminders?.inc();
         this.deps.pusher.push([`u:${s.lawyerId}`], 'roster.reminder', { shift: { day, start: s.start, end: s.end, categories: s.categories, region: s.region } });

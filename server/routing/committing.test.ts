@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedPushes } from '../../test/helpers/pushes.ts';
 import { overriding, queuedRequest, routingOnFileStore, type routingFixture } from '../../test/helpers/routing.ts';
-import type { MemoryBackplane } from '../backplane/memory.ts';
+import type { MemoryBackplane } from '../backplane/memory/index.ts';
 import type { FileStore } from '../store/file/index.ts';
 import { startCreate, type ConsultationRecord, type CreateOptions, type CreateOutcome, type Store } from '../store/port.ts';
 import type { Router } from './router.ts';
@@ -92,7 +92,7 @@ describe('routing while the request commits', () => {
     const routed = routing.enqueueCommitting({ ...record }, creating);
     await new Promise((r) => setTimeout(r, 30));
     expect(pushes.of('offer')).toEqual([]);
-    expect(await backplane.listQueue()).toEqual([]);
+    expect(await backplane.queue.listQueue()).toEqual([]);
     held.release();
     await routed;
     await offered();
@@ -109,10 +109,10 @@ describe('routing while the request commits', () => {
     held.fail();
     await expect(durable).rejects.toThrow('disk gone');
     await routed;
-    expect(await backplane.listQueue()).toEqual([]);
-    expect(await backplane.listOffers()).toEqual([]);
+    expect(await backplane.queue.listQueue()).toEqual([]);
+    expect(await backplane.queue.listOffers()).toEqual([]);
     expect(pushes.of('offer.ended').map((p) => p.data)).toEqual([{ consultationId: 'c1', outcome: 'withdrawn' }]);
-    expect((await backplane.getLawyer('L1'))?.load).toBe(0);
+    expect((await backplane.presence.getLawyer('L1'))?.load).toBe(0);
     const accept = await routing.accept('c1', { id: 'L1', role: 'lawyer', name: 'l' });
     expect(accept.ok).toBe(false);
   });
@@ -128,7 +128,7 @@ describe('routing while the request commits', () => {
     expect(await creating.created).toEqual({ ok: false, reason: 'too-many-open', open: 1 });
     await routed;
     await router.idle();
-    expect(await backplane.listQueue()).toEqual([]);
+    expect(await backplane.queue.listQueue()).toEqual([]);
     expect(pushes.of('offer')).toEqual([]);
     expect(pushes.of('offer.ended')).toEqual([]);
     expect(await real.getConsultation('c1')).toBeUndefined();

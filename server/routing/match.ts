@@ -1,5 +1,5 @@
 import type { LawyerQuery, Reach, Strategy } from '../backplane/eligibility.ts';
-import type { QueueEntry } from '../backplane/port.ts';
+import type { QueueEntry } from '../backplane/queue-port.ts';
 
 export { STRATEGIES, type Strategy, type Reach } from '../backplane/eligibility.ts';
 

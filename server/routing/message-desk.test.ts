@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedPushes } from '../../test/helpers/pushes.ts';
 import { overriding, queuedRequest, routingOnFileStore } from '../../test/helpers/routing.ts';
-import type { MemoryBackplane } from '../backplane/memory.ts';
+import type { MemoryBackplane } from '../backplane/memory/index.ts';
 import { createLogger } from '../log.ts';
 import type { FileStore } from '../store/file/index.ts';
 import type { ConsultationPatch, ConsultationRecord, Store } from '../store/port.ts';
@@ -60,7 +60,7 @@ describe('converting a live request to a message consultation', () => {
     ({ real, pushes, backplane, router, close } = world);
     held = heldConversions(real);
     routing = world.serve(held.store);
-    desk = new MessageDesk({ store: held.store, backplane, pusher: pushes, router, clock: now, log: createLogger('silent'), config: { convertAfterMs: 60_000, slaMs: 86_400_000, tickMs: 1e9 } });
+    desk = new MessageDesk({ store: held.store, presence: backplane.presence, queue: backplane.queue, pusher: pushes, router, clock: now, log: createLogger('silent'), config: { convertAfterMs: 60_000, slaMs: 86_400_000, tickMs: 1e9 } });
     await world.onDuty('L1');
     onDuty = world.onDuty;
     await real.createConsultation({ ...record });
@@ -71,7 +71,7 @@ describe('converting a live request to a message consultation', () => {
 
   afterEach(() => close());
 
-  const lawyerLoad = async () => (await backplane.getLawyer('L1'))?.load;
+  const lawyerLoad = async () => (await backplane.presence.getLawyer('L1'))?.load;
 
   it('an accept in the middle of the conversion is refused: the lawyer never holds a message consultation as a live one', async () => {
     held.at('after-write');
@@ -86,12 +86,12 @@ describe('converting a live request to a message consultation', () => {
     expect(await real.getConsultation('c1')).toMatchObject({ channel: 'message', state: 'queued' });
     expect((await real.getConsultation('c1'))?.lawyer).toBeUndefined();
     expect(await lawyerLoad()).toBe(0);
-    expect(await backplane.listQueue()).toEqual([]);
+    expect(await backplane.queue.listQueue()).toEqual([]);
     expect(pushes.of('offer.ended').map((p) => p.data)).toEqual([{ consultationId: 'c1', outcome: 'withdrawn' }]);
   });
 
   it('a manual pick in the middle of the conversion is refused', async () => {
-    await backplane.reject('c1', 'L1', 'declined');
+    await backplane.queue.reject('c1', 'L1', 'declined');
     held.at('after-write');
     const converting = desk.convert({ ...record }, 'wait');
     await held.arrived;
@@ -120,17 +120,17 @@ describe('converting a live request to a message consultation', () => {
     held.release();
     expect(await converting).toBeUndefined();
     expect(await real.getConsultation('c1')).toMatchObject({ channel: 'text', state: 'cancelled' });
-    expect(await backplane.listQueue()).toEqual([]);
+    expect(await backplane.queue.listQueue()).toEqual([]);
     expect(await lawyerLoad()).toBe(0);
   });
 
   it('a conversion the store fails to write puts the request back in the live queue, offered again', async () => {
-    await backplane.reject('c1', 'L1', 'declined');
+    await backplane.queue.reject('c1', 'L1', 'declined');
     await onDuty('L2');
     held.at('fail');
     await expect(desk.convert({ ...record }, 'wait')).rejects.toThrow('disk gone');
     await router.idle();
-    const [entry] = await backplane.listQueue();
+    const [entry] = await backplane.queue.listQueue();
     // Its wait and who declined it are kept.
     expect(entry).toMatchObject({ consultationId: 'c1', enqueuedAt: record.createdAt, declinedBy: ['L1'] });
     expect(pushes.of('offer').map((p) => p.to)).toEqual(['u:L1', 'u:L2']);

@@ -1,4 +1,5 @@
-import type { Backplane, LawyerPresence, QueueEntry } from '../backplane/port.ts';
+import type { LawyerPresence, PresencePort } from '../backplane/presence-port.ts';
+import type { QueueEntry, QueuePort } from '../backplane/queue-port.ts';
 import { isLive, notifier } from '../consultation/notify.ts';
 import { audience, toView } from '../consultation/views.ts';
 import type { Logger } from '../log.ts';
@@ -18,7 +19,8 @@ export interface MessageDeskConfig {
 
 export interface MessageDeskDeps {
   store: Store;
-  backplane: Backplane;
+  presence: PresencePort;
+  queue: QueuePort;
   pusher: Pusher;
   router: Router;
   /** The desk's clock, injectable: SLA tests move it by hours. */
@@ -100,13 +102,13 @@ export class MessageDesk {
       now = 'unread';
     }
     if (now !== 'unread' && !(now?.state === 'queued' && isLive(now))) return;
-    await this.deps.backplane.enqueue(entry);
+    await this.deps.queue.enqueue(entry);
     void this.deps.router.kick();
   }
 
   /** Out of the live queue, its live offer withdrawn; the entry, if it was there (not taken, cancelled or converted meanwhile). */
   private async leave(id: string): Promise<QueueEntry | undefined> {
-    const { entry, withdrawn } = await this.deps.backplane.dequeue(id);
+    const { entry, withdrawn } = await this.deps.queue.dequeue(id);
     if (withdrawn) this.deps.router.offerEnded(withdrawn.lawyerId, id, 'withdrawn');
     this.deps.router.forget(id);
     return entry;
@@ -128,9 +130,9 @@ export class MessageDesk {
 
   private async pass(): Promise<void> {
     if (this.deps.leads?.() === false) return;
-    const { store, backplane, config } = this.deps;
+    const { store, presence, queue, config } = this.deps;
     const now = this.deps.clock();
-    for (const entry of await backplane.listQueue()) {
+    for (const entry of await queue.listQueue()) {
       if (now - entry.enqueuedAt < config.convertAfterMs) continue;
       const c = await store.getConsultation(entry.consultationId);
       if (c && isLive(c)) await this.convert(c, 'wait');
@@ -138,7 +140,7 @@ export class MessageDesk {
       else if (c) await this.leave(c.id);
     }
     const open = await store.listConsultations({ states: ['queued', 'active'], channel: 'message' });
-    const lawyers = (await backplane.listLawyers()).filter((l) => l.state !== 'reconnecting');
+    const lawyers = (await presence.listLawyers()).filter((l) => l.state !== 'reconnecting');
     const assigned = new Map<string, number>();
     for (const c of open) if (c.lawyer) assigned.set(c.lawyer.id, (assigned.get(c.lawyer.id) ?? 0) + 1);
     for (const c of open.reverse()) {

@@ -57,7 +57,7 @@ describe('an offer and its withdrawal reach the lawyer in the order they happene
     }
     return [...ringing];
   };
-  const outToL1 = async () => (await world.backplane.listOffers()).filter((o) => o.lawyerId === 'L1').map((o) => o.consultationId);
+  const outToL1 = async () => (await world.backplane.queue.listOffers()).filter((o) => o.lawyerId === 'L1').map((o) => o.consultationId);
 
   const cancel = async () => {
     const cancelled = await world.real.transition('c1', ['queued'], { state: 'cancelled', updatedAt: now() });
@@ -77,7 +77,7 @@ describe('an offer and its withdrawal reach the lawyer in the order they happene
     await world.router.idle();
     expect(shown()).toEqual(await outToL1());
     expect(shown()).toEqual([]);
-    expect((await world.backplane.getLawyer('L1'))?.load).toBe(0);
+    expect((await world.backplane.presence.getLawyer('L1'))?.load).toBe(0);
   }
 
   it('a request cancelled while the router reads it for the offer is never shown to the lawyer after its withdrawal', async () => {
@@ -86,7 +86,7 @@ describe('an offer and its withdrawal reach the lawyer in the order they happene
 
   it('a request converted to a message consultation in the same gap: the same', async () => {
     const { backplane, pushes, router } = world;
-    const desk = new MessageDesk({ store: world.real, backplane, pusher: pushes, router, clock: now, log: createLogger('silent'), config: { convertAfterMs: 60_000, slaMs: 86_400_000, tickMs: 1e9 } });
+    const desk = new MessageDesk({ store: world.real, presence: backplane.presence, queue: backplane.queue, pusher: pushes, router, clock: now, log: createLogger('silent'), config: { convertAfterMs: 60_000, slaMs: 86_400_000, tickMs: 1e9 } });
     await whileRouting(async () => {
       expect(await desk.convert({ ...record }, 'citizen')).toMatchObject({ channel: 'message' });
     });

@@ -1,5 +1,6 @@
 import type { PushData } from '../../protocol/frames.ts';
-import type { Backplane, LawyerPresence, Offer, PresenceSummary, QueueEntry } from '../backplane/port.ts';
+import type { LawyerPresence, PresencePort, PresenceSummary } from '../backplane/presence-port.ts';
+import type { Offer, QueueEntry, QueuePort } from '../backplane/queue-port.ts';
 import type { Logger } from '../log.ts';
 import type { RoutingMetrics } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
@@ -23,7 +24,8 @@ export interface RoutingConfig {
 }
 
 export interface RouterDeps {
-  backplane: Backplane;
+  presence: PresencePort;
+  queue: QueuePort;
   pusher: Pusher;
   now: () => number;
   log: Logger;
@@ -91,8 +93,8 @@ export class Router {
   async tick(): Promise<void> {
     const now = this.deps.now();
     try {
-      for (const offer of await this.deps.backplane.expiredOffers(now)) await this.timedOut(offer);
-      for (const lawyerId of await this.deps.backplane.expiredLeases(now)) await this.deps.onLeaseExpired(lawyerId);
+      for (const offer of await this.deps.queue.expiredOffers(now)) await this.timedOut(offer);
+      for (const lawyerId of await this.deps.presence.expiredLeases(now)) await this.deps.onLeaseExpired(lawyerId);
     } catch (e) {
       this.deps.log.error({ err: e }, 'routing tick failed');
     }
@@ -101,7 +103,7 @@ export class Router {
 
   /** The offered lawyer declined: the next lawyer is tried. */
   async decline(consultationId: string, lawyerId: string): Promise<boolean> {
-    const { ok } = await this.deps.backplane.reject(consultationId, lawyerId, 'declined');
+    const { ok } = await this.deps.queue.reject(consultationId, lawyerId, 'declined');
     if (!ok) return false;
     this.offerEnded(lawyerId, consultationId, 'declined');
     void this.kick();
@@ -119,7 +121,7 @@ export class Router {
    * withdrawn meanwhile had its offer.ended pushed to the lawyer's devices, this one among them.
    */
   async offersFor(lawyerId: string): Promise<PushData<'offer'>[]> {
-    const theirs = async () => (await this.deps.backplane.listOffers()).filter((o) => o.lawyerId === lawyerId);
+    const theirs = async () => (await this.deps.queue.listOffers()).filter((o) => o.lawyerId === lawyerId);
     const out: PushData<'offer'>[] = [];
     for (const offer of await theirs()) {
       const view = await this.deps.offerView(offer.consultationId);
@@ -147,20 +149,20 @@ export class Router {
   }
 
   private async round(): Promise<void> {
-    const { backplane, config, now } = this.deps;
-    const queue = await backplane.listQueue();
+    const { presence, queue: queuePort, config, now } = this.deps;
+    const queue = await queuePort.listQueue();
     let moved = false;
     if (config.mode === 'auto' && queue.length) {
-      const offered = new Set((await backplane.listOffers()).map((o) => o.consultationId));
+      const offered = new Set((await queuePort.listOffers()).map((o) => o.consultationId));
       for (const entry of queue) {
         if (offered.has(entry.consultationId)) continue;
         const t = now();
         // A few of the best: another router may take the first between our read and our claim.
-        const lawyers = await backplane.findLawyers(queryFor(entry, t, config.widening, config.strategy, 3));
+        const lawyers = await presence.findLawyers(queryFor(entry, t, config.widening, config.strategy, 3));
         if (lawyers.length && (await this.offer(entry, lawyers, t))) moved = true;
       }
     }
-    await this.report(moved ? await backplane.listQueue() : queue);
+    await this.report(moved ? await queuePort.listQueue() : queue);
   }
 
   /** Queue positions and gauges, at most every REPORT_MS (under load a round runs per request); a skipped one follows. */
@@ -171,7 +173,7 @@ export class Router {
       // Only the report follows, not a match round: matching runs on events and ticks.
       this.trailing ??= setTimeout(() => {
         this.trailing = undefined;
-        void this.deps.backplane
+        void this.deps.queue
           .listQueue()
           .then((q) => this.report(q))
           .catch((e) => this.deps.log.error({ err: e }, 'routing report failed'));
@@ -179,7 +181,7 @@ export class Router {
       return;
     }
     this.reportedAt = t;
-    const summary = await this.deps.backplane.summary();
+    const summary = await this.deps.presence.summary();
     if (this.deps.leads?.() !== false) this.tellPositions(queue, summary);
     this.gauge(queue, summary);
   }
@@ -210,17 +212,17 @@ export class Router {
    * nothing until it timed out. A read for a claim another router wins is wasted.
    */
   private async offer(entry: QueueEntry, lawyers: readonly string[], t: number): Promise<boolean> {
-    const { backplane, config } = this.deps;
+    const { queue, config } = this.deps;
     const view = await this.deps.offerView(entry.consultationId);
     if (!view) {
       // Gone from the store (cannot happen unless records were removed): do not leave it queued.
-      const { withdrawn } = await backplane.dequeue(entry.consultationId);
+      const { withdrawn } = await queue.dequeue(entry.consultationId);
       if (withdrawn) this.offerEnded(withdrawn.lawyerId, entry.consultationId, 'withdrawn');
       return false;
     }
     for (const lawyerId of lawyers) {
       const expiresAt = t + config.offerTimeoutMs;
-      const claim = await backplane.offer(entry.consultationId, lawyerId, expiresAt, t);
+      const claim = await queue.offer(entry.consultationId, lawyerId, expiresAt, t);
       if (claim.reason === 'not-queued' || claim.reason === 'already-offered') return false;
       if (!claim.ok) continue;
       this.deps.metrics?.offers.inc({ outcome: 'offered' });
@@ -231,11 +233,11 @@ export class Router {
   }
 
   private async timedOut(offer: Offer): Promise<void> {
-    const { ok, presence } = await this.deps.backplane.reject(offer.consultationId, offer.lawyerId, 'timeout');
+    const { ok, presence } = await this.deps.queue.reject(offer.consultationId, offer.lawyerId, 'timeout');
     if (!ok) return;
     this.offerEnded(offer.lawyerId, offer.consultationId, 'timeout');
     if (presence && presence.state === 'available' && presence.missedOffers >= this.deps.config.maxMissedOffers) {
-      const away = await this.deps.backplane.setLawyerState(offer.lawyerId, 'away');
+      const away = await this.deps.presence.setLawyerState(offer.lawyerId, 'away');
       if (away) this.deps.onPresenceChanged(away, 'missed-offers');
     }
   }

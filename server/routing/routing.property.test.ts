@@ -1,4 +1,4 @@
-import { MemoryBackplane } from '../backplane/memory.ts';
+import { MemoryBackplane } from '../backplane/memory/index.ts';
 import { routingProperty } from '../../test/properties/routing.ts';
 
 routingProperty('memory backplane', async () => {

@@ -1,5 +1,6 @@
 import type { PriorityClass } from '../../protocol/vocabulary.ts';
-import type { Backplane, QueueEntry } from '../backplane/port.ts';
+import type { PresencePort } from '../backplane/presence-port.ts';
+import type { QueueEntry, QueuePort } from '../backplane/queue-port.ts';
 import { isLive } from '../consultation/notify.ts';
 import type { RoutingMetrics } from '../metrics.ts';
 import { OPEN_STATES, type ConsultationRecord, type Creating, type Person, type Store, type TransitionResult } from '../store/port.ts';
@@ -40,14 +41,18 @@ export class RoutingService {
   private readonly loadChanged: (lawyerId: string) => void;
   private readonly metrics: RoutingMetrics | undefined;
   private readonly routeBeforeCommit: boolean;
+  private readonly presence: PresencePort;
+  private readonly queue: QueuePort;
 
   constructor(
-    private readonly backplane: Backplane,
+    ports: { presence: PresencePort; queue: QueuePort },
     private readonly store: Store,
     readonly router: Router,
     private readonly now: () => number,
     options: RoutingServiceOptions = {},
   ) {
+    this.presence = ports.presence;
+    this.queue = ports.queue;
     this.loadChanged = options.loadChanged ?? (() => undefined);
     this.metrics = options.metrics;
     this.routeBeforeCommit = options.routeBeforeCommit ?? true;
@@ -59,7 +64,7 @@ export class RoutingService {
    */
   async enqueue(c: ConsultationRecord, front = false, declinedBy: string[] = []): Promise<void> {
     if (!isLive(c)) return;
-    await this.backplane.enqueue(
+    await this.queue.enqueue(
       {
         consultationId: c.id,
         citizenId: c.citizen.id,
@@ -94,7 +99,7 @@ export class RoutingService {
 
   /** Out of the queue: its offer, if one is out, withdrawn; what its citizen was told, forgotten. */
   private async leave(consultationId: string): Promise<void> {
-    const { withdrawn } = await this.backplane.dequeue(consultationId);
+    const { withdrawn } = await this.queue.dequeue(consultationId);
     this.router.forget(consultationId);
     if (withdrawn) this.router.offerEnded(withdrawn.lawyerId, consultationId, 'withdrawn');
   }
@@ -134,14 +139,14 @@ export class RoutingService {
 
   /** Manual pick: atomic in the backplane first, so it cannot race an offer. */
   async pick(consultationId: string, lawyer: Person): Promise<Claimed> {
-    const claim = await this.backplane.claim(consultationId, lawyer.id, this.now());
+    const claim = await this.queue.claim(consultationId, lawyer.id, this.now());
     if (!claim.ok) return { ok: false, reason: claim.reason === 'no-capacity' ? 'no-capacity' : 'taken' };
     return this.taken(consultationId, lawyer, 'picked', claim.entry);
   }
 
   /** The offered lawyer accepts: the consultation becomes active with them. */
   async accept(consultationId: string, lawyer: Person): Promise<Claimed> {
-    const claim = await this.backplane.accept(consultationId, lawyer.id, this.now());
+    const claim = await this.queue.accept(consultationId, lawyer.id, this.now());
     if (!claim.ok) return { ok: false, reason: 'taken' };
     const taken = await this.taken(consultationId, lawyer, 'active', claim.entry);
     if (taken.ok) this.router.offerEnded(lawyer.id, consultationId, 'accepted');
@@ -156,7 +161,7 @@ export class RoutingService {
     await this.committing.get(consultationId)?.stored;
     const result = await this.store.transition(consultationId, ['queued'], { state, lawyer, updatedAt: this.now() });
     if (!result.ok) {
-      await this.backplane.release(lawyer.id, consultationId);
+      await this.queue.release(lawyer.id, consultationId);
       return { ok: false, reason: 'state', current: result };
     }
     this.loadChanged(lawyer.id);
@@ -183,7 +188,7 @@ export class RoutingService {
     let lawyerId = asked.lawyerId;
     if (!lawyerId && asked.preferPrevious) {
       const previous = (await this.store.listConsultations({ participantId: citizenId, states: ['closed'] })).find((c) => c.lawyer);
-      if (previous?.lawyer && (await this.backplane.getLawyer(previous.lawyer.id))) lawyerId = previous.lawyer.id;
+      if (previous?.lawyer && (await this.presence.getLawyer(previous.lawyer.id))) lawyerId = previous.lawyer.id;
     }
     if (!lawyerId) return {};
     return asked.fallbackToQueue === false ? { preferredLawyerId: lawyerId } : { preferredLawyerId: lawyerId, preferredUntil: at + this.router.preferredWaitMs };
@@ -210,7 +215,7 @@ export class RoutingService {
 
   /** True when no lawyer on duty (in any state) serves the category: the citizen may rather leave a message. */
   async nobodyServes(category: ConsultationRecord['category']): Promise<boolean> {
-    return !(await this.backplane.servesCategory(category));
+    return !(await this.presence.servesCategory(category));
   }
 
   /**
@@ -221,7 +226,7 @@ export class RoutingService {
   async requeue(c: ConsultationRecord, lawyerId: string): Promise<ConsultationRecord | undefined> {
     const result = await this.store.transition(c.id, ['picked', 'active'], { state: 'queued', lawyer: null, updatedAt: this.now() }, lawyerId);
     if (!result.ok) return undefined;
-    await this.backplane.release(lawyerId, c.id);
+    await this.queue.release(lawyerId, c.id);
     await this.enqueue(result.consultation, true);
     return result.consultation;
   }
@@ -231,7 +236,7 @@ export class RoutingService {
   }
 
   private async released(lawyerId: string, consultationId: string): Promise<void> {
-    await this.backplane.release(lawyerId, consultationId);
+    await this.queue.release(lawyerId, consultationId);
     this.loadChanged(lawyerId);
     void this.router.kick();
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ServerFrame } from '../../protocol/frames.ts';
 import { AssistantRegistry } from '../auth/assistants.ts';
-import { MemoryBackplane } from '../backplane/memory.ts';
+import { MemoryCoordination } from '../backplane/memory/coordination.ts';
 import { loadOrCreateDevIdentity, mintToken } from '../auth/dev-identity.ts';
 import { createVerifier } from '../auth/verifier.ts';
 import { createLogger } from '../log.ts';
@@ -22,7 +22,7 @@ describe('hello for a new session', () => {
       const deps = {
         verifier,
         registry,
-        assistants: new AssistantRegistry(new MemoryBackplane(), { nodeId: 'n1', log: createLogger('silent'), onSeatLost: () => undefined }),
+        assistants: new AssistantRegistry(new MemoryCoordination(), { nodeId: 'n1', log: createLogger('silent'), onSeatLost: () => undefined }),
         resumeWindowMs: 60_000,
         heartbeatMs: 15_000,
         maxFrameBytes: 65_536,

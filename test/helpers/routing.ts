@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryBackplane } from '../../server/backplane/memory.ts';
+import { MemoryBackplane } from '../../server/backplane/memory/index.ts';
 import { createLogger } from '../../server/log.ts';
 import { Router } from '../../server/routing/router.ts';
 import { RoutingService, type RoutingServiceOptions } from '../../server/routing/service.ts';
@@ -19,7 +19,8 @@ export function routingFixture(now: () => number) {
   const backplane = new MemoryBackplane();
   let routing: RoutingService | undefined;
   const router = new Router({
-    backplane,
+    presence: backplane.presence,
+    queue: backplane.queue,
     pusher: pushes,
     now,
     log: createLogger('silent'),
@@ -41,7 +42,7 @@ export function routingFixture(now: () => number) {
       return routing;
     },
     onDuty: (lawyerId: string) =>
-      backplane.putLawyer({ lawyerId, name: lawyerId, categories: ['labor'], region: '320200', capacity: 3, state: 'available', lastAssignedAt: 0, conflicts: [], leaseUntil: Number.MAX_SAFE_INTEGER }),
+      backplane.presence.putLawyer({ lawyerId, name: lawyerId, categories: ['labor'], region: '320200', capacity: 3, state: 'available', lastAssignedAt: 0, conflicts: [], leaseUntil: Number.MAX_SAFE_INTEGER }),
   };
 }
 

@@ -89,7 +89,8 @@ class World {
   private node(backplane: Backplane): { router: Router; routing: RoutingService } {
     const { store } = this;
     const router = new Router({
-      backplane,
+      presence: backplane.presence,
+      queue: backplane.queue,
       pusher: this.watch,
       now: () => this.now,
       log: createLogger('silent'),
@@ -116,12 +117,12 @@ class World {
   }
 
   private async pickOffer(i: number) {
-    const offers = (await this.backplane.listOffers()).sort((a, b) => a.consultationId.localeCompare(b.consultationId));
+    const offers = (await this.backplane.queue.listOffers()).sort((a, b) => a.consultationId.localeCompare(b.consultationId));
     return offers.length ? offers[i % offers.length] : undefined;
   }
 
   private async dutyOn(l: (typeof LAWYERS)[number]): Promise<void> {
-    await this.backplane.putLawyer({ lawyerId: l.id, name: l.id, categories: l.categories, region: l.region, capacity: l.capacity, state: 'available', lastAssignedAt: this.now, conflicts: [], leaseUntil: this.now + 1e9 });
+    await this.backplane.presence.putLawyer({ lawyerId: l.id, name: l.id, categories: l.categories, region: l.region, capacity: l.capacity, state: 'available', lastAssignedAt: this.now, conflicts: [], leaseUntil: this.now + 1e9 });
   }
 
   /** A request's record, written to the store (not yet queued). */
@@ -140,12 +141,12 @@ class World {
         await this.dutyOn(LAWYERS[s.l] as (typeof LAWYERS)[number]);
         return router.kick();
       case 'away':
-        await this.backplane.setLawyerState((LAWYERS[s.l] as (typeof LAWYERS)[number]).id, 'away');
+        await this.backplane.presence.setLawyerState((LAWYERS[s.l] as (typeof LAWYERS)[number]).id, 'away');
         return;
       case 'off':
       case 'drop': {
         const id = (LAWYERS[s.l] as (typeof LAWYERS)[number]).id;
-        const { withdrawn } = await this.backplane.removeLawyer(id);
+        const { withdrawn } = await this.backplane.presence.removeLawyer(id);
         for (const o of withdrawn) router.offerEnded(id, o.consultationId, 'withdrawn');
         if (s.k === 'drop') for (const c of await this.store.listConsultations({ lawyerId: id, states: ['picked', 'active'] })) await routing.requeue(c, id);
         return router.kick();
@@ -191,13 +192,13 @@ class World {
   /** The invariants, read from the backplane and the store after every step. */
   async check(): Promise<void> {
     expect(this.watch.violations).toEqual([]);
-    const offers = await this.backplane.listOffers();
+    const offers = await this.backplane.queue.listOffers();
     expect(new Set(offers.map((o) => o.consultationId)).size).toBe(offers.length);
     const all = await this.store.listConsultations({});
-    const queued = new Set((await this.backplane.listQueue()).map((e) => e.consultationId));
+    const queued = new Set((await this.backplane.queue.listQueue()).map((e) => e.consultationId));
     for (const c of all) expect(queued.has(c.id), `${c.id} is ${c.state}`).toBe(c.state === 'queued');
     for (const o of offers) expect(queued.has(o.consultationId)).toBe(true);
-    for (const l of await this.backplane.listLawyers()) {
+    for (const l of await this.backplane.presence.listLawyers()) {
       const held = all.filter((c) => c.lawyer?.id === l.lawyerId && (c.state === 'active' || c.state === 'picked')).length;
       const offered = offers.filter((o) => o.lawyerId === l.lawyerId).length;
       expect(l.load, `${l.lawyerId} load`).toBe(held + offered);
@@ -207,20 +208,20 @@ class World {
 
   /** A lawyer who can take anything, anywhere, comes on duty and accepts everything: the queue must empty. */
   async drain(): Promise<void> {
-    await this.backplane.putLawyer({ lawyerId: 'ANY', name: 'any', categories: ['labor', 'family'], region: '990000', capacity: 1000, state: 'available', lastAssignedAt: 0, conflicts: [], leaseUntil: this.now + 1e9 });
+    await this.backplane.presence.putLawyer({ lawyerId: 'ANY', name: 'any', categories: ['labor', 'family'], region: '990000', capacity: 1000, state: 'available', lastAssignedAt: 0, conflicts: [], leaseUntil: this.now + 1e9 });
     const { routing } = this.nodes[0] as { routing: RoutingService };
-    for (let i = 0; i < 200 && (await this.backplane.listQueue()).length; i++) {
+    for (let i = 0; i < 200 && (await this.backplane.queue.listQueue()).length; i++) {
       this.now += 10_000;
       await Promise.all(this.nodes.map((n) => n.router.tick()));
       await this.race();
       // Accept until no offer is out: an accept kicks a round that may offer more, and the
       // clock must not move while those are out (they would time out and count as declines).
-      for (let offers = await this.backplane.listOffers(); offers.length; offers = await this.backplane.listOffers()) {
+      for (let offers = await this.backplane.queue.listOffers(); offers.length; offers = await this.backplane.queue.listOffers()) {
         for (const o of offers) await routing.accept(o.consultationId, { id: o.lawyerId, role: 'lawyer', name: o.lawyerId });
         await this.race();
       }
     }
-    expect(await this.backplane.listQueue()).toEqual([]);
+    expect(await this.backplane.queue.listQueue()).toEqual([]);
     for (const c of await this.store.listConsultations({})) expect(['active', 'picked', 'closed', 'cancelled']).toContain(c.state);
   }
 }
@@ -279,7 +280,7 @@ export function routingProperty(name: string, makeBackplane: MakeBackplane, numR
         await (world.nodes[1] as World['nodes'][number]).routing.enqueue(c);
         await world.race();
         await world.check();
-        expect(await world.backplane.listOffers()).toEqual([]);
+        expect(await world.backplane.queue.listOffers()).toEqual([]);
         expect(world.watch.out.get(c.id)?.size ?? 0).toBe(0);
       }));
   });

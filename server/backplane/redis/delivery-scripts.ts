@@ -1,5 +1,5 @@
 /**
- * Lua for cross-node delivery (`delivery.ts`). Like scripts.ts, KEYS[1] is the deployment's
+ * Lua for cross-node delivery (`delivery.ts`). Like the backplane's (lua.ts), KEYS[1] is the deployment's
  * hash-tagged prefix `{<prefix>}` and every key and sharded channel is built from it, so all
  * live in one slot and run unchanged on Redis Cluster. Keys under the prefix:
  *   :a:<audience>  set     nodes with a session listening on the audience key

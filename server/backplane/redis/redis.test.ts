@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { backplaneContract } from '../../../test/contracts/backplane.ts';
+import { backplaneContract } from '../../../test/contracts/backplane/index.ts';
 import { REDIS_URL } from '../../../test/helpers/services.ts';
 import { RedisBackplane } from './index.ts';
 

@@ -1,5 +1,5 @@
-import { backplaneContract } from '../../test/contracts/backplane.ts';
-import { MemoryBackplane } from './memory.ts';
+import { backplaneContract } from '../../../test/contracts/backplane/index.ts';
+import { MemoryBackplane } from './index.ts';
 
 backplaneContract('memory', async () => {
   const backplane = new MemoryBackplane();

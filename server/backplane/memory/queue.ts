@@ -1,0 +1,118 @@
+import type { LawyerPresence } from '../presence-port.ts';
+import type { AcceptRefusal, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, QueueEntry, QueuePort } from '../queue-port.ts';
+import { copy, type SharedState } from './state.ts';
+
+/** The queue, offers and holds of the embedded node, over the lawyers' state it shares with presence. */
+export class MemoryQueue implements QueuePort {
+  constructor(private readonly s: SharedState) {}
+
+  async enqueue(entry: QueueEntry, front = false): Promise<void> {
+    this.s.queue.set(entry.consultationId, copy(entry));
+    this.s.order.set(entry.consultationId, front ? -1e15 + this.s.frontCounter++ : entry.enqueuedAt);
+  }
+
+  async dequeue(consultationId: string): Promise<{ entry?: QueueEntry; withdrawn?: Offer }> {
+    const entry = this.s.queue.get(consultationId);
+    if (!entry) return {};
+    this.unqueue(consultationId);
+    const withdrawn = this.s.withdraw(consultationId);
+    return { entry, ...(withdrawn ? { withdrawn } : {}) };
+  }
+
+  async listQueue(): Promise<QueueEntry[]> {
+    const key = (e: QueueEntry) => this.s.order.get(e.consultationId) as number;
+    return [...this.s.queue.values()].sort((a, b) => b.priority - a.priority || key(a) - key(b)).map((x) => copy(x));
+  }
+
+  async offer(consultationId: string, lawyerId: string, expiresAt: number, now: number): Promise<ClaimOutcome<OfferRefusal>> {
+    const entry = this.s.queue.get(consultationId);
+    if (!entry) return { ok: false, reason: 'not-queued' };
+    if (this.s.offers.has(consultationId)) return { ok: false, reason: 'already-offered' };
+    const p = this.s.lawyers.get(lawyerId);
+    if (!p) return { ok: false, reason: 'not-on-duty' };
+    if (p.state !== 'available') return { ok: false, reason: 'not-available' };
+    if (p.load >= p.capacity) return { ok: false, reason: 'no-capacity' };
+    if (entry.declinedBy.includes(lawyerId)) return { ok: false, reason: 'declined-before' };
+    this.s.offers.set(consultationId, { consultationId, lawyerId, expiresAt });
+    p.load++;
+    p.lastOfferAt = now;
+    return { ok: true };
+  }
+
+  async accept(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<AcceptRefusal> & { entry?: QueueEntry }> {
+    const offer = this.s.offers.get(consultationId);
+    if (!offer || offer.lawyerId !== lawyerId) return { ok: false, reason: 'no-offer' };
+    this.s.offers.delete(consultationId);
+    const entry = this.s.queue.get(consultationId);
+    this.unqueue(consultationId);
+    // The offer's unit of load becomes the held consultation's.
+    this.s.heldBy(lawyerId).add(consultationId);
+    const p = this.s.lawyers.get(lawyerId);
+    if (p) {
+      p.lastAssignedAt = now;
+      p.missedOffers = 0;
+    }
+    return { ok: true, ...(entry ? { entry } : {}) };
+  }
+
+  async reject(consultationId: string, lawyerId: string, outcome: 'declined' | 'timeout'): Promise<{ ok: boolean; presence?: LawyerPresence }> {
+    const offer = this.s.offers.get(consultationId);
+    if (!offer || offer.lawyerId !== lawyerId) return { ok: false };
+    this.s.withdraw(consultationId);
+    this.s.queue.get(consultationId)?.declinedBy.push(lawyerId);
+    const p = this.s.lawyers.get(lawyerId);
+    if (p) p.missedOffers = outcome === 'timeout' ? p.missedOffers + 1 : 0;
+    return { ok: true, ...(p ? { presence: copy(p) } : {}) };
+  }
+
+  async claim(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<ClaimRefusal> & { entry?: QueueEntry }> {
+    const entry = this.s.queue.get(consultationId);
+    if (!entry) return { ok: false, reason: 'not-queued' };
+    if (this.s.offers.has(consultationId)) return { ok: false, reason: 'already-offered' };
+    const p = this.s.lawyers.get(lawyerId);
+    if (p && p.load >= p.capacity) return { ok: false, reason: 'no-capacity' };
+    this.unqueue(consultationId);
+    this.s.heldBy(lawyerId).add(consultationId);
+    if (p) {
+      p.load++;
+      p.lastAssignedAt = now;
+    }
+    return { ok: true, entry };
+  }
+
+  async hold(lawyerId: string, consultationId: string): Promise<void> {
+    const held = this.s.heldBy(lawyerId);
+    if (held.has(consultationId)) return;
+    held.add(consultationId);
+    const p = this.s.lawyers.get(lawyerId);
+    if (p) p.load++;
+  }
+
+  async release(lawyerId: string, consultationId: string): Promise<void> {
+    const held = this.s.held.get(lawyerId);
+    if (!held?.delete(consultationId)) return;
+    if (held.size === 0) this.s.held.delete(lawyerId);
+    const p = this.s.lawyers.get(lawyerId);
+    if (p && p.load > 0) p.load--;
+  }
+
+  async listOffers(): Promise<Offer[]> {
+    return [...this.s.offers.values()].map((x) => copy(x));
+  }
+
+  async expiredOffers(now: number): Promise<Offer[]> {
+    return [...this.s.offers.values()].filter((o) => o.expiresAt <= now).map((x) => copy(x));
+  }
+
+  async withdrawOffers(lawyerId: string): Promise<Offer[]> {
+    if (this.s.lawyers.get(lawyerId)?.state !== 'reconnecting') return [];
+    const theirs = [...this.s.offers.values()].filter((o) => o.lawyerId === lawyerId);
+    for (const o of theirs) this.s.withdraw(o.consultationId);
+    return theirs;
+  }
+
+  private unqueue(consultationId: string): void {
+    this.s.queue.delete(consultationId);
+    this.s.order.delete(consultationId);
+  }
+}

@@ -1,0 +1,113 @@
+import { keyed, overLawyers } from './lua.ts';
+
+/**
+ * Lua for the presence port (`presence.ts`); the prelude is `lua.ts`'s. Keys under the prefix:
+ *   :L            hash   lawyerId -> presence JSON
+ *   :leases       zset   lawyerId -> lease expiry (ms)
+ *   :b:<cat>|<p>  set    lawyers on duty for category <cat> whose region starts with <p>
+ *   :dv:<lawyerId> hash  nodeId -> a device of the lawyer connected there, until (ms)
+ * and, read or written with the queue port in the same step: :h:<lawyerId> (held consultations:
+ * a lawyer's load when they come on duty), :o and :ox (offers withdrawn when they leave).
+ */
+export const PRESENCE_SCRIPTS = {
+  /** ARGV: presence JSON (without load/counters). Returns the stored presence JSON. */
+  putLawyer: overLawyers(`
+local p = cjson.decode(ARGV[1])
+local prev = getL(p.lawyerId)
+if prev then
+  unindex(prev)
+  p.load = prev.load
+  p.lastAssignedAt = prev.lastAssignedAt
+  p.lastOfferAt = prev.lastOfferAt
+  p.missedOffers = (p.state == 'available') and 0 or prev.missedOffers
+  p.resumeState = (p.state == 'reconnecting') and (prev.resumeState or 'available') or p.state
+else
+  p.load = redis.call('SCARD', k('h:' .. p.lawyerId))
+  p.lastOfferAt = 0
+  p.missedOffers = 0
+  p.resumeState = (p.state == 'reconnecting') and 'available' or p.state
+end
+putL(p)
+index(p)
+redis.call('ZADD', k('leases'), p.leaseUntil, p.lawyerId)
+return cjson.encode(p)`),
+
+  /** ARGV: lawyerId, state. Returns the presence JSON or nil. */
+  setState: overLawyers(`
+local p = getL(ARGV[1])
+if not p then return nil end
+local state = ARGV[2]
+if state == 'reconnecting' then
+  if p.state ~= 'reconnecting' then p.resumeState = p.state end
+else
+  p.resumeState = state
+  if state == 'available' then p.missedOffers = 0 end
+end
+p.state = state
+putL(p)
+return cjson.encode(p)`),
+
+  /** ARGV: lawyerId. Returns {presence JSON or false, withdrawn offer JSONs...}. */
+  removeLawyer: overLawyers(`
+local id = ARGV[1]
+local raw = redis.call('HGET', k('L'), id)
+local withdrawn = {}
+if raw then
+  unindex(cjson.decode(raw))
+  redis.call('HDEL', k('L'), id)
+  redis.call('ZREM', k('leases'), id)
+end
+local all = redis.call('HGETALL', k('o'))
+for i = 1, #all, 2 do
+  local offer = cjson.decode(all[i + 1])
+  if offer.lawyerId == id then
+    redis.call('HDEL', k('o'), all[i])
+    redis.call('ZREM', k('ox'), all[i])
+    withdrawn[#withdrawn + 1] = all[i + 1]
+  end
+end
+return {raw or false, unpack(withdrawn)}`),
+
+  /** ARGV: lawyerId... , until (last). Extends leases of lawyers still on duty. */
+  renewLeases: overLawyers(`
+local untilMs = tonumber(ARGV[#ARGV])
+for i = 1, #ARGV - 1 do
+  local p = getL(ARGV[i])
+  if p and untilMs > p.leaseUntil then
+    p.leaseUntil = untilMs
+    putL(p)
+    redis.call('ZADD', k('leases'), untilMs, ARGV[i])
+  end
+end
+return 1`),
+
+  /** ARGV: bucket name (`<cat>|<prefix>`). Returns the presence JSONs of the bucket, in one consistent read. */
+  bucket: keyed(`
+local ids = redis.call('SMEMBERS', k('b:' .. ARGV[1]))
+if #ids == 0 then return {} end
+return redis.call('HMGET', k('L'), unpack(ids))`),
+
+  /** ARGV: lawyerId, nodeId, connected (1/0), until, now. Drops lapsed entries; returns how many other nodes have a device of the lawyer. */
+  markDevice: keyed(`
+local key = k('dv:' .. ARGV[1])
+local now = tonumber(ARGV[5])
+if ARGV[3] == '1' then redis.call('HSET', key, ARGV[2], ARGV[4]) else redis.call('HDEL', key, ARGV[2]) end
+local all = redis.call('HGETALL', key)
+local others = 0
+for i = 1, #all, 2 do
+  if tonumber(all[i + 1]) <= now then
+    redis.call('HDEL', key, all[i])
+  elseif all[i] ~= ARGV[2] then
+    others = others + 1
+  end
+end
+return others`),
+
+  /** ARGV: nodeId, until, then lawyerIds. Extends the node's device entries that still exist. */
+  renewDevices: keyed(`
+for i = 3, #ARGV do
+  local key = k('dv:' .. ARGV[i])
+  if redis.call('HEXISTS', key, ARGV[1]) == 1 then redis.call('HSET', key, ARGV[1], ARGV[2]) end
+end
+return 1`),
+} as const;
