@@ -1,16 +1,23 @@
 import { adviceFor, CloseCode, ErrorCode } from '../../protocol/errors.ts';
 import type { ConsultationViewT, ReplyData, RequestData } from '../../protocol/frames.ts';
 import { err, ok, type ProtocolError, type Result } from '../../protocol/result.ts';
-import type { AssistantRegistry } from '../auth/assistants.ts';
-import type { Identity } from '../auth/identity.ts';
+import type { AuthFailure, Identity } from '../auth/identity.ts';
 import { claimedSubject, type TokenVerifier } from '../auth/verifier.ts';
 import { audienceKeys, type SessionRegistry } from './registry.ts';
 import type { Session, Transport } from './session.ts';
 
+/**
+ * Assistants' seats, counted across the cluster (`cluster/assistant-seats.ts`, above this
+ * layer): a granted claim returns the release to call when the session ends.
+ */
+export interface AssistantSeats {
+  claim(lawyerId: string, assistantId: string): Promise<Result<() => void, AuthFailure>>;
+}
+
 export interface HelloDeps {
   verifier: TokenVerifier;
   registry: SessionRegistry;
-  assistants: AssistantRegistry;
+  assistants: AssistantSeats;
   /** The caller's open consultations, for a session that could not be resumed. */
   snapshot: (identity: Identity) => Promise<ConsultationViewT[]>;
   resumeWindowMs: number;

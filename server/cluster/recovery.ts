@@ -4,7 +4,7 @@ import type { DutyService } from '../presence/duty.ts';
 import type { RoutingService } from '../routing/service.ts';
 import type { SessionRegistry } from '../session/registry.ts';
 import type { Store } from '../store/port.ts';
-import type { QueuePort } from './queue-port.ts';
+import type { QueuePort } from '../backplane/queue-port.ts';
 
 export interface RecoveryDeps {
   store: Store;

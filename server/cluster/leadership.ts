@@ -1,4 +1,4 @@
-import type { CoordinationPort } from './coordination-port.ts';
+import type { CoordinationPort } from '../backplane/coordination-port.ts';
 
 /**
  * Whether this node runs the deployment's periodic jobs (message SLA timers, roster reminders,

@@ -1,8 +1,9 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import { err, ok, type Result } from '../../protocol/result.ts';
+import type { AuthFailure } from '../auth/identity.ts';
 import type { AssistantSeat, CoordinationPort } from '../backplane/coordination-port.ts';
 import type { Logger } from '../log.ts';
-import type { AuthFailure } from './identity.ts';
+import type { AssistantSeats } from '../session/hello.ts';
 
 /** A lawyer may have at most three assistants (national lawyer-platform rule). */
 export const MAX_ASSISTANTS = 3;
@@ -24,7 +25,7 @@ export interface AssistantRegistryOptions {
  * backplane; this node counts its own sessions per seat, renews its seats while they live,
  * and a claim returns the release to call when that session ends.
  */
-export class AssistantRegistry {
+export class AssistantRegistry implements AssistantSeats {
   /** "<lawyerId>|<assistantId>" -> sessions on this node, counted from the start of their claim. */
   private readonly sessions = new Map<string, number>();
   /** Keys whose seat was granted: what the renewals keep alive. */
