@@ -16,6 +16,11 @@ export function relation(identity: Identity, c: ConsultationRecord): Relation {
   return 'none';
 }
 
+/** A lawyer sees the queue of the categories on their token; none declared means all. */
+export function servesCategory(identity: Identity, c: ConsultationRecord): boolean {
+  return !identity.categories || identity.categories.length === 0 || identity.categories.includes(c.category);
+}
+
 /** Who may write in which state: a citizen may add detail while waiting; the lawyer's side once active. */
 export function maySend(identity: Identity, c: ConsultationRecord): boolean {
   const rel = relation(identity, c);

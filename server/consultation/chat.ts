@@ -3,7 +3,7 @@ import type { Handler } from '../session/dispatch.ts';
 import { maySend, relation } from './access.ts';
 import { notFound, notMember, type ConsultationDeps } from './deps.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { audience, person, toMessage } from './views.ts';
+import { audience, person, toMessage } from '../kernel/views.ts';
 
 const HISTORY_DEFAULT = 50;
 

@@ -3,15 +3,14 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { ProtocolError } from '../../protocol/result.ts';
 import type { Counter } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
-import type { MessageDesk } from '../routing/message-desk.ts';
-import type { RoutingService } from '../routing/service.ts';
+import type { ConsultationRouting, Desk } from '../kernel/routing.ts';
 import type { Store, TransitionResult } from '../store/port.ts';
 
 export interface ConsultationDeps {
   store: Store;
   pusher: Pusher;
-  routing: RoutingService;
-  desk: MessageDesk;
+  routing: ConsultationRouting;
+  desk: Desk;
   now: () => number;
   /** Open consultations (live and message) one citizen may have at once. */
   maxOpenPerCitizen: number;

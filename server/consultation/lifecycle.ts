@@ -4,10 +4,10 @@ import type { ConsultationState } from '../../protocol/vocabulary.ts';
 import type { Identity } from '../auth/identity.ts';
 import type { Handler } from '../session/dispatch.ts';
 import { startCreate, type ConsultationRecord } from '../store/port.ts';
-import { relation } from './access.ts';
+import { relation, servesCategory } from './access.ts';
 import { newConsultationId, notFound, notMember, transitionError, type ConsultationDeps } from './deps.ts';
-import { isLive, notifier, servesCategory } from './notify.ts';
-import { audience, person, toView } from './views.ts';
+import { isLive, notifier } from '../kernel/notify.ts';
+import { audience, person, toView } from '../kernel/views.ts';
 
 const OPEN: readonly ConsultationState[] = ['queued', 'picked', 'active'];
 

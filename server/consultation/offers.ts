@@ -2,8 +2,8 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { err, ok } from '../../protocol/result.ts';
 import type { Handler } from '../session/dispatch.ts';
 import { transitionError, type ConsultationDeps } from './deps.ts';
-import { notifier } from './notify.ts';
-import { person, toView } from './views.ts';
+import { notifier } from '../kernel/notify.ts';
+import { person, toView } from '../kernel/views.ts';
 
 const offerGone = { code: ErrorCode.OFFER_GONE, message: 'this offer is no longer yours (expired, withdrawn or taken)' };
 

@@ -7,12 +7,12 @@ import type { Identity } from '../auth/identity.ts';
 import type { LawyerPresence, PresencePort } from '../backplane/presence-port.ts';
 import type { QueuePort } from '../backplane/queue-port.ts';
 import type { Logger } from '../log.ts';
-import { notifier } from '../consultation/notify.ts';
 import { LocalTime } from './coverage.ts';
 import { directoryHandler } from './directory.ts';
-import { audience, toView } from '../consultation/views.ts';
-import { normaliseParty } from '../routing/match.ts';
-import type { RoutingService } from '../routing/service.ts';
+import { notifier } from '../kernel/notify.ts';
+import { normaliseParty } from '../kernel/party.ts';
+import type { DutyRouting } from '../kernel/routing.ts';
+import { audience, toView } from '../kernel/views.ts';
 import type { Handler } from '../session/dispatch.ts';
 import type { Pusher } from '../session/pusher.ts';
 import type { DeviceListener } from '../session/registry.ts';
@@ -32,7 +32,7 @@ export interface DutyDeps {
   /** Only to withdraw the offers of a lawyer whose last device went. */
   queue: QueuePort;
   store: Store;
-  routing: RoutingService;
+  routing: DutyRouting;
   pusher: Pusher;
   log: Logger;
   now: () => number;
@@ -122,7 +122,7 @@ export class DutyService implements DeviceListener {
       }
       this.local.set(identity.id, presence);
       this.announce(presence);
-      void this.deps.routing.router.kick();
+      this.deps.routing.kick();
       return ok({ presence: presenceView(presence, identity.id) });
     };
 
@@ -173,7 +173,7 @@ export class DutyService implements DeviceListener {
     if (firstDevice && presence?.state === 'reconnecting') {
       presence = await this.deps.presence.setLawyerState(identity.id, presence.resumeState);
       if (presence) this.announce(presence);
-      void this.deps.routing.router.kick();
+      this.deps.routing.kick();
     }
     // The new device learns the duty state the lawyer already has; it does not change it.
     session.push('duty.state', { presence: presenceView(presence, identity.id) });
@@ -182,7 +182,7 @@ export class DutyService implements DeviceListener {
     this.deps.pusher.mute(identity.id, QUEUE_KEYS);
     // On duty with a device here: this node keeps the lease alive (the node that had it may be gone).
     this.local.set(identity.id, presence);
-    for (const offer of await this.deps.routing.router.offersFor(identity.id)) session.push('offer', offer);
+    for (const offer of await this.deps.routing.offersFor(identity.id)) session.push('offer', offer);
   }
 
   private async markDeviceHere(lawyerId: string): Promise<void> {
@@ -207,8 +207,8 @@ export class DutyService implements DeviceListener {
     // The offers ringing on the device that went move on now, not after the offer timeout:
     // the citizen would wait it out for nobody. Replayed to the lawyer's devices if they resume.
     const withdrawn = await this.deps.queue.withdrawOffers(identity.id);
-    for (const o of withdrawn) this.deps.routing.router.offerEnded(identity.id, o.consultationId, 'withdrawn');
-    if (withdrawn.length) void this.deps.routing.router.kick();
+    for (const o of withdrawn) this.deps.routing.offerEnded(identity.id, o.consultationId, 'withdrawn');
+    if (withdrawn.length) this.deps.routing.kick();
   }
 
   /** The resume window is over: off duty, unless a device came back meanwhile (here, or on another node, which resumed them). */
@@ -223,7 +223,7 @@ export class DutyService implements DeviceListener {
     this.local.delete(lawyerId);
     const resumed = await this.deps.presence.setLawyerState(lawyerId, presence.resumeState);
     if (resumed) this.announce(resumed);
-    void this.deps.routing.router.kick();
+    this.deps.routing.kick();
   }
 
   /**
@@ -235,7 +235,7 @@ export class DutyService implements DeviceListener {
     const { presence, withdrawn } = await this.deps.presence.removeLawyer(lawyerId);
     if (presence) await this.deps.onDutyChanged?.({ lawyerId, at: this.deps.now(), on: false, categories: presence.categories, region: presence.region });
     this.deps.pusher.unmute(lawyerId, QUEUE_KEYS);
-    for (const o of withdrawn) this.deps.routing.router.offerEnded(lawyerId, o.consultationId, 'withdrawn');
+    for (const o of withdrawn) this.deps.routing.offerEnded(lawyerId, o.consultationId, 'withdrawn');
     if (reason === 'disconnected') {
       const held = await this.deps.store.listConsultations({ lawyerId, states: ['picked', 'active'] });
       const { queueChanged } = notifier(this.deps.pusher);
@@ -249,7 +249,7 @@ export class DutyService implements DeviceListener {
       }
     }
     if (presence) this.deps.pusher.push([`u:${lawyerId}`], 'duty.state', { presence: presenceView(undefined, lawyerId), ...(reason ? { reason } : {}) });
-    void this.deps.routing.router.kick();
+    this.deps.routing.kick();
   }
 
   /** Re-reads a lawyer's presence (their load changed) and tells their devices. */
@@ -285,7 +285,7 @@ export class DutyService implements DeviceListener {
       const state = p.state === 'reconnecting' ? p.resumeState : p.state;
       this.local.set(lawyerId, await this.deps.presence.putLawyer({ lawyerId, name, categories, region, capacity, state, lastAssignedAt, conflicts, leaseUntil: now + this.deps.leaseMs }));
     }
-    void this.deps.routing.router.kick();
+    this.deps.routing.kick();
   }
 
   private async renew(): Promise<void> {

@@ -17,14 +17,6 @@ export function reachAfter(waitedMs: number, widening: Widening): Reach {
   return 'city';
 }
 
-/** Party names compared the way a person would: case, width of spaces and punctuation ignored. */
-export function normaliseParty(name: string): string {
-  return name
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[\s\p{P}]+/gu, '');
-}
-
 /** The backplane query for one queued consultation at `now`: a chosen lawyer, while the choice holds, is the only one (wherever they are). */
 export function queryFor(entry: QueueEntry, now: number, widening: Widening, strategy: Strategy, limit: number): LawyerQuery {
   const chosen = entry.preferredLawyerId !== undefined && now < (entry.preferredUntil ?? Infinity);

@@ -1,12 +1,13 @@
 import type { LawyerPresence, PresencePort } from '../backplane/presence-port.ts';
 import type { QueueEntry, QueuePort } from '../backplane/queue-port.ts';
-import { isLive, notifier } from '../consultation/notify.ts';
-import { audience, toView } from '../consultation/views.ts';
+import { isLive, notifier } from '../kernel/notify.ts';
+import { normaliseParty } from '../kernel/party.ts';
+import type { Desk } from '../kernel/routing.ts';
+import { audience, toView } from '../kernel/views.ts';
 import type { Logger } from '../log.ts';
 import type { RoutingMetrics } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
 import type { ConsultationRecord, Store, TransitionResult } from '../store/port.ts';
-import { normaliseParty } from './match.ts';
 import type { Router } from './router.ts';
 
 export interface MessageDeskConfig {
@@ -39,7 +40,7 @@ export interface MessageDeskDeps {
  * to another lawyer once, at half time; its lawyer is reminded at three quarters, and supervisors
  * are told when it is breached. All state is in the store, so a restart loses no clock.
  */
-export class MessageDesk {
+export class MessageDesk implements Desk {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 

@@ -1,16 +1,16 @@
+import type { PushData } from '../../protocol/frames.ts';
 import type { PriorityClass } from '../../protocol/vocabulary.ts';
 import type { PresencePort } from '../backplane/presence-port.ts';
 import type { QueueEntry, QueuePort } from '../backplane/queue-port.ts';
-import { isLive } from '../consultation/notify.ts';
+import { isLive } from '../kernel/notify.ts';
+import { normaliseParty } from '../kernel/party.ts';
+import type { Claimed, ConsultationRouting, DutyRouting } from '../kernel/routing.ts';
 import type { RoutingMetrics } from '../metrics.ts';
 import { OPEN_STATES, type ConsultationRecord, type Creating, type Person, type Store, type TransitionResult } from '../store/port.ts';
-import { normaliseParty } from './match.ts';
 import type { Router } from './router.ts';
 
 /** Priority classes in the order they are served; anyone else is 0. */
 const PRIORITY: Record<PriorityClass, number> = { 'legal-aid': 1, disabled: 2, elderly: 2 };
-
-export type Claimed = { ok: true; consultation: ConsultationRecord } | { ok: false; reason: 'taken' | 'no-capacity' | 'state'; current?: TransitionResult };
 
 export interface RoutingServiceOptions {
   /** A lawyer's load changed (took or ended a consultation): their devices are told. */
@@ -25,11 +25,12 @@ export interface RoutingServiceOptions {
 }
 
 /**
- * What the consultation and duty services ask of routing. Queue membership lives in the
+ * What the consultation and duty services ask of routing (the kernel's ConsultationRouting
+ * and DutyRouting). Queue membership lives in the
  * backplane in both modes (auto offers, manual picks) so that a pick and an offer can never
  * both win, and capacity is counted the same way.
  */
-export class RoutingService {
+export class RoutingService implements ConsultationRouting, DutyRouting {
   /**
    * Requests whose record is still committing. Routing starts while the create commits (the
    * fsync or transaction is the slowest step of a request), so an offer may reach a lawyer
@@ -171,6 +172,18 @@ export class RoutingService {
 
   decline(consultationId: string, lawyerId: string): Promise<boolean> {
     return this.router.decline(consultationId, lawyerId);
+  }
+
+  kick(): void {
+    void this.router.kick();
+  }
+
+  offerEnded(lawyerId: string, consultationId: string, outcome: 'withdrawn'): void {
+    this.router.offerEnded(lawyerId, consultationId, outcome);
+  }
+
+  offersFor(lawyerId: string): Promise<PushData<'offer'>[]> {
+    return this.router.offersFor(lawyerId);
   }
 
   /** A consultation a lawyer held ended: capacity returns, and its handling time feeds the wait estimate. */

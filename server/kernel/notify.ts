@@ -1,13 +1,7 @@
 import type { PushData } from '../../protocol/frames.ts';
-import type { Identity } from '../auth/identity.ts';
 import type { Pusher } from '../session/pusher.ts';
 import type { ConsultationRecord } from '../store/port.ts';
 import { audience, toView } from './views.ts';
-
-/** A lawyer sees the queue of the categories on their token; none declared means all. */
-export function servesCategory(identity: Identity, c: ConsultationRecord): boolean {
-  return !identity.categories || identity.categories.length === 0 || identity.categories.includes(c.category);
-}
 
 /**
  * Whether a consultation belongs in the live queue. A message consultation (留言) never does,
