@@ -2,10 +2,10 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { LIMITS } from '../protocol/frames.ts';
 import { err, ok, type Result } from '../protocol/result.ts';
-import { proxyEntryProblem } from './gateway/client-address.ts';
 import { DEADLINES } from './probe.ts';
 import { STRATEGIES, type Strategy } from './routing/match.ts';
 import type { RoutingConfig } from './routing/router.ts';
+import { proxyEntryProblem } from './trusted-proxies.ts';
 
 /**
  * Every setting, parsed and checked once at start (main.ts). Nothing else reads

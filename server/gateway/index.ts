@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import { CloseCode } from '../../protocol/errors.ts';
 import type { Connection, Socket } from '../session/connection.ts';
-import { proxyList } from './client-address.ts';
+import { proxyList } from '../trusted-proxies.ts';
 import { ConnectionCaps } from './connection-caps.ts';
 import { registerClientRoutes, registerOpsRoutes, type HttpDeps } from './http.ts';
 import { registerWebSocket } from './websocket.ts';
