@@ -17,6 +17,7 @@ import { loadStaticFiles } from './gateway/static.ts';
 import { toView } from './kernel/views.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
+import { Owner } from './owner.ts';
 import { Connection } from './session/connection.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { HandlerTable } from './session/dispatch.ts';
@@ -63,7 +64,19 @@ export function newNodeId(): string {
 }
 
 export async function startNode(config: Config, log: Logger, options: NodeOptions): Promise<LawlineNode> {
-  const store: Store = config.database
+  const owner = new Owner();
+  try {
+    return await build(owner, config, log, options);
+  } catch (e) {
+    // What had started (connections, timers) must not outlive a node that failed to start.
+    await owner.close().catch((closing: unknown) => log.error({ err: closing }, 'closing what had started failed'));
+    throw e;
+  }
+}
+
+/** Makes the node, each part adopted by `owner` as it is made: `owner.close()` closes it children first. */
+async function build(owner: Owner, config: Config, log: Logger, options: NodeOptions): Promise<LawlineNode> {
+  const opened: Store = config.database
     ? await openPgStore({
         url: config.database.url,
         schema: config.database.schema,
@@ -73,31 +86,37 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
         deadline: { timeoutMs: config.database.timeoutMs, probeMs: config.probeMs, onHealth: healthLog(log, 'postgresql') },
       })
     : await openFileStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
+  const store = owner.adopt('store', opened, (s) => s.close());
   const { verifier, devIdentity } = await identityFor(config);
 
   const { nodeId } = options;
-  const { backplane, delivery } = await coordinationFor(config, log, nodeId);
+  const backplane = owner.adopt('backplane', await backplaneFor(config, log), (b) => b.close());
+  const delivery = owner.adopt('delivery', await deliveryFor(config, log, nodeId), (d) => d.close());
   const { presence, queue, coordination } = backplane;
 
   let registry: SessionRegistry;
   const metrics = createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size, heldForResume: () => registry.heldForResume, store: () => store.stats() });
-  registry = new SessionRegistry(
-    config.resumeWindowMs,
-    {
-      bufferMax: config.sessionBufferMax,
-      detachedHoldMax: config.resumeHoldMax,
-      onOverflow: (session) => session.current()?.close(CloseCode.TOO_SLOW, 'too many unacknowledged pushes'),
-    },
-    delivery,
+  registry = owner.adopt(
+    'sessions',
+    new SessionRegistry(
+      config.resumeWindowMs,
+      {
+        bufferMax: config.sessionBufferMax,
+        detachedHoldMax: config.resumeHoldMax,
+        onOverflow: (session) => session.current()?.close(CloseCode.TOO_SLOW, 'too many unacknowledged pushes'),
+      },
+      delivery,
+    ),
+    (r) => r.closeAll(),
   );
   // Alone, this node's sessions are everyone: pushes go straight to them.
   const pusher: Pusher = config.redis ? new ClusterPusher(registry, delivery) : registry;
   const now = () => Date.now();
-  const leadership = new Leadership(coordination, nodeId, now);
+  const leadership = owner.adopt('leadership', new Leadership(coordination, nodeId, now), (l) => l.stop());
   await leadership.start();
   const leads = () => leadership.held;
   let duty: DutyService;
-  const router = new Router({
+  const router = owner.adopt('router', new Router({
     presence,
     queue,
     pusher,
@@ -112,13 +131,13 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     onLeaseExpired: (lawyerId) => duty.off(lawyerId, 'disconnected'),
     metrics: metrics.routing,
     leads,
-  });
+  }), (r) => r.stop());
   const routing: RoutingService = new RoutingService({ presence, queue }, store, router, now, {
     loadChanged: (lawyerId) => void duty.refresh(lawyerId),
     metrics: metrics.routing,
     routeBeforeCommit: !config.redis,
   });
-  duty = new DutyService({
+  duty = owner.adopt('duty', new DutyService({
     presence,
     queue,
     store,
@@ -132,9 +151,9 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     nodeId,
     onDutyChanged: (event) => roster.dutyChanged(event),
     utcOffsetMin: config.utcOffsetMin,
-  });
+  }), (d) => d.stop());
   registry.listener = duty;
-  const roster = new RosterService({
+  const roster = owner.adopt('roster', new RosterService({
     store,
     presence,
     pusher,
@@ -144,8 +163,8 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     tickMs: Math.max(50, config.routing.tickMs),
     reminders: metrics.routing.rosterReminders,
     leads,
-  });
-  const desk = new MessageDesk({
+  }), (r) => r.stop());
+  const desk = owner.adopt('message desk', new MessageDesk({
     store,
     presence,
     queue,
@@ -156,19 +175,19 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     config: { ...config.messages, tickMs: Math.max(20, config.routing.tickMs) },
     metrics: metrics.routing,
     leads,
-  });
+  }), (d) => d.stop());
   const consultation = { store, pusher, routing, desk, now, maxOpenPerCitizen: config.maxOpenPerCitizen, refused: metrics.refused };
   const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers() };
-  const recovery = new Recovery({ store, queue, routing, duty, registry, log });
+  const recovery = owner.adopt('recovery', new Recovery({ store, queue, routing, duty, registry, log }), (r) => r.stop());
   await recovery.rebuild();
   delivery.onLost = (reason) => recovery.lost(reason);
-  const assistants = new AssistantRegistry(coordination, {
+  const assistants = owner.adopt('assistant seats', new AssistantRegistry(coordination, {
     nodeId,
     now,
     log: log.child({ component: 'assistants' }),
     onSeatLost: ({ lawyerId, assistantId }) =>
       registry.end(assistantId, (identity) => identity.lawyerId === lawyerId, CloseCode.AUTH_FAILED, `lawyer ${lawyerId} has ${MAX_ASSISTANTS} other active assistants`),
-  });
+  }), (a) => a.stop());
   assistants.start();
   router.start();
   desk.start();
@@ -193,7 +212,9 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
     now,
   };
 
-  const gateway = await startGateway({
+  // Closed first: no new connection, and every one closed with the code `close` was given.
+  let closeCode: number = CloseCode.DRAINING;
+  const gateway = owner.adopt('gateway', await startGateway({
     host: config.host,
     port: config.port,
     ops: config.ops,
@@ -215,37 +236,35 @@ export async function startNode(config: Config, log: Logger, options: NodeOption
       log: log.child({ component: 'http' }),
     },
     newConnection: (socket) => new Connection(socket, connectionDeps),
-  });
+  }), (g) => g.close(closeCode));
 
   return {
     port: gateway.port,
     opsPort: gateway.opsPort,
     store,
     async close(code = CloseCode.DRAINING) {
-      recovery.stop();
-      leadership.stop();
-      assistants.stop();
-      await gateway.close(code);
-      router.stop();
-      desk.stop();
-      roster.stop();
-      duty.stop();
-      registry.closeAll();
-      await delivery.close();
-      await backplane.close();
-      await store.close();
+      closeCode = code;
+      await owner.close();
     },
   };
 }
 
-/** The embedded node keeps coordination in memory; with REDIS_URL it shares it with the cluster. */
-async function coordinationFor(config: Config, log: Logger, nodeId: string): Promise<{ backplane: Backplane; delivery: Delivery }> {
-  if (!config.redis) return { backplane: new MemoryBackplane(), delivery: noOtherNodes() };
-  const onError = (e: unknown) => log.warn({ err: e }, 'redis: connection trouble');
+/** The embedded node keeps shared state in memory; with REDIS_URL it shares it with the cluster. */
+async function backplaneFor(config: Config, log: Logger): Promise<Backplane> {
+  if (!config.redis) return new MemoryBackplane();
   const { url, prefix, timeoutMs } = config.redis;
-  const backplane = await RedisBackplane.open({ url, prefix, onError, deadline: { timeoutMs, probeMs: config.probeMs, onHealth: healthLog(log, 'redis') } });
-  const delivery = await RedisDelivery.open({ url, prefix, nodeId, onError, deadline: { timeoutMs, probeMs: config.probeMs, onHealth: healthLog(log, 'redis (delivery)') } });
-  return { backplane, delivery };
+  return RedisBackplane.open({ url, prefix, onError: redisTrouble(log), deadline: { timeoutMs, probeMs: config.probeMs, onHealth: healthLog(log, 'redis') } });
+}
+
+/** Alone, a node has no other nodes to deliver to; in a cluster, Redis carries pushes between them. */
+async function deliveryFor(config: Config, log: Logger, nodeId: string): Promise<Delivery> {
+  if (!config.redis) return noOtherNodes();
+  const { url, prefix, timeoutMs } = config.redis;
+  return RedisDelivery.open({ url, prefix, nodeId, onError: redisTrouble(log), deadline: { timeoutMs, probeMs: config.probeMs, onHealth: healthLog(log, 'redis (delivery)') } });
+}
+
+function redisTrouble(log: Logger) {
+  return (e: unknown) => log.warn({ err: e }, 'redis: connection trouble');
 }
 
 /** A dependency stopped or started answering its readiness probe. */

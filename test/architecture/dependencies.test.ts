@@ -18,7 +18,7 @@ const LAYERS: Layer[] = [
   { name: 'media', files: /^media\//, may: ['protocol'] },
   // trusted-proxies.ts is address syntax: config checks LAWLINE_TRUSTED_PROXIES with it at start and
   // the gateway matches peers against the list it builds, so it sits below both, not in the gateway.
-  { name: 'util', files: /^server\/(log|metrics|runtime|data-dir|probe|trusted-proxies)\.ts$/, may: ['protocol'] },
+  { name: 'util', files: /^server\/(log|metrics|runtime|data-dir|probe|trusted-proxies|owner)\.ts$/, may: ['protocol'] },
   { name: 'store', files: /^server\/store\//, may: ['util', 'protocol'] },
   { name: 'backplane', files: /^server\/backplane\//, may: ['util', 'protocol'] },
   { name: 'auth', files: /^server\/auth\//, may: ['util', 'protocol'] },
