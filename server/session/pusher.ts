@@ -3,8 +3,9 @@ import type { Session } from './session.ts';
 
 /**
  * How domain services reach people: by audience key (`u:<id>`, `team:<lawyerId>`,
- * `role:<role>`, `queue:<category>`), never by socket. The session registry implements it on one node; the
- * cluster backplane will implement it across nodes.
+ * `role:<role>`, `queue:<category>`), never by socket. The session registry implements it on the
+ * embedded node; in a cluster `ClusterPusher` reaches this node's sessions and, through the
+ * backplane's delivery, the other nodes'.
  */
 export interface Pusher {
   push<E extends PushEvent>(keys: readonly string[], event: E, data: PushData<E>, skip?: Session): void;
