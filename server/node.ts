@@ -112,7 +112,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
   // Alone, this node's sessions are everyone: pushes go straight to them.
   const pusher: Pusher = config.redis ? new ClusterPusher(registry, delivery) : registry;
   const now = () => Date.now();
-  const leadership = owner.adopt('leadership', new Leadership(coordination, nodeId, now), (l) => l.stop());
+  const leadership = owner.adopt('leadership', new Leadership(coordination, nodeId, log, now), (l) => l.stop());
   await leadership.start();
   const leads = () => leadership.held;
   let duty: DutyService;

@@ -1,4 +1,5 @@
 import type { CoordinationPort } from '../backplane/coordination-port.ts';
+import type { Logger } from '../log.ts';
 
 /**
  * Whether this node runs the deployment's periodic jobs (message SLA timers, roster reminders,
@@ -13,6 +14,7 @@ export class Leadership {
   constructor(
     private readonly coordination: CoordinationPort,
     private readonly holder: string,
+    private readonly log: Logger,
     private readonly now: () => number,
     private readonly ttlMs = 10_000,
     private readonly role = 'jobs',
@@ -36,8 +38,11 @@ export class Leadership {
   private async ask(): Promise<void> {
     try {
       this.holding = await this.coordination.lead(this.role, this.holder, this.ttlMs, this.now());
-    } catch {
+    } catch (e) {
+      // Two nodes must not both run the jobs: unsure whether the lease is still ours, step down.
+      const held = this.holding;
       this.holding = false;
+      this.log.warn({ err: e, role: this.role, held }, 'leadership: could not ask the backplane for the role; not leading until it answers');
     }
   }
 }
