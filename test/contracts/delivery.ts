@@ -33,6 +33,14 @@ export function deliveryContract(name: string, url: string): void {
       d.onLost = (why) => lost.push(why);
       return { d, got, lost };
     };
+    /** Two nodes, b listening to u:x and already given message 1 from a: the fault comes after. */
+    const firstDelivered = async () => {
+      const [a, b] = [await open(), await open()];
+      await b.d.listen('u:x');
+      a.d.send(push(['u:x'], 1));
+      await until(() => b.got.length === 1);
+      return [a, b] as const;
+    };
 
     /**
      * Kills this node's connections (by the names RedisDelivery gives them), not other tests',
@@ -88,10 +96,7 @@ export function deliveryContract(name: string, url: string): void {
     });
 
     it('repairs what pub/sub dropped while the subscriber reconnected, in order, without duplicates', async () => {
-      const [a, b] = [await open(), await open()];
-      await b.d.listen('u:x');
-      a.d.send(push(['u:x'], 1));
-      await until(() => b.got.length === 1);
+      const [a, b] = await firstDelivered();
       await kill(b.d, 'sub');
       for (let i = 2; i <= 6; i++) {
         a.d.send(push(['u:x'], i));
@@ -106,10 +111,7 @@ export function deliveryContract(name: string, url: string): void {
     });
 
     it('reports a gap the stream no longer holds instead of skipping it', async () => {
-      const [a, b] = [await open(), await open()];
-      await b.d.listen('u:x');
-      a.d.send(push(['u:x'], 1));
-      await until(() => b.got.length === 1);
+      const [a, b] = await firstDelivered();
       // b's command connection goes too, so b cannot read its stream before its retry delay: on a
       // cluster its subscriber comes back at once (a slot-map refresh and a new connection), and
       // it would read 2 from the stream before Redis loses it.
