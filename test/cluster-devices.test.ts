@@ -7,7 +7,7 @@ import type { Participant } from './helpers/recorder.ts';
 // their duty follows the union of them, across nodes.
 
 const RESUME_WINDOW_MS = 1000;
-/** What a node logs when Redis has forgotten it and it rebuilds (`backplane/recovery.ts`). */
+/** What a node logs when Redis has forgotten it and it rebuilds (`cluster/recovery.ts`). */
 const REBUILDING = 'pushes to this node were lost';
 
 describe('a lawyer with devices on two nodes', () => {
