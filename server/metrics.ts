@@ -159,6 +159,23 @@ export function createMetrics(gauges: { connections: () => number; sessions: () 
     storeRecords: registry.add(new Gauge('lawline_store_records_total', 'records made durable', () => gauges.store().records, 'counter')),
     storeFsyncs: registry.add(new Gauge('lawline_store_fsyncs_total', 'fsyncs (group commits)', () => gauges.store().fsyncs, 'counter')),
     routing: routingMetrics(registry),
+    process: processMetrics(registry),
+  };
+}
+
+/**
+ * The process's memory, under the names Prometheus' Node client uses, so a soak or a dashboard
+ * can tell the JavaScript heap from native memory (uWS buffers, typed arrays) when RSS grows.
+ * One `process.memoryUsage()` per gauge per scrape: it reads /proc/self/stat and V8's counters,
+ * microseconds, never a heap walk.
+ */
+function processMetrics(registry: Registry) {
+  const memory = (key: keyof NodeJS.MemoryUsage) => () => process.memoryUsage()[key];
+  return {
+    rss: registry.add(new Gauge('process_resident_memory_bytes', 'resident set size', memory('rss'))),
+    heapUsed: registry.add(new Gauge('nodejs_heap_size_used_bytes', 'V8 heap in use', memory('heapUsed'))),
+    heapTotal: registry.add(new Gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved', memory('heapTotal'))),
+    external: registry.add(new Gauge('nodejs_external_memory_bytes', 'memory outside the V8 heap held by JavaScript objects (buffers, typed arrays)', memory('external'))),
   };
 }
 

@@ -34,6 +34,9 @@ describe('starting the server process', () => {
       expect(metrics).toContain('# TYPE lawline_connections gauge');
       expect(metrics).toContain('lawline_connections 0');
       expect(metrics).toMatch(/^# TYPE lawline_store_fsyncs_total counter\nlawline_store_fsyncs_total \d+$/m);
+      for (const name of ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes']) {
+        expect(Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]), name).toBeGreaterThan(0);
+      }
       expect((await fetch(`${base}/metrics`)).status).toBe(404);
       expect((await fetch(`${base}/api/roster/2026-11-25`)).status).toBe(404);
       expect((await fetch(`${base}/nope`)).status).toBe(404);
