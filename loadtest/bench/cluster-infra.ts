@@ -2,10 +2,11 @@
 // bench), the PostgreSQL backends serving its nodes (their CPU is part of a message's cost),
 // and the clean-up of its schema.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort } from '../../test/helpers/redis-server.ts';
+import { fdTargets } from './proc.ts';
 
 export interface BenchRedis {
   url: string;
@@ -56,18 +57,7 @@ export function callsBetween(before: Record<string, number>, after: Record<strin
   return out;
 }
 
-const socketInodes = (pid: number): Set<string> => {
-  const out = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) out.add(m[1] as string);
-    } catch {
-      // closed while listing
-    }
-  }
-  return out;
-};
+const socketInodes = (pid: number): Set<string> => new Set(fdTargets(pid).flatMap((t) => /^socket:\[(\d+)\]$/.exec(t)?.[1] ?? []));
 
 /** TCP connections on this machine: inode -> local and remote port. */
 function tcpTable(): Map<string, { local: number; remote: number }> {

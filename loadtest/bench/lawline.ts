@@ -4,12 +4,18 @@ import { loadOrCreateDevIdentity, mintToken, type DevClaims } from '../../server
 import type { Category } from '../../protocol/vocabulary.ts';
 import type { Server } from './processes.ts';
 
-export const lawlineEnv = (dataDir: string, extra: Record<string, string> = {}): Record<string, string> => ({
+/** A node on a free port with its own data dir, logging warnings only, with the product's limits (the soak runs it so). */
+export const productEnv = (dataDir: string, extra: Record<string, string> = {}): Record<string, string> => ({
   LAWLINE_PORT: '0',
   // Several nodes run on one machine: each its own operations listener.
   LAWLINE_OPS_PORT: '0',
   LAWLINE_DATA_DIR: dataDir,
   LAWLINE_LOG_LEVEL: 'warn',
+  ...extra,
+});
+
+export const lawlineEnv = (dataDir: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  ...productEnv(dataDir),
   LAWLINE_RATE_PER_SEC: '100000',
   LAWLINE_RATE_BURST: '100000',
   LAWLINE_HEARTBEAT_MS: '300000',

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 const TICKS_PER_SEC = 100; // Linux USER_HZ
 
@@ -17,6 +17,25 @@ export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
   return Number(kb ?? 0) * 1024;
+}
+
+/** What each open file descriptor of a process points at (`socket:[inode]`, `pipe:[…]`, a path …). */
+export function fdTargets(pid: number): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      out.push(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      // closed while listing
+    }
+  }
+  return out;
+}
+
+/** Open file descriptors of a process: all, sockets, and files on disk (paths). */
+export function openFds(pid: number): { total: number; sockets: number; files: number } {
+  const targets = fdTargets(pid);
+  return { total: targets.length, sockets: targets.filter((t) => t.startsWith('socket:')).length, files: targets.filter((t) => t.startsWith('/')).length };
 }
 
 export function machine() {

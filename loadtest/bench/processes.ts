@@ -94,12 +94,19 @@ function cpuOf(pids: MeasuredPids): Map<number, number> {
   return out;
 }
 
+export interface DriverWatch {
+  /** the driver is killed after this long (default 10 minutes: a bench run is seconds; the soak is an hour) */
+  timeoutMs?: number;
+  /** every line the driver prints, as it comes (the soak's per-minute ticks) */
+  onLine?: (line: string) => void;
+}
+
 /**
  * Runs one driver job on core 1 and measures the servers' CPU over exactly the loaded window.
  * `atStart` runs when the load is in place (the idle job waits for it before letting go);
  * `atEnd` when the load stops, and the result waits for it.
  */
-export function runDriver(job: Job, serverPids: MeasuredPids, atStart?: () => Promise<void>, atEnd?: () => Promise<void>): Promise<Measured> {
+export function runDriver(job: Job, serverPids: MeasuredPids, atStart?: () => Promise<void>, atEnd?: () => Promise<void>, watch: DriverWatch = {}): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), 'lawline-bench-'));
   const file = join(dir, 'job.json');
   writeFileSync(file, JSON.stringify(job));
@@ -110,10 +117,11 @@ export function runDriver(job: Job, serverPids: MeasuredPids, atStart?: () => Pr
   let cpuAtEnd = new Map<number, number>();
   let ended: Promise<void> = Promise.resolve();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (proc.kill('SIGKILL'), reject(new Error(`driver timed out:\n${out.slice(-2000)}`))), 10 * 60_000);
+    const timer = setTimeout(() => (proc.kill('SIGKILL'), reject(new Error(`driver timed out:\n${out.slice(-2000)}`))), watch.timeoutMs ?? 10 * 60_000);
     proc.stdout.on('data', (d: Buffer) => {
       const before = out;
       out += d.toString();
+      if (watch.onLine) for (const line of out.slice(out.lastIndexOf('\n', before.length - 1) + 1, out.lastIndexOf('\n') + 1).split('\n')) if (line) watch.onLine(line);
       if (!before.includes('LOAD_START') && out.includes('LOAD_START')) {
         cpuAtStart = cpuOf(serverPids);
         void Promise.resolve(atStart?.()).then(() => job.kind === 'idle' && proc.stdin.write('go\n'));
