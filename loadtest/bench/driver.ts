@@ -6,8 +6,9 @@ import { io as socketio, type Socket as ClientSocket } from 'socket.io-client';
 import type WebSocket from 'ws';
 import { inBatches, open, packr, Session, unpackr, type Frame } from './client.ts';
 import { Histogram } from './histogram.ts';
-import type { DriverResult, EchoJob, IdleJob, Job, PresenceJob, RelayJob, RoutingJob } from './jobs.ts';
+import type { DriverResult, EchoJob, IdleJob, Job, PresenceJob, RelayJob, RoutingJob, SoakJob } from './jobs.ts';
 import { connectPresence, measurePresence } from './presence-probe.ts';
+import { runSoak } from './soak/load.ts';
 
 const job = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as Job;
 const now = () => performance.now();
@@ -254,5 +255,15 @@ async function presence(j: PresenceJob): Promise<void> {
   finish({ messages: result.reply.count, elapsedMs: now() - started, latency: result.directory, presence: result }, cpu);
 }
 
-const run = { echo, relay, idle, routing, presence } as const;
+/** The soak (soak/): an hour of a population on one node; `messages` counts deliveries. */
+async function soak(j: SoakJob): Promise<void> {
+  let cpu = process.cpuUsage();
+  const r = await runSoak(j, () => {
+    process.stdout.write('LOAD_START\n');
+    cpu = process.cpuUsage();
+  });
+  finish({ messages: r.messages, elapsedMs: r.elapsedMs, latency: r.latency, ack: r.ack, soak: r.soak }, cpu);
+}
+
+const run = { echo, relay, idle, routing, presence, soak } as const;
 await (run[job.kind] as (j: Job) => Promise<void>)(job);

@@ -61,7 +61,38 @@ export interface PresenceJob {
   timeLimitMs: number;
 }
 
-export type Job = EchoJob | RelayJob | IdleJob | RoutingJob | PresenceJob;
+/**
+ * The soak (soak/run.ts): citizens and lawyers in consultations on one node for an hour, chatting
+ * at `perSec` in all, a share of devices cut every minute; the driver prints a tick every
+ * `tickMs` (soak/load.ts) and checks that every acked message reached the other party once.
+ */
+export interface SoakJob {
+  kind: 'soak';
+  url: string;
+  /** where a device off the network tries to connect: nothing listens there */
+  deadUrl: string;
+  lawyers: { id: string; token: string }[];
+  /** chat: live consultations, one after another; message: one 留言 kept open and added to; idle: connected, nothing more */
+  citizens: { id: string; token: string; kind: 'chat' | 'message' | 'idle' }[];
+  categories: string[];
+  region: string;
+  capacity: number;
+  perSec: number;
+  /** share of messages written in message consultations (the rest in live ones) */
+  messageShare: number;
+  dropsPerMin: number;
+  /** share of a citizen's drops after which it stays off the network `absentMs` (past the resume window) */
+  longShare: number;
+  absentMs: number;
+  /** how long a silent device stays silent before its socket dies (past the node's heartbeat timeout) */
+  silentMs: number;
+  /** a live consultation is closed after a time drawn from this range */
+  lifetimeMs: [number, number];
+  durationMs: number;
+  tickMs: number;
+}
+
+export type Job = EchoJob | RelayJob | IdleJob | RoutingJob | PresenceJob | SoakJob;
 
 /** B4 presence: latencies from the duty.on/off frame being sent, on and off mixed. */
 export interface PresenceResult {
@@ -88,4 +119,5 @@ export interface DriverResult {
   /** routing only: requests not sent because that citizen was still waiting */
   skipped?: number;
   presence?: PresenceResult;
+  soak?: import('./soak/load.ts').SoakResult;
 }

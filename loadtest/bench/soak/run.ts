@@ -1,0 +1,174 @@
+// npm run soak [-- --minutes 60 --connections 2000 --rate 300 --drops 5 --warmup 10 --sample 60]
+// One node (file store, memory backplane, the product's limits: `npm start`'s embedded default)
+// pinned to core 0 with `npm start`'s Node flags; one driver on core 1 runs a population of
+// citizens and lawyers through the SDK (soak/load.ts). At every driver tick the node's RSS,
+// open fds, CPU and /metrics are read. Prints a row per sample, the slopes after the warm-up
+// and the verdict; writes loadtest/results/soak-<time>.json. Not part of `npm test`.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadOrCreateDevIdentity, mintToken } from '../../../server/auth/dev-identity.ts';
+import type { DriverResult, SoakJob } from '../jobs.ts';
+import { productEnv, wsUrl } from '../lawline.ts';
+import { cpuMicros, machine, openFds, rssBytes } from '../proc.ts';
+import { ROOT, runDriver, startServer, type Server } from '../processes.ts';
+import { TICK_PREFIX, type SoakTick } from './load.ts';
+import { headerLine, printSummary, row, summarize, type NodeReading, type Sample, type TracePoint } from './report.ts';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '60' },
+    connections: { type: 'string', default: '2000' },
+    /** chat messages per second, all consultations together */
+    rate: { type: 'string', default: '300' },
+    /** % of connections cut each minute */
+    drops: { type: 'string', default: '5' },
+    warmup: { type: 'string' },
+    /** seconds between samples */
+    sample: { type: 'string', default: '60' },
+  },
+});
+const minutes = Number(values.minutes);
+const connections = Number(values.connections);
+// Warm-up: until the population is in its steady cycle. The longest live consultation (8 min)
+// has closed and been replaced once, the first citizens who stayed away past the resume window
+// (2 min + 30 s) are back, and V8's old space has grown to its working size; before that RSS
+// rises by filling up, not by leaking. Shorter runs use a quarter of their length.
+const warmupMinutes = values.warmup !== undefined ? Number(values.warmup) : Math.min(10, minutes / 4);
+const TARGETS = { rssMbPerHour: 1, fdsPerHour: 1 };
+// The node's defaults (server/config.ts), which the soak keeps: it measures the product as it runs.
+const RESUME_WINDOW_MS = 120_000;
+const HEARTBEAT_MS = 15_000;
+
+const limit = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 0);
+if (limit < connections + 500) {
+  console.error(`open-file limit ${limit} is too low for ${connections} connections (each side holds one fd per socket): raise it (ulimit -n ${connections + 1000})`);
+  process.exit(2);
+}
+
+// Population, as shares of the connections: lawyers on duty with room for every chatting
+// citizen (capacity 10), citizens in live consultations, citizens with one message
+// consultation (留言) each kept open, and citizens who only stay connected.
+const lawyerCount = Math.round(connections * 0.1);
+const idleCount = Math.round(connections * 0.25);
+const messageCount = Math.round(connections * 0.1);
+const chatCount = connections - lawyerCount - idleCount - messageCount;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'lawline-soak-'));
+const identity = await loadOrCreateDevIdentity(dataDir);
+const ttlSec = minutes * 60 + 3600;
+const categories = ['labor', 'family', 'contract'] as const;
+const region = '320200';
+const mint = (sub: string, role: 'citizen' | 'lawyer') =>
+  mintToken(identity, { sub, role, name: sub, ...(role === 'lawyer' ? { categories: [...categories], region } : {}) }, ttlSec);
+const lawyers = await Promise.all(Array.from({ length: lawyerCount }, async (_, i) => ({ id: `SL${i}`, token: await mint(`SL${i}`, 'lawyer') })));
+const kindOf = (i: number): SoakJob['citizens'][number]['kind'] => (i < idleCount ? 'idle' : i < idleCount + messageCount ? 'message' : 'chat');
+const citizens = await Promise.all(
+  Array.from({ length: idleCount + messageCount + chatCount }, async (_, i) => ({ id: `SC${i}`, token: await mint(`SC${i}`, 'citizen'), kind: kindOf(i) })),
+);
+
+/** Where the node's metrics are read: the one place to change when /metrics moves to the ops port. */
+const metricsUrl = (node: Server) => `http://127.0.0.1:${node.port}/metrics`;
+
+const METRICS = {
+  heapUsedBytes: 'nodejs_heap_size_used_bytes',
+  externalBytes: 'nodejs_external_memory_bytes',
+  connections: 'lawline_connections',
+  sessions: 'lawline_sessions',
+  heldForResume: 'lawline_resume_held_pushes',
+  storeRecords: 'lawline_store_records_total',
+} as const;
+
+async function read(node: Server): Promise<NodeReading> {
+  const fds = openFds(node.pid);
+  const reading: NodeReading = { rssBytes: rssBytes(node.pid), fds: fds.total, socketFds: fds.sockets, fileFds: fds.files, cpuUs: cpuMicros(node.pid) };
+  try {
+    const text = await (await fetch(metricsUrl(node), { signal: AbortSignal.timeout(5000) })).text();
+    for (const [key, name] of Object.entries(METRICS)) {
+      const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+      if (m) reading[key as keyof typeof METRICS] = Number(m[1]);
+    }
+  } catch (e) {
+    console.warn(`metrics not read: ${String(e)}`);
+  }
+  return reading;
+}
+
+const node = await startServer('server/main.ts', productEnv(dataDir));
+const samples: Sample[] = [];
+const job: SoakJob = {
+  kind: 'soak',
+  url: wsUrl(node),
+  // Nothing listens on port 1 (tcpmux, privileged and unused): a device "off the network" is refused at once.
+  deadUrl: 'ws://127.0.0.1:1/ws',
+  lawyers,
+  citizens,
+  categories: [...categories],
+  region,
+  capacity: 10,
+  perSec: Number(values.rate),
+  messageShare: 0.03,
+  dropsPerMin: (connections * Number(values.drops)) / 100,
+  longShare: 0.1,
+  absentMs: RESUME_WINDOW_MS + 30_000,
+  silentMs: 2 * HEARTBEAT_MS + 5000,
+  lifetimeMs: [2 * 60_000, 8 * 60_000],
+  durationMs: minutes * 60_000,
+  tickMs: Number(values.sample) * 1000,
+};
+
+console.log(`soak: ${connections} connections (${lawyerCount} lawyers on duty, ${chatCount} citizens in live consultations, ${messageCount} with a 留言, ${idleCount} idle), ${job.perSec} msg/s, ${values.drops}% of connections cut a minute, ${minutes} min, warm-up ${warmupMinutes} min`);
+console.log(`node pid ${node.pid} on core 0, port ${node.port}; idle node: ${((await read(node)).rssBytes / 2 ** 20).toFixed(1)} MB RSS\n`);
+console.log(headerLine());
+// Samples in tick order: each waits for the one before (a /metrics read takes a few ms).
+let sampling = Promise.resolve();
+const take = (minute: number, driver?: SoakTick) =>
+  (sampling = sampling.then(async () => {
+    const s: Sample = { minute, node: await read(node), ...(driver ? { driver } : {}) };
+    console.log(row(s, samples.at(-1)));
+    samples.push(s);
+  }));
+
+// RSS at one instant swings with the GC's cycle (scavenges every ~30 ms, old-space
+// compactions) and fds with the drops in flight: fitting the slopes to a reading every 5 s
+// rather than one a minute narrows their error about 3.5-fold (√12). Reading /proc costs the
+// node nothing.
+const TRACE_MS = 5000;
+const trace: TracePoint[] = [];
+let tracer: NodeJS.Timeout | undefined;
+const startTrace = () => {
+  const t0 = performance.now();
+  tracer = setInterval(() => trace.push({ minute: (performance.now() - t0) / 60_000, rssBytes: rssBytes(node.pid), fds: openFds(node.pid).total }), TRACE_MS).unref();
+};
+
+let result: DriverResult;
+try {
+  const measured = await runDriver(job, node.pid, () => (startTrace(), take(0)), async () => clearInterval(tracer), {
+    timeoutMs: job.durationMs + 10 * 60_000,
+    onLine: (line) => {
+      if (!line.startsWith(TICK_PREFIX)) return;
+      const tick = JSON.parse(line.slice(TICK_PREFIX.length)) as SoakTick;
+      void take(tick.t / 60_000, tick);
+    },
+  });
+  await sampling;
+  result = measured.result;
+} finally {
+  await node.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const summary = summarize(samples, trace, minutes, warmupMinutes, TARGETS, result.soak);
+printSummary(summary, result.soak);
+const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).toString().trim();
+mkdirSync(join(ROOT, 'loadtest/results'), { recursive: true });
+const file = join(ROOT, 'loadtest/results', `soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+const population = { connections, lawyers: lawyerCount, chat: chatCount, message: messageCount, idle: idleCount };
+const params = { ...population, perSec: job.perSec, dropsPerMin: job.dropsPerMin, minutes, sampleSeconds: job.tickMs / 1000, capacity: job.capacity, messageShare: job.messageShare, longShare: job.longShare, absentMs: job.absentMs, silentMs: job.silentMs, lifetimeMs: job.lifetimeMs };
+// A run of uncommitted code says so: its commit alone would not say what ran.
+const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT }).toString().trim() !== '';
+writeFileSync(file, JSON.stringify({ machine: machine(), commit, dirty, params, warmupMinutes, targets: TARGETS, summary, driver: result, samples, trace }, null, 2));
+console.log(`\nwrote ${file}`);
+process.exit(summary.pass ? 0 : 1);
