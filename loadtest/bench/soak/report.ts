@@ -83,12 +83,13 @@ export function summarize(samples: readonly Sample[], trace: readonly TracePoint
   const beyond = series((s) => (s.node.connections === undefined ? undefined : s.node.fds - s.node.connections));
   // Flat: under the target, or no trend the noise cannot explain (within two standard errors of zero).
   const flat = (s: Slope) => s.perHour < targets.fdsPerHour || Math.abs(s.perHour) < 2 * s.stdErr;
+  const few = (s: Slope) => (s.points < 3 ? ` — only ${s.points} readings after the warm-up: run longer` : '');
   const v = soak?.verdict;
   const r = soak?.final.reconnects;
   const checks = [
-    { name: 'RSS slope', ok: rssMb.perHour < targets.rssMbPerHour, detail: `${rssMb.perHour.toFixed(2)} ± ${rssMb.stdErr.toFixed(2)} MB/h (target < ${targets.rssMbPerHour})` },
-    { name: 'fds flat', ok: flat(fds), detail: `${fds.perHour.toFixed(1)} ± ${fds.stdErr.toFixed(1)} /h (flat: < ${targets.fdsPerHour}/h or within 2 standard errors of 0)` },
-    { name: 'fds beyond connections flat', ok: flat(beyond), detail: `${beyond.perHour.toFixed(1)} ± ${beyond.stdErr.toFixed(1)} /h` },
+    { name: 'RSS slope', ok: rssMb.perHour < targets.rssMbPerHour, detail: `${rssMb.perHour.toFixed(2)} ± ${rssMb.stdErr.toFixed(2)} MB/h (target < ${targets.rssMbPerHour})${few(rssMb)}` },
+    { name: 'fds flat', ok: flat(fds), detail: `${fds.perHour.toFixed(1)} ± ${fds.stdErr.toFixed(1)} /h (flat: < ${targets.fdsPerHour}/h or within 2 standard errors of 0)${few(fds)}` },
+    { name: 'fds beyond connections flat', ok: flat(beyond), detail: `${beyond.perHour.toFixed(1)} ± ${beyond.stdErr.toFixed(1)} /h${few(beyond)}` },
     { name: 'nothing acked lost', ok: v !== undefined && v.lost === 0, detail: v ? `${v.lost} of ${v.acked} acked never reached the other party` : 'no driver result' },
     { name: 'nothing delivered twice', ok: v !== undefined && v.duplicated === 0, detail: v ? `${v.duplicated} delivered more than once` : '' },
     { name: 'nothing refused delivered', ok: v !== undefined && v.refusedDelivered === 0, detail: v ? `${v.refusedDelivered} refused by the node yet delivered` : '' },

@@ -1,6 +1,6 @@
-// npm run soak [-- --minutes 60 --connections 2000 --rate 300 --drops 5 --warmup 10 --sample 60]
-// One node (file store, memory backplane, the product's limits: `npm start`'s embedded default)
-// pinned to core 0 with `npm start`'s Node flags; one driver on core 1 runs a population of
+// npm run soak [-- --minutes 60 --connections 2000 --rate 300 --drops 5 --warmup 10 --sample 60 --store file]
+// One node (file store, memory backplane, the product's limits: `npm start`'s embedded default;
+// `--store postgres` keeps the records in PostgreSQL instead, a schema of its own) pinned to core 0 with `npm start`'s Node flags; one driver on core 1 runs a population of
 // citizens and lawyers through the SDK (soak/load.ts). At every driver tick the node's RSS,
 // open fds, CPU and /metrics are read. Prints a row per sample, the slopes after the warm-up
 // and the verdict; writes loadtest/results/soak-<time>.json. Not part of `npm test`.
@@ -13,6 +13,7 @@ import { loadOrCreateDevIdentity, mintToken } from '../../../server/auth/dev-ide
 import type { DriverResult, SoakJob } from '../jobs.ts';
 import { productEnv, wsUrl } from '../lawline.ts';
 import { cpuMicros, machine, openFds, rssBytes } from '../proc.ts';
+import { dropSchema } from '../cluster-infra.ts';
 import { ROOT, runDriver, startServer, type Server } from '../processes.ts';
 import { TICK_PREFIX, type SoakTick } from './load.ts';
 import { headerLine, printSummary, row, summarize, type NodeReading, type Sample, type TracePoint } from './report.ts';
@@ -28,8 +29,18 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     /** seconds between samples */
     sample: { type: 'string', default: '60' },
+    /**
+     * file: the embedded default, whose indexes hold every consultation and a message's place
+     * on disk in memory, so its RSS grows with what is stored, by design; postgres: records in
+     * PostgreSQL, the node keeps none, so what grows is what the node should not keep.
+     */
+    store: { type: 'string', default: 'file' },
   },
 });
+if (values.store !== 'file' && values.store !== 'postgres') throw new Error(`--store file or --store postgres, not ${values.store}`);
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `lawline_soak_${process.pid}`;
+const storeEnv: Record<string, string> = values.store === 'postgres' ? { DATABASE_URL, LAWLINE_DATABASE_SCHEMA: schema } : {};
 const minutes = Number(values.minutes);
 const connections = Number(values.connections);
 // Warm-up: until the population is in its steady cycle. The longest live consultation (8 min)
@@ -96,7 +107,7 @@ async function read(node: Server): Promise<NodeReading> {
   return reading;
 }
 
-const node = await startServer('server/main.ts', productEnv(dataDir));
+const node = await startServer('server/main.ts', productEnv(dataDir, storeEnv));
 const samples: Sample[] = [];
 const job: SoakJob = {
   kind: 'soak',
@@ -119,7 +130,7 @@ const job: SoakJob = {
   tickMs: Number(values.sample) * 1000,
 };
 
-console.log(`soak: ${connections} connections (${lawyerCount} lawyers on duty, ${chatCount} citizens in live consultations, ${messageCount} with a 留言, ${idleCount} idle), ${job.perSec} msg/s, ${values.drops}% of connections cut a minute, ${minutes} min, warm-up ${warmupMinutes} min`);
+console.log(`soak: ${values.store} store, ${connections} connections (${lawyerCount} lawyers on duty, ${chatCount} citizens in live consultations, ${messageCount} with a 留言, ${idleCount} idle), ${job.perSec} msg/s, ${values.drops}% of connections cut a minute, ${minutes} min, warm-up ${warmupMinutes} min`);
 console.log(`node pid ${node.pid} on core 0, port ${node.port}; idle node: ${((await read(node)).rssBytes / 2 ** 20).toFixed(1)} MB RSS\n`);
 console.log(headerLine());
 // Samples in tick order: each waits for the one before (a /metrics read takes a few ms).
@@ -158,6 +169,7 @@ try {
 } finally {
   await node.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  if (values.store === 'postgres') await dropSchema(DATABASE_URL, schema);
 }
 
 const summary = summarize(samples, trace, minutes, warmupMinutes, TARGETS, result.soak);
@@ -166,7 +178,7 @@ const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).toStrin
 mkdirSync(join(ROOT, 'loadtest/results'), { recursive: true });
 const file = join(ROOT, 'loadtest/results', `soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 const population = { connections, lawyers: lawyerCount, chat: chatCount, message: messageCount, idle: idleCount };
-const params = { ...population, perSec: job.perSec, dropsPerMin: job.dropsPerMin, minutes, sampleSeconds: job.tickMs / 1000, capacity: job.capacity, messageShare: job.messageShare, longShare: job.longShare, absentMs: job.absentMs, silentMs: job.silentMs, lifetimeMs: job.lifetimeMs };
+const params = { ...population, store: values.store, perSec: job.perSec, dropsPerMin: job.dropsPerMin, minutes, sampleSeconds: job.tickMs / 1000, capacity: job.capacity, messageShare: job.messageShare, longShare: job.longShare, absentMs: job.absentMs, silentMs: job.silentMs, lifetimeMs: job.lifetimeMs };
 // A run of uncommitted code says so: its commit alone would not say what ran.
 const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT }).toString().trim() !== '';
 writeFileSync(file, JSON.stringify({ machine: machine(), commit, dirty, params, warmupMinutes, targets: TARGETS, summary, driver: result, samples, trace }, null, 2));
