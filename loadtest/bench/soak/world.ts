@@ -142,10 +142,13 @@ export class World {
   }
 
   private async ask(p: Person, channel: 'text' | 'message'): Promise<void> {
-    if (this.ending) return;
+    // A request that timed out may still have gone through (the node answered while the device
+    // was cut off): then the citizen has it already, and asking again would open a second one
+    // and, over an hour, drift the population away from one consultation per citizen.
+    if (this.ending || this.hasOpen(p)) return;
     const category = pick(this.job.categories) as Category;
     const r = await this.call(p, 'consult.request', { category, region: this.job.region, channel });
-    if (!r) return void setTimeout(() => void this.ask(p, channel), 10_000);
+    if (!r) return void setTimeout(() => void this.listThenAsk(p, channel), 10_000);
     this.counts.requested++;
     this.observe(r.consultation);
   }
@@ -171,7 +174,7 @@ export class World {
     if (wasOpen && (talk.state === 'closed' || talk.state === 'cancelled')) {
       this.talks.delete(talk.id);
       this.counts.closed++;
-      if (citizen.kind === 'chat') setTimeout(() => void this.ask(citizen, 'text'), between(5000, 20_000));
+      if (citizen.kind === 'chat' && !this.hasOpen(citizen)) setTimeout(() => void this.ask(citizen, 'text'), between(5000, 20_000));
     }
   }
 
@@ -187,6 +190,20 @@ export class World {
     const r = await this.call(by, 'consult.close', { consultationId: talk.id });
     if (r) this.observe(r.consultation);
     else setTimeout(() => void this.close(talk), 10_000);
+  }
+
+  /** After a failed request: what the node has for this citizen first, as an app would look on reconnecting. */
+  private async listThenAsk(p: Person, channel: 'text' | 'message'): Promise<void> {
+    if (this.ending) return;
+    const list = await this.call(p, 'consult.list', {});
+    if (!list) return void setTimeout(() => void this.listThenAsk(p, channel), 10_000);
+    for (const v of list.consultations) this.observe(v);
+    await this.ask(p, channel);
+  }
+
+  private hasOpen(citizen: Person): boolean {
+    for (const t of this.talks.values()) if (t.citizen === citizen) return true;
+    return false;
   }
 
   /** A request whose failure is counted, not thrown: the soak goes on and the report shows it. */
