@@ -93,6 +93,13 @@ export function summarize(samples: readonly Sample[], trace: readonly TracePoint
     { name: 'nothing acked lost', ok: v !== undefined && v.lost === 0, detail: v ? `${v.lost} of ${v.acked} acked never reached the other party` : 'no driver result' },
     { name: 'nothing delivered twice', ok: v !== undefined && v.duplicated === 0, detail: v ? `${v.duplicated} delivered more than once` : '' },
     { name: 'nothing refused delivered', ok: v !== undefined && v.refusedDelivered === 0, detail: v ? `${v.refusedDelivered} refused by the node yet delivered` : '' },
+    // A close the soak did not cause (4429 for a backlog resent too fast, 4000 too slow...) and
+    // above all one the SDK gives up after: its person is gone, and what was written to them is lost.
+    {
+      name: 'no connection closed unasked',
+      ok: r !== undefined && Object.keys(r.unplanned).length === 0 && r.terminated === 0,
+      detail: r ? `closed by the node: ${JSON.stringify(r.unplanned)}; SDK clients that gave up: ${r.terminated}` : '',
+    },
     { name: 'brief drops resumed', ok: r !== undefined && r.briefSnapshot === 0, detail: r ? `${r.briefResumed} resumed, ${r.briefSnapshot} got a snapshot instead` : '' },
     // A session resumed after its window would mean the node keeps sessions longer than it says.
     { name: 'stays past the resume window start afresh', ok: r !== undefined && r.longResumed === 0, detail: r ? `${r.longSnapshot} snapshot, ${r.longResumed} resumed` : '' },
