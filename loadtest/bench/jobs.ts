@@ -71,6 +71,8 @@ export interface SoakJob {
   url: string;
   /** where a device off the network tries to connect: nothing listens there */
   deadUrl: string;
+  /** loopback addresses the devices connect from, in turn */
+  sourceAddresses: string[];
   lawyers: { id: string; token: string }[];
   /** chat: live consultations, one after another; message: one 留言 kept open and added to; idle: connected, nothing more */
   citizens: { id: string; token: string; kind: 'chat' | 'message' | 'idle' }[];

@@ -7,8 +7,8 @@ import { LawlineClient } from '../../../clients/sdk/index.ts';
 /**
  * reset: TCP RST (the connection torn down by a middlebox); vanish: FIN with no close frame
  * (the app killed); close: a clean close handshake (1000: the SDK still resumes); silent:
- * nothing either way until the node's heartbeat gives up, then the socket dies (a phone in a
- * tunnel).
+ * nothing either way until the heartbeats give up (the node's and the SDK's, both after two
+ * intervals), then the socket dies (a phone in a tunnel).
  */
 export const DROP_KINDS = ['reset', 'vanish', 'close', 'silent'] as const;
 export type DropKind = (typeof DROP_KINDS)[number];
@@ -51,20 +51,26 @@ export class Device {
   private offlineUntil = 0;
   /** Set from our drop until the next hello: what kind of return is expected. */
   private away: 'brief' | 'long' | 'cut' | undefined;
-  private dropping = false;
+  /**
+   * The socket we cut, until it reports closed. Not a flag on the device: the SDK may give that
+   * socket up first (it notices a silent server) and open the next before the old one closes.
+   */
+  private dropped: WebSocket | undefined;
 
   constructor(
     readonly id: string,
     url: string,
     token: string,
     deadUrl: string,
+    /** the loopback address this device connects from (the node caps connections per address) */
+    localAddress: string,
     private readonly counts: ReconnectCounts,
   ) {
     const device = this;
     // The SDK constructs its sockets itself; this class hands each one to the device as it is made.
     class SoakSocket extends WebSocket {
       constructor(address: string, protocols: string | string[]) {
-        super(Date.now() < device.offlineUntil ? deadUrl : address, protocols, { perMessageDeflate: false });
+        super(Date.now() < device.offlineUntil ? deadUrl : address, protocols, { perMessageDeflate: false, localAddress });
         device.ws = this;
         device.tcp = undefined;
         this.on('upgrade', (res) => (device.tcp = res.socket));
@@ -78,7 +84,7 @@ export class Device {
   }
 
   get connected(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN && !this.dropping && this.away === undefined;
+    return this.ws?.readyState === WebSocket.OPEN && this.ws !== this.dropped && this.away === undefined;
   }
 
   get absent(): boolean {
@@ -88,9 +94,9 @@ export class Device {
   /** Cuts the connection `kind`'s way; with `awayMs`, the device then stays off the network that long. */
   drop(kind: DropKind, silentMs: number, awayMs = 0): void {
     const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN || this.dropping) return;
+    if (!ws || ws.readyState !== WebSocket.OPEN || this.dropped) return;
     this.counts.drops[kind]++;
-    this.dropping = true;
+    this.dropped = ws;
     this.away = awayMs > 0 ? 'long' : 'brief';
     this.offlineUntil = Date.now() + awayMs;
     // An open socket has been upgraded, so `tcp` is there; were it not, the socket just vanishes.
@@ -113,9 +119,8 @@ export class Device {
   }
 
   private socketClosed(ws: WebSocket, code: number): void {
-    if (ws !== this.ws) return;
-    if (this.dropping) this.dropping = false;
-    else if (this.away === undefined) this.counts.unplanned[code] = (this.counts.unplanned[code] ?? 0) + 1;
+    if (ws === this.dropped) this.dropped = undefined;
+    else if (ws === this.ws && this.away === undefined) this.counts.unplanned[code] = (this.counts.unplanned[code] ?? 0) + 1;
   }
 
   private returned(resumed: boolean): void {

@@ -51,7 +51,14 @@ export async function runSoak(
   const world = new World(j, book, reconnects);
   const people = [...world.people.values()];
   // 50 at a time: a hello costs the node a signature check (~0.3 ms); 2,000 take a few seconds.
+  // A connection the node keeps refusing (a limit) would have the SDK retry for ever: say so and stop.
+  const deadline = setTimeout(() => {
+    const connected = people.filter((p) => p.device.connected).length;
+    console.error(`soak: ${connected} of ${people.length} connected after 2 minutes; closes by the node: ${JSON.stringify(reconnects.unplanned)}`);
+    process.exit(1);
+  }, 120_000);
   await inBatches(people.length, 50, (i) => (people[i] as (typeof people)[number]).device.client.connect());
+  clearTimeout(deadline);
   world.begin();
   started();
   const t0 = performance.now();

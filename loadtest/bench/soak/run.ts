@@ -114,6 +114,10 @@ const job: SoakJob = {
   url: wsUrl(node),
   // Nothing listens on port 1 (tcpmux, privileged and unused): a device "off the network" is refused at once.
   deadUrl: 'ws://127.0.0.1:1/ws',
+  // The node takes at most 500 connections from one address (LAWLINE_MAX_CONNECTIONS_PER_ADDRESS,
+  // kept at its default): 250 a loopback address leaves room for a device's old connection,
+  // still held until the heartbeat gives up on it, beside its new one.
+  sourceAddresses: Array.from({ length: Math.ceil(connections / 250) }, (_, i) => `127.0.0.${i + 2}`),
   lawyers,
   citizens,
   categories: [...categories],

@@ -105,7 +105,8 @@ export class World {
   }
 
   private add(id: string, kind: Kind, token: string): void {
-    const device = new Device(id, this.job.url, token, this.job.deadUrl, this.reconnects);
+    const from = this.job.sourceAddresses[this.people.size % this.job.sourceAddresses.length] as string;
+    const device = new Device(id, this.job.url, token, this.job.deadUrl, from, this.reconnects);
     const p: Person = { id, kind, device };
     this.people.set(id, p);
     const c = device.client;
