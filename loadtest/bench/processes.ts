@@ -17,6 +17,8 @@ export interface Server {
   proc: ChildProcess;
   pid: number;
   port: number;
+  /** a lawline node's operations listener (/metrics); the baselines have none */
+  opsPort?: number;
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,8 @@ export function startServer(script: string, env: Record<string, string> = {}): P
       out += d.toString();
       const m = /LAWLINE_LISTENING port=(\d+)/.exec(out);
       if (!m) return;
+      // lawline prints its operations port before LAWLINE_LISTENING (server/main.ts).
+      const ops = /LAWLINE_OPS_LISTENING port=(\d+)/.exec(out);
       clearTimeout(timer);
       proc.stdout?.off('data', onData);
       if (serverLog) for (const stream of [proc.stdout, proc.stderr]) stream?.on('data', (d: Buffer) => appendFileSync(serverLog, d));
@@ -50,6 +54,7 @@ export function startServer(script: string, env: Record<string, string> = {}): P
         proc,
         pid: proc.pid as number,
         port: Number(m[1]),
+        ...(ops ? { opsPort: Number(ops[1]) } : {}),
         stop: () => new Promise((r) => (proc.exitCode !== null ? r() : (proc.once('exit', () => r()), proc.kill('SIGTERM')))),
       });
     };

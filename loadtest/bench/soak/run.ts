@@ -80,8 +80,8 @@ const citizens = await Promise.all(
   Array.from({ length: idleCount + messageCount + chatCount }, async (_, i) => ({ id: `SC${i}`, token: await mint(`SC${i}`, 'citizen'), kind: kindOf(i) })),
 );
 
-/** Where the node's metrics are read: the one place to change when /metrics moves to the ops port. */
-const metricsUrl = (node: Server) => `http://127.0.0.1:${node.port}/metrics`;
+/** Where the node's metrics are read: its operations listener (LAWLINE_OPS_PORT, loopback). */
+const metricsUrl = (node: Server) => `http://127.0.0.1:${node.opsPort ?? 0}/metrics`;
 
 const METRICS = {
   heapUsedBytes: 'nodejs_heap_size_used_bytes',
