@@ -38,7 +38,28 @@ function heldConversions(real: Store) {
       return result;
     },
   });
-  return { store, at: (h: Hold) => (hold = h), arrived, release: () => release() };
+  /** The next read of a consultation: its answer is read, then held until `release`. */
+  let nextRead: { reached: () => void; released: Promise<void> } | undefined;
+  const holdNextRead = () => {
+    let readReached: () => void = () => undefined;
+    let readRelease: () => void = () => undefined;
+    const readArrived = new Promise<void>((r) => (readReached = r));
+    nextRead = { reached: () => readReached(), released: new Promise<void>((r) => (readRelease = r)) };
+    return { arrived: readArrived, release: () => readRelease() };
+  };
+  const reading = overriding(store, {
+    async getConsultation(id: string) {
+      const answer = await real.getConsultation(id);
+      const held = nextRead;
+      nextRead = undefined;
+      if (held) {
+        held.reached();
+        await held.released;
+      }
+      return answer;
+    },
+  });
+  return { store: reading, at: (h: Hold) => (hold = h), arrived, release: () => release(), holdNextRead };
 }
 
 describe('converting a live request to a message consultation', () => {
@@ -72,6 +93,12 @@ describe('converting a live request to a message consultation', () => {
   afterEach(() => close());
 
   const lawyerLoad = async () => (await backplane.presence.getLawyer('L1'))?.load;
+  /** The citizen cancels, as the consultation service does: the store first, then routing. */
+  const cancel = async () => {
+    const cancelled = await real.transition('c1', ['queued'], { state: 'cancelled', updatedAt: now() });
+    expect(cancelled.ok).toBe(true);
+    if (cancelled.ok) await routing.cancelled(cancelled.consultation, record);
+  };
 
   it('an accept in the middle of the conversion is refused: the lawyer never holds a message consultation as a live one', async () => {
     held.at('after-write');
@@ -114,14 +141,31 @@ describe('converting a live request to a message consultation', () => {
     held.at('before-write');
     const converting = desk.convert({ ...record }, 'citizen');
     await held.arrived;
-    const cancelled = await real.transition('c1', ['queued'], { state: 'cancelled', updatedAt: now() });
-    expect(cancelled.ok).toBe(true);
-    if (cancelled.ok) await routing.cancelled(cancelled.consultation, record);
+    await cancel();
     held.release();
     expect(await converting).toBeUndefined();
     expect(await real.getConsultation('c1')).toMatchObject({ channel: 'text', state: 'cancelled' });
     expect(await backplane.queue.listQueue()).toEqual([]);
     expect(await lawyerLoad()).toBe(0);
+  });
+
+  it('a cancel while a failed conversion is put back wins: the cancelled request does not stay in the live queue', async () => {
+    await backplane.queue.reject('c1', 'L1', 'declined');
+    await onDuty('L2');
+    held.at('fail');
+    // The desk reads the record for its put-back; the answer (still queued) is held until the citizen has cancelled.
+    const read = held.holdNextRead();
+    const converting = desk.convert({ ...record }, 'wait');
+    await read.arrived;
+    await cancel();
+    read.release();
+    await expect(converting).rejects.toThrow('disk gone');
+    await router.idle();
+    expect(await real.getConsultation('c1')).toMatchObject({ state: 'cancelled' });
+    expect(await backplane.queue.listQueue()).toEqual([]);
+    expect(await backplane.queue.listOffers()).toEqual([]);
+    expect(await lawyerLoad()).toBe(0);
+    expect((await backplane.presence.getLawyer('L2'))?.load).toBe(0);
   });
 
   it('a conversion the store fails to write puts the request back in the live queue, offered again', async () => {

@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { RoutingMetrics } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
 import type { ConsultationRecord, Store, TransitionResult } from '../store/port.ts';
+import { LiveQueue } from './live-queue.ts';
 import type { Router } from './router.ts';
 
 export interface MessageDeskConfig {
@@ -43,8 +44,11 @@ export interface MessageDeskDeps {
 export class MessageDesk implements Desk {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly live: LiveQueue;
 
-  constructor(private readonly deps: MessageDeskDeps) {}
+  constructor(private readonly deps: MessageDeskDeps) {
+    this.live = new LiveQueue(deps.queue, deps.store, deps.router);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.deps.config.tickMs);
@@ -70,7 +74,7 @@ export class MessageDesk implements Desk {
    */
   async convert(c: ConsultationRecord, origin: 'citizen' | 'wait'): Promise<ConsultationRecord | undefined> {
     if (c.channel === 'message' || c.state !== 'queued') return undefined;
-    const entry = await this.leave(c.id);
+    const entry = await this.live.leave(c.id);
     if (!entry) return undefined;
     const at = this.deps.clock();
     let result: TransitionResult;
@@ -89,30 +93,21 @@ export class MessageDesk implements Desk {
 
   /**
    * A conversion the store failed to write: the request goes back to the live queue, in its
-   * place by its wait, unless its record says it is live and queued no more. A failed write may
-   * have landed all the same (a commit whose answer was lost): then it stays with the desk. A
-   * record that cannot be read either is put back: a request lost to routing waits for nobody.
+   * place by its wait, and routed again, through the live queue's one way in: enqueued first,
+   * its record read after, so a cancel landing meanwhile (on any node) either finds it to
+   * dequeue or is seen here and takes it back out. Read first, a cancel in between found
+   * nothing to dequeue and the cancelled request stayed queued for good. A failed write may
+   * have landed all the same (a commit whose answer was lost): the read then takes it back out,
+   * for the desk. A record that cannot be read leaves it queued: a request lost to routing
+   * waits for nobody.
    */
   private async putBack(entry: QueueEntry): Promise<void> {
-    const id = entry.consultationId;
-    let now: ConsultationRecord | undefined | 'unread';
     try {
-      now = await this.deps.store.getConsultation(id);
+      await this.live.enter(entry);
     } catch (e) {
-      this.deps.log.error({ err: e, consultationId: id }, 'message desk: cannot read a request whose conversion failed; back to the live queue');
-      now = 'unread';
+      // The caller throws the conversion's own failure; this one is told here.
+      this.deps.log.error({ err: e, consultationId: entry.consultationId }, 'message desk: putting back a request whose conversion failed did not finish');
     }
-    if (now !== 'unread' && !(now?.state === 'queued' && isLive(now))) return;
-    await this.deps.queue.enqueue(entry);
-    void this.deps.router.kick();
-  }
-
-  /** Out of the live queue, its live offer withdrawn; the entry, if it was there (not taken, cancelled or converted meanwhile). */
-  private async leave(id: string): Promise<QueueEntry | undefined> {
-    const { entry, withdrawn } = await this.deps.queue.dequeue(id);
-    if (withdrawn) this.deps.router.offerEnded(withdrawn.lawyerId, id, 'withdrawn');
-    this.deps.router.forget(id);
-    return entry;
   }
 
   /** The assigned lawyer wrote in it: answered, the SLA is met. */
@@ -137,8 +132,8 @@ export class MessageDesk implements Desk {
       if (now - entry.enqueuedAt < config.convertAfterMs) continue;
       const c = await store.getConsultation(entry.consultationId);
       if (c && isLive(c)) await this.convert(c, 'wait');
-      // Only a conversion put back after its write failed, that landed all the same, leaves one here.
-      else if (c) await this.leave(c.id);
+      // Only a put-back whose record could not be read, or whose failed write landed after that read, leaves one here.
+      else if (c) await this.live.leave(c.id);
     }
     const open = await store.listConsultations({ states: ['queued', 'active'], channel: 'message' });
     const lawyers = (await presence.listLawyers()).filter((l) => l.state !== 'reconnecting');

@@ -6,7 +6,8 @@ import { isLive } from '../kernel/notify.ts';
 import { normaliseParty } from '../kernel/party.ts';
 import type { Claimed, ConsultationRouting, DutyRouting } from '../kernel/routing.ts';
 import type { RoutingMetrics } from '../metrics.ts';
-import { OPEN_STATES, type ConsultationRecord, type Creating, type Person, type Store, type TransitionResult } from '../store/port.ts';
+import type { ConsultationRecord, Creating, Person, Store, TransitionResult } from '../store/port.ts';
+import { LiveQueue } from './live-queue.ts';
 import type { Router } from './router.ts';
 
 /** Priority classes in the order they are served; anyone else is 0. */
@@ -44,6 +45,7 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
   private readonly routeBeforeCommit: boolean;
   private readonly presence: PresencePort;
   private readonly queue: QueuePort;
+  private readonly live: LiveQueue;
 
   constructor(
     ports: { presence: PresencePort; queue: QueuePort },
@@ -54,6 +56,7 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
   ) {
     this.presence = ports.presence;
     this.queue = ports.queue;
+    this.live = new LiveQueue(ports.queue, store, router);
     this.loadChanged = options.loadChanged ?? (() => undefined);
     this.metrics = options.metrics;
     this.routeBeforeCommit = options.routeBeforeCommit ?? true;
@@ -65,7 +68,8 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
    */
   async enqueue(c: ConsultationRecord, front = false, declinedBy: string[] = []): Promise<void> {
     if (!isLive(c)) return;
-    await this.queue.enqueue(
+    // Taken back out if it ended while the enqueue was under way (a cancel on any node).
+    await this.live.enter(
       {
         consultationId: c.id,
         citizenId: c.citizen.id,
@@ -79,30 +83,6 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
       },
       front,
     );
-    if (await this.endedMeanwhile(c.id)) return;
-    void this.router.kick();
-  }
-
-  /**
-   * A cancel on any node between the store write that queued a consultation and its enqueue
-   * found nothing to dequeue, and the entry would then wait for good, offered to lawyer after
-   * lawyer (the routing property found it on Redis: a cancel racing a request). The cancel
-   * writes the store before it dequeues and this reads it after the enqueue, so one of the two
-   * sees the other. Only an ended record (closed, cancelled: never reopened) is taken out;
-   * one not yet committed, or taken meanwhile, is left to the queue's own claims.
-   */
-  private async endedMeanwhile(consultationId: string): Promise<boolean> {
-    const now = await this.store.getConsultation(consultationId);
-    if (!now || OPEN_STATES.includes(now.state)) return false;
-    await this.leave(consultationId);
-    return true;
-  }
-
-  /** Out of the queue: its offer, if one is out, withdrawn; what its citizen was told, forgotten. */
-  private async leave(consultationId: string): Promise<void> {
-    const { withdrawn } = await this.queue.dequeue(consultationId);
-    this.router.forget(consultationId);
-    if (withdrawn) this.router.offerEnded(withdrawn.lawyerId, consultationId, 'withdrawn');
   }
 
   /**
@@ -123,7 +103,7 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
     await this.enqueue(c);
     const ok = await stored;
     this.committing.delete(c.id);
-    if (!ok) await this.leave(c.id);
+    if (!ok) await this.live.leave(c.id);
   }
 
   /** The record routing shows in an offer: the committed one, or one still committing. */
@@ -133,7 +113,7 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
 
   /** The consultation left the queue for good (cancelled); its lawyer, if one held it, gets capacity back. */
   async cancelled(c: ConsultationRecord, previous: ConsultationRecord): Promise<void> {
-    await this.leave(c.id);
+    await this.live.leave(c.id);
     if (previous.lawyer && previous.state !== 'queued') await this.released(previous.lawyer.id, c.id);
     void this.router.kick();
   }
