@@ -29,9 +29,32 @@ export class Recovery {
   /** Holds of active consultations, and queued consultations the backplane does not have. */
   async rebuild(): Promise<void> {
     const { store, queue, routing } = this.deps;
-    for (const c of await store.listConsultations({ states: ['picked', 'active'] })) if (c.lawyer && c.channel === 'text') await queue.hold(c.lawyer.id, c.id);
+    await this.rebuildHolds();
     const queued = new Set((await queue.listQueue()).map((e) => e.consultationId));
     for (const c of (await store.listConsultations({ states: ['queued'] })).reverse()) if (!queued.has(c.id) && c.channel === 'text') await routing.enqueue(c);
+  }
+
+  /**
+   * Each lawyer's holds, from the store: held, then listed again, and a hold the second listing
+   * no longer shows that lawyer holding is released. A consultation closed (or handed on) on
+   * another node between the first listing and its hold had nothing to release there yet, and
+   * the hold would have kept its lawyer's load up for good; the other node writes the store
+   * before it releases, so either the second listing misses it or that release comes after the
+   * hold. Two listings, not a read per consultation: a node starts beside thousands of them.
+   * Left open: a consultation handed on and taken back by the same lawyer between the second
+   * listing and the release loses its hold (a window of one backplane round trip).
+   */
+  private async rebuildHolds(): Promise<void> {
+    const { store, queue } = this.deps;
+    const holders = async () => {
+      const byId = new Map<string, string>();
+      for (const c of await store.listConsultations({ states: ['picked', 'active'] })) if (c.lawyer && c.channel === 'text') byId.set(c.id, c.lawyer.id);
+      return byId;
+    };
+    const held = await holders();
+    for (const [id, lawyerId] of held) await queue.hold(lawyerId, id);
+    const still = await holders();
+    for (const [id, lawyerId] of held) if (still.get(id) !== lawyerId) await queue.release(lawyerId, id);
   }
 
   lost(reason: string): void {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedPushes } from '../../test/helpers/pushes.ts';
 import { overriding, queuedRequest, routingOnFileStore, type routingFixture } from '../../test/helpers/routing.ts';
-import type { MemoryBackplane } from '../backplane/memory/index.ts';
+import type { Backplane } from '../backplane/port.ts';
 import type { FileStore } from '../store/file/index.ts';
 import { startCreate, type ConsultationRecord, type CreateOptions, type CreateOutcome, type Store } from '../store/port.ts';
 import type { Router } from './router.ts';
@@ -40,7 +40,7 @@ describe('routing while the request commits', () => {
   let close: () => Promise<void>;
   let real: FileStore;
   let pushes: RecordedPushes;
-  let backplane: MemoryBackplane;
+  let backplane: Backplane;
   let held: ReturnType<typeof heldCreates>;
   let routing: RoutingService;
   let serve: ReturnType<typeof routingFixture>['serve'];

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedPushes } from '../../test/helpers/pushes.ts';
 import { overriding, queuedRequest, routingOnFileStore } from '../../test/helpers/routing.ts';
-import type { MemoryBackplane } from '../backplane/memory/index.ts';
+import type { Backplane } from '../backplane/port.ts';
 import { createLogger } from '../log.ts';
 import type { FileStore } from '../store/file/index.ts';
 import type { ConsultationPatch, ConsultationRecord, Store } from '../store/port.ts';
@@ -67,7 +67,7 @@ describe('converting a live request to a message consultation', () => {
   let real: FileStore;
   let held: ReturnType<typeof heldConversions>;
   let pushes: RecordedPushes;
-  let backplane: MemoryBackplane;
+  let backplane: Backplane;
   let router: Router;
   let routing: RoutingService;
   let desk: MessageDesk;

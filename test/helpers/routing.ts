@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBackplane } from '../../server/backplane/memory/index.ts';
+import type { Backplane } from '../../server/backplane/port.ts';
 import { createLogger } from '../../server/log.ts';
 import { Router } from '../../server/routing/router.ts';
 import { RoutingService, type RoutingServiceOptions } from '../../server/routing/service.ts';
@@ -10,13 +11,12 @@ import type { ConsultationRecord, Store } from '../../server/store/port.ts';
 import { RecordedPushes } from './pushes.ts';
 
 /**
- * One node's routing on the memory backplane, for unit tests of routing without sockets: the
- * router offers automatically (no tick: rounds run on events) and shows each request as
- * routing sees it; lawyers come on duty for labour cases in Wuxi.
+ * One node's routing on a backplane (memory unless given), for unit tests of routing without
+ * sockets: the router offers automatically (no tick: rounds run on events) and shows each
+ * request as routing sees it; lawyers come on duty for labour cases in Wuxi.
  */
-export function routingFixture(now: () => number) {
+export function routingFixture(now: () => number, backplane: Backplane = new MemoryBackplane()) {
   const pushes = new RecordedPushes();
-  const backplane = new MemoryBackplane();
   let routing: RoutingService | undefined;
   const router = new Router({
     presence: backplane.presence,
@@ -47,10 +47,10 @@ export function routingFixture(now: () => number) {
 }
 
 /** `routingFixture` beside a real file store in a directory of its own; `close` stops routing and removes the directory. */
-export async function routingOnFileStore(now: () => number) {
+export async function routingOnFileStore(now: () => number, backplane?: Backplane) {
   const dir = mkdtempSync(join(tmpdir(), 'lawline-routing-'));
   const real = await openFileStore({ dir });
-  const world = routingFixture(now);
+  const world = routingFixture(now, backplane);
   const close = async () => {
     world.router.stop();
     await real.close();
