@@ -258,6 +258,14 @@ export const Pushes = {
     {
       consultationId: ObjectId,
       outcome: Type.Union([Type.Literal('accepted'), Type.Literal('declined'), Type.Literal('timeout'), Type.Literal('withdrawn')]),
+      /**
+       * The ended offer's `expiresAt`, which names that offer: in a cluster an `offer` and its
+       * `offer.ended` may come from two nodes and reach a device in either order, so an `offer`
+       * whose consultation and `expiresAt` already ended is dropped (the SDK does); a later offer
+       * of the same consultation has another. Absent from servers before it was added: then it
+       * ends whatever offer of the consultation is showing.
+       */
+      expiresAt: Type.Optional(Timestamp),
     },
     strict,
   ),

@@ -6,6 +6,7 @@ import { Emitter } from './emitter.ts';
 import { LawlineError, timeoutError } from './errors.ts';
 import { MessageLedger } from './gap-repair.ts';
 import { Liveness } from './liveness.ts';
+import { OfferBook } from './offers.ts';
 import { Outbox, type ChatAck } from './outbox.ts';
 import { Pacer } from './pacer.ts';
 import { ReconnectPolicy } from './reconnect.ts';
@@ -59,6 +60,8 @@ export class LawlineClient {
     () => void this.request('ping', {}).catch((e: unknown) => this.opts.log?.('ping failed', { error: String(e) })),
     () => this.abandon(),
   );
+  /** Offers ringing here; one whose end arrived first (from another node) is never emitted. */
+  private readonly offers = new OfferBook();
   private readonly pending = new Map<number, Pending>();
   private readonly waitingForHello: (() => void)[] = [];
   private readonly pacer = new Pacer();
@@ -138,6 +141,11 @@ export class LawlineClient {
     return this.outbox.size;
   }
 
+  /** The offers ringing for this lawyer now: each `offer` event not yet followed by its `offer.ended`. */
+  openOffers(): PushData<'offer'>[] {
+    return this.offers.list();
+  }
+
   private open(): void {
     this.events.emit('state', this.reconnect.reconnecting || this.sessionId ? 'reconnecting' : 'connecting');
     const ws = new this.opts.WebSocket(this.reconnect.url, this.opts.encoding === 'msgpack' ? SUBPROTOCOL_MSGPACK : SUBPROTOCOL_JSON);
@@ -196,6 +204,7 @@ export class LawlineClient {
     if (firstEver) {
       for (const c of consultations) this.ledger.know(c);
     } else {
+      this.offers.startOver();
       void this.ledger
         .repair(consultations)
         .catch((e: unknown) => this.opts.log?.('gap repair failed', { error: String(e) }));
@@ -252,6 +261,9 @@ export class LawlineClient {
   private dispatch(event: PushEvent, data: unknown): void {
     if (event === 'chat.message') return this.ledger.live(data as ChatMessageT);
     if (event === 'consult.state') this.ledger.know((data as PushData<'consult.state'>).consultation);
+    // An offer whose end came first (pushed by another node), or the late end of an older offer: not news.
+    if (event === 'offer' && !this.offers.offered(data as PushData<'offer'>)) return;
+    if (event === 'offer.ended' && !this.offers.end(data as PushData<'offer.ended'>)) return;
     this.events.emit(event, data as never);
   }
 

@@ -35,9 +35,16 @@ export function lawyerView(client: LawlineClient, me: { id: string; name: string
     });
     decline.addEventListener('click', () => void client.request('offer.decline', { consultationId: c.id }).catch(() => undefined));
   });
-  client.on('offer.ended', ({ consultationId }) => {
+  // The SDK passes on only the end of the offer a card shows (an offer whose end came first, from another node, never shows).
+  const ended = (consultationId: string) => {
     offerCards.get(consultationId)?.remove();
     offerCards.delete(consultationId);
+  };
+  client.on('offer.ended', ({ consultationId }) => ended(consultationId));
+  // A new session: the offers still out are pushed again; the ends of the others went with the old session.
+  client.on('snapshot', () => {
+    const ringing = new Set(client.openOffers().map((o) => o.consultation.id));
+    for (const id of [...offerCards.keys()]) if (!ringing.has(id)) ended(id);
   });
 
   const render = () => {

@@ -34,6 +34,9 @@ export interface ClaimOutcome<R extends string> {
   reason?: R;
 }
 
+export type Accepted = { ok: true; offer: Offer; entry?: QueueEntry } | { ok: false; reason: AcceptRefusal; offer?: undefined; entry?: undefined };
+export type Rejected = { ok: true; offer: Offer; presence?: LawyerPresence } | { ok: false; offer?: undefined; presence?: undefined };
+
 /**
  * The live queue, offers and what each lawyer holds. Every method that reads and then writes
  * is one atomic step (a Lua script on Redis) over the queue and the lawyers' presence
@@ -53,10 +56,10 @@ export interface QueuePort {
    * not declined it and has capacity left -> the offer exists and counts against capacity.
    */
   offer(consultationId: string, lawyerId: string, expiresAt: number, now: number): Promise<ClaimOutcome<OfferRefusal>>;
-  /** The offered lawyer takes it: out of the queue, kept in their load. */
-  accept(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<AcceptRefusal> & { entry?: QueueEntry }>;
-  /** Declined or timed out: the offer goes, capacity returns, the lawyer is not asked again. */
-  reject(consultationId: string, lawyerId: string, outcome: 'declined' | 'timeout'): Promise<{ ok: boolean; presence?: LawyerPresence }>;
+  /** The offered lawyer takes it: out of the queue, kept in their load. With the offer it ends (its `expiresAt` names it to the lawyer's devices). */
+  accept(consultationId: string, lawyerId: string, now: number): Promise<Accepted>;
+  /** Declined or timed out: the offer goes, capacity returns, the lawyer is not asked again. With the offer it ended. */
+  reject(consultationId: string, lawyerId: string, outcome: 'declined' | 'timeout'): Promise<Rejected>;
   /** A manual pick: the consultation is queued with no offer out; it leaves the queue and counts against the lawyer's capacity if on duty. */
   claim(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<ClaimRefusal> & { entry?: QueueEntry }>;
   /**

@@ -1,4 +1,5 @@
 import type { PushData } from '../../protocol/frames.ts';
+import type { Offer } from '../backplane/queue-port.ts';
 import type { Category } from '../../protocol/vocabulary.ts';
 import type { ConsultationRecord, Creating, Person, TransitionResult } from '../store/port.ts';
 
@@ -49,7 +50,7 @@ export interface DutyRouting {
   /** A match may be possible now (a lawyer came on duty or back, offers were withdrawn). */
   kick(): void;
   /** Tells the lawyer's devices that an offer of theirs went. */
-  offerEnded(lawyerId: string, consultationId: string, outcome: 'withdrawn'): void;
+  offerEnded(offer: Offer, outcome: 'withdrawn'): void;
   /** The offers out to a lawyer, as their pushes: a device that attaches rings again. */
   offersFor(lawyerId: string): Promise<PushData<'offer'>[]>;
   /** A dropped lawyer's consultation back to the front of the queue, only if they still hold it; the record as requeued. */

@@ -207,7 +207,7 @@ export class DutyService implements DeviceListener {
     // The offers ringing on the device that went move on now, not after the offer timeout:
     // the citizen would wait it out for nobody. Replayed to the lawyer's devices if they resume.
     const withdrawn = await this.deps.queue.withdrawOffers(identity.id);
-    for (const o of withdrawn) this.deps.routing.offerEnded(identity.id, o.consultationId, 'withdrawn');
+    for (const o of withdrawn) this.deps.routing.offerEnded(o, 'withdrawn');
     if (withdrawn.length) this.deps.routing.kick();
   }
 
@@ -235,7 +235,7 @@ export class DutyService implements DeviceListener {
     const { presence, withdrawn } = await this.deps.presence.removeLawyer(lawyerId);
     if (presence) await this.deps.onDutyChanged?.({ lawyerId, at: this.deps.now(), on: false, categories: presence.categories, region: presence.region });
     this.deps.pusher.unmute(lawyerId, QUEUE_KEYS);
-    for (const o of withdrawn) this.deps.routing.offerEnded(lawyerId, o.consultationId, 'withdrawn');
+    for (const o of withdrawn) this.deps.routing.offerEnded(o, 'withdrawn');
     if (reason === 'disconnected') {
       const held = await this.deps.store.listConsultations({ lawyerId, states: ['picked', 'active'] });
       const { queueChanged } = notifier(this.deps.pusher);

@@ -111,7 +111,7 @@ describe('routing while the request commits', () => {
     await routed;
     expect(await backplane.queue.listQueue()).toEqual([]);
     expect(await backplane.queue.listOffers()).toEqual([]);
-    expect(pushes.of('offer.ended').map((p) => p.data)).toEqual([{ consultationId: 'c1', outcome: 'withdrawn' }]);
+    expect(pushes.of('offer.ended').map((p) => p.data)).toEqual([{ consultationId: 'c1', outcome: 'withdrawn', expiresAt: now() + 20_000 }]);
     expect((await backplane.presence.getLawyer('L1'))?.load).toBe(0);
     const accept = await routing.accept('c1', { id: 'L1', role: 'lawyer', name: 'l' });
     expect(accept.ok).toBe(false);

@@ -41,7 +41,7 @@ export class LiveQueue {
   async leave(consultationId: string): Promise<QueueEntry | undefined> {
     const { entry, withdrawn } = await this.queue.dequeue(consultationId);
     this.router.forget(consultationId);
-    if (withdrawn) this.router.offerEnded(withdrawn.lawyerId, consultationId, 'withdrawn');
+    if (withdrawn) this.router.offerEnded(withdrawn, 'withdrawn');
     return entry;
   }
 }

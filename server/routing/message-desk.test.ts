@@ -114,7 +114,7 @@ describe('converting a live request to a message consultation', () => {
     expect((await real.getConsultation('c1'))?.lawyer).toBeUndefined();
     expect(await lawyerLoad()).toBe(0);
     expect(await backplane.queue.listQueue()).toEqual([]);
-    expect(pushes.of('offer.ended').map((p) => p.data)).toEqual([{ consultationId: 'c1', outcome: 'withdrawn' }]);
+    expect(pushes.of('offer.ended').map((p) => p.data)).toEqual([{ consultationId: 'c1', outcome: 'withdrawn', expiresAt: now() + 20_000 }]);
   });
 
   it('a manual pick in the middle of the conversion is refused', async () => {

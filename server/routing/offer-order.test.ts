@@ -112,7 +112,7 @@ describe('an offer and its withdrawal reach the lawyer in the order they happene
     await cancel();
     held.release();
     // Its devices, this one among them, already had the offer.ended: the offer must not follow it.
-    expect(world.pushes.of('offer.ended').map((p) => p.data)).toEqual([{ consultationId: 'c1', outcome: 'withdrawn' }]);
+    expect(world.pushes.of('offer.ended').map((p) => p.data)).toEqual([{ consultationId: 'c1', outcome: 'withdrawn', expiresAt: now() + 20_000 }]);
     expect(await listing).toEqual([]);
   });
 });

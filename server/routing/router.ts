@@ -103,16 +103,17 @@ export class Router {
 
   /** The offered lawyer declined: the next lawyer is tried. */
   async decline(consultationId: string, lawyerId: string): Promise<boolean> {
-    const { ok } = await this.deps.queue.reject(consultationId, lawyerId, 'declined');
-    if (!ok) return false;
-    this.offerEnded(lawyerId, consultationId, 'declined');
+    const rejected = await this.deps.queue.reject(consultationId, lawyerId, 'declined');
+    if (!rejected.ok) return false;
+    this.offerEnded(rejected.offer, 'declined');
     void this.kick();
     return true;
   }
 
-  offerEnded(lawyerId: string, consultationId: string, outcome: 'accepted' | 'declined' | 'timeout' | 'withdrawn'): void {
+  /** Tells the lawyer's devices that `offer` is over, naming it by its `expiresAt`: one that reaches a device before its offer (from another node) stops it showing. */
+  offerEnded(offer: Offer, outcome: 'accepted' | 'declined' | 'timeout' | 'withdrawn'): void {
     this.deps.metrics?.offers.inc({ outcome });
-    this.deps.pusher.push([`u:${lawyerId}`], 'offer.ended', { consultationId, outcome });
+    this.deps.pusher.push([`u:${offer.lawyerId}`], 'offer.ended', { consultationId: offer.consultationId, outcome, expiresAt: offer.expiresAt });
   }
 
   /**
@@ -206,8 +207,9 @@ export class Router {
    * Offers the request to the first of `lawyers` the backplane lets have it. What the offer shows
    * is read first, and the offer pushed in the step that claimed it: a cancel or a conversion
    * withdraws an offer only after its claim and pushes offer.ended after that, so the lawyer
-   * hears of the offer first (on one node always; across nodes as far as their deliveries keep
-   * the order pushes were sent in). Read after the claim, the record could come back after the
+   * hears of the offer first on one node. Across nodes each node delivers its own pushes, and
+   * the offer.ended may arrive first: it names the offer (its expiresAt), and the SDK drops an
+   * offer that arrives after its end (clients/sdk/offers.ts). Read after the claim, the record could come back after the
    * offer was withdrawn, and the offer reach the lawyer after its offer.ended, ringing for
    * nothing until it timed out. A read for a claim another router wins is wasted.
    */
@@ -217,7 +219,7 @@ export class Router {
     if (!view) {
       // Gone from the store (cannot happen unless records were removed): do not leave it queued.
       const { withdrawn } = await queue.dequeue(entry.consultationId);
-      if (withdrawn) this.offerEnded(withdrawn.lawyerId, entry.consultationId, 'withdrawn');
+      if (withdrawn) this.offerEnded(withdrawn, 'withdrawn');
       return false;
     }
     for (const lawyerId of lawyers) {
@@ -235,7 +237,7 @@ export class Router {
   private async timedOut(offer: Offer): Promise<void> {
     const { ok, presence } = await this.deps.queue.reject(offer.consultationId, offer.lawyerId, 'timeout');
     if (!ok) return;
-    this.offerEnded(offer.lawyerId, offer.consultationId, 'timeout');
+    this.offerEnded(offer, 'timeout');
     if (presence && presence.state === 'available' && presence.missedOffers >= this.deps.config.maxMissedOffers) {
       const away = await this.deps.presence.setLawyerState(offer.lawyerId, 'away');
       if (away) this.deps.onPresenceChanged(away, 'missed-offers');

@@ -1,7 +1,7 @@
 import type { PushData } from '../../protocol/frames.ts';
 import type { PriorityClass } from '../../protocol/vocabulary.ts';
 import type { PresencePort } from '../backplane/presence-port.ts';
-import type { QueueEntry, QueuePort } from '../backplane/queue-port.ts';
+import type { Offer, QueueEntry, QueuePort } from '../backplane/queue-port.ts';
 import { isLive } from '../kernel/notify.ts';
 import { normaliseParty } from '../kernel/party.ts';
 import type { Claimed, ConsultationRouting, DutyRouting } from '../kernel/routing.ts';
@@ -130,7 +130,7 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
     const claim = await this.queue.accept(consultationId, lawyer.id, this.now());
     if (!claim.ok) return { ok: false, reason: 'taken' };
     const taken = await this.taken(consultationId, lawyer, 'active', claim.entry);
-    if (taken.ok) this.router.offerEnded(lawyer.id, consultationId, 'accepted');
+    if (taken.ok) this.router.offerEnded(claim.offer, 'accepted');
     return taken;
   }
 
@@ -158,8 +158,8 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
     void this.router.kick();
   }
 
-  offerEnded(lawyerId: string, consultationId: string, outcome: 'withdrawn'): void {
-    this.router.offerEnded(lawyerId, consultationId, outcome);
+  offerEnded(offer: Offer, outcome: 'withdrawn'): void {
+    this.router.offerEnded(offer, outcome);
   }
 
   offersFor(lawyerId: string): Promise<PushData<'offer'>[]> {

@@ -1,11 +1,20 @@
 import net from 'node:net';
 
+/** What one client connection sent first (its name, if it gave one) and, while held, has sent since. */
+interface Sender {
+  opening: string;
+  name: string;
+  held: Buffer[] | undefined;
+}
+
 /**
- * A TCP proxy in front of the server, so a test can cut or stall the network between a
- * client and the node without touching either.
+ * A TCP proxy in front of the server (or of Redis), so a test can cut or stall the network
+ * between a client and the node without touching either, or hold back one named connection.
  */
 export class FaultyProxy {
   private readonly pairs = new Set<[net.Socket, net.Socket]>();
+  private readonly senders = new Map<net.Socket, Sender>();
+  private holding: RegExp | undefined;
   private stalled: 'none' | 'both' | 'replies' = 'none';
   /** Set by `blackhole()`: a side's close is not passed on either, until `resume()`. */
   private holed = false;
@@ -21,10 +30,14 @@ export class FaultyProxy {
       const upstream = net.connect(targetPort, '127.0.0.1');
       const pair: [net.Socket, net.Socket] = [client, upstream];
       proxy?.pairs.add(pair);
+      const sender: Sender = { opening: '', name: '', held: undefined };
+      proxy?.senders.set(upstream, sender);
       const forward = (from: net.Socket, to: net.Socket, isReply: boolean) =>
-        from.on('data', (d) => {
+        from.on('data', (d: Buffer) => {
           const stalled = proxy?.stalled ?? 'none';
-          if (stalled === 'none' || (stalled === 'replies' && !isReply)) to.write(d);
+          if (!(stalled === 'none' || (stalled === 'replies' && !isReply))) return;
+          if (!isReply && proxy?.held(sender, d)) return;
+          to.write(d);
         });
       forward(client, upstream, false);
       forward(upstream, client, true);
@@ -33,6 +46,7 @@ export class FaultyProxy {
         client.destroy();
         upstream.destroy();
         proxy?.pairs.delete(pair);
+        proxy?.senders.delete(upstream);
       };
       client.on('close', end).on('error', end);
       upstream.on('close', end).on('error', end);
@@ -67,6 +81,44 @@ export class FaultyProxy {
   blackhole(): void {
     this.stalled = 'both';
     this.holed = true;
+  }
+
+  /**
+   * From now on, what connections named like `name` send waits here, in order, until `release()`;
+   * the server and every other connection carry on. A connection is named by the first name
+   * `lawline:…` it sends (ioredis sends CLIENT SETNAME first: a node's delivery connections are
+   * `lawline:<node>:cmd` and `:sub`), so a test can hold one node's cross-node pushes back
+   * while its claims go through. Returns how many open connections are held.
+   */
+  hold(name: RegExp): number {
+    this.holding = name;
+    let n = 0;
+    for (const sender of this.senders.values()) {
+      if (!name.test(sender.name)) continue;
+      sender.held ??= [];
+      n++;
+    }
+    return n;
+  }
+
+  /** Sends on what was held, in order, and holds nothing more. */
+  release(): void {
+    this.holding = undefined;
+    for (const [upstream, sender] of this.senders) {
+      for (const d of sender.held ?? []) upstream.write(d);
+      sender.held = undefined;
+    }
+  }
+
+  /** True if `d`, sent by `sender`, is held back. */
+  private held(sender: Sender, d: Buffer): boolean {
+    if (!sender.name && sender.opening.length < 4096) {
+      sender.opening += d.toString('latin1');
+      sender.name = /lawline:[^\r\n]+/.exec(sender.opening)?.[0] ?? '';
+      if (sender.name && this.holding?.test(sender.name)) sender.held = [];
+    }
+    sender.held?.push(d);
+    return sender.held !== undefined;
   }
 
   resume(): void {

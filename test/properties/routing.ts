@@ -147,7 +147,7 @@ class World {
       case 'drop': {
         const id = (LAWYERS[s.l] as (typeof LAWYERS)[number]).id;
         const { withdrawn } = await this.backplane.presence.removeLawyer(id);
-        for (const o of withdrawn) router.offerEnded(id, o.consultationId, 'withdrawn');
+        for (const o of withdrawn) router.offerEnded(o, 'withdrawn');
         if (s.k === 'drop') for (const c of await this.store.listConsultations({ lawyerId: id, states: ['picked', 'active'] })) await routing.requeue(c, id);
         return router.kick();
       }

@@ -1,5 +1,4 @@
-import type { LawyerPresence } from '../presence-port.ts';
-import type { AcceptRefusal, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, QueueEntry, QueuePort } from '../queue-port.ts';
+import type { Accepted, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, QueueEntry, QueuePort, Rejected } from '../queue-port.ts';
 import { copy, type SharedState } from './state.ts';
 
 /** The queue, offers and holds of the embedded node, over the lawyers' state it shares with presence. */
@@ -39,7 +38,7 @@ export class MemoryQueue implements QueuePort {
     return { ok: true };
   }
 
-  async accept(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<AcceptRefusal> & { entry?: QueueEntry }> {
+  async accept(consultationId: string, lawyerId: string, now: number): Promise<Accepted> {
     const offer = this.s.offers.get(consultationId);
     if (!offer || offer.lawyerId !== lawyerId) return { ok: false, reason: 'no-offer' };
     this.s.offers.delete(consultationId);
@@ -52,17 +51,17 @@ export class MemoryQueue implements QueuePort {
       p.lastAssignedAt = now;
       p.missedOffers = 0;
     }
-    return { ok: true, ...(entry ? { entry } : {}) };
+    return { ok: true, offer: copy(offer), ...(entry ? { entry } : {}) };
   }
 
-  async reject(consultationId: string, lawyerId: string, outcome: 'declined' | 'timeout'): Promise<{ ok: boolean; presence?: LawyerPresence }> {
+  async reject(consultationId: string, lawyerId: string, outcome: 'declined' | 'timeout'): Promise<Rejected> {
     const offer = this.s.offers.get(consultationId);
     if (!offer || offer.lawyerId !== lawyerId) return { ok: false };
     this.s.withdraw(consultationId);
     this.s.queue.get(consultationId)?.declinedBy.push(lawyerId);
     const p = this.s.lawyers.get(lawyerId);
     if (p) p.missedOffers = outcome === 'timeout' ? p.missedOffers + 1 : 0;
-    return { ok: true, ...(p ? { presence: copy(p) } : {}) };
+    return { ok: true, offer: copy(offer), ...(p ? { presence: copy(p) } : {}) };
   }
 
   async claim(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<ClaimRefusal> & { entry?: QueueEntry }> {

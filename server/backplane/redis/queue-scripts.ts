@@ -48,7 +48,7 @@ p.lastOfferAt = tonumber(ARGV[4])
 putL(p)
 return 'ok'`),
 
-  /** ARGV: consultationId, lawyerId, now. Returns {'ok', entry JSON or false} or {'no-offer'}. */
+  /** ARGV: consultationId, lawyerId, now. Returns {'ok', entry JSON or false, offer JSON} or {'no-offer'}. */
   accept: overQueue(`
 local cid, id = ARGV[1], ARGV[2]
 local raw = redis.call('HGET', k('o'), cid)
@@ -60,9 +60,9 @@ unqueue(cid)
 redis.call('SADD', k('h:' .. id), cid)
 local p = getL(id)
 if p then p.lastAssignedAt = tonumber(ARGV[3]); p.missedOffers = 0; putL(p) end
-return {'ok', entry or false}`),
+return {'ok', entry or false, raw}`),
 
-  /** ARGV: consultationId, lawyerId, outcome. Returns {0} or {1, presence JSON or false}. */
+  /** ARGV: consultationId, lawyerId, outcome. Returns {0} or {1, presence JSON or false, offer JSON}. */
   reject: overQueue(`
 local cid, id = ARGV[1], ARGV[2]
 local raw = redis.call('HGET', k('o'), cid)
@@ -81,9 +81,9 @@ local p = getL(id)
 if p then
   if ARGV[3] == 'timeout' then p.missedOffers = p.missedOffers + 1 else p.missedOffers = 0 end
   putL(p)
-  return {1, cjson.encode(p)}
+  return {1, cjson.encode(p), raw}
 end
-return {1, false}`),
+return {1, false, raw}`),
 
   /** ARGV: consultationId, lawyerId, now. Returns {'ok', entry JSON} or {reason}. */
   claim: overQueue(`

@@ -1,5 +1,4 @@
-import type { LawyerPresence } from '../presence-port.ts';
-import type { AcceptRefusal, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, QueueEntry, QueuePort } from '../queue-port.ts';
+import type { Accepted, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, QueueEntry, QueuePort, Rejected } from '../queue-port.ts';
 import { arr, type Keyspace } from './keyspace.ts';
 import { lawyerOf } from './presence.ts';
 
@@ -34,15 +33,16 @@ export class RedisQueue implements QueuePort {
     return result === 'ok' ? { ok: true } : { ok: false, reason: result as OfferRefusal };
   }
 
-  async accept(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<AcceptRefusal> & { entry?: QueueEntry }> {
-    const [status, entry] = await this.ks.run<(string | null)[]>('accept', consultationId, lawyerId, now);
-    if (status !== 'ok') return { ok: false, reason: 'no-offer' };
-    return { ok: true, ...(entry ? { entry: entryOf(entry) } : {}) };
+  async accept(consultationId: string, lawyerId: string, now: number): Promise<Accepted> {
+    const [status, entry, offer] = await this.ks.run<(string | null)[]>('accept', consultationId, lawyerId, now);
+    if (status !== 'ok' || !offer) return { ok: false, reason: 'no-offer' };
+    return { ok: true, offer: offerOf(offer), ...(entry ? { entry: entryOf(entry) } : {}) };
   }
 
-  async reject(consultationId: string, lawyerId: string, outcome: 'declined' | 'timeout'): Promise<{ ok: boolean; presence?: LawyerPresence }> {
-    const [ok, presence] = await this.ks.run<[number, string | null]>('reject', consultationId, lawyerId, outcome);
-    return { ok: ok === 1, ...(presence ? { presence: lawyerOf(presence) } : {}) };
+  async reject(consultationId: string, lawyerId: string, outcome: 'declined' | 'timeout'): Promise<Rejected> {
+    const [ok, presence, offer] = await this.ks.run<[number, string | null, string | undefined]>('reject', consultationId, lawyerId, outcome);
+    if (ok !== 1 || !offer) return { ok: false };
+    return { ok: true, offer: offerOf(offer), ...(presence ? { presence: lawyerOf(presence) } : {}) };
   }
 
   async claim(consultationId: string, lawyerId: string, now: number): Promise<ClaimOutcome<ClaimRefusal> & { entry?: QueueEntry }> {

@@ -19,7 +19,8 @@ export function queueContract(name: string, open: OpenHarness): void {
       expect(await t.bp.queue.offer('c1', 'L2', T0 + 20_000, T0)).toEqual({ ok: false, reason: 'already-offered' });
       expect(await t.bp.queue.offer('c2', 'L1', T0 + 20_000, T0)).toEqual({ ok: false, reason: 'no-capacity' });
       expect(await t.bp.queue.reject('c1', 'L2', 'declined')).toEqual({ ok: false });
-      expect((await t.bp.queue.reject('c1', 'L1', 'declined')).ok).toBe(true);
+      // With the offer it ended, whose expiresAt names it to the lawyer's devices.
+      expect(await t.bp.queue.reject('c1', 'L1', 'declined')).toMatchObject({ ok: true, offer: { consultationId: 'c1', lawyerId: 'L1', expiresAt: T0 + 20_000 } });
       expect((await t.bp.presence.getLawyer('L1'))?.load).toBe(0);
       expect(await t.bp.queue.offer('c1', 'L1', T0 + 20_000, T0)).toEqual({ ok: false, reason: 'declined-before' });
       expect((await t.bp.queue.listQueue()).find((e) => e.consultationId === 'c1')?.declinedBy).toEqual(['L1']);
@@ -32,7 +33,7 @@ export function queueContract(name: string, open: OpenHarness): void {
       await t.bp.queue.offer('c1', 'L1', T0 + 20_000, T0);
       expect(await t.bp.queue.accept('c1', 'L2', T0 + 1)).toEqual({ ok: false, reason: 'no-offer' });
       const accepted = await t.bp.queue.accept('c1', 'L1', T0 + 5);
-      expect(accepted.ok).toBe(true);
+      expect(accepted).toMatchObject({ ok: true, offer: { consultationId: 'c1', lawyerId: 'L1', expiresAt: T0 + 20_000 } });
       expect(accepted.entry?.consultationId).toBe('c1');
       expect(await t.bp.queue.listQueue()).toEqual([]);
       expect(await t.bp.queue.listOffers()).toEqual([]);
