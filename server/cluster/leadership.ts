@@ -10,6 +10,8 @@ import type { Logger } from '../log.ts';
 export class Leadership {
   private timer: NodeJS.Timeout | undefined;
   private holding = false;
+  /** The last ask failed: the next failure is not news. */
+  private unanswered = false;
 
   constructor(
     private readonly coordination: CoordinationPort,
@@ -35,14 +37,25 @@ export class Leadership {
     this.holding = false;
   }
 
+  /**
+   * Logged when the answer changes, not on every ask: a Redis outage fails an ask every third
+   * of the lease (~3.3 s), and a warning each time buried the outage's first line.
+   */
   private async ask(): Promise<void> {
+    let held: boolean;
     try {
-      this.holding = await this.coordination.lead(this.role, this.holder, this.ttlMs, this.now());
+      held = await this.coordination.lead(this.role, this.holder, this.ttlMs, this.now());
     } catch (e) {
       // Two nodes must not both run the jobs: unsure whether the lease is still ours, step down.
-      const held = this.holding;
+      const was = this.holding;
       this.holding = false;
-      this.log.warn({ err: e, role: this.role, held }, 'leadership: could not ask the backplane for the role; not leading until it answers');
+      if (!this.unanswered) this.log.warn({ err: e, role: this.role, held: was }, 'leadership: could not ask the backplane for the role; not leading until it answers');
+      this.unanswered = true;
+      return;
     }
+    if (this.unanswered) this.log.info({ role: this.role, held }, 'leadership: the backplane answers again');
+    else if (this.holding && !held) this.log.warn({ role: this.role }, 'leadership: another node took the role; not leading');
+    this.unanswered = false;
+    this.holding = held;
   }
 }
