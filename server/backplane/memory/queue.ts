@@ -44,9 +44,9 @@ export class MemoryQueue implements QueuePort {
     this.s.offers.delete(consultationId);
     const entry = this.s.queue.get(consultationId);
     this.unqueue(consultationId);
-    // The offer's unit of load becomes the held consultation's.
-    this.s.heldBy(lawyerId).add(consultationId);
     const p = this.s.lawyers.get(lawyerId);
+    // The offer's unit of load becomes the held consultation's, unless a hold of it was already counted.
+    if (!this.s.hold(lawyerId, consultationId) && p && p.load > 0) p.load--;
     if (p) {
       p.lastAssignedAt = now;
       p.missedOffers = 0;
@@ -71,18 +71,16 @@ export class MemoryQueue implements QueuePort {
     const p = this.s.lawyers.get(lawyerId);
     if (p && p.load >= p.capacity) return { ok: false, reason: 'no-capacity' };
     this.unqueue(consultationId);
-    this.s.heldBy(lawyerId).add(consultationId);
+    const added = this.s.hold(lawyerId, consultationId);
     if (p) {
-      p.load++;
+      if (added) p.load++;
       p.lastAssignedAt = now;
     }
     return { ok: true, entry };
   }
 
   async hold(lawyerId: string, consultationId: string): Promise<void> {
-    const held = this.s.heldBy(lawyerId);
-    if (held.has(consultationId)) return;
-    held.add(consultationId);
+    if (!this.s.hold(lawyerId, consultationId)) return;
     const p = this.s.lawyers.get(lawyerId);
     if (p) p.load++;
   }

@@ -53,10 +53,13 @@ export class SharedState {
     }
   }
 
-  heldBy(lawyerId: string): Set<string> {
+  /** Adds to what the lawyer holds; false if it was held already (its load is counted then). */
+  hold(lawyerId: string, consultationId: string): boolean {
     let held = this.held.get(lawyerId);
     if (!held) this.held.set(lawyerId, (held = new Set()));
-    return held;
+    if (held.has(consultationId)) return false;
+    held.add(consultationId);
+    return true;
   }
 
   /** Removes a consultation's offer and gives the lawyer's capacity back. */

@@ -57,8 +57,9 @@ redis.call('HDEL', k('o'), cid)
 redis.call('ZREM', k('ox'), cid)
 local entry = redis.call('HGET', k('e'), cid)
 unqueue(cid)
-redis.call('SADD', k('h:' .. id), cid)
 local p = getL(id)
+-- The offer's unit of load becomes the held consultation's, unless a hold of it was already counted.
+if redis.call('SADD', k('h:' .. id), cid) == 0 and p and p.load > 0 then p.load = p.load - 1 end
 if p then p.lastAssignedAt = tonumber(ARGV[3]); p.missedOffers = 0; putL(p) end
 return {'ok', entry or false, raw}`),
 
@@ -94,8 +95,8 @@ if redis.call('HEXISTS', k('o'), cid) == 1 then return {'already-offered'} end
 local p = getL(id)
 if p and p.load >= p.capacity then return {'no-capacity'} end
 unqueue(cid)
-redis.call('SADD', k('h:' .. id), cid)
-if p then p.load = p.load + 1; p.lastAssignedAt = tonumber(ARGV[3]); putL(p) end
+local added = redis.call('SADD', k('h:' .. id), cid)
+if p then p.load = p.load + added; p.lastAssignedAt = tonumber(ARGV[3]); putL(p) end
 return {'ok', entry}`),
 
   /** ARGV: lawyerId, consultationId. */
