@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { makePrivateDir, openPrivateFile } from '../../data-dir.ts';
 import type { Logger } from '../../log.ts';
 import { crc32 } from './crc32.ts';
+import { OLD_SEGMENTS_OPEN, SegmentHandles } from './segment-handles.ts';
 
 /** Where a record's payload sits on disk. */
 export interface Location {
@@ -38,7 +39,8 @@ export class SegmentLog {
   private pending: Pending[] = [];
   private flushing = false;
   private failure: Error | undefined;
-  private readonly readers = new Map<number, FileHandle>();
+  /** Every file this log has open, the active segment's included: bounded however many segments there are. */
+  private readonly handles: SegmentHandles;
   fsyncs = 0;
   records = 0;
 
@@ -46,7 +48,11 @@ export class SegmentLog {
     private readonly dir: string,
     private readonly segmentBytes: number,
     private current: { n: number; handle: FileHandle; size: number },
-  ) {}
+    log: Logger | undefined,
+  ) {
+    this.handles = new SegmentHandles((n) => join(dir, segmentName(n)), OLD_SEGMENTS_OPEN, log);
+    this.handles.activate(current.n, current.handle);
+  }
 
   static async open(dir: string, segmentBytes: number, log?: Logger): Promise<{ log: SegmentLog; recovered: RecoveredRecord[] }> {
     makePrivateDir(dir);
@@ -76,7 +82,7 @@ export class SegmentLog {
     const n = numbers.at(-1) ?? 1;
     const handle = numbers.length ? await open(join(dir, segmentName(n)), 'r+') : await openPrivateFile(join(dir, segmentName(n)), 'w+');
     if (!numbers.length) await syncDir(dir);
-    return { log: new SegmentLog(dir, segmentBytes, { n, handle, size: numbers.length ? lastSize : 0 }), recovered };
+    return { log: new SegmentLog(dir, segmentBytes, { n, handle, size: numbers.length ? lastSize : 0 }, log), recovered };
   }
 
   /** False once a write failed (the tail is unknown until a restart recovers it) or after close. */
@@ -97,24 +103,15 @@ export class SegmentLog {
     });
   }
 
-  async read(loc: Location): Promise<Buffer> {
-    let handle = this.readers.get(loc.segment);
-    if (!handle) {
-      handle = loc.segment === this.current.n ? this.current.handle : await open(join(this.dir, segmentName(loc.segment)), 'r');
-      this.readers.set(loc.segment, handle);
-    }
-    const buf = Buffer.allocUnsafe(loc.length);
-    const { bytesRead } = await handle.read(buf, 0, loc.length, loc.offset);
-    if (bytesRead !== loc.length) throw new Error(`store: short read in segment ${loc.segment}`);
-    return buf;
+  read(loc: Location): Promise<Buffer> {
+    return this.handles.read(loc.segment, loc.offset, loc.length);
   }
 
-  /** Waits for queued writes, then closes every file. */
+  /** Waits for queued writes and reads in flight, then closes every file. */
   async close(): Promise<void> {
     while (this.flushing || this.pending.length) await new Promise((r) => setImmediate(r));
     this.failure ??= new Error('store: closed');
-    for (const [n, h] of this.readers) if (n !== this.current.n) await h.close();
-    await this.current.handle.close();
+    await this.handles.close();
   }
 
   private async flush(): Promise<void> {
@@ -164,7 +161,8 @@ export class SegmentLog {
     const next = this.current.n + 1;
     const handle = await openPrivateFile(join(this.dir, segmentName(next)), 'w+');
     await syncDir(this.dir);
-    this.readers.set(this.current.n, this.current.handle);
+    // The full segment's handle stays open for reads, as the most recently used of the old ones.
+    this.handles.activate(next, handle);
     this.current = { n: next, handle, size: 0 };
   }
 }
