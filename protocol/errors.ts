@@ -21,6 +21,11 @@ export const ErrorCode = {
   ALREADY_AUTHENTICATED: 1007,
   /** Given by the SDK, not the server: the server dropped several connections in a row before answering hello. */
   HELLO_NOT_ANSWERED: 1008,
+  /**
+   * Given by the SDK, not the server: a request or chat message on a client that has stopped
+   * (closed, ended by the server, or given up). It never reconnects: make a new client.
+   */
+  CLIENT_CLOSED: 1009,
 
   TOKEN_INVALID: 2000,
   TOKEN_EXPIRED: 2001,

@@ -45,6 +45,9 @@ describe('SDK and frame limits', () => {
     // Three tries, each cut by uWS (which the node counts), then no more.
     await new Promise((r) => setTimeout(r, 300));
     expect((await metric('lawline_oversize_drops_total')) - cutBefore).toBe(3);
+    // Given up is stopped: a message written now fails at once instead of waiting in the outbox for good.
+    expect(await within(c.sendChat('c_any', 'after giving up').acked, 500)).toMatchObject({ error: { code: ErrorCode.CLIENT_CLOSED } });
+    expect(c.outboxSize()).toBe(0);
   });
 
   it('refuses a request over the limit the server advertised, and keeps the connection', async () => {

@@ -53,7 +53,7 @@ export class LawlineClient {
   private readonly ledger = new MessageLedger(
     (m) => this.events.emit('chat.message', m),
     (data) => this.request('consult.history', data),
-    () => this.stopped,
+    () => this.stoppedBy !== undefined,
   );
   /** Gives up a socket the server has gone silent on, rather than waiting for TCP to notice. */
   private readonly liveness = new Liveness(
@@ -69,7 +69,11 @@ export class LawlineClient {
   private maxFrameBytes: number = LIMITS.maxFrameBytes;
   private socket: WebSocketLike | undefined;
   private ready = false;
-  private stopped = false;
+  /**
+   * Set once the client has stopped (closed, ended by the server, given up): it never
+   * reconnects, and every later request, chat message and connect() fails with this at once.
+   */
+  private stoppedBy: LawlineError | undefined;
   private nextId = 1;
   private readonly reconnect: ReconnectPolicy;
   private sessionId: string | undefined;
@@ -95,6 +99,7 @@ export class LawlineClient {
   }
 
   connect(): Promise<HelloReply> {
+    if (this.stoppedBy) return Promise.reject(this.stoppedBy);
     return new Promise((resolve, reject) => {
       this.firstHello = { resolve, reject };
       this.open();
@@ -102,10 +107,9 @@ export class LawlineClient {
   }
 
   close(): void {
-    this.stopped = true;
-    this.pacer.clear();
+    if (this.stoppedBy) return;
+    this.shutdown({ code: 1000, reason: 'client closed' }, false, new LawlineError(ErrorCode.CLIENT_CLOSED, 'client closed'));
     this.socket?.close(1000, 'client closed');
-    this.shutdown({ code: 1000, reason: 'client closed' }, false);
   }
 
   on<K extends keyof Events>(event: K, handler: (payload: Events[K]) => void): () => void {
@@ -113,6 +117,7 @@ export class LawlineClient {
   }
 
   request<T extends RequestType>(type: T, data: RequestData<T>): Promise<ReplyData<T>> {
+    if (this.stoppedBy) return Promise.reject(this.stoppedBy);
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       const timer = setTimeout(() => {
@@ -133,7 +138,8 @@ export class LawlineClient {
   /** Writes a chat message; `acked` resolves once the server has it durably, however many reconnects that takes. */
   sendChat(consultationId: string, body: string): { clientMsgId: string; acked: Promise<ChatAck> } {
     const { entry, acked } = this.outbox.add(consultationId, body);
-    if (this.ready) this.flushOutbox();
+    if (this.stoppedBy) this.outbox.settle(entry.clientMsgId, { error: this.stoppedBy });
+    else if (this.ready) this.flushOutbox();
     return { clientMsgId: entry.clientMsgId, acked };
   }
 
@@ -306,20 +312,20 @@ export class LawlineClient {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     this.ackedSeq = Math.min(this.ackedSeq, this.lastSeq);
-    for (const id of [...this.pending.keys()]) this.settle(id, timeoutError('connection lost'));
-    if (this.stopped) return;
+    if (this.stoppedBy) return;
     const next = this.reconnect.afterClose(code, opened, helloAnswered);
+    // Stopping fails what was waiting with the reason; otherwise it may be retried once reconnected.
     if (next.kind === 'stop') return this.shutdown({ code, reason }, true);
     if (next.kind === 'give-up') return this.giveUp(next.error, code);
+    for (const id of [...this.pending.keys()]) this.settle(id, timeoutError('connection lost'));
     this.events.emit('state', 'reconnecting');
-    setTimeout(() => !this.stopped && this.open(), next.delayMs);
+    setTimeout(() => !this.stoppedBy && this.open(), next.delayMs);
   }
 
-  /** Stops for good with `error`: connect() rejects with it, the outbox fails with it. */
+  /** Stops for good with `error`: connect() rejects with it, the outbox and pending requests fail with it. */
   private giveUp(error: LawlineError, code: number): void {
-    this.stopped = true;
-    this.socket?.close(1000, 'client gave up');
     this.shutdown({ code, reason: error.message }, true, error);
+    this.socket?.close(1000, 'client gave up');
   }
 
   private shutdown(
@@ -327,10 +333,16 @@ export class LawlineClient {
     terminated: boolean,
     error = new LawlineError(ErrorCode.FORBIDDEN, `connection ended (${why.code}${why.reason ? `: ${why.reason}` : ''})`),
   ): void {
-    this.stopped = true;
+    if (this.stoppedBy) return;
+    this.stoppedBy = error.code === ErrorCode.CLIENT_CLOSED ? error : new LawlineError(ErrorCode.CLIENT_CLOSED, `client stopped: ${error.message}`);
     this.ready = false;
     this.liveness.stop();
     this.pacer.clear();
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    // Whatever was waiting (sent, or queued for a hello that will not come) fails now, not at its timeout.
+    this.waitingForHello.length = 0;
+    for (const id of [...this.pending.keys()]) this.settle(id, error);
     for (const entry of this.outbox.all()) this.outbox.settle(entry.clientMsgId, { error });
     this.firstHello?.reject(error);
     this.firstHello = undefined;
