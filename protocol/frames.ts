@@ -152,6 +152,13 @@ export const Requests = {
         preferPrevious: Type.Optional(Type.Boolean()),
         /** After waiting for the chosen lawyer, go to the general queue (default true); false: keep waiting for them. */
         fallbackToQueue: Type.Optional(Type.Boolean()),
+        /**
+         * Makes a resend safe: the client draws one per request it means (as `clientMsgId`) and
+         * sends it again with every retry of that request. A citizen's repeated id gets the
+         * consultation the first one created, as it stands now, never a second one, for at
+         * least a day after the first (the SDK's `requestConsultation` does this).
+         */
+        clientRequestId: Type.Optional(ObjectId),
       },
       strict,
     ),
