@@ -44,6 +44,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     // Routing starts once the store has decided, perhaps while the record commits; the citizen's reply waits for the commit.
     const routed = isLive(record) ? deps.routing.enqueueCommitting(record, creating) : undefined;
     const outcome = await creating.created;
+    if (!outcome.ok && outcome.reason === 'duplicate') return ok({ consultation: toView(outcome.consultation) });
     if (!outcome.ok) {
       await routed;
       deps.refused?.inc({ limit: 'open-per-citizen' });

@@ -41,6 +41,8 @@ export interface ConsultationRecord extends MessageSla {
   handover?: { from: Person; note: string };
   /** The lawyer's wrap-up note, set at close; never shown to the citizen. */
   note?: string;
+  /** The citizen's id for the request that made it (consult.request): a repeat gets this one (`Store.createConsultation`). */
+  clientRequestId?: string;
   createdAt: number;
   updatedAt: number;
   /** Seq of the newest message, 0 when there is none. */
@@ -161,8 +163,22 @@ export interface HistoryPage {
 /** The states in which a consultation is open: a citizen's cap counts these, whatever the channel. */
 export const OPEN_STATES: readonly ConsultationState[] = ['queued', 'picked', 'active'];
 
-/** What a capped create did: see `Store.createConsultation`. */
-export type CreateOutcome = { ok: true } | { ok: false; reason: 'too-many-open'; open: number };
+/**
+ * How long, at least, a store remembers a citizen's `clientRequestId`, counted in create times
+ * (`createdAt`): a day. A client resends a request it got no answer to within seconds (the SDK
+ * on its next connection), or at worst when a phone that lost its network overnight comes back;
+ * a request older than that is not a retry. The file store forgets an id once a create a day
+ * newer was made, so it holds a day of them (a province's day is some thousands); PostgreSQL
+ * keeps them with the row.
+ */
+export const REQUEST_ID_MEMORY_MS = 24 * 60 * 60 * 1000;
+
+/** What a create did: see `Store.createConsultation`. */
+export type CreateOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'too-many-open'; open: number }
+  /** The citizen made one with this `clientRequestId` before: that one, as it stands now. */
+  | { ok: false; reason: 'duplicate'; consultation: ConsultationRecord };
 
 export interface CreateOptions {
   /** Only if its citizen has fewer open consultations than this (see `Store.createConsultation`). */
@@ -171,8 +187,8 @@ export interface CreateOptions {
    * Told the outcome as soon as the store has decided it, perhaps before the record is durable:
    * it holds unless the write then fails (the create rejects, and was never told). The file
    * store decides at once (it counts and writes with no await between), PostgreSQL a capped
-   * create at its commit (a batch run again counts again), and any store one without a cap at
-   * once. Routing starts on it (`startCreate`).
+   * create, or one with a `clientRequestId`, at its commit (a batch run again counts again), and
+   * any store one with neither at once. Routing starts on it (`startCreate`).
    */
   decided?: (outcome: CreateOutcome) => void;
 }
@@ -204,8 +220,11 @@ export interface Store {
    * Stores a new consultation. With `maxOpenPerCitizen`, only if its citizen has fewer open
    * consultations (`OPEN_STATES`, any channel) than that when it is written: decided atomically
    * against every other create, on any node (two devices asking at once cannot both take the
-   * last place). A refusal stores nothing. Resolves once the outcome is durable; `decided`
-   * hears it first.
+   * last place). With a `clientRequestId` its citizen used before (within
+   * `REQUEST_ID_MEMORY_MS`), stores nothing and answers 'duplicate' with the first one as it
+   * stands once that is durable: whatever its state now, at the cap or not, also while the first
+   * is in flight or being made on another node (one of two at once wins, the other gets it).
+   * A refusal stores nothing. Resolves once the outcome is durable; `decided` hears it first.
    */
   createConsultation(record: ConsultationRecord, options?: CreateOptions): Promise<CreateOutcome>;
   /**

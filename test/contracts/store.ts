@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConsultationRecord, CreateOutcome, Person, Store } from '../../server/store/port.ts';
+import { REQUEST_ID_MEMORY_MS, type ConsultationRecord, type CreateOutcome, type Person, type Store } from '../../server/store/port.ts';
 
 export interface StoreHarness {
   store: Store;
@@ -109,6 +109,41 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       expect(await store.createConsultation(consultation(), cap)).toEqual({ ok: true });
       expect(await store.createConsultation(consultation({ citizen: asker }))).toEqual({ ok: true });
       expect(await store.listConsultations({ participantId: 'C2', states: ['queued', 'picked', 'active'] })).toHaveLength(3);
+    });
+
+    it("creates one consultation per citizen's clientRequestId: a repeat gets the first as it stands now, at the cap, closed, at once and after a restart", async () => {
+      const asker: Person = { id: 'C4', role: 'citizen', name: '赵六' };
+      const cap = { maxOpenPerCitizen: 1 };
+      const asked = (clientRequestId: string, over: Partial<ConsultationRecord> = {}) => consultation({ citizen: asker, clientRequestId, ...over });
+      const repeat = (options = cap) => store.createConsultation(asked('r1'), options);
+      // Sent twice at once (the second while the first is in flight), at a cap of one: one is made, the other gets it.
+      const both = [asked('r1'), asked('r1')];
+      const outcomes = await Promise.all(both.map((c) => store.createConsultation(c, cap)));
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+      const first = outcomes[0]?.ok ? (both[0] as ConsultationRecord) : (both[1] as ConsultationRecord);
+      expect(outcomes.find((o) => !o.ok)).toEqual({ ok: false, reason: 'duplicate', consultation: first });
+      // It counted once against the cap: another request is refused, a repeat is not.
+      expect(await store.createConsultation(asked('r2'), cap)).toEqual({ ok: false, reason: 'too-many-open', open: 1 });
+      // As it stands now: picked, with a message; with or without a cap.
+      await store.transition(first.id, ['queued'], { state: 'picked', lawyer: lawyerA, updatedAt: first.updatedAt + 1 });
+      await store.appendMessage({ consultationId: first.id, from: asker, clientMsgId: 'm1', body: '你好', at: 2 });
+      const now = { ...first, state: 'picked', lawyer: lawyerA, updatedAt: first.updatedAt + 1, lastSeq: 1 };
+      expect(await repeat()).toEqual({ ok: false, reason: 'duplicate', consultation: now });
+      expect(await repeat({ maxOpenPerCitizen: 100 })).toEqual({ ok: false, reason: 'duplicate', consultation: now });
+      expect(await store.createConsultation(asked('r1'))).toEqual({ ok: false, reason: 'duplicate', consultation: now });
+      // Another citizen's id is theirs.
+      expect(await store.createConsultation(consultation({ clientRequestId: 'r1' }), cap)).toEqual({ ok: true });
+      // Closed: a late repeat does not reopen it, nor open another; a new request may.
+      await store.transition(first.id, ['picked'], { state: 'closed', updatedAt: first.updatedAt + 2 });
+      expect(await repeat()).toMatchObject({ ok: false, reason: 'duplicate', consultation: { id: first.id, state: 'closed' } });
+      const second = asked('r2');
+      expect(await store.createConsultation(second, cap)).toEqual({ ok: true });
+      // Remembered for a day of creates at least, and across a restart.
+      expect(await store.createConsultation(consultation({ createdAt: first.createdAt + REQUEST_ID_MEMORY_MS - 60_000 }))).toEqual({ ok: true });
+      store = await h.reopen();
+      expect(await repeat()).toMatchObject({ ok: false, reason: 'duplicate', consultation: { id: first.id, state: 'closed', lastSeq: 1 } });
+      expect(await store.createConsultation(asked('r2'), cap)).toMatchObject({ ok: false, reason: 'duplicate', consultation: { id: second.id, state: 'queued' } });
+      expect((await store.listConsultations({ participantId: asker.id })).map((c) => c.id)).toEqual([second.id, first.id]);
     });
 
     it('tells a create its decision once, before it is answered, the same as the answer', async () => {

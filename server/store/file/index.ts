@@ -44,6 +44,8 @@ export class FileStore implements Store {
    * then just its seq (the message itself is on disk; retries are rare). Open consultations only.
    */
   private readonly dedup = new Map<string, Map<string, Promise<StoredMessage> | number>>();
+  /** Consultations whose create is in flight, until durable: a repeat of its request waits for it. */
+  private readonly creating = new Map<string, Promise<void>>();
 
   private constructor(
     private readonly log: SegmentLog,
@@ -74,14 +76,27 @@ export class FileStore implements Store {
 
   async createConsultation(record: ConsultationRecord, options: CreateOptions = {}): Promise<CreateOutcome> {
     if (this.ix.consultations.has(record.id)) throw new Error(`store: consultation ${record.id} exists`);
+    const first = this.ix.requests.get(record);
+    if (first !== undefined) return this.repeated(first, options);
     // Counted and written with no await between: a create racing this one sees this one's
     // record. So the decision is final here, before the fsync, and told at once.
     const open = options.maxOpenPerCitizen === undefined ? 0 : this.ix.openOf(record.citizen.id);
     const outcome: CreateOutcome = options.maxOpenPerCitizen !== undefined && open >= options.maxOpenPerCitizen ? { ok: false, reason: 'too-many-open', open } : { ok: true };
     const durable = outcome.ok ? this.write({ k: 'consultation', c: { ...record } }) : undefined;
     options.decided?.(outcome);
-    await durable;
+    if (durable) {
+      this.creating.set(record.id, durable);
+      await durable.finally(() => this.creating.delete(record.id));
+    }
     return outcome;
+  }
+
+  /** A request made before: its consultation as it stands once durable (a failed first write fails this too). */
+  private async repeated(consultationId: string, options: CreateOptions): Promise<CreateOutcome> {
+    const now = () => ({ ...(this.ix.consultations.get(consultationId) as ConsultationRecord) });
+    options.decided?.({ ok: false, reason: 'duplicate', consultation: now() });
+    await this.creating.get(consultationId);
+    return { ok: false, reason: 'duplicate', consultation: now() };
   }
 
   async transition(id: string, from: readonly ConsultationState[], patch: ConsultationPatch, heldBy?: string): Promise<TransitionResult> {

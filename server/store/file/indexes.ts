@@ -1,6 +1,7 @@
 import type { ConsultationState } from '../../../protocol/vocabulary.ts';
 import { isHeldBy, isParticipant, OPEN_STATES, type AuditRecord, type ConsultationFilter, type ConsultationRecord, type DutyEvent, type ReadReceipt, type Shift } from '../port.ts';
 import { LocationList } from './location-list.ts';
+import { RequestIds } from './request-ids.ts';
 import type { Location } from './segment-log.ts';
 import type { LogRecord } from './records.ts';
 
@@ -16,6 +17,8 @@ export class Indexes {
   readonly open = new Set<string>();
   /** personId -> consultations of which they are the citizen or the lawyer now (`isParticipant`). */
   readonly byParticipant = new Map<string, Set<string>>();
+  /** Which consultation a citizen's clientRequestId made (the last day of them). */
+  readonly requests = new RequestIds();
   readonly located = new Map<string, LocationList>();
   readonly reads = new Map<string, Map<string, ReadReceipt>>();
   readonly audit: Location[] = [];
@@ -27,6 +30,7 @@ export class Indexes {
     switch (record.k) {
       case 'consultation':
         this.consultations.set(record.c.id, { ...record.c });
+        this.requests.remember(record.c);
         this.reindex(record.c);
         return;
       case 'transition': {

@@ -22,10 +22,11 @@ import { isHeldBy } from '../port.ts';
 import { AppendBatch } from './append-batch.ts';
 import { CommitBatcher, type JobOptions } from './commit-batcher.ts';
 import { ConsultationCache, type Seen } from './consultation-cache.ts';
-import { citizenOpensLock, insertConsultation, insertUnderCap } from './create.ts';
+import { citizenOpensLock, createUnlessMade, insertConsultation } from './create.ts';
 import { listQuery } from './list-query.ts';
 import { setUp } from './migrations.ts';
 import { createPool } from './pool.ts';
+import { toRecord, toSeen, type Row } from './rows.ts';
 import { DEADLINES, Probe, type DeadlineOptions } from '../../probe.ts';
 
 export interface PgStoreOptions {
@@ -41,11 +42,6 @@ export interface PgStoreOptions {
   deadline?: DeadlineOptions;
 }
 
-type Row = Record<string, unknown>;
-
-/** A consultation row back into the record: `last_seq` is a column, the rest is `record`. */
-const toRecord = (row: Row): ConsultationRecord => ({ ...(row.record as ConsultationRecord), lastSeq: Number(row.last_seq) });
-const toSeen = (row: Row): Seen => ({ record: toRecord(row), version: Number(row.version) });
 const toMessage = (row: Row): StoredMessage => ({
   consultationId: row.consultation_id as string,
   seq: Number(row.seq),
@@ -119,13 +115,19 @@ export class PgStore implements Store {
   async createConsultation(record: ConsultationRecord, options: CreateOptions = {}): Promise<CreateOutcome> {
     const max = options.maxOpenPerCitizen;
     let outcome: CreateOutcome;
-    if (max === undefined) {
+    if (max === undefined && record.clientRequestId === undefined) {
       options.decided?.({ ok: true });
       outcome = await this.batcher.submit((c) => insertConsultation(c, record).then((): CreateOutcome => ({ ok: true })), standalone);
     } else {
       // Decided only at the commit: a batch rolled back (another job of it failed) runs again
       // after the citizen's lock went, and may count another node's create made meanwhile.
-      outcome = await this.batcher.submit((c) => insertUnderCap(c, record, max), { locks: [citizenOpensLock(record)] });
+      // Uncapped, the request id's unique index alone decides between two nodes.
+      const created = await this.batcher.submit((c) => createUnlessMade(c, record, max), max === undefined ? standalone : { locks: [citizenOpensLock(record)] });
+      if (created.ok || created.reason === 'too-many-open') outcome = created;
+      else {
+        this.cache.put(created.first);
+        outcome = { ok: false, reason: 'duplicate', consultation: created.first.record };
+      }
       options.decided?.(outcome);
     }
     if (outcome.ok) this.cache.put({ record: { ...record }, version: 0 });

@@ -75,6 +75,15 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'open consultations by channel, for the message desk',
     sql: `CREATE INDEX consultations_open_channel ON consultations ((record->>'channel'), created_at DESC) WHERE state IN ('queued', 'picked', 'active');`,
   },
+  {
+    version: 4,
+    name: "a citizen's request id, unique per citizen: a resent consult.request gets the consultation it made",
+    // Nullable without a default: no rewrite of the table. The index is partial (requests
+    // without an id, and every row before this version, take no room in it) and is the one
+    // arbiter when two nodes make the same request at once.
+    sql: `ALTER TABLE consultations ADD COLUMN client_request_id text;
+          CREATE UNIQUE INDEX consultations_client_request ON consultations (citizen_id, client_request_id) WHERE client_request_id IS NOT NULL;`,
+  },
 ];
 
 export async function migrate(client: ClientBase): Promise<number[]> {

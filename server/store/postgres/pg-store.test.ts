@@ -6,6 +6,7 @@ import { DATABASE_URL } from '../../../test/helpers/services.ts';
 import type { ConsultationRecord, Person } from '../port.ts';
 import { APPEND_MESSAGES } from './append-batch.ts';
 import { LOCK_CONSULTATIONS } from './commit-batcher.ts';
+import { FIND_REQUEST, insertConsultation } from './create.ts';
 import { PgStore } from './index.ts';
 import { listQuery } from './list-query.ts';
 
@@ -119,6 +120,44 @@ describe('PostgreSQL store', () => {
       for (let k = 0; k < 4; k++) {
         expect(outcomes.filter(([id, ok]) => id === `C${k}` && ok)).toHaveLength(3);
         expect(await a.listConsultations({ participantId: `C${k}`, states: ['queued', 'picked', 'active'] })).toHaveLength(3);
+      }
+    });
+  });
+
+  it('makes one consultation of a request sent through two stores (two nodes) at once, capped or not, and hands the others that one', async () => {
+    await withTwoStores(async (a, b) => {
+      const asker = (k: number): Person => ({ id: `CR${k}`, role: 'citizen', name: 'x' });
+      // Ten citizens, each sending one request four times at once: twice through each node, with
+      // the cap (the citizen's lock puts them in turn) and without (the unique index alone decides).
+      const sent = Array.from({ length: 40 }, (_, i) => ({ citizen: asker(i >> 2), store: i % 2 ? a : b, capped: (i >> 1) % 2 === 1 }));
+      const outcomes = await Promise.all(sent.map(({ citizen, store, capped }) => store.createConsultation(consultation({ citizen, clientRequestId: 'q1' }), capped ? { maxOpenPerCitizen: 3 } : {})));
+      for (let k = 0; k < 10; k++) {
+        const mine = outcomes.slice(4 * k, 4 * k + 4);
+        const listed = await b.listConsultations({ participantId: asker(k).id });
+        expect(listed).toHaveLength(1);
+        expect(mine.filter((o) => o.ok)).toHaveLength(1);
+        expect(mine.filter((o) => !o.ok)).toEqual(Array(3).fill({ ok: false, reason: 'duplicate', consultation: listed[0] }));
+      }
+    });
+  });
+
+  it("waits for another node's create of the same request while it commits, then hands back that one", async () => {
+    await withStore(async (store, schema) => {
+      const asker: Person = { id: 'CW', role: 'citizen', name: 'x' };
+      const theirs = consultation({ citizen: asker, clientRequestId: 'q1' });
+      const otherNode = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}` });
+      await otherNode.connect();
+      try {
+        await otherNode.query('BEGIN');
+        expect(await insertConsultation(otherNode, theirs)).toBe(true);
+        let settled = false;
+        const mine = store.createConsultation(consultation({ citizen: asker, clientRequestId: 'q1' })).finally(() => (settled = true));
+        await new Promise((r) => setTimeout(r, 300));
+        expect(settled).toBe(false);
+        await otherNode.query('COMMIT');
+        expect(await mine).toEqual({ ok: false, reason: 'duplicate', consultation: theirs });
+      } finally {
+        await otherNode.end();
       }
     });
   });
@@ -270,6 +309,10 @@ describe('PostgreSQL store plans', () => {
     // The sorted ids drive the loop, so rows are locked in their order, not in the table's.
     const text = await plan(LOCK_CONSULTATIONS, 'text[]', `'{c2,c1}'`);
     expect(text).toMatch(/Nested Loop[\s\S]*Sort Key[\s\S]*LockRows[\s\S]*Index Scan using consultations_pkey on consultations/);
+  });
+
+  it("finds a citizen's request id by its unique index under a generic plan", async () => {
+    expect(await plan(FIND_REQUEST, 'text, text', `'C1', 'q1'`, '-c enable_seqscan=off')).toMatch(/Index Scan using consultations_client_request on consultations/);
   });
 
   it('can list open consultations from their partial index under a generic plan', async () => {
