@@ -36,6 +36,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       ...(identity.priority ? { priority: identity.priority } : {}),
       ...(data.opposingParty ? { opposingParty: data.opposingParty } : {}),
       ...preference,
+      ...(data.clientRequestId ? { clientRequestId: data.clientRequestId } : {}),
       createdAt: at,
       updatedAt: at,
       lastSeq: 0,
@@ -44,20 +45,15 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     // Routing starts once the store has decided, perhaps while the record commits; the citizen's reply waits for the commit.
     const routed = isLive(record) ? deps.routing.enqueueCommitting(record, creating) : undefined;
     const outcome = await creating.created;
-    if (!outcome.ok && outcome.reason === 'duplicate') return ok({ consultation: toView(outcome.consultation) });
+    // A resend: the first made it (and routed it); this one only answers as that one would now.
+    if (!outcome.ok && outcome.reason === 'duplicate') return ok({ consultation: toView(await withFirstMessage(outcome.consultation, data.firstMessage)) });
     if (!outcome.ok) {
       await routed;
       deps.refused?.inc({ limit: 'open-per-citizen' });
       return err({ code: ErrorCode.TOO_MANY_OPEN, message: `you have ${outcome.open} open consultations, as many as one person may: close or cancel one first` });
     }
     if (data.firstMessage) {
-      const first = await deps.store.appendMessage({
-        consultationId: record.id,
-        from: record.citizen,
-        clientMsgId: `first.${record.id}`,
-        body: data.firstMessage,
-        at,
-      });
+      const first = await deps.store.appendMessage(firstMessage(record, data.firstMessage, at));
       record.lastSeq = first.message.seq;
     }
     announce(record);
@@ -71,6 +67,17 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       deps.pusher.push([`u:${identity.id}`], 'consult.suggest', { consultationId: record.id, reason: 'nobody-on-duty' });
     }
     return ok({ consultation: toView(record) });
+  };
+
+  /**
+   * The first request may have ended between storing its consultation and its first message (its
+   * node stopped): the resend stores it, while the consultation is open. The message's id is the
+   * consultation's, so whichever of the two comes second, here or on another node, stores nothing.
+   */
+  const withFirstMessage = async (c: ConsultationRecord, body: string | undefined): Promise<ConsultationRecord> => {
+    if (!body) return c;
+    const stored = await deps.store.appendIfAdmitted(firstMessage(c, body, deps.now()), (now) => OPEN.includes(now.state));
+    return stored.ok ? stored.consultation : c;
   };
 
   const cancel: Handler<'consult.cancel'> = async ({ identity }, { consultationId }) => {
@@ -176,6 +183,9 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     'consult.list': list,
   };
 }
+
+/** The citizen's first message, with an id of the consultation's own: stored once however often it is asked. */
+const firstMessage = (c: ConsultationRecord, body: string, at: number) => ({ consultationId: c.id, from: c.citizen, clientMsgId: `first.${c.id}`, body, at });
 
 const SUPERVISOR_LIST_MAX = 500;
 
