@@ -22,6 +22,13 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Leaves no consultation open and nobody on duty for the next test. */
+async function leave(cit: LawlineClient, law?: Participant): Promise<void> {
+  for (const c of (await cit.request('consult.list', {})).consultations) await cit.request(c.state === 'queued' ? 'consult.cancel' : 'consult.close', { consultationId: c.id });
+  await law?.client.request('duty.off', {});
+  cit.close();
+  law?.close();
+}
 const throughProxy = async (id: string) => {
   const client = new LawlineClient({ url: `ws://127.0.0.1:${proxy.port}/ws`, token: await server.token(citizen(id)), WebSocket, requestTimeoutMs: 5000, reconnect: { minDelayMs: 20, maxDelayMs: 100 } });
   await client.connect();
@@ -57,9 +64,31 @@ describe('a consult.request whose reply was lost', () => {
     // Time for a second offer to ring, had there been a second consultation.
     await sleep(300);
     expect(new Set(law.pushes('offer').map((o) => o.consultation.id))).toEqual(new Set([offered.consultation.id]));
-    await cit.request('consult.close', { consultationId: offered.consultation.id });
-    cit.close();
-    law.close();
+    await leave(cit, law);
+  });
+
+  it("the SDK's requestConsultation resends it with the same id over the next connection, and answers with the one consultation", async () => {
+    const law = await Participant.connect(server, lawyer('L-sdk-retry'));
+    await law.client.request('duty.on', { capacity: 5 });
+    const cit = await throughProxy('C-sdk-retry');
+    proxy.stall('replies');
+    const { clientRequestId, answered } = cit.requestConsultation({ category: 'labor', region: '320200', channel: 'text', firstMessage: '加班费' });
+    const offered = await law.next('offer');
+    proxy.cut();
+    proxy.resume();
+    // The app hears nothing of the lost reply: the SDK reconnects and asks again by itself.
+    const { consultation } = await answered;
+    expect(consultation).toMatchObject({ id: offered.consultation.id, lastSeq: 1 });
+    expect(clientRequestId).toMatch(/^q[0-9a-f]{32}$/);
+    // The app may carry the id on (after a restart of its own): still the one consultation.
+    expect((await cit.requestConsultation({ category: 'labor', region: '320200', channel: 'text', clientRequestId }).answered).consultation.id).toBe(consultation.id);
+    await sleep(300);
+    expect(new Set(law.pushes('offer').map((o) => o.consultation.id))).toEqual(new Set([consultation.id]));
+    expect((await cit.request('consult.list', {})).consultations.map((c) => c.id)).toEqual([consultation.id]);
+    // A refusal is an answer: not sent again.
+    const refused = await Promise.all([0, 1, 2].map(() => cit.requestConsultation({ category: 'labor', region: '320200', channel: 'message' }).answered.catch((e: LawlineError) => e.code)));
+    expect(refused.filter((r) => r === ErrorCode.TOO_MANY_OPEN)).toHaveLength(1);
+    await leave(cit, law);
   });
 
   it('sent from two devices at once, at the last place under the cap, makes one consultation, counted once', async () => {
@@ -71,8 +100,7 @@ describe('a consult.request whose reply was lost', () => {
     expect(x.consultation.id).toBe(y.consultation.id);
     expect(await ask(laptop, 'q-d').catch((e: LawlineError) => e.code)).toBe(ErrorCode.TOO_MANY_OPEN);
     expect((await laptop.client.request('consult.list', {})).consultations.map((c) => c.id).sort()).toEqual([...before, x.consultation.id].sort());
-    for (const id of [...before, x.consultation.id]) await phone.client.request('consult.cancel', { consultationId: id });
-    phone.close();
     laptop.close();
+    await leave(phone.client);
   });
 });

@@ -6,10 +6,12 @@ import { Emitter } from './emitter.ts';
 import { LawlineError, timeoutError } from './errors.ts';
 import { MessageLedger } from './gap-repair.ts';
 import { Liveness } from './liveness.ts';
+import { randomId } from './ids.ts';
 import { OfferBook } from './offers.ts';
 import { Outbox, type ChatAck } from './outbox.ts';
 import { Pacer } from './pacer.ts';
 import { ReconnectPolicy } from './reconnect.ts';
+import { untilAnswered } from './resend.ts';
 import { messageBytes, OPEN, type WebSocketConstructor, type WebSocketLike } from './socket.ts';
 
 export interface ClientOptions {
@@ -26,6 +28,8 @@ export interface ClientOptions {
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 export type HelloReply = ReplyData<'hello'>;
+/** What `requestConsultation` asks: `clientRequestId` only to carry on a request from before (see there). */
+export type ConsultationRequest = RequestData<'consult.request'>;
 
 type Events = { [E in PushEvent]: PushData<E> } & {
   state: ConnectionState;
@@ -141,6 +145,23 @@ export class LawlineClient {
     if (this.stoppedBy) this.outbox.settle(entry.clientMsgId, { error: this.stoppedBy });
     else if (this.ready) this.flushOutbox();
     return { clientMsgId: entry.clientMsgId, acked };
+  }
+
+  /**
+   * Asks for a consultation so that asking again is safe. The request carries a
+   * `clientRequestId`, drawn here unless `data` has one, and is sent again with it after a lost
+   * connection, a request timeout or a server failure (5xxx), until the server answers: a reply
+   * lost on the way back (the request went through while the device was cut off) then gets the
+   * consultation the first send made, as it stands now, never a second one. `answered` rejects
+   * on a refusal (4002 too many open, ...) or once the client stops. An app that may be closed
+   * before the answer keeps `clientRequestId` and passes it in `data` when it asks again after a
+   * restart: the server remembers it for a day. (`request('consult.request', ...)` sends the
+   * frame once, as given: without an id, each retry of it would open another consultation.)
+   */
+  requestConsultation(data: ConsultationRequest): { clientRequestId: string; answered: Promise<ReplyData<'consult.request'>> } {
+    const clientRequestId = data.clientRequestId ?? randomId('q');
+    const answered = untilAnswered(() => this.request('consult.request', { ...data, clientRequestId }));
+    return { clientRequestId, answered };
   }
 
   outboxSize(): number {

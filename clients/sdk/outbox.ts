@@ -1,5 +1,6 @@
 import type { ReplyData } from '../../protocol/frames.ts';
 import type { LawlineError } from './errors.ts';
+import { randomId } from './ids.ts';
 
 export type ChatAck = ReplyData<'chat.send'>;
 
@@ -21,7 +22,7 @@ export class Outbox {
   private readonly entries = new Map<string, OutboxEntry>();
 
   add(consultationId: string, body: string): { entry: OutboxEntry; acked: Promise<ChatAck> } {
-    const clientMsgId = newClientMsgId();
+    const clientMsgId = randomId('m');
     let entry!: OutboxEntry;
     const acked = new Promise<ChatAck>((resolve, reject) => {
       entry = { consultationId, clientMsgId, body, inFlight: false, resolve, reject };
@@ -50,13 +51,4 @@ export class Outbox {
   get size(): number {
     return this.entries.size;
   }
-}
-
-/** 128 random bits, URL-safe: unique per message without coordination. */
-function newClientMsgId(): string {
-  const bytes = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(bytes);
-  let s = 'm';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
 }

@@ -33,12 +33,13 @@ export function citizenView(client: LawlineClient, me: { id: string; name: strin
     requestButton.disabled = true;
     const firstMessage = first.value.trim();
     try {
-      const { consultation } = await client.request('consult.request', {
+      // Sent again by the SDK, with the same request id, if the connection drops before the answer.
+      const { consultation } = await client.requestConsultation({
         category: select.value as Category,
         region: '320200',
         channel: 'text',
         ...(firstMessage ? { firstMessage } : {}),
-      });
+      }).answered;
       follow(client, me, main, consultation, early);
     } catch (e) {
       requestButton.disabled = false;
