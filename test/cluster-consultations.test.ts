@@ -43,4 +43,23 @@ describe('a cluster', () => {
     expect(answers.filter((a) => a !== 'created')).toEqual(Array(8 - MAX_OPEN).fill(ErrorCode.TOO_MANY_OPEN));
     expect((await laptop.client.request('consult.list', {})).consultations).toHaveLength(MAX_OPEN);
   });
+
+  it('makes one consultation of a request resent through two nodes at once, offered once, counted once against the cap', async () => {
+    const law = await on(0, lawyer('CC-L3', '赵律师', ['ip']));
+    await law.client.request('duty.on', {});
+    const phone = await on(0, citizen('CC-C3'));
+    const laptop = await on(1, citizen('CC-C3'));
+    const asked = { category: 'ip', region: '320200', channel: 'text', firstMessage: '商标被抢注了', clientRequestId: 'q-cc-3' } as const;
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? laptop : phone).client.request('consult.request', asked)));
+    const ids = new Set(answers.map((a) => a.consultation.id));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids] as [string];
+    await law.next('offer', (o) => o.consultation.id === id, 5000);
+    // One more fits under the cap of two: the six counted once.
+    expect((await phone.client.request('consult.request', { category: 'ip', region: '320200', channel: 'message' })).consultation.id).not.toBe(id);
+    expect((await laptop.client.request('consult.list', {})).consultations).toHaveLength(MAX_OPEN);
+    expect((await phone.client.request('consult.history', { consultationId: id })).messages.map((m) => m.body)).toEqual([asked.firstMessage]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(new Set(law.pushes('offer').map((o) => o.consultation.id))).toEqual(new Set([id]));
+  });
 });
