@@ -9,6 +9,7 @@ import { LOCK_CONSULTATIONS } from './commit-batcher.ts';
 import { FIND_REQUEST, insertConsultation } from './create.ts';
 import { PgStore } from './index.ts';
 import { listQuery } from './list-query.ts';
+import { MIGRATIONS } from './migrations.ts';
 
 // Real PostgreSQL (the run's, from the test set-up): each harness gets its
 // own schema, dropped afterwards.
@@ -139,6 +140,35 @@ describe('PostgreSQL store', () => {
         expect(mine.filter((o) => !o.ok)).toEqual(Array(3).fill({ ok: false, reason: 'duplicate', consultation: listed[0] }));
       }
     });
+  });
+
+  it('upgrades a database of the version before request ids in place: its consultations stay, new requests are remembered', async () => {
+    const schema = newSchema();
+    const old = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}` });
+    await old.connect();
+    const before = consultation({ state: 'active' });
+    try {
+      // As a node of the previous release left it: migrations 1-3 and a consultation.
+      await old.query(`CREATE SCHEMA ${schema}`);
+      await old.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+      for (const m of MIGRATIONS.filter((m) => m.version <= 3)) {
+        await old.query(m.sql);
+        await old.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      }
+      await old.query('INSERT INTO consultations (id, state, category, region, citizen_id, created_at, updated_at, record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [before.id, before.state, before.category, before.region, before.citizen.id, before.createdAt, before.updatedAt, before]);
+      const store = await PgStore.open({ url: DATABASE_URL, schema });
+      try {
+        expect(await store.getConsultation(before.id)).toEqual(before);
+        const asked = consultation({ clientRequestId: 'q1' });
+        expect(await store.createConsultation(asked, { maxOpenPerCitizen: 3 })).toEqual({ ok: true });
+        expect(await store.createConsultation(consultation({ clientRequestId: 'q1' }), { maxOpenPerCitizen: 3 })).toEqual({ ok: false, reason: 'duplicate', consultation: asked });
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await old.end();
+      await dropSchema(schema);
+    }
   });
 
   it("waits for another node's create of the same request while it commits, then hands back that one", async () => {
