@@ -43,6 +43,8 @@ const PACKAGES: PackageRule[] = [
   { pkg: 'pg', only: ['store'] },
   { pkg: 'jose', only: ['auth'] },
   { pkg: 'pino', only: ['util'] },
+  // The web page's view library: the SDK and the protocol stay framework-free, for any client.
+  { pkg: 'preact', only: ['web'] },
 ];
 
 const PRODUCT = ['protocol', 'server', 'clients', 'media'];

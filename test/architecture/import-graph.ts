@@ -10,7 +10,7 @@ export interface ImportEdge {
 
 const SKIP = new Set(['node_modules', 'dist', 'data', 'results', '.git']);
 
-/** Every `.ts` file under `dirs`, repo-relative, sorted. */
+/** Every `.ts` and `.tsx` file under `dirs`, repo-relative, sorted. */
 export function sourceFiles(root: string, dirs: readonly string[]): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
@@ -18,7 +18,7 @@ export function sourceFiles(root: string, dirs: readonly string[]): string[] {
       if (SKIP.has(name) || name.startsWith('.')) continue;
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.ts')) out.push(relative(root, path));
+      else if (/\.tsx?$/.test(name)) out.push(relative(root, path));
     }
   };
   for (const dir of dirs) walk(join(root, dir));
