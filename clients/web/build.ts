@@ -2,13 +2,15 @@ import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** Bundles the web client into dist/web/, which the gateway serves at `/`. */
+/** Bundles the web client (Preact, JSX compiled here) into dist/web/, which the gateway serves at `/`. */
 export async function buildWeb(): Promise<string> {
   const src = fileURLToPath(new URL('.', import.meta.url));
   const out = fileURLToPath(new URL('../../dist/web/', import.meta.url));
   mkdirSync(out, { recursive: true });
   await build({
-    entryPoints: [`${src}app.ts`],
+    entryPoints: [`${src}main.tsx`],
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -18,7 +20,7 @@ export async function buildWeb(): Promise<string> {
     outfile: `${out}app.js`,
     logLevel: 'warning',
   });
-  for (const f of ['index.html', 'style.css']) copyFileSync(`${src}${f}`, `${out}${f}`);
+  for (const f of ['index.html', 'style.css', 'favicon.svg']) copyFileSync(`${src}${f}`, `${out}${f}`);
   return out;
 }
 

@@ -1,0 +1,97 @@
+import { LIMITS, type ConsultationViewT, type PersonViewT } from '../../../protocol/frames.ts';
+import { err, ok, type Result } from '../../../protocol/result.ts';
+import type { Category } from '../../../protocol/vocabulary.ts';
+import type { LawlineClient } from '../../sdk/index.ts';
+import type { Lang } from '../i18n/i18n.ts';
+import { saveLang } from '../i18n/saved-lang.ts';
+import type { DevSignIn } from '../identity/dev-token.ts';
+import type { AppStore } from '../state/app-state.ts';
+import { acked, addOutgoing, failed, setDraft, setReadUpTo, upsertView } from '../state/consultations.ts';
+import { setPresence } from '../state/desk.ts';
+import type { SessionHost } from './session-host.ts';
+import { updateConsultations, updateDesk } from './sync.ts';
+
+/** An action's outcome: nothing, or the error message to show (the screen wraps it in the catalogue's `error`). */
+export type Done<T = void> = Promise<Result<T, string>>;
+
+/** What screens may do. Each writes what the server answers into the store, so every screen sees it. */
+export type Actions = ReturnType<typeof createActions>;
+
+export function createActions(host: SessionHost, store: AppStore) {
+  const me = (): PersonViewT | undefined => {
+    const i = store.get().identity;
+    return i && { id: i.id, role: i.role, name: i.name };
+  };
+  /** Runs a request on the current client; a failure becomes its message. */
+  const call = async <T>(run: (c: LawlineClient) => Promise<T>): Done<T> => {
+    const client = host.client;
+    if (!client) return err('not signed in');
+    try {
+      return ok(await run(client));
+    } catch (e) {
+      return err(e instanceof Error ? e.message : String(e));
+    }
+  };
+  const know = (c: ConsultationViewT) => updateConsultations(store, (cs) => upsertView(cs, c));
+  const consultation = (run: (c: LawlineClient) => Promise<{ consultation: ConsultationViewT }>): Done<ConsultationViewT> =>
+    call(async (c) => {
+      const { consultation: view } = await run(c);
+      know(view);
+      return view;
+    });
+
+  return {
+    setLang(lang: Lang): void {
+      saveLang(lang);
+      store.update((s) => ({ ...s, lang }));
+    },
+    signIn: (request: DevSignIn): Done => host.signIn(request),
+    signOut: (): void => host.signOut(),
+
+    /** Sent again by the SDK, with the same request id, if the connection drops before the answer: one consultation, however many sends. */
+    request: (category: Category, firstMessage: string): Done<ConsultationViewT> =>
+      consultation((c) => c.requestConsultation({ category, region: '320200', channel: 'text', ...(firstMessage ? { firstMessage } : {}) }).answered),
+    convert: (id: string): Done<ConsultationViewT> => consultation((c) => c.request('consult.convert', { consultationId: id })),
+
+    setDraft: (id: string, text: string): void => updateConsultations(store, (cs) => setDraft(cs, id, text)),
+    /** Sends the draft; refuses (and keeps it) when it is empty or over the limit, never cuts it. */
+    send(id: string): Result<void, 'empty' | 'too-long' | 'not-signed-in'> {
+      const body = store.get().consultations[id]?.draft.trim() ?? '';
+      const client = host.client;
+      const sender = me();
+      if (!client || !sender) return err('not-signed-in');
+      if (!body) return err('empty');
+      if (body.length > LIMITS.maxBodyChars) return err('too-long');
+      const { clientMsgId, acked: stored } = client.sendChat(id, body);
+      updateConsultations(store, (cs) => setDraft(addOutgoing(cs, id, { clientMsgId, body, at: Date.now() }), id, ''));
+      stored.then(
+        (ack) => updateConsultations(store, (cs) => acked(cs, id, clientMsgId, ack, sender)),
+        (e: Error) => updateConsultations(store, (cs) => failed(cs, id, clientMsgId, e.message)),
+      );
+      return ok(undefined);
+    },
+    /** Typing and read receipts are best effort: a lost one is logged, not shown. */
+    typing(id: string, typing: boolean): void {
+      void call((c) => c.request('chat.typing', { consultationId: id, typing })).then((r) => r.ok || console.warn('lawline: typing', r.error));
+    },
+    markRead(id: string, upToSeq: number): void {
+      updateConsultations(store, (cs) => setReadUpTo(cs, id, upToSeq));
+      void call((c) => c.request('chat.read', { consultationId: id, upToSeq })).then((r) => r.ok || console.warn('lawline: read receipt', r.error));
+    },
+
+    pick: (id: string): Done<ConsultationViewT> =>
+      consultation(async (c) => {
+        await c.request('consult.pick', { consultationId: id });
+        return c.request('consult.join', { consultationId: id });
+      }),
+    accept: (id: string): Done<ConsultationViewT> => consultation((c) => c.request('offer.accept', { consultationId: id })),
+    decline: (id: string): Done<unknown> => call((c) => c.request('offer.decline', { consultationId: id })),
+    close: (id: string, note: string): Done<ConsultationViewT> =>
+      consultation((c) => c.request('consult.close', { consultationId: id, ...(note ? { note } : {}) })),
+    duty: (to: 'duty.on' | 'duty.away' | 'duty.off'): Done<unknown> =>
+      call(async (c) => {
+        const { presence } = await c.request(to, {});
+        updateDesk(store, (d) => setPresence(d, presence, undefined));
+      }),
+  };
+}

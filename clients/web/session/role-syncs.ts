@@ -1,0 +1,12 @@
+import type { Role } from '../../../protocol/vocabulary.ts';
+import type { Sync } from './sync.ts';
+import { syncConsultations } from './sync-consultations.ts';
+import { syncDesk } from './sync-desk.ts';
+
+/** What each role's session keeps in the store, besides nothing: a role with no row syncs its consultations only. */
+export const SYNCS: Partial<Record<Role, readonly Sync[]>> = {
+  citizen: [syncConsultations],
+  lawyer: [syncConsultations, syncDesk],
+};
+
+export const syncsFor = (role: Role): readonly Sync[] => SYNCS[role] ?? [syncConsultations];

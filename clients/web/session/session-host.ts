@@ -1,0 +1,97 @@
+import { CloseCode } from '../../../protocol/errors.ts';
+import { err, ok, type Result } from '../../../protocol/result.ts';
+import type { LawlineClient } from '../../sdk/index.ts';
+import { devToken, type DevSignIn } from '../identity/dev-token.ts';
+import type { Identity } from '../identity/identity.ts';
+import { clearIdentity, saveIdentity } from '../identity/saved.ts';
+import { TokenKeeper } from '../identity/token-keeper.ts';
+import { signedOut, type AppStore } from '../state/app-state.ts';
+import { createClient } from './connection.ts';
+import { syncsFor } from './role-syncs.ts';
+
+/** Close codes after which the token will not do: sign in again. */
+const REFUSED = new Set<number>([CloseCode.NOT_AUTHENTICATED, CloseCode.AUTH_FAILED]);
+
+interface Running {
+  client: LawlineClient;
+  keeper: TokenKeeper;
+  offs: (() => void)[];
+}
+
+/**
+ * Owns the signed-in person's connection: starts it for a kept or new identity, keeps the
+ * token renewed, and ends it on sign-out or when the sign-in is lost. Everything it learns goes
+ * into the store; screens reach the client only through `actions.ts`.
+ */
+export class SessionHost {
+  private running: Running | undefined;
+
+  constructor(private readonly store: AppStore) {}
+
+  get client(): LawlineClient | undefined {
+    return this.running?.client;
+  }
+
+  /** At page load: the identity kept from an earlier visit, if still valid, connects again. */
+  boot(): void {
+    const identity = this.store.get().identity;
+    if (!identity) return;
+    if (identity.expiresAt <= Date.now()) return this.lose(identity, 'expired');
+    this.start(identity);
+  }
+
+  async signIn(request: DevSignIn): Promise<Result<void, string>> {
+    const issued = await devToken(request);
+    if (!issued.ok) return err(issued.error.message);
+    saveIdentity(issued.value);
+    this.store.update((s) => ({ ...s, identity: issued.value, signInNotice: undefined, lastSignIn: request }));
+    this.start(issued.value);
+    return ok(undefined);
+  }
+
+  signOut(): void {
+    this.stop();
+    clearIdentity();
+    this.store.update((s) => signedOut(s, undefined));
+  }
+
+  private start(identity: Identity): void {
+    this.stop();
+    // Only the development identity's own tokens are renewed by the page (an assistant's comes from `npm run token`).
+    const devRole = identity.role === 'citizen' || identity.role === 'lawyer' ? identity.role : undefined;
+    const keeper = new TokenKeeper(identity, {
+      renew: devRole ? (i) => devToken({ role: devRole, name: i.name, categories: i.categories }, i.token) : undefined,
+      renewed: (i) => {
+        saveIdentity(i);
+        this.store.update((s) => ({ ...s, identity: i }));
+      },
+      lost: (why) => this.lose(identity, why),
+    });
+    const client = createClient(identity, () => keeper.token());
+    const me = { id: identity.id, role: identity.role, name: identity.name };
+    const offs = [
+      client.on('state', (connection) => this.store.update((s) => ({ ...s, connection }))),
+      client.on('terminated', ({ code }) => REFUSED.has(code) && this.lose(identity, 'refused')),
+      ...syncsFor(identity.role).map((sync) => sync(client, this.store, me)),
+    ];
+    this.running = { client, keeper, offs };
+    client.connect().catch((e: unknown) => console.warn('lawline: could not connect', e));
+  }
+
+  private stop(): void {
+    const r = this.running;
+    if (!r) return;
+    this.running = undefined;
+    r.offs.forEach((off) => off());
+    r.keeper.stop();
+    r.client.close();
+  }
+
+  /** The sign-in can no longer be used: back to the sign-in screen, saying why, with the form filled as before. */
+  private lose(identity: Identity, why: 'expired' | 'refused'): void {
+    this.stop();
+    clearIdentity();
+    const role = identity.role === 'lawyer' ? 'lawyer' : 'citizen';
+    this.store.update((s) => ({ ...signedOut(s, why), lastSignIn: { role, name: identity.name, categories: identity.categories } }));
+  }
+}

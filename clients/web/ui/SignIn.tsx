@@ -1,0 +1,76 @@
+import { useState } from 'preact/hooks';
+import { CATEGORY_CODES, type Category } from '../../../protocol/vocabulary.ts';
+import { useActions, useApp, useT } from './context.ts';
+import { ErrorNote } from './ErrorNote.tsx';
+
+type DevRole = 'citizen' | 'lawyer';
+
+/**
+ * The development identity: pick citizen or lawyer and a display name; the node issues a token
+ * for a new identity, which the page keeps until it expires or the person signs out.
+ */
+export function SignIn() {
+  const t = useT();
+  const actions = useActions();
+  const last = useApp((s) => s.lastSignIn);
+  const notice = useApp((s) => s.signInNotice);
+  const [role, setRole] = useState<DevRole>(last?.role ?? 'citizen');
+  const [name, setName] = useState(last?.name ?? '');
+  const [categories, setCategories] = useState<readonly Category[]>(last?.categories ?? []);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+
+  const toggle = (c: Category, on: boolean) => setCategories((cs) => (on ? [...cs, c] : cs.filter((x) => x !== c)));
+  const submit = async (ev: Event) => {
+    ev.preventDefault();
+    setBusy(true);
+    const done = await actions.signIn({ role, name: name.trim() || t(role), categories: role === 'lawyer' ? [...categories] : [] });
+    // Signed in: this screen is gone. Refused: say why and let them try again.
+    if (!done.ok) {
+      setBusy(false);
+      setError(done.error);
+    }
+  };
+
+  return (
+    <form class="card sign-in" onSubmit={submit}>
+      <h2>{t('chooseRole')}</h2>
+      {notice && (
+        <p class="notice" role="alert" data-testid="sign-in-notice">
+          {t(notice === 'expired' ? 'signInExpired' : 'signInRefused')}
+        </p>
+      )}
+      <fieldset class="roles">
+        <legend>{t('role')}</legend>
+        {(['citizen', 'lawyer'] as const).map((r) => (
+          <label key={r}>
+            <input type="radio" name="role" value={r} data-testid={`role-${r}`} checked={role === r} onChange={() => setRole(r)} />
+            {t(r)}
+          </label>
+        ))}
+      </fieldset>
+      <label for="sign-in-name">{t('name')}</label>
+      <input id="sign-in-name" type="text" data-testid="name" maxLength={100} autocomplete="name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      {role === 'lawyer' && (
+        <fieldset class="cats">
+          <legend>{t('specialties')}</legend>
+          {CATEGORY_CODES.map((c) => (
+            <label key={c}>
+              <input type="checkbox" value={c} data-testid={`cat-${c}`} checked={categories.includes(c)} onChange={(e) => toggle(c, e.currentTarget.checked)} />
+              {t.category(c)}
+            </label>
+          ))}
+          {categories.length === 0 && (
+            <p class="muted" data-testid="no-specialty">
+              {t('noSpecialty')}
+            </p>
+          )}
+        </fieldset>
+      )}
+      <button class="primary" type="submit" data-testid="enter" disabled={busy}>
+        {t('enter')}
+      </button>
+      <ErrorNote message={error} />
+    </form>
+  );
+}
