@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AxeResults } from 'axe-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { CHROMIUM } from './services.ts';
+
+// Driving the web page in Chromium as a person does: clicks and keys, one browser context per person.
+
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--disable-quic', '--disable-component-update', '--disable-sync'],
+  });
+
+export interface Person {
+  page: Page;
+  context: BrowserContext;
+  /** Uncaught errors on the page and HTTP answers of 400 and above, as they happened. */
+  problems: string[];
+}
+
+/** A new browser profile (its own localStorage) on the page. */
+export async function open(browser: Browser, baseUrl: string, viewport = { width: 1280, height: 900 }): Promise<Person> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+  await page.goto(baseUrl);
+  return { page, context, problems };
+}
+
+/** Signs in through the development identity form and waits for the connection. */
+export async function signIn(p: Person, role: 'citizen' | 'lawyer', name: string, categories: string[] = role === 'lawyer' ? ['labor'] : []): Promise<void> {
+  const { page } = p;
+  await page.getByTestId(`role-${role}`).check();
+  await page.getByTestId('name').fill(name);
+  for (const c of categories) await page.getByTestId(`cat-${c}`).check();
+  await page.getByTestId('enter').click();
+  await expect.poll(() => page.getByTestId('connection').getAttribute('data-state')).toBe('open');
+}
+
+export async function enter(browser: Browser, baseUrl: string, role: 'citizen' | 'lawyer', name: string, categories?: string[]): Promise<Person> {
+  const p = await open(browser, baseUrl);
+  await signIn(p, role, name, categories);
+  expect(p.problems).toEqual([]);
+  return p;
+}
+
+export const say = async (page: Page, text: string): Promise<void> => {
+  await page.getByTestId('chat-input').fill(text);
+  await page.getByTestId('chat-input').press('Enter');
+};
+
+export const messages = (page: Page): Promise<string> => page.getByTestId('messages').innerText();
+
+/** Clicks the language switch and waits for the page to be in `lang`. */
+export async function switchTo(page: Page, lang: 'zh-CN' | 'en'): Promise<void> {
+  if ((await page.evaluate(() => document.documentElement.lang)) !== lang) await page.getByTestId('lang').click();
+  await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(lang);
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical violations on the page as it is now, one line each. */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  // Evaluated, not added as a <script>: the page's Content-Security-Policy refuses inline scripts (as it should).
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  const results = await page.evaluate(() => (window as unknown as { axe: { run: (ctx: Document) => Promise<AxeResults> } }).axe.run(document));
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
