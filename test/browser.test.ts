@@ -149,6 +149,7 @@ describe('the app shell', () => {
     await expect.poll(() => messages(citizen.page)).toContain('请提供借条');
     await switchTo(citizen.page, 'en');
     const before = await identityOf(citizen.page);
+    await citizen.page.getByTestId('chat-input').fill('还没写完的草稿');
 
     await citizen.page.reload();
     await expect.poll(() => citizen.page.getByTestId('connection').getAttribute('data-state')).toBe('open');
@@ -158,6 +159,10 @@ describe('the app shell', () => {
     await expect.poll(() => messages(citizen.page)).toContain('请提供借条');
     expect(await messages(citizen.page)).toContain('借款不还');
     expect(await citizen.page.locator('[data-step=active].done').count()).toBe(1);
+    // The unsent draft is back in the box, not sent.
+    await expect.poll(() => citizen.page.getByTestId('chat-input').inputValue()).toBe('还没写完的草稿');
+    expect(await messages(lawyer.page)).not.toContain('还没写完的草稿');
+    await citizen.page.getByTestId('chat-input').fill('');
 
     await lawyer.page.reload();
     await expect.poll(() => messages(lawyer.page)).toContain('借款不还');
@@ -180,6 +185,18 @@ describe('the app shell', () => {
     await p.page.reload();
     await expect.poll(() => p.page.getByTestId('enter').count()).toBe(1);
     expect(await p.page.getByTestId('connection').count()).toBe(0);
+  });
+
+  it('is one person in every tab of a browser: a second tab is signed in, and a sign-out in one holds in all', async () => {
+    const a = await enter(browser, base, 'citizen', '王十一');
+    const b = await a.context.newPage();
+    await b.goto(base);
+    await expect.poll(() => b.getByTestId('connection').getAttribute('data-state')).toBe('open');
+    expect((await identityOf(b))?.id).toBe((await identityOf(a.page))?.id);
+    expect(await b.getByTestId('who').innerText()).toBe('当前身份：王十一');
+    await a.page.getByTestId('sign-out').click();
+    await expect.poll(() => b.getByTestId('enter').count()).toBe(1);
+    expect(await b.getByTestId('connection').count()).toBe(0);
   });
 
   it('renews the token before it expires (same identity), and asks again once it has expired', async () => {

@@ -46,6 +46,18 @@ export function clearIdentity(): void {
   }
 }
 
+/**
+ * Another tab of this browser signed in, renewed or signed out: `listener` gets what is kept
+ * now. (The storage event fires in every other tab of the origin, never in the one that wrote.)
+ */
+export function onSavedIdentityChange(listener: (identity: Identity | undefined) => void): () => void {
+  const changed = (ev: StorageEvent) => {
+    if (ev.key === KEY || ev.key === null) listener(ev.newValue === null ? undefined : parseIdentity(ev.newValue));
+  };
+  window.addEventListener('storage', changed);
+  return () => window.removeEventListener('storage', changed);
+}
+
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isRole = (v: unknown): v is Role => ROLES.some((r) => r === v);
 const isCategory = (v: unknown): v is Category => CATEGORY_CODES.some((c) => c === v);

@@ -3,10 +3,11 @@ import { err, ok, type Result } from '../../../protocol/result.ts';
 import type { LawlineClient } from '../../sdk/index.ts';
 import { devToken, type DevSignIn } from '../identity/dev-token.ts';
 import type { Identity } from '../identity/identity.ts';
-import { clearIdentity, saveIdentity } from '../identity/saved.ts';
+import { clearIdentity, onSavedIdentityChange, saveIdentity } from '../identity/saved.ts';
 import { TokenKeeper } from '../identity/token-keeper.ts';
 import { signedOut, type AppStore } from '../state/app-state.ts';
 import { createClient } from './connection.ts';
+import { forgetDrafts, keepDrafts } from './keep-drafts.ts';
 import { syncsFor } from './role-syncs.ts';
 
 /** Close codes after which the token will not do: sign in again. */
@@ -32,12 +33,25 @@ export class SessionHost {
     return this.running?.client;
   }
 
-  /** At page load: the identity kept from an earlier visit, if still valid, connects again. */
+  /** At page load: the identity kept from an earlier visit, if still valid, connects again; other tabs are followed from now on. */
   boot(): void {
+    onSavedIdentityChange((saved) => this.otherTab(saved));
     const identity = this.store.get().identity;
     if (!identity) return;
     if (identity.expiresAt <= Date.now()) return this.lose(identity, 'expired');
     this.start(identity);
+  }
+
+  /**
+   * Every tab of a browser shares the kept identity, so a sign-out (or someone else signing
+   * in) in one tab holds for all: otherwise this tab would go on as a person the browser no
+   * longer keeps, and its next renewal would save them back. A renewal there changes nothing here.
+   */
+  private otherTab(saved: Identity | undefined): void {
+    if (saved?.id === this.store.get().identity?.id) return;
+    this.stop();
+    this.store.update((s) => ({ ...signedOut(s, undefined), identity: saved }));
+    if (saved) this.start(saved);
   }
 
   async signIn(request: DevSignIn): Promise<Result<void, string>> {
@@ -50,8 +64,10 @@ export class SessionHost {
   }
 
   signOut(): void {
+    const identity = this.store.get().identity;
     this.stop();
     clearIdentity();
+    if (identity) forgetDrafts(identity.id);
     this.store.update((s) => signedOut(s, undefined));
   }
 
@@ -73,6 +89,7 @@ export class SessionHost {
       client.on('state', (connection) => this.store.update((s) => ({ ...s, connection }))),
       client.on('terminated', ({ code }) => REFUSED.has(code) && this.lose(identity, 'refused')),
       ...syncsFor(identity.role).map((sync) => sync(client, this.store, me)),
+      keepDrafts(this.store, identity.id),
     ];
     this.running = { client, keeper, offs };
     client.connect().catch((e: unknown) => console.warn('lawline: could not connect', e));
@@ -91,6 +108,7 @@ export class SessionHost {
   private lose(identity: Identity, why: 'expired' | 'refused'): void {
     this.stop();
     clearIdentity();
+    forgetDrafts(identity.id);
     const role = identity.role === 'lawyer' ? 'lawyer' : 'citizen';
     this.store.update((s) => ({ ...signedOut(s, why), lastSignIn: { role, name: identity.name, categories: identity.categories } }));
   }

@@ -1,4 +1,4 @@
-import { LIMITS } from '../../../protocol/frames.ts';
+import { LIMITS, type ConsultationViewT } from '../../../protocol/frames.ts';
 import { announce } from '../state/app-state.ts';
 import { addMessages, setHistory, setTyping, upsertView } from '../state/consultations.ts';
 import { updateConsultations, updateWait, type Sync } from './sync.ts';
@@ -27,9 +27,17 @@ export const syncConsultations: Sync = (client, store, me) => {
       );
     }
   };
+  const know = (views: readonly ConsultationViewT[]) => updateConsultations(store, (cs) => views.reduce((acc, v) => upsertView(acc, v), cs));
   const offs = [
     store.subscribe(loadHistories),
-    client.on('snapshot', (views) => updateConsultations(store, (cs) => views.reduce((acc, v) => upsertView(acc, v), cs))),
+    client.on('snapshot', know),
+    // A resumed session brings what was missed, not a list: a page that starts on one (a reload, once the SDK keeps its session) asks.
+    client.on('resumed', () =>
+      client.request('consult.list', {}).then(
+        ({ consultations }) => know(consultations),
+        (e: unknown) => console.warn('lawline: consultations could not be listed after a resume', e),
+      ),
+    ),
     client.on('consult.state', ({ consultation, reason }) => updateConsultations(store, (cs) => upsertView(cs, consultation, reason))),
     client.on('chat.message', (m) => {
       updateConsultations(store, (cs) => addMessages(cs, m.consultationId, [m]));
