@@ -256,6 +256,8 @@ describe('the app shell', () => {
     expect(await p.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('name');
     await p.page.keyboard.press('Tab');
     expect(await p.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('cat-labor');
+    // Focus is visible where it is.
+    expect(await p.page.evaluate(() => (document.activeElement ? getComputedStyle(document.activeElement).outlineStyle : 'none'))).not.toBe('none');
     await p.page.keyboard.press('Enter');
     await expect.poll(() => p.page.getByTestId('connection').getAttribute('data-state')).toBe('open');
     expect(await p.page.getByTestId('duty-categories').innerText()).toBe('接单类别：全部类别');
