@@ -6,6 +6,7 @@ import { DevTokens } from './auth/dev-tokens.ts';
 import { createVerifier, type TokenVerifier } from './auth/verifier.ts';
 import { AssistantRegistry, MAX_ASSISTANTS } from './cluster/assistant-seats.ts';
 import { Leadership } from './cluster/leadership.ts';
+import { QueueReconciler, reconcileGraceMs } from './cluster/queue-reconciler.ts';
 import { Recovery } from './cluster/recovery.ts';
 import { isLoopback, type Config } from './config.ts';
 import { consultationHandlers, openConsultations } from './consultation/index.ts';
@@ -18,6 +19,7 @@ import { toView } from './kernel/views.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { Owner } from './owner.ts';
+import { DEADLINES } from './probe.ts';
 import { Connection } from './session/connection.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { HandlerTable } from './session/dispatch.ts';
@@ -181,6 +183,16 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
   const recovery = owner.adopt('recovery', new Recovery({ store, queue, routing, duty, registry, log }), (r) => r.stop());
   await recovery.rebuild();
   delivery.onLost = (reason) => recovery.lost(reason);
+  const reconciler = owner.adopt('queue reconciler', new QueueReconciler({
+    store,
+    queue,
+    routing,
+    log: log.child({ component: 'reconciler' }),
+    now,
+    // The embedded node's memory backplane answers at once.
+    graceMs: reconcileGraceMs({ storeWriteMs: config.database?.timeoutMs ?? DEADLINES.database.timeoutMs, backplaneCallMs: config.redis?.timeoutMs ?? 0 }),
+    leads,
+  }), (r) => r.stop());
   const assistants = owner.adopt('assistant seats', new AssistantRegistry(coordination, {
     nodeId,
     now,
@@ -191,6 +203,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
   assistants.start();
   router.start();
   desk.start();
+  reconciler.start();
   roster.start();
   duty.start();
   const connectionDeps = {

@@ -34,6 +34,9 @@ export interface ClaimOutcome<R extends string> {
   reason?: R;
 }
 
+/** Where `enqueueIfAbsent` found a consultation: put in the queue by it, or left where it was. */
+export type Presence = 'added' | 'queued' | 'held';
+
 export type Accepted = { ok: true; offer: Offer; entry?: QueueEntry } | { ok: false; reason: AcceptRefusal; offer?: undefined; entry?: undefined };
 export type Rejected = { ok: true; offer: Offer; presence?: LawyerPresence } | { ok: false; offer?: undefined; presence?: undefined };
 
@@ -46,6 +49,13 @@ export type Rejected = { ok: true; offer: Offer; presence?: LawyerPresence } | {
 export interface QueuePort {
   /** Adds a consultation to its queue (at the front of its priority when `front`). */
   enqueue(entry: QueueEntry, front?: boolean): Promise<void>;
+  /**
+   * Adds a consultation the backplane has nowhere, and otherwise changes nothing: 'queued' if it
+   * is in the queue (its offer, if one is out, and its place and declines kept), 'held' if a
+   * lawyer holds it (a claim whose record is still being written). Never in the front: it takes
+   * its place by `enqueuedAt`. For putting back what a write then a crash left out of routing.
+   */
+  enqueueIfAbsent(entry: QueueEntry): Promise<Presence>;
   /** Takes a consultation out of the queue (cancelled, converted); withdraws its offer. */
   dequeue(consultationId: string): Promise<{ entry?: QueueEntry; withdrawn?: Offer }>;
   /** Every queued consultation in service order: priority desc, then enqueuedAt asc. */

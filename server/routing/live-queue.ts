@@ -1,4 +1,4 @@
-import type { QueueEntry, QueuePort } from '../backplane/queue-port.ts';
+import type { Presence, QueueEntry, QueuePort } from '../backplane/queue-port.ts';
 import { isLive } from '../kernel/notify.ts';
 import { OPEN_STATES, type Store } from '../store/port.ts';
 import type { Router } from './router.ts';
@@ -35,6 +35,25 @@ export class LiveQueue {
     }
     void this.router.kick();
     return true;
+  }
+
+  /**
+   * Into the queue only if the backplane has it nowhere (not queued, offered or held), then
+   * routed, unless its record says meanwhile that it is no longer waiting for a live lawyer:
+   * taken, ended, or a message consultation. The same order as `enter` (enqueued, then read),
+   * so a cancel or conversion written meanwhile, on any node, is seen here or finds it to take
+   * out. 'gone': added, then taken back out.
+   */
+  async restore(entry: QueueEntry): Promise<Presence | 'gone'> {
+    const found = await this.queue.enqueueIfAbsent(entry);
+    if (found !== 'added') return found;
+    const now = await this.store.getConsultation(entry.consultationId);
+    if (!now || now.state !== 'queued' || !isLive(now)) {
+      await this.leave(entry.consultationId);
+      return 'gone';
+    }
+    void this.router.kick();
+    return 'added';
   }
 
   /** Out of the queue: its offer, if one is out, withdrawn; what its citizen was told, forgotten. The entry, if it was there. */

@@ -1,7 +1,7 @@
 import type { PushData } from '../../protocol/frames.ts';
 import type { PriorityClass } from '../../protocol/vocabulary.ts';
 import type { PresencePort } from '../backplane/presence-port.ts';
-import type { Offer, QueueEntry, QueuePort } from '../backplane/queue-port.ts';
+import type { Offer, Presence, QueueEntry, QueuePort } from '../backplane/queue-port.ts';
 import { isLive } from '../kernel/notify.ts';
 import { normaliseParty } from '../kernel/party.ts';
 import type { Claimed, ConsultationRouting, DutyRouting } from '../kernel/routing.ts';
@@ -69,20 +69,18 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
   async enqueue(c: ConsultationRecord, front = false, declinedBy: string[] = []): Promise<void> {
     if (!isLive(c)) return;
     // Taken back out if it ended while the enqueue was under way (a cancel on any node).
-    await this.live.enter(
-      {
-        consultationId: c.id,
-        citizenId: c.citizen.id,
-        category: c.category,
-        region: c.region,
-        priority: c.priority ? PRIORITY[c.priority] : 0,
-        enqueuedAt: c.createdAt,
-        declinedBy,
-        ...(c.preferredLawyerId ? { preferredLawyerId: c.preferredLawyerId, ...(c.preferredUntil !== undefined ? { preferredUntil: c.preferredUntil } : {}) } : {}),
-        ...(c.opposingParty ? { opposingParty: normaliseParty(c.opposingParty) } : {}),
-      },
-      front,
-    );
+    await this.live.enter(entryFor(c, declinedBy), front);
+  }
+
+  /**
+   * Puts back in the queue a queued live consultation that the backplane has nowhere (its
+   * node stopped between writing the record and queueing it), in its place by its wait; one
+   * the backplane has (queued, offered, or held by a lawyer whose claim is being written) is
+   * left as it is. What the backplane answered, or 'gone' when the record said meanwhile that
+   * it no longer waits for a live lawyer.
+   */
+  restore(c: ConsultationRecord): Promise<Presence | 'gone'> {
+    return this.live.restore(entryFor(c, []));
   }
 
   /**
@@ -233,4 +231,19 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
     this.loadChanged(lawyerId);
     void this.router.kick();
   }
+}
+
+/** The queue entry of a consultation: everything routing needs, from its record. */
+function entryFor(c: ConsultationRecord, declinedBy: string[]): QueueEntry {
+  return {
+    consultationId: c.id,
+    citizenId: c.citizen.id,
+    category: c.category,
+    region: c.region,
+    priority: c.priority ? PRIORITY[c.priority] : 0,
+    enqueuedAt: c.createdAt,
+    declinedBy,
+    ...(c.preferredLawyerId ? { preferredLawyerId: c.preferredLawyerId, ...(c.preferredUntil !== undefined ? { preferredUntil: c.preferredUntil } : {}) } : {}),
+    ...(c.opposingParty ? { opposingParty: normaliseParty(c.opposingParty) } : {}),
+  };
 }

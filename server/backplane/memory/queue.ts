@@ -1,4 +1,4 @@
-import type { Accepted, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, QueueEntry, QueuePort, Rejected } from '../queue-port.ts';
+import type { Accepted, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, Presence, QueueEntry, QueuePort, Rejected } from '../queue-port.ts';
 import { copy, type SharedState } from './state.ts';
 
 /** The queue, offers and holds of the embedded node, over the lawyers' state it shares with presence. */
@@ -8,6 +8,13 @@ export class MemoryQueue implements QueuePort {
   async enqueue(entry: QueueEntry, front = false): Promise<void> {
     this.s.queue.set(entry.consultationId, copy(entry));
     this.s.order.set(entry.consultationId, front ? -1e15 + this.s.frontCounter++ : entry.enqueuedAt);
+  }
+
+  async enqueueIfAbsent(entry: QueueEntry): Promise<Presence> {
+    if (this.s.queue.has(entry.consultationId)) return 'queued';
+    if (this.s.holders.has(entry.consultationId)) return 'held';
+    await this.enqueue(entry);
+    return 'added';
   }
 
   async dequeue(consultationId: string): Promise<{ entry?: QueueEntry; withdrawn?: Offer }> {
@@ -86,9 +93,7 @@ export class MemoryQueue implements QueuePort {
   }
 
   async release(lawyerId: string, consultationId: string): Promise<void> {
-    const held = this.s.held.get(lawyerId);
-    if (!held?.delete(consultationId)) return;
-    if (held.size === 0) this.s.held.delete(lawyerId);
+    if (!this.s.unhold(lawyerId, consultationId)) return;
     const p = this.s.lawyers.get(lawyerId);
     if (p && p.load > 0) p.load--;
   }

@@ -35,6 +35,8 @@ export class SharedState {
   readonly buckets = new Map<string, Set<LawyerPresence>>();
   /** lawyerId -> consultations they hold, on duty or not. */
   readonly held = new Map<string, Set<string>>();
+  /** consultationId -> how many lawyers hold it (absent: none): whether anyone does, without asking every lawyer. */
+  readonly holders = new Map<string, number>();
   frontCounter = 0;
 
   index(p: LawyerPresence): void {
@@ -59,6 +61,18 @@ export class SharedState {
     if (!held) this.held.set(lawyerId, (held = new Set()));
     if (held.has(consultationId)) return false;
     held.add(consultationId);
+    this.holders.set(consultationId, (this.holders.get(consultationId) ?? 0) + 1);
+    return true;
+  }
+
+  /** Takes it from what the lawyer holds; false if they did not hold it. */
+  unhold(lawyerId: string, consultationId: string): boolean {
+    const held = this.held.get(lawyerId);
+    if (!held?.delete(consultationId)) return false;
+    if (held.size === 0) this.held.delete(lawyerId);
+    const holders = (this.holders.get(consultationId) ?? 1) - 1;
+    if (holders > 0) this.holders.set(consultationId, holders);
+    else this.holders.delete(consultationId);
     return true;
   }
 

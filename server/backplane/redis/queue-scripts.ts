@@ -8,18 +8,31 @@ import { overQueue } from './lua.ts';
  *   :ox           zset   consultationId -> offer expiry (ms)
  *   :fc           string counter for front-of-queue entries
  *   :h:<lawyerId> set    consultations the lawyer holds (on duty or not)
+ *   :hb           hash   consultationId -> how many lawyers hold it (absent: none)
  * and the presence port's :L, whose `load`, `lastOfferAt`, `lastAssignedAt` and
  * `missedOffers` each claim moves in the same script: one atomic step over both (invariant 3).
  */
+/** Puts entry `e` (its JSON `raw`) in the queue, at the front of its priority or by `order`. */
+const ENQUEUE = `
+local function enqueue(e, raw, front, order)
+  if front then order = -1e12 + redis.call('INCR', k('fc')) end
+  redis.call('HSET', k('e'), e.consultationId, raw)
+  redis.call('ZADD', k('q'), -e.priority * 1e13 + order, e.consultationId)
+end`;
+
 export const QUEUE_SCRIPTS = {
   /** ARGV: entry JSON, front ('1'/'0'), order (enqueuedAt). */
-  enqueue: overQueue(`
-local e = cjson.decode(ARGV[1])
-local order = tonumber(ARGV[3])
-if ARGV[2] == '1' then order = -1e12 + redis.call('INCR', k('fc')) end
-redis.call('HSET', k('e'), e.consultationId, ARGV[1])
-redis.call('ZADD', k('q'), -e.priority * 1e13 + order, e.consultationId)
+  enqueue: overQueue(`${ENQUEUE}
+enqueue(cjson.decode(ARGV[1]), ARGV[1], ARGV[2] == '1', tonumber(ARGV[3]))
 return 1`),
+
+  /** ARGV: entry JSON, order (enqueuedAt). Returns 'added', or where it already is: 'queued' (offered too) or 'held'. */
+  enqueueIfAbsent: overQueue(`${ENQUEUE}
+local e = cjson.decode(ARGV[1])
+if redis.call('HEXISTS', k('e'), e.consultationId) == 1 then return 'queued' end
+if redis.call('HEXISTS', k('hb'), e.consultationId) == 1 then return 'held' end
+enqueue(e, ARGV[1], false, tonumber(ARGV[2]))
+return 'added'`),
 
   /** ARGV: consultationId. Returns {entry JSON or false, withdrawn offer JSON or false}. */
   dequeue: overQueue(`
@@ -59,7 +72,7 @@ local entry = redis.call('HGET', k('e'), cid)
 unqueue(cid)
 local p = getL(id)
 -- The offer's unit of load becomes the held consultation's, unless a hold of it was already counted.
-if redis.call('SADD', k('h:' .. id), cid) == 0 and p and p.load > 0 then p.load = p.load - 1 end
+if holdFor(id, cid) == 0 and p and p.load > 0 then p.load = p.load - 1 end
 if p then p.lastAssignedAt = tonumber(ARGV[3]); p.missedOffers = 0; putL(p) end
 return {'ok', entry or false, raw}`),
 
@@ -95,20 +108,20 @@ if redis.call('HEXISTS', k('o'), cid) == 1 then return {'already-offered'} end
 local p = getL(id)
 if p and p.load >= p.capacity then return {'no-capacity'} end
 unqueue(cid)
-local added = redis.call('SADD', k('h:' .. id), cid)
+local added = holdFor(id, cid)
 if p then p.load = p.load + added; p.lastAssignedAt = tonumber(ARGV[3]); putL(p) end
 return {'ok', entry}`),
 
   /** ARGV: lawyerId, consultationId. */
   hold: overQueue(`
-if redis.call('SADD', k('h:' .. ARGV[1]), ARGV[2]) == 0 then return 0 end
+if holdFor(ARGV[1], ARGV[2]) == 0 then return 0 end
 local p = getL(ARGV[1])
 if p then p.load = p.load + 1; putL(p) end
 return 1`),
 
   /** ARGV: lawyerId, consultationId. Idempotent per consultation. */
   release: overQueue(`
-if redis.call('SREM', k('h:' .. ARGV[1]), ARGV[2]) == 0 then return 0 end
+if unholdFor(ARGV[1], ARGV[2]) == 0 then return 0 end
 local p = getL(ARGV[1])
 if p and p.load > 0 then p.load = p.load - 1; putL(p) end
 return 1`),

@@ -1,4 +1,4 @@
-import type { Accepted, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, QueueEntry, QueuePort, Rejected } from '../queue-port.ts';
+import type { Accepted, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, Presence, QueueEntry, QueuePort, Rejected } from '../queue-port.ts';
 import { arr, type Keyspace } from './keyspace.ts';
 import { lawyerOf } from './presence.ts';
 
@@ -14,6 +14,10 @@ export class RedisQueue implements QueuePort {
 
   async enqueue(entry: QueueEntry, front = false): Promise<void> {
     await this.ks.run('enqueue', JSON.stringify(entry), front ? '1' : '0', entry.enqueuedAt);
+  }
+
+  async enqueueIfAbsent(entry: QueueEntry): Promise<Presence> {
+    return this.ks.run<Presence>('enqueueIfAbsent', JSON.stringify(entry), entry.enqueuedAt);
   }
 
   async dequeue(consultationId: string): Promise<{ entry?: QueueEntry; withdrawn?: Offer }> {

@@ -318,8 +318,8 @@ describe('PostgreSQL store plans', () => {
     const client = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema} -c plan_cache_mode=force_generic_plan ${settings}` });
     await client.connect();
     try {
-      await client.query(`PREPARE s (${types}) AS ${text}`);
-      const r = await client.query(`EXPLAIN EXECUTE s (${args})`);
+      await client.query(`PREPARE s ${types ? `(${types}) ` : ''}AS ${text}`);
+      const r = await client.query(`EXPLAIN EXECUTE s ${args ? `(${args})` : ''}`);
       return r.rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
     } finally {
       await client.end();
@@ -351,6 +351,14 @@ describe('PostgreSQL store plans', () => {
     const explained = await plan(text, values.map(() => 'text[]').join(', '), values.map((v) => `'{${String(v)}}'`).join(', '), '-c enable_seqscan=off');
     expect(explained).toMatch(/consultations_open/);
     expect(() => listQuery({ states: ["queued') OR true --" as never] })).toThrow(/unknown consultation state/);
+  });
+
+  it('lists the queued consultations (the queue reconciler, every second) from the open index, even with a plan made on empty tables', async () => {
+    const { text, values } = listQuery({ states: ['queued'] });
+    expect(values).toEqual([]);
+    const explained = await plan(text, '', '');
+    expect(explained).toMatch(/Index Scan using consultations_open on consultations/);
+    expect(explained).not.toMatch(/Seq Scan on consultations/);
   });
 
   it('can list the open message consultations (the message desk, every second) from their own index', async () => {
