@@ -14,6 +14,8 @@ export function offerHandlers(deps: ConsultationDeps) {
   const accept: Handler<'offer.accept'> = async ({ identity }, { consultationId }) => {
     const result = await deps.routing.accept(consultationId, person(identity));
     if (!result.ok) return err(result.current && !result.current.ok ? transitionError(result.current, 'accept') : offerGone);
+    // A repeat of an accept that went through: everyone was told then.
+    if (result.again) return ok({ consultation: toView(result.consultation) });
     announce(result.consultation);
     queueChanged('removed', result.consultation);
     return ok({ consultation: toView(result.consultation) });

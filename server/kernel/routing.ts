@@ -9,8 +9,12 @@ import type { ConsultationRecord, Creating, Person, TransitionResult } from '../
  * them to consultation and presence.
  */
 
-/** A lawyer's claim on a queued consultation, as the store then recorded it. */
-export type Claimed = { ok: true; consultation: ConsultationRecord } | { ok: false; reason: 'taken' | 'no-capacity' | 'state'; current?: TransitionResult };
+/**
+ * A lawyer's claim on a queued consultation, as the store then recorded it. `again`: a repeat of
+ * a claim that already went through (its answer was lost), answered with the consultation as
+ * it stands, nothing changed.
+ */
+export type Claimed = { ok: true; consultation: ConsultationRecord; again?: true } | { ok: false; reason: 'taken' | 'no-capacity' | 'state'; current?: TransitionResult };
 
 /** The consultation service's requests and state changes, as routing sees them. */
 export interface ConsultationRouting {
@@ -22,7 +26,7 @@ export interface ConsultationRouting {
   cancelled(c: ConsultationRecord, previous: ConsultationRecord): Promise<void>;
   /** A manual pick, atomic in the backplane before the record. */
   pick(consultationId: string, lawyer: Person): Promise<Claimed>;
-  /** The offered lawyer accepts. */
+  /** The offered lawyer accepts; a repeat from the lawyer who holds it now is answered as the first was. */
   accept(consultationId: string, lawyer: Person): Promise<Claimed>;
   decline(consultationId: string, lawyerId: string): Promise<boolean>;
   /** A consultation a lawyer held ended: capacity returns. */

@@ -6,7 +6,7 @@ import { isLive } from '../kernel/notify.ts';
 import { normaliseParty } from '../kernel/party.ts';
 import type { Claimed, ConsultationRouting, DutyRouting } from '../kernel/routing.ts';
 import type { RoutingMetrics } from '../metrics.ts';
-import type { ConsultationRecord, Creating, Person, Store, TransitionResult } from '../store/port.ts';
+import { isHeldBy, type ConsultationRecord, type Creating, type Person, type Store, type TransitionResult } from '../store/port.ts';
 import { LiveQueue } from './live-queue.ts';
 import type { Router } from './router.ts';
 
@@ -39,6 +39,8 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
    * refused create leaves `stored` false.
    */
   private readonly committing = new Map<string, { record: ConsultationRecord; stored: Promise<boolean> }>();
+  /** Accepts under way on this node, by consultation and lawyer: a repeat waits for the first (`accept`). */
+  private readonly accepting = new Map<string, Promise<Claimed>>();
 
   private readonly loadChanged: (lawyerId: string) => void;
   private readonly metrics: RoutingMetrics | undefined;
@@ -123,13 +125,44 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
     return this.taken(consultationId, lawyer, 'picked', claim.entry);
   }
 
-  /** The offered lawyer accepts: the consultation becomes active with them. */
+  /**
+   * The offered lawyer accepts: the consultation becomes active with them. A lawyer on a bad
+   * network sends it again when the answer to the first was lost (the SDK after a lost
+   * connection or a timeout, or a console tapping twice); the offer went with the first, and
+   * "no longer yours" would make the console drop a consultation they hold. So a repeat from the
+   * lawyer who holds it now is answered with it, as the first was; from anyone else, 'taken'.
+   * A repeat while the first is still being written on this node waits for it.
+   */
   async accept(consultationId: string, lawyer: Person): Promise<Claimed> {
+    const key = `${consultationId}\n${lawyer.id}`;
+    const first = this.accepting.get(key);
+    if (first) {
+      // Its outcome, or its failure, is the first request's to answer; the store says what it left.
+      await Promise.allSettled([first]);
+      return this.acceptedBefore(consultationId, lawyer.id);
+    }
+    const accepting = this.claimOffer(consultationId, lawyer);
+    this.accepting.set(key, accepting);
+    try {
+      return await accepting;
+    } finally {
+      this.accepting.delete(key);
+    }
+  }
+
+  private async claimOffer(consultationId: string, lawyer: Person): Promise<Claimed> {
     const claim = await this.queue.accept(consultationId, lawyer.id, this.now());
-    if (!claim.ok) return { ok: false, reason: 'taken' };
+    if (!claim.ok) return this.acceptedBefore(consultationId, lawyer.id);
     const taken = await this.taken(consultationId, lawyer, 'active', claim.entry);
     if (taken.ok) this.router.offerEnded(claim.offer, 'accepted');
     return taken;
+  }
+
+  /** With no offer of it out to them: theirs if an accept of theirs went through before (a live consultation they hold now, open). */
+  private async acceptedBefore(consultationId: string, lawyerId: string): Promise<Claimed> {
+    const c = await this.store.getConsultation(consultationId);
+    if (c && isLive(c) && isHeldBy(c, lawyerId) && (c.state === 'active' || c.state === 'picked')) return { ok: true, consultation: c, again: true };
+    return { ok: false, reason: 'taken' };
   }
 
   /** The backplane gave the lawyer the consultation: now the record; if the record says no (cancelled meanwhile), the claim is undone. */

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../protocol/errors.ts';
+import { citizen, lawyer } from './helpers/people.ts';
+import { isPush, RawClient } from './helpers/raw-client.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { DATABASE_URL } from './helpers/services.ts';
+
+// A lawyer on a bad network accepts an offer, the accept goes through, and its answer is lost:
+// the console (or the SDK, after a lost connection) sends it again. The offer went with the
+// first accept; answered "offer gone" (3006), the console dropped a consultation the lawyer
+// holds. A repeat from the lawyer who holds it is answered with it, as the first was; anyone
+// else's accept still gets 3006. On the file store and on PostgreSQL, where the first accept's
+// write is not seen by a read until it commits.
+
+const schema = `lawline_accept_${randomBytes(5).toString('hex')}`;
+let server: TestServer;
+const open: RawClient[] = [];
+afterEach(() => {
+  for (const c of open.splice(0)) c.close();
+});
+
+async function signedIn(claims: Parameters<TestServer['token']>[0]): Promise<RawClient> {
+  const client = await RawClient.connect(server.url);
+  open.push(client);
+  await client.hello(await server.token(claims));
+  return client;
+}
+
+type Reply = Awaited<ReturnType<RawClient['call']>>;
+const consultationOf = (reply: Reply) => {
+  if (!reply.ok) throw new Error(`error ${reply.error.code}: ${reply.error.message}`);
+  return (reply.data as { consultation: { id: string; state: string; lawyer?: { id: string } } }).consultation;
+};
+
+/** A citizen's request, offered to `lawyerId` (on duty on `law`): its id. */
+async function offeredTo(law: RawClient, citizenId: string): Promise<{ id: string; cit: RawClient }> {
+  const cit = await signedIn(citizen(citizenId));
+  const id = consultationOf(await cit.call('consult.request', { category: 'labor', region: '320200', channel: 'text' })).id;
+  await law.waitFor((f) => isPush('offer')(f) && (f.data as { consultation: { id: string } }).consultation.id === id);
+  return { id, cit };
+}
+
+const becameActive = (cit: RawClient, id: string) =>
+  cit.waitFor((f) => isPush('consult.state')(f) && (f.data as { consultation: { id: string; state: string } }).consultation.id === id && (f.data as { consultation: { state: string } }).consultation.state === 'active');
+
+describe.each([
+  ['the file store', {}],
+  ['PostgreSQL', { DATABASE_URL, LAWLINE_DATABASE_SCHEMA: schema }],
+])('offer.accept sent again by the lawyer whose first accept went through, on %s', (_, env: Record<string, string>) => {
+  beforeAll(async () => {
+    server = await startTestServer(env);
+  });
+  afterAll(async () => {
+    await server.cleanup();
+    if (!env.DATABASE_URL) return;
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  });
+
+  it('answers both of two accepts sent back to back with the consultation, active with them', async () => {
+    const law = await signedIn(lawyer('L-twice'));
+    expect((await law.call('duty.on', {})).ok).toBe(true);
+    const { id } = await offeredTo(law, 'C-twice');
+
+    // The second goes before the first is answered (a double tap, a resend on a slow link).
+    const first = law.request('offer.accept', { consultationId: id });
+    const second = law.request('offer.accept', { consultationId: id });
+    const replies = await Promise.all([first, second].map((rid) => law.waitFor((f): f is Reply => f.type === 'reply' && f.id === rid)));
+    for (const reply of replies) expect(consultationOf(reply)).toMatchObject({ id, state: 'active', lawyer: { id: 'L-twice' } });
+  });
+
+  it('answers an accept resent on a new connection after the first one was cut before its answer, and gives anyone else 3006', async () => {
+    const law = await signedIn(lawyer('L-cut'));
+    expect((await law.call('duty.on', {})).ok).toBe(true);
+    const { id, cit } = await offeredTo(law, 'C-cut');
+
+    // Sent, then the connection goes before the answer can come back.
+    law.request('offer.accept', { consultationId: id });
+    law.close();
+    await becameActive(cit, id);
+
+    const again = await signedIn(lawyer('L-cut'));
+    expect(consultationOf(await again.call('offer.accept', { consultationId: id }))).toMatchObject({ id, state: 'active', lawyer: { id: 'L-cut' } });
+
+    const other = await signedIn(lawyer('L-else'));
+    const refused = await other.call('offer.accept', { consultationId: id });
+    expect(refused.ok ? undefined : refused.error.code).toBe(ErrorCode.OFFER_GONE);
+    // The citizen was told once that it became active, not again by the repeat.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(cit.frames.filter((f) => isPush('consult.state')(f) && (f.data as { consultation: { state: string } }).consultation.state === 'active')).toEqual([]);
+  });
+});
