@@ -1,18 +1,33 @@
 import { decodeFrame, encodeFrame } from '../../protocol/codec.ts';
 import { CloseCode, ErrorCode } from '../../protocol/errors.ts';
-import { LIMITS, type ChatMessageT, type ConsultationViewT, type PushData, type PushEvent, type ReplyData, type RequestData, type RequestType, type ServerFrame } from '../../protocol/frames.ts';
+import {
+  LIMITS,
+  type ChatMessageT,
+  type ConsultationViewT,
+  type PushData,
+  type PushEvent,
+  type PushFrame,
+  type ReplyData,
+  type RequestData,
+  type RequestType,
+  type ServerFrame,
+} from '../../protocol/frames.ts';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, type Encoding } from '../../protocol/version.ts';
+import { ChatSender, type PendingChat } from './chat-sender.ts';
 import { Emitter } from './emitter.ts';
 import { LawlineError, timeoutError } from './errors.ts';
-import { MessageLedger } from './gap-repair.ts';
+import { MessageLedger, REMEMBERED_CONSULTATIONS } from './gap-repair.ts';
 import { Liveness } from './liveness.ts';
 import { randomId } from './ids.ts';
 import { OfferBook } from './offers.ts';
-import { Outbox, type ChatAck } from './outbox.ts';
+import { OUTBOX_MAX, type ChatAck } from './outbox.ts';
 import { Pacer } from './pacer.ts';
 import { ReconnectPolicy } from './reconnect.ts';
 import { untilAnswered } from './resend.ts';
+import { SavedState } from './saved.ts';
+import { SessionHold } from './session-lock.ts';
 import { messageBytes, OPEN, type WebSocketConstructor, type WebSocketLike } from './socket.ts';
+import type { ClientStore } from './store.ts';
 
 export interface ClientOptions {
   /** One server, or several nodes of a cluster to fail over between (one at a time, in order). */
@@ -24,6 +39,14 @@ export interface ClientOptions {
   reconnect?: { minDelayMs: number; maxDelayMs: number };
   ackIntervalMs?: number;
   log?: (msg: string, ctx?: Record<string, unknown>) => void;
+  /**
+   * Where to keep the session, the unacknowledged chat messages and how far each consultation
+   * was delivered, so that a client built on the same store after a page reload resumes where
+   * this one was (README: a reload). One per tab: a browser's sessionStorage (`WebStorageStore`).
+   */
+  store?: ClientStore;
+  /** Prefix of the store's keys (default `lawline`). */
+  storeKey?: string;
 }
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -53,11 +76,18 @@ const ACK_EVERY = 64;
  */
 export class LawlineClient {
   private readonly events = new Emitter<Events>();
-  private readonly outbox = new Outbox();
+  private readonly chats = new ChatSender({
+    send: (entry) => this.request('chat.send', { consultationId: entry.consultationId, clientMsgId: entry.clientMsgId, body: entry.body }),
+    connected: () => this.ready,
+    stored: (consultationId, seq) => this.ledger.sent(consultationId, seq),
+    save: (entries) => this.saved.saveOutbox(entries),
+    log: (msg, ctx) => this.opts.log?.(msg, ctx),
+  });
   private readonly ledger = new MessageLedger(
     (m) => this.events.emit('chat.message', m),
     (data) => this.request('consult.history', data),
     () => this.stoppedBy !== undefined,
+    (m) => this.chats.foundStored(m, this.me),
   );
   /** Gives up a socket the server has gone silent on, rather than waiting for TCP to notice. */
   private readonly liveness = new Liveness(
@@ -85,7 +115,17 @@ export class LawlineClient {
   private ackedSeq = 0;
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private firstHello: { resolve: (r: HelloReply) => void; reject: (e: unknown) => void } | undefined;
-  private readonly opts: Required<Omit<ClientOptions, 'WebSocket' | 'log'>> & Pick<ClientOptions, 'log'> & { WebSocket: WebSocketConstructor };
+  /** Who this client speaks for: from the hello reply, or the saved state until then. */
+  private me: string | undefined;
+  private readonly saved: SavedState;
+  /** The saved session was restored: after resuming it, read the consultations for the app, which lost its view. */
+  private restoring = false;
+  /** Another live client holds the saved session (a duplicated tab): start a new one instead. */
+  private resumeRefused = false;
+  private readonly hold: SessionHold;
+  /** Pushes held back while `restoring`, until the consultations are read. */
+  private held: PushFrame[] | undefined;
+  private readonly opts: Required<Omit<ClientOptions, 'WebSocket' | 'log' | 'store' | 'storeKey'>> & Pick<ClientOptions, 'log'> & { WebSocket: WebSocketConstructor };
 
   constructor(options: ClientOptions) {
     const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
@@ -100,20 +140,35 @@ export class LawlineClient {
     };
     const urls = typeof this.opts.url === 'string' ? [this.opts.url] : this.opts.url;
     this.reconnect = new ReconnectPolicy(urls, this.opts.reconnect, typeof this.opts.token !== 'string');
+    this.hold = new SessionHold(this.opts.log);
+    this.saved = new SavedState(options.store, options.storeKey ?? 'lawline', this.opts.log, {
+      outbox: OUTBOX_MAX,
+      consultations: REMEMBERED_CONSULTATIONS,
+      offers: LIMITS.maxCapacity,
+    });
+    this.restoreSaved();
   }
 
-  connect(): Promise<HelloReply> {
-    if (this.stoppedBy) return Promise.reject(this.stoppedBy);
+  async connect(): Promise<HelloReply> {
+    if (this.stoppedBy) throw this.stoppedBy;
+    await this.holdSavedSession();
+    if (this.stoppedBy) throw this.stoppedBy;
     return new Promise((resolve, reject) => {
       this.firstHello = { resolve, reject };
       this.open();
     });
   }
 
-  close(): void {
-    if (this.stoppedBy) return;
-    this.shutdown({ code: 1000, reason: 'client closed' }, false, new LawlineError(ErrorCode.CLIENT_CLOSED, 'client closed'));
-    this.socket?.close(1000, 'client closed');
+  /**
+   * Stops for good. What the store holds stays for the next client on it (a page being left
+   * without signing out), unless `forget`: sign-out, after which nothing of this person is kept.
+   */
+  close(options: { forget?: boolean } = {}): void {
+    if (!this.stoppedBy) {
+      this.shutdown({ code: 1000, reason: 'client closed' }, false, new LawlineError(ErrorCode.CLIENT_CLOSED, 'client closed'));
+      this.socket?.close(1000, 'client closed');
+    }
+    if (options.forget) this.saved.forget();
   }
 
   on<K extends keyof Events>(event: K, handler: (payload: Events[K]) => void): () => void {
@@ -139,12 +194,27 @@ export class LawlineClient {
     });
   }
 
-  /** Writes a chat message; `acked` resolves once the server has it durably, however many reconnects that takes. */
+  /**
+   * Writes a chat message; `acked` resolves once the server has it durably, however many
+   * reconnects (and, with a store, page reloads: see `pendingChats`) that takes. Refused at once
+   * with OUTBOX_FULL while `OUTBOX_MAX` messages wait for their acks.
+   */
   sendChat(consultationId: string, body: string): { clientMsgId: string; acked: Promise<ChatAck> } {
-    const { entry, acked } = this.outbox.add(consultationId, body);
-    if (this.stoppedBy) this.outbox.settle(entry.clientMsgId, { error: this.stoppedBy });
-    else if (this.ready) this.flushOutbox();
-    return { clientMsgId: entry.clientMsgId, acked };
+    return this.chats.write(consultationId, body, this.stoppedBy);
+  }
+
+  /** Chat messages written and not yet acknowledged, oldest first: after a reload, those the page before left (show them as sending). */
+  pendingChats(): PendingChat[] {
+    return this.chats.pending();
+  }
+
+  /**
+   * The highest message seq of the consultation given to the app as `chat.message` (or known
+   * from a snapshot when it was first seen). After a reload, the app shows the history up to it;
+   * every later message comes as a `chat.message` event, once.
+   */
+  deliveredUpTo(consultationId: string): number | undefined {
+    return this.ledger.deliveredUpTo(consultationId);
   }
 
   /**
@@ -165,7 +235,7 @@ export class LawlineClient {
   }
 
   outboxSize(): number {
-    return this.outbox.size;
+    return this.chats.size;
   }
 
   /** The offers ringing for this lawyer now: each `offer` event not yet followed by its `offer.ended`. */
@@ -195,7 +265,9 @@ export class LawlineClient {
   private async hello(): Promise<void> {
     try {
       const token = typeof this.opts.token === 'string' ? this.opts.token : await this.opts.token();
-      const resume = this.sessionId ? { sessionId: this.sessionId, lastSeq: this.lastSeq } : undefined;
+      const resume = this.sessionId && !this.resumeRefused ? { sessionId: this.sessionId, lastSeq: this.lastSeq } : undefined;
+      // Held from before the reply: `ws` may hand over the replay in the same turn as the reply.
+      if (this.restoring) this.held = [];
       const reply = await this.request('hello', resume ? { token, resume } : { token });
       this.ready = true;
       this.reconnect.helloAnswered();
@@ -203,11 +275,17 @@ export class LawlineClient {
       this.pacer.configure(reply.limits);
       // The server drops a client silent for two heartbeats; the client holds the server to the same.
       this.liveness.watch(2 * reply.heartbeatMs, reply.heartbeatMs);
+      const sameUser = this.me === undefined || this.me === reply.user.id;
+      if (!sameUser) this.anotherUser();
+      this.chats.signedIn(sameUser);
+      this.me = reply.user.id;
       if (reply.resumed) this.events.emit('resumed', reply);
       else this.startedAfresh(reply);
+      if (this.restoring) this.restore();
+      this.saveSession();
       this.events.emit('state', 'open');
       for (const send of this.waitingForHello.splice(0)) send();
-      this.flushOutbox();
+      this.chats.flush();
       this.firstHello?.resolve(reply);
       this.firstHello = undefined;
     } catch (e) {
@@ -224,7 +302,11 @@ export class LawlineClient {
 
   private startedAfresh(reply: HelloReply): void {
     const firstEver = this.sessionId === undefined;
+    if (this.saved.enabled) this.hold.started(reply.sessionId);
     this.sessionId = reply.sessionId;
+    this.resumeRefused = false;
+    // A new session has a snapshot: nothing to read, and nothing held was the old session's.
+    this.restoring = false;
     this.lastSeq = reply.seq;
     this.ackedSeq = reply.seq;
     const consultations = reply.snapshot?.consultations ?? [];
@@ -232,29 +314,83 @@ export class LawlineClient {
       for (const c of consultations) this.ledger.know(c);
     } else {
       this.offers.startOver();
-      void this.ledger
-        .repair(consultations)
-        .catch((e: unknown) => this.opts.log?.('gap repair failed', { error: String(e) }));
+      this.repair(consultations);
     }
     this.events.emit('snapshot', consultations);
+    this.releaseHeld();
   }
 
-  private flushOutbox(): void {
-    for (const entry of this.outbox.unsent()) {
-      entry.inFlight = true;
-      this.request('chat.send', { consultationId: entry.consultationId, clientMsgId: entry.clientMsgId, body: entry.body }).then(
-        (ack) => {
-          this.ledger.sent(entry.consultationId, ack.seq);
-          this.outbox.settle(entry.clientMsgId, { ack });
-        },
-        (e: LawlineError) => {
-          entry.inFlight = false;
-          if (!e.retryable) this.outbox.settle(entry.clientMsgId, { error: e });
-          // Retryable: it stays; the next reconnect (or this retry, if still connected) resends it.
-          else if (this.ready) setTimeout(() => this.ready && this.flushOutbox(), 500);
-        },
-      );
-    }
+  private repair(consultations: ConsultationViewT[]): void {
+    void this.ledger.repair(consultations).catch((e: unknown) => this.opts.log?.('gap repair failed', { error: String(e) }));
+  }
+
+  /** Takes over what the previous client on the store left (a reload): its outbox now, its session once connect() may hold it. */
+  private restoreSaved(): void {
+    const { session, outbox } = this.saved.load();
+    this.chats.inherit(outbox);
+    if (!session) return;
+    this.me = session.userId;
+    this.sessionId = session.sessionId;
+    this.lastSeq = session.lastSeq;
+    this.ackedSeq = session.lastSeq;
+    this.ledger.restore(session.delivered);
+    this.offers.restore(session.offers, Date.now());
+    this.restoring = true;
+  }
+
+  /** Resumes the saved session only if no other live client holds it (a duplicated tab starts with a copy of it). */
+  private async holdSavedSession(): Promise<void> {
+    if (!this.restoring || this.sessionId === undefined) return;
+    const sessionId = this.sessionId;
+    const held = await this.hold.claim(sessionId);
+    if (this.stoppedBy) return this.hold.release();
+    if (held) return;
+    this.opts.log?.('another live client holds the saved session: starting a new one', { sessionId });
+    this.resumeRefused = true;
+    this.restoring = false;
+  }
+
+  /** After a reload, the session resumed: the app lost its view, so read the consultations, then pass on the pushes held meanwhile. */
+  private restore(): void {
+    const socket = this.socket;
+    this.request('consult.list', {}).then(
+      ({ consultations }) => {
+        if (this.socket !== socket) return;
+        this.restoring = false;
+        // Repair first: it marks each consultation the ledger did not know as delivered up to
+        // now, which is what the app shows from history on the snapshot.
+        this.repair(consultations);
+        this.events.emit('snapshot', consultations);
+        this.releaseHeld();
+      },
+      (e: LawlineError) => {
+        this.opts.log?.('reading the consultations after a reload failed', { error: e.message });
+        // Lost with its socket: the next resumed hello reads them again. Refused (a role without
+        // consultations): there is nothing to read.
+        if (this.socket !== socket) return;
+        if (e.retryable) return void setTimeout(() => this.socket === socket && this.ready && this.restore(), 500);
+        this.restoring = false;
+        this.releaseHeld();
+      },
+    );
+  }
+
+  private releaseHeld(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const frame of held) this.handle(frame);
+  }
+
+  private saveSession(): void {
+    if (!this.saved.enabled || this.sessionId === undefined || this.me === undefined) return;
+    this.saved.saveSession({ userId: this.me, sessionId: this.sessionId, lastSeq: this.lastSeq, delivered: this.ledger.saved(), offers: this.offers.list() });
+  }
+
+  /** The store held another person's state (they left without signing out): none of it is this person's to see or send. */
+  private anotherUser(): void {
+    this.opts.log?.("the saved client state was another user's: dropped");
+    this.ledger.forget();
+    this.offers.startOver();
   }
 
   private receive(data: unknown): void {
@@ -267,13 +403,18 @@ export class LawlineClient {
       if (frame.ok) this.settle(frame.id, undefined, frame.data);
       else this.settle(frame.id, new LawlineError(frame.error.code, frame.error.message));
     } else if (frame.type === 'push') {
-      if (frame.seq <= this.lastSeq) return;
-      this.lastSeq = frame.seq;
-      this.dispatch(frame.event, frame.data);
-      this.scheduleAck();
+      if (this.held) this.held.push(frame);
+      else this.handle(frame);
     } else {
       this.opts.log?.('server error', { code: frame.error.code, message: frame.error.message });
     }
+  }
+
+  private handle(frame: PushFrame): void {
+    if (frame.seq <= this.lastSeq) return;
+    this.lastSeq = frame.seq;
+    this.dispatch(frame.event, frame.data);
+    this.scheduleAck();
   }
 
   private settle(id: number, error: LawlineError | undefined, data?: unknown): void {
@@ -302,7 +443,10 @@ export class LawlineClient {
   private sendAck(): void {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    if (this.lastSeq > this.ackedSeq && this.send({ type: 'ack', seq: this.lastSeq }) === 'sent') this.ackedSeq = this.lastSeq;
+    if (this.lastSeq <= this.ackedSeq) return;
+    // Saved first: a reload then resumes from at least what the server is about to drop.
+    this.saveSession();
+    if (this.send({ type: 'ack', seq: this.lastSeq }) === 'sent') this.ackedSeq = this.lastSeq;
   }
 
   /** Encodes and sends, paced to the server's rate; a frame over the server's size limit is refused here instead. */
@@ -330,6 +474,8 @@ export class LawlineClient {
     this.ready = false;
     this.pacer.clear();
     this.socket = undefined;
+    // Never counted in lastSeq nor acked: the next resume replays them.
+    this.held = undefined;
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     this.ackedSeq = Math.min(this.ackedSeq, this.lastSeq);
@@ -364,7 +510,8 @@ export class LawlineClient {
     // Whatever was waiting (sent, or queued for a hello that will not come) fails now, not at its timeout.
     this.waitingForHello.length = 0;
     for (const id of [...this.pending.keys()]) this.settle(id, error);
-    for (const entry of this.outbox.all()) this.outbox.settle(entry.clientMsgId, { error });
+    this.chats.abandon(error);
+    this.hold.release();
     this.firstHello?.reject(error);
     this.firstHello = undefined;
     this.events.emit('state', 'closed');

@@ -4,6 +4,13 @@ type History = (data: RequestData<'consult.history'>) => Promise<ReplyData<'cons
 
 const PAGE = 100;
 const RETRY_MS = 500;
+/**
+ * Consultations whose delivered seq is remembered, least recently changed forgotten first. One
+ * person holds at most 20 open at once (a lawyer's capacity limit; a citizen's cap is lower):
+ * 200 outlasts a day of a busy console, about 12 KB when saved for a reload. A forgotten one is
+ * treated as new if it speaks again: its next message is passed on without a gap check.
+ */
+export const REMEMBERED_CONSULTATIONS = 200;
 
 /**
  * Delivers each chat message to the application exactly once, in seq order per consultation,
@@ -23,11 +30,33 @@ export class MessageLedger {
     private readonly deliver: (m: ChatMessageT) => void,
     private readonly history: History,
     private readonly stopped: () => boolean = () => false,
+    /** True for a message this client wrote and holds unacknowledged (found in history before its ack): taken as its ack. */
+    private readonly ownUnacked: (m: ChatMessageT) => boolean = () => false,
   ) {}
 
   /** First sight of a consultation: what came before is history, not news. */
   know(c: ConsultationViewT): void {
-    if (!this.delivered.has(c.id)) this.delivered.set(c.id, c.lastSeq);
+    if (!this.delivered.has(c.id)) this.mark(c.id, c.lastSeq);
+  }
+
+  /** The highest seq of the consultation given to the app (or known from a snapshot); below it is history. */
+  deliveredUpTo(consultationId: string): number | undefined {
+    return this.delivered.get(consultationId);
+  }
+
+  /** What to save for a reload, least recently changed first. */
+  saved(): [string, number][] {
+    return [...this.delivered];
+  }
+
+  /** What a previous client on the same store had delivered (its app re-renders that from history). */
+  restore(delivered: readonly [string, number][]): void {
+    for (const [id, seq] of delivered) this.mark(id, Math.max(seq, this.delivered.get(id) ?? 0));
+  }
+
+  forget(): void {
+    this.delivered.clear();
+    this.own.clear();
   }
 
   /** This client's own message was stored at `seq`. */
@@ -93,9 +122,20 @@ export class MessageLedger {
   private offer(m: ChatMessageT): void {
     const known = this.delivered.get(m.consultationId) ?? 0;
     if (m.seq <= known) return;
-    this.delivered.set(m.consultationId, m.seq);
-    if (this.own.get(m.consultationId)?.delete(m.seq)) return;
+    this.mark(m.consultationId, m.seq);
+    if (this.own.get(m.consultationId)?.delete(m.seq) || this.ownUnacked(m)) return;
     this.deliver(m);
+  }
+
+  private mark(consultationId: string, seq: number): void {
+    // Re-inserted, so the Map's order is least recently changed first.
+    this.delivered.delete(consultationId);
+    this.delivered.set(consultationId, seq);
+    for (const oldest of this.delivered.keys()) {
+      if (this.delivered.size <= REMEMBERED_CONSULTATIONS) break;
+      this.delivered.delete(oldest);
+      this.own.delete(oldest);
+    }
   }
 
   /** Moves past own messages that directly follow what was delivered. */
@@ -105,7 +145,7 @@ export class MessageLedger {
     if (!seqs || known === undefined) return;
     let next = known;
     while (seqs.delete(next + 1)) next++;
-    if (next !== known) this.delivered.set(consultationId, next);
+    if (next !== known) this.mark(consultationId, next);
     for (const seq of seqs) if (seq <= next) seqs.delete(seq);
     if (seqs.size === 0) this.own.delete(consultationId);
   }

@@ -1,4 +1,6 @@
 export { LawlineClient, type ClientOptions, type ConnectionState, type ConsultationRequest, type HelloReply } from './client.ts';
 export { LawlineError } from './errors.ts';
-export type { ChatAck } from './outbox.ts';
+export type { PendingChat } from './chat-sender.ts';
+export { OUTBOX_MAX, type ChatAck } from './outbox.ts';
+export { MemoryStore, WebStorageStore, type ClientStore, type WebStorageLike } from './store.ts';
 export type { WebSocketConstructor, WebSocketLike } from './socket.ts';

@@ -52,6 +52,11 @@ export class OfferBook {
     this.ringing.clear();
   }
 
+  /** What a previous client on the same store had ringing, except what has expired since. */
+  restore(offers: readonly Offer[], now: number): void {
+    for (const offer of offers) if (offer.expiresAt > now) this.ringing.set(offer.consultation.id, offer);
+  }
+
   list(): Offer[] {
     return [...this.ringing.values()];
   }

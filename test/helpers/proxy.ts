@@ -19,6 +19,8 @@ export class FaultyProxy {
   /** Set by `blackhole()`: a side's close is not passed on either, until `resume()`. */
   private holed = false;
   private readonly closedInHole = new Set<[net.Socket, net.Socket]>();
+  /** Where new connections go: `retarget` moves them to a node restarted on another port. */
+  private target = 0;
   private constructor(
     private readonly server: net.Server,
     readonly port: number,
@@ -27,7 +29,7 @@ export class FaultyProxy {
   static async start(targetPort: number): Promise<FaultyProxy> {
     let proxy: FaultyProxy | undefined;
     const server = net.createServer((client) => {
-      const upstream = net.connect(targetPort, '127.0.0.1');
+      const upstream = net.connect(proxy?.target ?? targetPort, '127.0.0.1');
       const pair: [net.Socket, net.Socket] = [client, upstream];
       proxy?.pairs.add(pair);
       const sender: Sender = { opening: '', name: '', held: undefined };
@@ -53,7 +55,13 @@ export class FaultyProxy {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     proxy = new FaultyProxy(server, (server.address() as net.AddressInfo).port);
+    proxy.target = targetPort;
     return proxy;
+  }
+
+  /** New connections go to `port` from now on (the node restarted there); open ones stay as they are. */
+  retarget(port: number): void {
+    this.target = port;
   }
 
   /** Drops every connection at once, as a network failure would (no close handshake). */
