@@ -12,60 +12,22 @@ import {
   type RequestType,
   type ServerFrame,
 } from '../../protocol/frames.ts';
-import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, type Encoding } from '../../protocol/version.ts';
+import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK } from '../../protocol/version.ts';
 import { ChatSender, type PendingChat } from './chat-sender.ts';
 import { Emitter } from './emitter.ts';
 import { LawlineError, timeoutError } from './errors.ts';
-import { MessageLedger, REMEMBERED_CONSULTATIONS } from './gap-repair.ts';
+import { MessageLedger } from './gap-repair.ts';
 import { Liveness } from './liveness.ts';
 import { randomId } from './ids.ts';
 import { OfferBook } from './offers.ts';
-import { OUTBOX_MAX, type ChatAck } from './outbox.ts';
+import type { ClientEvents, ClientOptions, ConsultationRequest, HelloReply } from './options.ts';
+import type { ChatAck } from './outbox.ts';
 import { Pacer } from './pacer.ts';
 import { ReconnectPolicy } from './reconnect.ts';
+import { Requests } from './requests.ts';
 import { untilAnswered } from './resend.ts';
-import { SavedState } from './saved.ts';
-import { SessionHold } from './session-lock.ts';
+import { SessionPosition } from './position.ts';
 import { messageBytes, OPEN, type WebSocketConstructor, type WebSocketLike } from './socket.ts';
-import type { ClientStore } from './store.ts';
-
-export interface ClientOptions {
-  /** One server, or several nodes of a cluster to fail over between (one at a time, in order). */
-  url: string | readonly string[];
-  token: string | (() => Promise<string>);
-  encoding?: Encoding;
-  WebSocket?: WebSocketConstructor;
-  requestTimeoutMs?: number;
-  reconnect?: { minDelayMs: number; maxDelayMs: number };
-  ackIntervalMs?: number;
-  log?: (msg: string, ctx?: Record<string, unknown>) => void;
-  /**
-   * Where to keep the session, the unacknowledged chat messages and how far each consultation
-   * was delivered, so that a client built on the same store after a page reload resumes where
-   * this one was (README: a reload). One per tab: a browser's sessionStorage (`WebStorageStore`).
-   */
-  store?: ClientStore;
-  /** Prefix of the store's keys (default `lawline`). */
-  storeKey?: string;
-}
-
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-export type HelloReply = ReplyData<'hello'>;
-/** What `requestConsultation` asks: `clientRequestId` only to carry on a request from before (see there). */
-export type ConsultationRequest = RequestData<'consult.request'>;
-
-type Events = { [E in PushEvent]: PushData<E> } & {
-  state: ConnectionState;
-  resumed: HelloReply;
-  snapshot: ConsultationViewT[];
-  terminated: { code: number; reason: string };
-};
-
-interface Pending {
-  resolve: (data: never) => void;
-  reject: (e: LawlineError) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
 
 const ACK_EVERY = 64;
 
@@ -75,19 +37,19 @@ const ACK_EVERY = 64;
  * chat messages in an outbox that is resent with the same ids until acknowledged.
  */
 export class LawlineClient {
-  private readonly events = new Emitter<Events>();
+  private readonly events = new Emitter<ClientEvents>();
   private readonly chats = new ChatSender({
     send: (entry) => this.request('chat.send', { consultationId: entry.consultationId, clientMsgId: entry.clientMsgId, body: entry.body }),
     connected: () => this.ready,
     stored: (consultationId, seq) => this.ledger.sent(consultationId, seq),
-    save: (entries) => this.saved.saveOutbox(entries),
+    save: (entries) => this.position.saveOutbox(entries),
     log: (msg, ctx) => this.opts.log?.(msg, ctx),
   });
   private readonly ledger = new MessageLedger(
     (m) => this.events.emit('chat.message', m),
     (data) => this.request('consult.history', data),
     () => this.stoppedBy !== undefined,
-    (m) => this.chats.foundStored(m, this.me),
+    (m) => this.chats.foundStored(m, this.position.me),
   );
   /** Gives up a socket the server has gone silent on, rather than waiting for TCP to notice. */
   private readonly liveness = new Liveness(
@@ -96,8 +58,7 @@ export class LawlineClient {
   );
   /** Offers ringing here; one whose end arrived first (from another node) is never emitted. */
   private readonly offers = new OfferBook();
-  private readonly pending = new Map<number, Pending>();
-  private readonly waitingForHello: (() => void)[] = [];
+  private readonly requests: Requests;
   private readonly pacer = new Pacer();
   /** The server's frame limit, from its hello reply; the protocol's until then. */
   private maxFrameBytes: number = LIMITS.maxFrameBytes;
@@ -108,22 +69,13 @@ export class LawlineClient {
    * reconnects, and every later request, chat message and connect() fails with this at once.
    */
   private stoppedBy: LawlineError | undefined;
-  private nextId = 1;
   private readonly reconnect: ReconnectPolicy;
-  private sessionId: string | undefined;
-  private lastSeq = 0;
+  private readonly position: SessionPosition;
+  /** The last push acknowledged to the server. */
   private ackedSeq = 0;
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private firstHello: { resolve: (r: HelloReply) => void; reject: (e: unknown) => void } | undefined;
-  /** Who this client speaks for: from the hello reply, or the saved state until then. */
-  private me: string | undefined;
-  private readonly saved: SavedState;
-  /** The saved session was restored: after resuming it, read the consultations for the app, which lost its view. */
-  private restoring = false;
-  /** Another live client holds the saved session (a duplicated tab): start a new one instead. */
-  private resumeRefused = false;
-  private readonly hold: SessionHold;
-  /** Pushes held back while `restoring`, until the consultations are read. */
+  /** Pushes held back after resuming a saved session, until the consultations are read. */
   private held: PushFrame[] | undefined;
   private readonly opts: Required<Omit<ClientOptions, 'WebSocket' | 'log' | 'store' | 'storeKey'>> & Pick<ClientOptions, 'log'> & { WebSocket: WebSocketConstructor };
 
@@ -138,21 +90,22 @@ export class LawlineClient {
       ...options,
       WebSocket: WS,
     };
+    this.requests = new Requests(this.opts.requestTimeoutMs, (frame) => this.send(frame), () => this.maxFrameBytes);
     const urls = typeof this.opts.url === 'string' ? [this.opts.url] : this.opts.url;
     this.reconnect = new ReconnectPolicy(urls, this.opts.reconnect, typeof this.opts.token !== 'string');
-    this.hold = new SessionHold(this.opts.log);
-    this.saved = new SavedState(options.store, options.storeKey ?? 'lawline', this.opts.log, {
-      outbox: OUTBOX_MAX,
-      consultations: REMEMBERED_CONSULTATIONS,
-      offers: LIMITS.maxCapacity,
-    });
-    this.restoreSaved();
+    const parts = { ledger: this.ledger, offers: this.offers, chats: this.chats };
+    this.position = new SessionPosition({ store: options.store, key: options.storeKey ?? 'lawline', log: this.opts.log }, parts);
+    this.position.load();
+    this.ackedSeq = this.position.lastSeq;
   }
 
   async connect(): Promise<HelloReply> {
     if (this.stoppedBy) throw this.stoppedBy;
-    await this.holdSavedSession();
-    if (this.stoppedBy) throw this.stoppedBy;
+    await this.position.claim(this.opts.log);
+    if (this.stoppedBy) {
+      this.position.release();
+      throw this.stoppedBy;
+    }
     return new Promise((resolve, reject) => {
       this.firstHello = { resolve, reject };
       this.open();
@@ -168,30 +121,16 @@ export class LawlineClient {
       this.shutdown({ code: 1000, reason: 'client closed' }, false, new LawlineError(ErrorCode.CLIENT_CLOSED, 'client closed'));
       this.socket?.close(1000, 'client closed');
     }
-    if (options.forget) this.saved.forget();
+    if (options.forget) this.position.forget();
   }
 
-  on<K extends keyof Events>(event: K, handler: (payload: Events[K]) => void): () => void {
+  on<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): () => void {
     return this.events.on(event, handler);
   }
 
   request<T extends RequestType>(type: T, data: RequestData<T>): Promise<ReplyData<T>> {
     if (this.stoppedBy) return Promise.reject(this.stoppedBy);
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(timeoutError(type));
-      }, this.opts.requestTimeoutMs);
-      this.pending.set(id, { resolve: resolve as (d: never) => void, reject, timer });
-      const send = () => {
-        if (this.pending.has(id) && this.send({ type, id, data }) === 'too-large') {
-          this.settle(id, new LawlineError(ErrorCode.FRAME_TOO_LARGE, `${type}: frame larger than the server's limit of ${this.maxFrameBytes} bytes`));
-        }
-      };
-      if (this.ready || type === 'hello') send();
-      else this.waitingForHello.push(send);
-    });
+    return this.requests.send(type, data, this.ready || type === 'hello');
   }
 
   /**
@@ -244,7 +183,7 @@ export class LawlineClient {
   }
 
   private open(): void {
-    this.events.emit('state', this.reconnect.reconnecting || this.sessionId ? 'reconnecting' : 'connecting');
+    this.events.emit('state', this.reconnect.reconnecting || this.position.sessionId ? 'reconnecting' : 'connecting');
     const ws = new this.opts.WebSocket(this.reconnect.url, this.opts.encoding === 'msgpack' ? SUBPROTOCOL_MSGPACK : SUBPROTOCOL_JSON);
     ws.binaryType = 'arraybuffer';
     this.socket = ws;
@@ -265,9 +204,9 @@ export class LawlineClient {
   private async hello(): Promise<void> {
     try {
       const token = typeof this.opts.token === 'string' ? this.opts.token : await this.opts.token();
-      const resume = this.sessionId && !this.resumeRefused ? { sessionId: this.sessionId, lastSeq: this.lastSeq } : undefined;
+      const resume = this.position.resume();
       // Held from before the reply: `ws` may hand over the replay in the same turn as the reply.
-      if (this.restoring) this.held = [];
+      if (this.position.restoring) this.held = [];
       const reply = await this.request('hello', resume ? { token, resume } : { token });
       this.ready = true;
       this.reconnect.helloAnswered();
@@ -275,16 +214,13 @@ export class LawlineClient {
       this.pacer.configure(reply.limits);
       // The server drops a client silent for two heartbeats; the client holds the server to the same.
       this.liveness.watch(2 * reply.heartbeatMs, reply.heartbeatMs);
-      const sameUser = this.me === undefined || this.me === reply.user.id;
-      if (!sameUser) this.anotherUser();
-      this.chats.signedIn(sameUser);
-      this.me = reply.user.id;
+      this.position.signedIn(reply.user.id, this.opts.log);
       if (reply.resumed) this.events.emit('resumed', reply);
       else this.startedAfresh(reply);
-      if (this.restoring) this.restore();
-      this.saveSession();
+      if (this.position.restoring) this.restore();
+      this.position.save();
       this.events.emit('state', 'open');
-      for (const send of this.waitingForHello.splice(0)) send();
+      this.requests.helloAnswered();
       this.chats.flush();
       this.firstHello?.resolve(reply);
       this.firstHello = undefined;
@@ -301,53 +237,22 @@ export class LawlineClient {
   }
 
   private startedAfresh(reply: HelloReply): void {
-    const firstEver = this.sessionId === undefined;
-    if (this.saved.enabled) this.hold.started(reply.sessionId);
-    this.sessionId = reply.sessionId;
-    this.resumeRefused = false;
-    // A new session has a snapshot: nothing to read, and nothing held was the old session's.
-    this.restoring = false;
-    this.lastSeq = reply.seq;
+    const followsAnother = this.position.started(reply.sessionId, reply.seq);
     this.ackedSeq = reply.seq;
     const consultations = reply.snapshot?.consultations ?? [];
-    if (firstEver) {
-      for (const c of consultations) this.ledger.know(c);
-    } else {
+    if (followsAnother) {
       this.offers.startOver();
       this.repair(consultations);
+    } else {
+      for (const c of consultations) this.ledger.know(c);
     }
     this.events.emit('snapshot', consultations);
+    // Pushed after the snapshot was read: nothing held belonged to the session before.
     this.releaseHeld();
   }
 
   private repair(consultations: ConsultationViewT[]): void {
     void this.ledger.repair(consultations).catch((e: unknown) => this.opts.log?.('gap repair failed', { error: String(e) }));
-  }
-
-  /** Takes over what the previous client on the store left (a reload): its outbox now, its session once connect() may hold it. */
-  private restoreSaved(): void {
-    const { session, outbox } = this.saved.load();
-    this.chats.inherit(outbox);
-    if (!session) return;
-    this.me = session.userId;
-    this.sessionId = session.sessionId;
-    this.lastSeq = session.lastSeq;
-    this.ackedSeq = session.lastSeq;
-    this.ledger.restore(session.delivered);
-    this.offers.restore(session.offers, Date.now());
-    this.restoring = true;
-  }
-
-  /** Resumes the saved session only if no other live client holds it (a duplicated tab starts with a copy of it). */
-  private async holdSavedSession(): Promise<void> {
-    if (!this.restoring || this.sessionId === undefined) return;
-    const sessionId = this.sessionId;
-    const held = await this.hold.claim(sessionId);
-    if (this.stoppedBy) return this.hold.release();
-    if (held) return;
-    this.opts.log?.('another live client holds the saved session: starting a new one', { sessionId });
-    this.resumeRefused = true;
-    this.restoring = false;
   }
 
   /** After a reload, the session resumed: the app lost its view, so read the consultations, then pass on the pushes held meanwhile. */
@@ -356,7 +261,7 @@ export class LawlineClient {
     this.request('consult.list', {}).then(
       ({ consultations }) => {
         if (this.socket !== socket) return;
-        this.restoring = false;
+        this.position.restoring = false;
         // Repair first: it marks each consultation the ledger did not know as delivered up to
         // now, which is what the app shows from history on the snapshot.
         this.repair(consultations);
@@ -369,7 +274,7 @@ export class LawlineClient {
         // consultations): there is nothing to read.
         if (this.socket !== socket) return;
         if (e.retryable) return void setTimeout(() => this.socket === socket && this.ready && this.restore(), 500);
-        this.restoring = false;
+        this.position.restoring = false;
         this.releaseHeld();
       },
     );
@@ -381,18 +286,6 @@ export class LawlineClient {
     for (const frame of held) this.handle(frame);
   }
 
-  private saveSession(): void {
-    if (!this.saved.enabled || this.sessionId === undefined || this.me === undefined) return;
-    this.saved.saveSession({ userId: this.me, sessionId: this.sessionId, lastSeq: this.lastSeq, delivered: this.ledger.saved(), offers: this.offers.list() });
-  }
-
-  /** The store held another person's state (they left without signing out): none of it is this person's to see or send. */
-  private anotherUser(): void {
-    this.opts.log?.("the saved client state was another user's: dropped");
-    this.ledger.forget();
-    this.offers.startOver();
-  }
-
   private receive(data: unknown): void {
     this.liveness.heard();
     const { bytes, isBinary } = messageBytes(data);
@@ -400,8 +293,8 @@ export class LawlineClient {
     if (!decoded.ok) return this.opts.log?.('undecodable frame from server', { error: decoded.error.message });
     const frame = decoded.value as ServerFrame;
     if (frame.type === 'reply') {
-      if (frame.ok) this.settle(frame.id, undefined, frame.data);
-      else this.settle(frame.id, new LawlineError(frame.error.code, frame.error.message));
+      if (frame.ok) this.requests.settle(frame.id, undefined, frame.data);
+      else this.requests.settle(frame.id, new LawlineError(frame.error.code, frame.error.message));
     } else if (frame.type === 'push') {
       if (this.held) this.held.push(frame);
       else this.handle(frame);
@@ -411,19 +304,10 @@ export class LawlineClient {
   }
 
   private handle(frame: PushFrame): void {
-    if (frame.seq <= this.lastSeq) return;
-    this.lastSeq = frame.seq;
+    if (frame.seq <= this.position.lastSeq) return;
+    this.position.lastSeq = frame.seq;
     this.dispatch(frame.event, frame.data);
     this.scheduleAck();
-  }
-
-  private settle(id: number, error: LawlineError | undefined, data?: unknown): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.pending.delete(id);
-    clearTimeout(p.timer);
-    if (error) p.reject(error);
-    else p.resolve(data as never);
   }
 
   private dispatch(event: PushEvent, data: unknown): void {
@@ -436,17 +320,18 @@ export class LawlineClient {
   }
 
   private scheduleAck(): void {
-    if (this.lastSeq - this.ackedSeq >= ACK_EVERY) return this.sendAck();
+    if (this.position.lastSeq - this.ackedSeq >= ACK_EVERY) return this.sendAck();
     this.ackTimer ??= setTimeout(() => this.sendAck(), this.opts.ackIntervalMs);
   }
 
   private sendAck(): void {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    if (this.lastSeq <= this.ackedSeq) return;
+    const seq = this.position.lastSeq;
+    if (seq <= this.ackedSeq) return;
     // Saved first: a reload then resumes from at least what the server is about to drop.
-    this.saveSession();
-    if (this.send({ type: 'ack', seq: this.lastSeq }) === 'sent') this.ackedSeq = this.lastSeq;
+    this.position.save();
+    if (this.send({ type: 'ack', seq }) === 'sent') this.ackedSeq = seq;
   }
 
   /** Encodes and sends, paced to the server's rate; a frame over the server's size limit is refused here instead. */
@@ -478,13 +363,13 @@ export class LawlineClient {
     this.held = undefined;
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    this.ackedSeq = Math.min(this.ackedSeq, this.lastSeq);
+    this.ackedSeq = Math.min(this.ackedSeq, this.position.lastSeq);
     if (this.stoppedBy) return;
     const next = this.reconnect.afterClose(code, opened, helloAnswered);
     // Stopping fails what was waiting with the reason; otherwise it may be retried once reconnected.
     if (next.kind === 'stop') return this.shutdown({ code, reason }, true);
     if (next.kind === 'give-up') return this.giveUp(next.error, code);
-    for (const id of [...this.pending.keys()]) this.settle(id, timeoutError('connection lost'));
+    this.requests.failAll(timeoutError('connection lost'), false);
     this.events.emit('state', 'reconnecting');
     setTimeout(() => !this.stoppedBy && this.open(), next.delayMs);
   }
@@ -508,10 +393,9 @@ export class LawlineClient {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     // Whatever was waiting (sent, or queued for a hello that will not come) fails now, not at its timeout.
-    this.waitingForHello.length = 0;
-    for (const id of [...this.pending.keys()]) this.settle(id, error);
+    this.requests.failAll(error, true);
     this.chats.abandon(error);
-    this.hold.release();
+    this.position.release();
     this.firstHello?.reject(error);
     this.firstHello = undefined;
     this.events.emit('state', 'closed');

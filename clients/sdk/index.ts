@@ -1,4 +1,5 @@
-export { LawlineClient, type ClientOptions, type ConnectionState, type ConsultationRequest, type HelloReply } from './client.ts';
+export { LawlineClient } from './client.ts';
+export type { ClientEvents, ClientOptions, ConnectionState, ConsultationRequest, HelloReply } from './options.ts';
 export { LawlineError } from './errors.ts';
 export type { PendingChat } from './chat-sender.ts';
 export { OUTBOX_MAX, type ChatAck } from './outbox.ts';
