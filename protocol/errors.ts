@@ -49,7 +49,7 @@ export const ErrorCode = {
   CAPACITY_EXCEEDED: 4001,
   /** The citizen has as many open consultations as one person may (LAWLINE_MAX_OPEN_PER_CITIZEN). */
   TOO_MANY_OPEN: 4002,
-  /** Given by the SDK, not the server: as many chat messages wait for their acks as the outbox holds (100); send again once some are acked. */
+  /** Given by the SDK, not the server: as many chat messages wait for their acks as a client keeping them in a store holds (100); send again once some are acked. */
   OUTBOX_FULL: 4003,
 
   INTERNAL: 5000,

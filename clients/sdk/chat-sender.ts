@@ -2,7 +2,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { ChatMessageT } from '../../protocol/frames.ts';
 import { LawlineError } from './errors.ts';
 import { randomId } from './ids.ts';
-import { Outbox, OUTBOX_MAX, type ChatAck, type OutboxEntry } from './outbox.ts';
+import { Outbox, type ChatAck, type OutboxEntry } from './outbox.ts';
 import type { SavedMessage } from './saved.ts';
 
 /** A chat message written and not yet acknowledged; `acked` settles as `sendChat`'s does. */
@@ -20,6 +20,8 @@ export interface ChatSenderDeps {
   stored: (consultationId: string, seq: number) => void;
   /** What is left unacknowledged, to keep for a reload. */
   save: (entries: SavedMessage[]) => void;
+  /** Messages that may wait for their acks at once: `OUTBOX_MAX` when they are kept in a store, else no limit. */
+  max: number;
   log: ((msg: string, ctx?: Record<string, unknown>) => void) | undefined;
 }
 
@@ -41,7 +43,7 @@ export class ChatSender {
   write(consultationId: string, body: string, stopped: LawlineError | undefined): { clientMsgId: string; acked: Promise<ChatAck> } {
     const refused = (error: LawlineError) => ({ clientMsgId: randomId('m'), acked: Promise.reject(error) });
     if (stopped) return refused(stopped);
-    if (this.outbox.size >= OUTBOX_MAX) return refused(new LawlineError(ErrorCode.OUTBOX_FULL, `${OUTBOX_MAX} chat messages are waiting for their acks`));
+    if (this.outbox.size >= this.deps.max) return refused(new LawlineError(ErrorCode.OUTBOX_FULL, `${this.deps.max} chat messages are waiting for their acks`));
     const entry = this.outbox.add(consultationId, body);
     if (this.deps.connected()) this.flush();
     return { clientMsgId: entry.clientMsgId, acked: entry.acked };

@@ -21,7 +21,7 @@ import { Liveness } from './liveness.ts';
 import { randomId } from './ids.ts';
 import { OfferBook } from './offers.ts';
 import type { ClientEvents, ClientOptions, ConsultationRequest, HelloReply } from './options.ts';
-import type { ChatAck } from './outbox.ts';
+import { OUTBOX_MAX, type ChatAck } from './outbox.ts';
 import { Pacer } from './pacer.ts';
 import { ReconnectPolicy } from './reconnect.ts';
 import { Requests } from './requests.ts';
@@ -38,13 +38,8 @@ const ACK_EVERY = 64;
  */
 export class LawlineClient {
   private readonly events = new Emitter<ClientEvents>();
-  private readonly chats = new ChatSender({
-    send: (entry) => this.request('chat.send', { consultationId: entry.consultationId, clientMsgId: entry.clientMsgId, body: entry.body }),
-    connected: () => this.ready,
-    stored: (consultationId, seq) => this.ledger.sent(consultationId, seq),
-    save: (entries) => this.position.saveOutbox(entries),
-    log: (msg, ctx) => this.opts.log?.(msg, ctx),
-  });
+  /** This client's chat messages until each is acked (kept in the store, if there is one). */
+  private readonly chats: ChatSender;
   private readonly ledger = new MessageLedger(
     (m) => this.events.emit('chat.message', m),
     (data) => this.request('consult.history', data),
@@ -93,6 +88,14 @@ export class LawlineClient {
     this.requests = new Requests(this.opts.requestTimeoutMs, (frame) => this.send(frame), () => this.maxFrameBytes);
     const urls = typeof this.opts.url === 'string' ? [this.opts.url] : this.opts.url;
     this.reconnect = new ReconnectPolicy(urls, this.opts.reconnect, typeof this.opts.token !== 'string');
+    this.chats = new ChatSender({
+      send: (entry) => this.request('chat.send', { consultationId: entry.consultationId, clientMsgId: entry.clientMsgId, body: entry.body }),
+      connected: () => this.ready,
+      stored: (consultationId, seq) => this.ledger.sent(consultationId, seq),
+      save: (entries) => this.position.saveOutbox(entries),
+      max: options.store ? OUTBOX_MAX : Number.POSITIVE_INFINITY,
+      log: (msg, ctx) => this.opts.log?.(msg, ctx),
+    });
     const parts = { ledger: this.ledger, offers: this.offers, chats: this.chats };
     this.position = new SessionPosition({ store: options.store, key: options.storeKey ?? 'lawline', log: this.opts.log }, parts);
     this.position.load();
@@ -136,7 +139,7 @@ export class LawlineClient {
   /**
    * Writes a chat message; `acked` resolves once the server has it durably, however many
    * reconnects (and, with a store, page reloads: see `pendingChats`) that takes. Refused at once
-   * with OUTBOX_FULL while `OUTBOX_MAX` messages wait for their acks.
+   * with OUTBOX_FULL while `OUTBOX_MAX` messages wait for their acks in a client with a store.
    */
   sendChat(consultationId: string, body: string): { clientMsgId: string; acked: Promise<ChatAck> } {
     return this.chats.write(consultationId, body, this.stoppedBy);

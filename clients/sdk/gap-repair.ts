@@ -5,10 +5,10 @@ type History = (data: RequestData<'consult.history'>) => Promise<ReplyData<'cons
 const PAGE = 100;
 const RETRY_MS = 500;
 /**
- * Consultations whose delivered seq is remembered, least recently changed forgotten first. One
- * person holds at most 20 open at once (a lawyer's capacity limit; a citizen's cap is lower):
- * 200 outlasts a day of a busy console, about 12 KB when saved for a reload. A forgotten one is
- * treated as new if it speaks again: its next message is passed on without a gap check.
+ * Consultations whose delivered seq is saved for a reload, the most recently changed. One person
+ * holds at most 20 open at once (a lawyer's capacity limit; a citizen's cap is lower): 200
+ * outlasts a day of a busy console, about 12 KB saved. One left out is new to the next client
+ * (known from its snapshot, as a first sight is).
  */
 export const REMEMBERED_CONSULTATIONS = 200;
 
@@ -44,9 +44,9 @@ export class MessageLedger {
     return this.delivered.get(consultationId);
   }
 
-  /** What to save for a reload, least recently changed first. */
+  /** What to save for a reload: the most recently changed, least recent first. */
   saved(): [string, number][] {
-    return [...this.delivered];
+    return [...this.delivered].slice(-REMEMBERED_CONSULTATIONS);
   }
 
   /** What a previous client on the same store had delivered (its app re-renders that from history). */
@@ -131,11 +131,6 @@ export class MessageLedger {
     // Re-inserted, so the Map's order is least recently changed first.
     this.delivered.delete(consultationId);
     this.delivered.set(consultationId, seq);
-    for (const oldest of this.delivered.keys()) {
-      if (this.delivered.size <= REMEMBERED_CONSULTATIONS) break;
-      this.delivered.delete(oldest);
-      this.own.delete(oldest);
-    }
   }
 
   /** Moves past own messages that directly follow what was delivered. */

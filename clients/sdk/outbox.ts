@@ -6,9 +6,11 @@ import type { SavedMessage } from './saved.ts';
 export type ChatAck = ReplyData<'chat.send'>;
 
 /**
- * Messages written and not yet acknowledged, at most. A person typing while the network is down
- * writes a handful a minute; a hundred at the 5,000-character limit is about 1 MB of a browser's
- * storage (sessionStorage holds about 5 million characters per origin), where the outbox is kept.
+ * Messages written and not yet acknowledged, at most, for a client that keeps them in a store. A
+ * person typing while the network is down writes a handful a minute; a hundred at the
+ * 5,000-character limit is about 1 MB of a browser's storage (sessionStorage holds about 5 million
+ * characters per origin). Without a store the outbox is memory only and has no limit (a load
+ * test's client sends hundreds through an outage of a fraction of a second: test/crash.test.ts).
  */
 export const OUTBOX_MAX = 100;
 
