@@ -10,13 +10,19 @@ function saved(store: ClientStore | undefined, logs: string[] = []) {
   return new SavedState(store, 'app', (msg) => logs.push(msg), bounds);
 }
 
+/** A client's state as it was when the page went: its session and one message waiting. */
+function leftBehind(store: MemoryStore): SavedState {
+  const s = saved(store);
+  s.load();
+  s.saveSession(session);
+  s.saveOutbox([message(1)]);
+  return s;
+}
+
 describe('SavedState', () => {
   it('gives back what the client before it saved, under its prefix', () => {
     const store = new MemoryStore();
-    const before = saved(store);
-    before.load();
-    before.saveSession(session);
-    before.saveOutbox([message(1)]);
+    leftBehind(store);
     expect(store.keys().sort()).toEqual(['app.outbox', 'app.owner', 'app.session']);
     expect(saved(store).load()).toEqual({ session, outbox: [message(1)] });
   });
@@ -56,11 +62,7 @@ describe('SavedState', () => {
 
   it('forgets everything on sign-out', () => {
     const store = new MemoryStore();
-    const s = saved(store);
-    s.load();
-    s.saveSession(session);
-    s.saveOutbox([message(1)]);
-    s.forget();
+    leftBehind(store).forget();
     expect(store.keys()).toEqual([]);
   });
 
