@@ -29,13 +29,16 @@ const devToken = async (body: unknown, token?: string) => {
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as { token?: string; id?: string; error?: string } };
+  return { status: res.status, body: (await res.json()) as { token?: string; id?: string; name?: string; lawyer?: { id: string; name: string }; error?: string } };
 };
 interface Claims {
   sub: string;
   role: string;
+  name: string;
   exp: number;
   licence?: { expiresAt: number };
+  lawyerId?: string;
+  lawyerName?: string;
 }
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as Claims;
 
@@ -80,6 +83,66 @@ describe('POST /dev/token', () => {
     const claims = claimsOf(body.token as string);
     expect(claims.licence?.expiresAt).toBeLessThanOrEqual(claims.exp * 1000);
     expect(claims.exp * 1000 - Date.now()).toBeLessThanOrEqual(8 * 3600_000 + 5000);
+  });
+});
+
+// An assistant works for one lawyer: only that lawyer, signed in, creates their sign-in; it
+// renews like the others and never becomes a new assistant or another lawyer's.
+describe('POST /dev/token for an assistant', () => {
+  const lawyer = () => devToken({ role: 'lawyer', name: '王律师', categories: ['labor'] });
+
+  it("is created by a signed-in lawyer: a fresh id, bound to that lawyer, whose token signs in as that lawyer's assistant", async () => {
+    const l = await lawyer();
+    const first = await devToken({ role: 'assistant', name: '小李' }, l.body.token);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ name: '小李', lawyer: { id: l.body.id, name: '王律师' } });
+    expect(first.body.id).toMatch(/^A-[A-Za-z0-9_-]{12}$/);
+    expect(claimsOf(first.body.token as string)).toMatchObject({ sub: first.body.id, role: 'assistant', name: '小李', lawyerId: l.body.id, lawyerName: '王律师' });
+    const second = await devToken({ role: 'assistant', name: '小周' }, l.body.token);
+    expect(second.body.id).not.toBe(first.body.id);
+
+    const c = await RawClient.connect(server.url);
+    const hello = await c.call('hello', { token: first.body.token });
+    expect(hello.ok && hello.data).toMatchObject({ user: { id: first.body.id, role: 'assistant', name: '小李' } });
+    c.close();
+  });
+
+  it('renews for the same assistant and the same lawyer, whatever the body says; an assistant cannot make another', async () => {
+    const l = await lawyer();
+    const a = await devToken({ role: 'assistant', name: '小李' }, l.body.token);
+    // The page exchanges the code it was given without knowing the name: the token's is kept.
+    const kept = await devToken({ role: 'assistant' }, a.body.token);
+    expect(kept.status).toBe(200);
+    expect(kept.body).toMatchObject({ id: a.body.id, name: '小李', lawyer: { id: l.body.id, name: '王律师' } });
+    expect(claimsOf(kept.body.token as string)).toMatchObject({ sub: a.body.id, lawyerId: l.body.id, lawyerName: '王律师' });
+    // Asking for "another assistant" with an assistant's token renews that same one.
+    const another = await devToken({ role: 'assistant', name: '小王' }, kept.body.token);
+    expect(another.status).toBe(200);
+    expect(another.body.id).toBe(a.body.id);
+    expect(claimsOf(another.body.token as string)).toMatchObject({ sub: a.body.id, lawyerId: l.body.id });
+    // Nor may it become a lawyer or a citizen.
+    expect((await devToken({ role: 'lawyer', name: '小李' }, a.body.token)).status).toBe(409);
+    expect((await devToken({ role: 'citizen', name: '小李' }, a.body.token)).status).toBe(409);
+  });
+
+  it('is refused to anyone who is not a signed-in lawyer, and to a lawyer who names no assistant or chooses whom it binds', async () => {
+    const noToken = await devToken({ role: 'assistant', name: '小李' });
+    expect(noToken.status).toBe(403);
+    expect(noToken.body.error).toContain('lawyer');
+    const citizen = await devToken({ role: 'citizen', name: '张三' });
+    expect((await devToken({ role: 'assistant', name: '小李' }, citizen.body.token)).status).toBe(403);
+    const supervisor = await server.token({ sub: 'S-dev', role: 'supervisor', name: '督导' });
+    expect((await devToken({ role: 'assistant', name: '小李' }, supervisor)).status).toBe(403);
+    expect((await devToken({ role: 'assistant', name: '小李' }, 'not-a-token')).status).toBe(401);
+    const expired = await server.token({ sub: 'L-gone', role: 'lawyer', name: '过期', categories: ['labor'] }, -60);
+    expect((await devToken({ role: 'assistant', name: '小李' }, expired)).status).toBe(401);
+
+    const l = await lawyer();
+    expect((await devToken({ role: 'assistant' }, l.body.token)).status).toBe(400);
+    expect((await devToken({ role: 'assistant', name: '小李', lawyerId: 'L-other' }, l.body.token)).status).toBe(400);
+    expect((await devToken({ role: 'assistant', name: '小李', id: 'A-mine' }, l.body.token)).status).toBe(400);
+    // A new citizen or lawyer still needs a name.
+    expect((await devToken({ role: 'citizen' })).status).toBe(400);
   });
 });
 

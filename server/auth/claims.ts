@@ -23,6 +23,8 @@ const Claims = Type.Object({
     }),
   ),
   lawyerId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })),
+  /** For an assistant: the name of the lawyer they work for, so their page can say whom they act for. */
+  lawyerName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   /** Set by the identity provider after its checks (age, disability certificate, legal-aid eligibility). */
   priority: Type.Optional(Type.Union(PRIORITY_CLASSES.map((p) => Type.Literal(p)))),
 });
@@ -41,7 +43,7 @@ export function identityFromClaims(payload: unknown, now: number): Result<Identi
   const c = payload;
   // A JSON escape (an identity provider's, or /dev/token's before it refused them) can carry a
   // lone surrogate; the other strings read here are held to ASCII patterns or word lists.
-  for (const [path, text] of [['/name', c.name], ['/licence/number', c.licence?.number]] as const) {
+  for (const [path, text] of [['/name', c.name], ['/licence/number', c.licence?.number], ['/lawyerName', c.lawyerName]] as const) {
     if (text !== undefined && !isWellFormedText(text)) {
       return err({ code: ErrorCode.TOKEN_CLAIMS_INVALID, message: `claims: ${path} is not Unicode text (a lone UTF-16 surrogate)` });
     }
@@ -63,6 +65,7 @@ export function identityFromClaims(payload: unknown, now: number): Result<Identi
     ...(c.region ? { region: c.region } : {}),
     ...(c.licence ? { licence: c.licence } : {}),
     ...(c.lawyerId ? { lawyerId: c.lawyerId } : {}),
+    ...(c.lawyerName && c.role === 'assistant' ? { lawyerName: c.lawyerName } : {}),
     ...(c.priority && c.role === 'citizen' ? { priority: c.priority } : {}),
   });
 }

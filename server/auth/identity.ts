@@ -20,6 +20,8 @@ export interface Identity {
   licence?: Licence;
   /** For an assistant: the lawyer they work for. */
   lawyerId?: string;
+  /** For an assistant: that lawyer's name, when the token carries it. */
+  lawyerName?: string;
   /** For a citizen: a priority class, served first. */
   priority?: PriorityClass;
 }

@@ -1,13 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { CategorySchema, RegionSchema } from '../../../protocol/frames.ts';
-import type { DevTokens, RenewalRefused } from '../../auth/dev-tokens.ts';
+import type { Result } from '../../../protocol/result.ts';
+import type { DevToken, DevTokenRefused, DevTokens } from '../../auth/dev-tokens.ts';
 import type { ApiReply, ApiRequest, ApiRoute } from '../json-api.ts';
 
 const DevTokenBody = Type.Object(
   {
-    role: Type.Union([Type.Literal('citizen'), Type.Literal('lawyer')]),
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    role: Type.Union([Type.Literal('citizen'), Type.Literal('lawyer'), Type.Literal('assistant')]),
+    // Needed for a new person (checked by DevTokens, which knows when the request makes one).
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     categories: Type.Optional(Type.Array(CategorySchema, { maxItems: 13 })),
     region: Type.Optional(RegionSchema),
   },
@@ -15,12 +17,15 @@ const DevTokenBody = Type.Object(
 );
 const check = TypeCompiler.Compile(DevTokenBody);
 
-const REFUSED: Record<RenewalRefused['reason'], number> = { 'invalid-token': 401, 'not-renewable': 403, 'other-role': 409 };
+const REFUSED: Record<DevTokenRefused['reason'], number> = { 'invalid-token': 401, 'not-renewable': 403, 'other-role': 409, 'not-a-lawyer': 403, 'name-required': 400 };
+
+const reply = (r: Result<DevToken, DevTokenRefused>): ApiReply => (r.ok ? { status: 200, body: r.value } : { status: REFUSED[r.error.reason], body: { error: r.error.message } });
 
 /**
  * POST /dev/token for the embedded default's web page, on the client port; wired only with the
  * development identity, and only on a loopback address unless LAWLINE_DEV_TOKENS_PUBLIC.
- * Without Authorization: a new identity. With `Authorization: Bearer <its token>`: the same one.
+ * Without Authorization: a new citizen or lawyer. With `Authorization: Bearer <its token>`: the
+ * same one; with a lawyer's token and `role: 'assistant'`, a new assistant working for that lawyer.
  */
 export function devTokenRoute(tokens: DevTokens): ApiRoute {
   const handle = async ({ body, authorization }: ApiRequest): Promise<ApiReply> => {
@@ -31,11 +36,10 @@ export function devTokenRoute(tokens: DevTokens): ApiRoute {
       const first = check.Errors(body).First();
       return { status: 400, body: { error: first ? `${first.path || '/'}: ${first.message}` : 'bad request' } };
     }
-    if (!authorization) return { status: 200, body: await tokens.issue(body) };
+    if (!authorization) return reply(await tokens.issue(body));
     const token = /^Bearer ([^\s]+)$/.exec(authorization)?.[1];
     if (!token) return { status: 401, body: { error: 'send Authorization: Bearer <token>, or no Authorization for a new identity' } };
-    const renewed = await tokens.renew(token, body);
-    return renewed.ok ? { status: 200, body: renewed.value } : { status: REFUSED[renewed.error.reason], body: { error: renewed.error.message } };
+    return reply(await tokens.withToken(token, body));
   };
   return { method: 'post', pattern: '/dev/token', access: 'public', maxBody: 4096, handle };
 }
