@@ -18,6 +18,40 @@ export const STRINGS = {
   error: { 'zh-CN': '出错了：{message}', en: 'Error: {message}' },
   noView: { 'zh-CN': '此身份暂无可用页面。', en: 'There is no page for this role yet.' },
 
+  // An assistant: signing in with the lawyer's code, the lawyer making it, and the assistant's view.
+  assistant: { 'zh-CN': '律师助理', en: "Lawyer's assistant" },
+  assistantCode: { 'zh-CN': '律师给您的登录码', en: 'Sign-in code from your lawyer' },
+  assistantCodeHint: { 'zh-CN': '律师在工作台的“我的助理”中生成登录码，复制后粘贴在这里。', en: 'Your lawyer creates it under “Your assistants” in their console; paste it here.' },
+  assistantCodeRefused: { 'zh-CN': '登录码无效或已过期，请让律师重新生成。', en: 'This code is not valid or has expired. Ask your lawyer for a new one.' },
+  assistantLimit: {
+    'zh-CN': '{lawyer} 已有 3 名助理在线，已达上限。其中一位退出登录后稍等片刻，即可用同一登录码再次进入。',
+    en: '{lawyer} already has 3 assistants signed in, the most allowed. Shortly after one of them signs out, enter again with the same code.',
+  },
+  assistantsTitle: { 'zh-CN': '我的助理', en: 'Your assistants' },
+  assistantsIntro: {
+    'zh-CN': '助理可以查看您正在处理的咨询，并代您回复群众；不能接单、值班或结束咨询。最多 3 名助理同时在线。',
+    en: 'An assistant sees the consultations you are handling and can reply to citizens for you, but cannot take offers, go on duty or close consultations. At most 3 can be signed in at once.',
+  },
+  assistantName: { 'zh-CN': '助理姓名', en: "Assistant's name" },
+  assistantMake: { 'zh-CN': '生成助理登录码', en: 'Create a sign-in code' },
+  assistantCodeFor: { 'zh-CN': '{name} 的登录码', en: 'Sign-in code for {name}' },
+  assistantCodeUse: {
+    'zh-CN': '请把登录码交给 {name}：在登录页选择“律师助理”并粘贴。有效期至 {time}。',
+    en: "Give this code to {name}: they choose “Lawyer's assistant” on the sign-in page and paste it. Valid until {time}.",
+  },
+  copy: { 'zh-CN': '复制', en: 'Copy' },
+  copied: { 'zh-CN': '已复制', en: 'Copied' },
+  signedInAsAssistant: { 'zh-CN': '当前身份：{name}（{lawyer} 的助理）', en: 'Signed in as {name}, assistant to {lawyer}' },
+  actingFor: { 'zh-CN': '代 {lawyer} 处理咨询', en: 'Working for {lawyer}' },
+  actingForIntro: {
+    'zh-CN': '您能看到 {lawyer} 正在处理的咨询，并以您自己的名字代其回复群众。接单、值班和结束咨询由律师本人操作。',
+    en: 'You see the consultations {lawyer} is handling and can reply to citizens for them, under your own name. Offers, duty and closing stay with the lawyer.',
+  },
+  auditNote: { 'zh-CN': '您打开的每段对话记录都会记入审计日志。', en: 'Every transcript you open is recorded in the audit log.' },
+  teamEmpty: { 'zh-CN': '{lawyer} 当前没有进行中的咨询，律师接单后会显示在这里。', en: '{lawyer} has no open consultations now. They appear here as the lawyer takes them.' },
+  teamPicked: { 'zh-CN': '律师已接单，尚未进入：律师进入后您才能回复。', en: 'Taken, the lawyer has not joined yet: you can reply once they have.' },
+  teamActive: { 'zh-CN': '进行中', en: 'In progress' },
+
   chooseRole: { 'zh-CN': '选择身份（开发用身份）', en: 'Choose who you are (development identity)' },
   role: { 'zh-CN': '身份', en: 'Role' },
   citizen: { 'zh-CN': '群众', en: 'Citizen' },

@@ -1,5 +1,5 @@
 import { CATEGORY_CODES, ROLES, type Category, type Role } from '../../../protocol/vocabulary.ts';
-import type { Identity } from './identity.ts';
+import { parseLawyer, type Identity } from './identity.ts';
 
 const KEY = 'lawline.identity';
 
@@ -71,9 +71,12 @@ function parseIdentity(raw: string): Identity | undefined {
     return undefined;
   }
   if (typeof v !== 'object' || v === null) return undefined;
-  const { id, role, name, categories, token, issuedAt, expiresAt } = v as Record<string, unknown>;
+  const { id, role, name, categories, token, issuedAt, expiresAt, lawyer } = v as Record<string, unknown>;
   if (!isString(id) || !isRole(role) || !isString(name) || !isString(token)) return undefined;
   if (typeof issuedAt !== 'number' || typeof expiresAt !== 'number') return undefined;
   if (!Array.isArray(categories) || !categories.every(isCategory)) return undefined;
-  return { id, role, name, categories, token, issuedAt, expiresAt };
+  if (lawyer === undefined) return { id, role, name, categories, token, issuedAt, expiresAt };
+  const boss = parseLawyer(lawyer);
+  return boss && { id, role, name, categories, token, issuedAt, expiresAt, lawyer: boss };
 }
+

@@ -4,7 +4,7 @@ import type { Category } from '../../../protocol/vocabulary.ts';
 import type { LawlineClient } from '../../sdk/index.ts';
 import type { Lang } from '../i18n/i18n.ts';
 import { saveLang } from '../i18n/saved-lang.ts';
-import type { DevSignIn } from '../identity/dev-token.ts';
+import { assistantCode, type AssistantCode, type DevSignIn, type DevTokenError } from '../identity/dev-token.ts';
 import type { AppStore } from '../state/app-state.ts';
 import { acked, addOutgoing, failed, setDraft, setReadUpTo, upsertView } from '../state/consultations.ts';
 import { setPresence } from '../state/desk.ts';
@@ -46,6 +46,15 @@ export function createActions(host: SessionHost, store: AppStore) {
       store.update((s) => ({ ...s, lang }));
     },
     signIn: (request: DevSignIn): Done => host.signIn(request),
+    /** An assistant's sign-in with the code their lawyer made. */
+    signInWithCode: (code: string): Promise<Result<void, DevTokenError>> => host.signInWithCode(code),
+    /** A lawyer makes the sign-in code of a new assistant of theirs (development identity), with their current token. */
+    async makeAssistantCode(name: string): Done<AssistantCode> {
+      const token = store.get().identity?.token;
+      if (!token) return err('not signed in');
+      const made = await assistantCode(token, name);
+      return made.ok ? made : err(made.error.message);
+    },
     signOut: (): void => host.signOut(),
 
     /** Sent again by the SDK, with the same request id, if the connection drops before the answer: one consultation, however many sends. */

@@ -1,11 +1,11 @@
-import { CloseCode } from '../../../protocol/errors.ts';
+import { CloseCode, ErrorCode } from '../../../protocol/errors.ts';
 import { err, ok, type Result } from '../../../protocol/result.ts';
-import type { LawlineClient } from '../../sdk/index.ts';
-import { devToken, type DevSignIn } from '../identity/dev-token.ts';
+import { LawlineError, type LawlineClient } from '../../sdk/index.ts';
+import { assistantToken, devToken, type DevSignIn, type DevTokenError } from '../identity/dev-token.ts';
 import type { Identity } from '../identity/identity.ts';
 import { clearIdentity, onSavedIdentityChange, saveIdentity } from '../identity/saved.ts';
 import { TokenKeeper } from '../identity/token-keeper.ts';
-import { signedOut, type AppStore } from '../state/app-state.ts';
+import { signedOut, type AppState, type AppStore } from '../state/app-state.ts';
 import { createClient } from './connection.ts';
 import { forgetDrafts, keepDrafts } from './keep-drafts.ts';
 import { syncsFor } from './role-syncs.ts';
@@ -57,10 +57,22 @@ export class SessionHost {
   async signIn(request: DevSignIn): Promise<Result<void, string>> {
     const issued = await devToken(request);
     if (!issued.ok) return err(issued.error.message);
-    saveIdentity(issued.value);
-    this.store.update((s) => ({ ...s, identity: issued.value, signInNotice: undefined, lastSignIn: request }));
-    this.start(issued.value);
+    this.enter(issued.value, request);
     return ok(undefined);
+  }
+
+  /** An assistant signs in with the code their lawyer made; `refused` when the server will not take it (wrong, or expired). */
+  async signInWithCode(code: string): Promise<Result<void, DevTokenError>> {
+    const issued = await assistantToken(code);
+    if (!issued.ok) return issued;
+    this.enter(issued.value, this.store.get().lastSignIn);
+    return ok(undefined);
+  }
+
+  private enter(identity: Identity, lastSignIn: AppState['lastSignIn']): void {
+    saveIdentity(identity);
+    this.store.update((s) => ({ ...s, identity, signInNotice: undefined, lastSignIn, assistantRetry: undefined }));
+    this.start(identity);
   }
 
   signOut(): void {
@@ -73,10 +85,8 @@ export class SessionHost {
 
   private start(identity: Identity): void {
     this.stop();
-    // Only the development identity's own tokens are renewed by the page (an assistant's comes from `npm run token`).
-    const devRole = identity.role === 'citizen' || identity.role === 'lawyer' ? identity.role : undefined;
     const keeper = new TokenKeeper(identity, {
-      renew: devRole ? (i) => devToken({ role: devRole, name: i.name, categories: i.categories }, i.token) : undefined,
+      renew: renewal(identity),
       renewed: (i) => {
         saveIdentity(i);
         this.store.update((s) => ({ ...s, identity: i }));
@@ -92,7 +102,11 @@ export class SessionHost {
       keepDrafts(this.store, identity.id),
     ];
     this.running = { client, keeper, offs };
-    client.connect().catch((e: unknown) => console.warn('lawline: could not connect', e));
+    client.connect().catch((e: unknown) => {
+      // The lawyer's three seats are taken: say so (a plain refusal would send them looking for a bad code).
+      if (e instanceof LawlineError && e.code === ErrorCode.ASSISTANT_LIMIT) return this.lose(identity, 'assistant-limit');
+      console.warn('lawline: could not connect', e);
+    });
   }
 
   private stop(): void {
@@ -105,11 +119,25 @@ export class SessionHost {
   }
 
   /** The sign-in can no longer be used: back to the sign-in screen, saying why, with the form filled as before. */
-  private lose(identity: Identity, why: 'expired' | 'refused'): void {
+  private lose(identity: Identity, why: 'expired' | 'refused' | 'assistant-limit'): void {
     this.stop();
     clearIdentity();
     forgetDrafts(identity.id);
+    if (identity.role === 'assistant') {
+      // Turned away for want of a seat, the token still signs them in once one is free.
+      const retry = why === 'assistant-limit' && identity.lawyer ? { code: identity.token, lawyerName: identity.lawyer.name } : undefined;
+      return this.store.update((s) => ({ ...signedOut(s, why), assistantRetry: retry }));
+    }
     const role = identity.role === 'lawyer' ? 'lawyer' : 'citizen';
     this.store.update((s) => ({ ...signedOut(s, why), lastSignIn: { role, name: identity.name, categories: identity.categories } }));
   }
+}
+
+/** How the page renews a development identity's token; other tokens (from `npm run token`) are used until they expire. */
+function renewal(identity: Identity): ((i: Identity) => Promise<Result<Identity, DevTokenError>>) | undefined {
+  const { role } = identity;
+  if (role === 'citizen' || role === 'lawyer') return (i) => devToken({ role, name: i.name, categories: i.categories }, i.token);
+  // An assistant's own token renews it (same assistant, same lawyer); one without a lawyer did not come from the page.
+  if (role === 'assistant' && identity.lawyer) return (i) => assistantToken(i.token);
+  return undefined;
 }

@@ -30,10 +30,12 @@ export interface Announcement {
 export interface AppState {
   lang: Lang;
   identity: Identity | undefined;
-  /** Why the sign-in screen shows again, when it does. */
-  signInNotice: 'expired' | 'refused' | undefined;
+  /** Why the sign-in screen shows again, when it does (`assistant-limit`: the lawyer has three assistants signed in). */
+  signInNotice: 'expired' | 'refused' | 'assistant-limit' | undefined;
   /** What the sign-in form last had, to fill it again after an expiry. */
   lastSignIn: { role: 'citizen' | 'lawyer'; name: string; categories: Category[] } | undefined;
+  /** An assistant turned away while still holding a good code: it is filled in again, to try once a seat is free. */
+  assistantRetry: { code: string; lawyerName: string } | undefined;
   connection: ConnectionState | 'signed-out';
   consultations: Consultations;
   waits: Readonly<Record<string, Wait>>;
@@ -49,6 +51,7 @@ export function createAppStore(lang: Lang, identity: Identity | undefined): AppS
     identity,
     signInNotice: undefined,
     lastSignIn: undefined,
+    assistantRetry: undefined,
     connection: 'signed-out',
     consultations: {},
     waits: {},

@@ -8,6 +8,7 @@ export function Header() {
   const actions = useActions();
   const connection = useApp((s) => s.connection);
   const name = useApp((s) => s.identity?.name);
+  const lawyer = useApp((s) => s.identity?.lawyer?.name);
   const other = t.lang === 'zh-CN' ? 'en' : 'zh-CN';
   return (
     <header>
@@ -20,7 +21,7 @@ export function Header() {
       )}
       {name !== undefined && (
         <p class="who" data-testid="who">
-          {t('signedInAs', { name })}
+          {lawyer === undefined ? t('signedInAs', { name }) : t('signedInAsAssistant', { name, lawyer })}
         </p>
       )}
       {/* Named in the language it switches to, and marked so: a screen reader says it right. */}

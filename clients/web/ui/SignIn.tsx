@@ -3,19 +3,22 @@ import { CATEGORY_CODES, type Category } from '../../../protocol/vocabulary.ts';
 import { useActions, useApp, useT } from './context.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 
-type DevRole = 'citizen' | 'lawyer';
+type DevRole = 'citizen' | 'lawyer' | 'assistant';
 
 /**
  * The development identity: pick citizen or lawyer and a display name; the node issues a token
- * for a new identity, which the page keeps until it expires or the person signs out.
+ * for a new identity, which the page keeps until it expires or the person signs out. An
+ * assistant pastes the code their lawyer made instead (the lawyer gave it the name).
  */
 export function SignIn() {
   const t = useT();
   const actions = useActions();
   const last = useApp((s) => s.lastSignIn);
   const notice = useApp((s) => s.signInNotice);
-  const [role, setRole] = useState<DevRole>(last?.role ?? 'citizen');
+  const retry = useApp((s) => s.assistantRetry);
+  const [role, setRole] = useState<DevRole>(retry ? 'assistant' : (last?.role ?? 'citizen'));
   const [name, setName] = useState(last?.name ?? '');
+  const [code, setCode] = useState(retry?.code ?? '');
   const [categories, setCategories] = useState<readonly Category[]>(last?.categories ?? []);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -24,6 +27,12 @@ export function SignIn() {
   const submit = async (ev: Event) => {
     ev.preventDefault();
     setBusy(true);
+    if (role === 'assistant') {
+      const done = await actions.signInWithCode(code.trim());
+      if (done.ok) return;
+      setBusy(false);
+      return setError(done.error.kind === 'refused' ? t('assistantCodeRefused') : done.error.message);
+    }
     const done = await actions.signIn({ role, name: name.trim() || t(role), categories: role === 'lawyer' ? [...categories] : [] });
     // Signed in: this screen is gone. Refused: say why and let them try again.
     if (!done.ok) {
@@ -37,20 +46,33 @@ export function SignIn() {
       <h2>{t('chooseRole')}</h2>
       {notice && (
         <p class="notice" role="alert" data-testid="sign-in-notice">
-          {t(notice === 'expired' ? 'signInExpired' : 'signInRefused')}
+          {notice === 'assistant-limit' ? t('assistantLimit', { lawyer: retry?.lawyerName ?? '' }) : t(notice === 'expired' ? 'signInExpired' : 'signInRefused')}
         </p>
       )}
       <fieldset class="roles">
         <legend>{t('role')}</legend>
-        {(['citizen', 'lawyer'] as const).map((r) => (
+        {(['citizen', 'lawyer', 'assistant'] as const).map((r) => (
           <label key={r}>
             <input type="radio" name="role" value={r} data-testid={`role-${r}`} checked={role === r} onChange={() => setRole(r)} />
             {t(r)}
           </label>
         ))}
       </fieldset>
-      <label for="sign-in-name">{t('name')}</label>
-      <input id="sign-in-name" type="text" data-testid="name" maxLength={100} autocomplete="name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      {role === 'assistant' ? (
+        <>
+          <label for="sign-in-code">{t('assistantCode')}</label>
+          {/* Keyed: without, Preact turns the name field into this one and leaves its maxlength at 0. */}
+          <input key="code" id="sign-in-code" type="text" data-testid="assistant-code" autocomplete="off" spellcheck={false} aria-describedby="sign-in-code-hint" value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+          <p id="sign-in-code-hint" class="muted">
+            {t('assistantCodeHint')}
+          </p>
+        </>
+      ) : (
+        <>
+          <label for="sign-in-name">{t('name')}</label>
+          <input key="name" id="sign-in-name" type="text" data-testid="name" maxLength={100} autocomplete="name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </>
+      )}
       {role === 'lawyer' && (
         <fieldset class="cats">
           <legend>{t('specialties')}</legend>
@@ -67,7 +89,7 @@ export function SignIn() {
           )}
         </fieldset>
       )}
-      <button class="primary" type="submit" data-testid="enter" disabled={busy}>
+      <button class="primary" type="submit" data-testid="enter" disabled={busy || (role === 'assistant' && !code.trim())}>
         {t('enter')}
       </button>
       <ErrorNote message={error} />
