@@ -1,5 +1,6 @@
 import { ordered } from '../../state/consultations.ts';
 import { useApp } from '../context.ts';
+import { AssistantCodes } from './AssistantCodes.tsx';
 import { DutyBar } from './DutyBar.tsx';
 import { OfferCard } from './OfferCard.tsx';
 import { QueueList } from './QueueList.tsx';
@@ -22,6 +23,7 @@ export function LawyerView() {
           <OfferCard key={`${o.consultation.id}:${o.expiresAt}`} offer={o} />
         ))}
         <QueueList />
+        <AssistantCodes />
       </div>
       <div class="desk-work">
         {mine.map((e) => (
