@@ -7,6 +7,8 @@ import { syncDesk } from './sync-desk.ts';
 export const SYNCS: Partial<Record<Role, readonly Sync[]>> = {
   citizen: [syncConsultations],
   lawyer: [syncConsultations, syncDesk],
+  // The lawyer's consultations (the server lists them for the assistant); no desk: duty and offers are the lawyer's.
+  assistant: [syncConsultations],
 };
 
 export const syncsFor = (role: Role): readonly Sync[] => SYNCS[role] ?? [syncConsultations];

@@ -1,5 +1,6 @@
 import type { ComponentType } from 'preact';
 import type { Role } from '../../../protocol/vocabulary.ts';
+import { AssistantView } from './assistant/AssistantView.tsx';
 import { CitizenView } from './citizen/CitizenView.tsx';
 import { LawyerView } from './lawyer/LawyerView.tsx';
 
@@ -11,4 +12,5 @@ import { LawyerView } from './lawyer/LawyerView.tsx';
 export const VIEWS: Partial<Record<Role, ComponentType>> = {
   citizen: CitizenView,
   lawyer: LawyerView,
+  assistant: AssistantView,
 };
