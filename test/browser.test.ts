@@ -1,39 +1,17 @@
-import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../clients/web/build.ts';
 import { uncataloguedText } from './helpers/catalogue-check.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
-import { CHROMIUM } from './helpers/services.ts';
-import { enter, launchChromium, messages, open, say, seriousA11yViolations, signIn, switchTo, type Person } from './helpers/web-page.ts';
+import type { TestServer } from './helpers/server.ts';
+import { checkScreen, enter, messages, open, say, seriousA11yViolations, signIn, startBrowserSuite, stopBrowserSuite, switchTo, type Person } from './helpers/web-page.ts';
 
 let server: TestServer;
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  // A missing browser is a failure, not a skip: the test set-up installs it (test/setup/chromium.ts).
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the test set-up does, as root)`);
-  await buildWeb();
-  server = await startTestServer();
-  base = `http://127.0.0.1:${server.port}/`;
-  browser = await launchChromium();
+  ({ server, browser, base } = await startBrowserSuite());
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.cleanup();
-});
-
-/** The page shows only catalogue text (and data), and axe finds nothing serious, in zh-CN and in English; it is left in zh-CN. */
-async function checkScreen(page: Page): Promise<void> {
-  for (const lang of ['en', 'zh-CN'] as const) {
-    await switchTo(page, lang);
-    const found = await uncataloguedText(page);
-    expect(found.stray, `${lang}: text not from the catalogue`).toEqual([]);
-    expect(found.checked).toBeGreaterThan(5);
-    expect(await seriousA11yViolations(page), `${lang}: axe`).toEqual([]);
-  }
-}
+afterAll(() => stopBrowserSuite({ server, browser }));
 
 const identityOf = (page: Page) => page.evaluate(() => JSON.parse(localStorage.getItem('lawline.identity') ?? 'null') as { id: string; token: string } | null);
 

@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AxeResults } from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { buildWeb } from '../../clients/web/build.ts';
+import { uncataloguedText } from './catalogue-check.ts';
+import { startTestServer, type TestServer } from './server.ts';
 import { CHROMIUM } from './services.ts';
 
 // Driving the web page in Chromium as a person does: clicks and keys, one browser context per person.
@@ -12,6 +15,27 @@ export const launchChromium = (): Promise<Browser> =>
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--disable-quic', '--disable-component-update', '--disable-sync'],
   });
+
+export interface BrowserSuite {
+  server: TestServer;
+  browser: Browser;
+  /** The page's address on the node. */
+  base: string;
+}
+
+/** A browser test file's world: the page built from this checkout, a node serving it (with `env`), and Chromium. */
+export async function startBrowserSuite(env: Record<string, string> = {}): Promise<BrowserSuite> {
+  // A missing browser is a failure, not a skip: the test set-up installs it (test/setup/chromium.ts).
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the test set-up does, as root)`);
+  await buildWeb();
+  const server = await startTestServer(env);
+  return { server, base: `http://127.0.0.1:${server.port}/`, browser: await launchChromium() };
+}
+
+export async function stopBrowserSuite(suite: Partial<BrowserSuite>): Promise<void> {
+  await suite.browser?.close();
+  await suite.server?.cleanup();
+}
 
 export interface Person {
   page: Page;
@@ -39,6 +63,14 @@ export async function signIn(p: Person, role: 'citizen' | 'lawyer', name: string
   for (const c of categories) await page.getByTestId(`cat-${c}`).check();
   await page.getByTestId('enter').click();
   await expect.poll(() => page.getByTestId('connection').getAttribute('data-state')).toBe('open');
+}
+
+/** Signs in as an assistant with the code their lawyer made, and waits for the connection. */
+export async function signInWithCode(p: Person, code: string): Promise<void> {
+  await p.page.getByTestId('role-assistant').check();
+  await p.page.getByTestId('assistant-code').fill(code);
+  await p.page.getByTestId('enter').click();
+  await expect.poll(() => p.page.getByTestId('connection').getAttribute('data-state')).toBe('open');
 }
 
 export async function enter(browser: Browser, baseUrl: string, role: 'citizen' | 'lawyer', name: string, categories?: string[]): Promise<Person> {
@@ -71,4 +103,15 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** The page shows only catalogue text (and data), and axe finds nothing serious, in zh-CN and in English; it is left in zh-CN. */
+export async function checkScreen(page: Page): Promise<void> {
+  for (const lang of ['en', 'zh-CN'] as const) {
+    await switchTo(page, lang);
+    const found = await uncataloguedText(page);
+    expect(found.stray, `${lang}: text not from the catalogue`).toEqual([]);
+    expect(found.checked).toBeGreaterThan(5);
+    expect(await seriousA11yViolations(page), `${lang}: axe`).toEqual([]);
+  }
 }
