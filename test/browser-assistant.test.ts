@@ -127,6 +127,17 @@ describe('an assistant in Chromium', () => {
     expect((await kept())?.id).toBe(before?.id);
     expect((await kept())?.lawyer?.name).toBe('钱律师');
     await expect.poll(() => a.getByTestId('connection').getAttribute('data-state')).toBe('open');
+
+    // Expired: back to sign-in as an assistant, told to ask their lawyer for a new code.
+    await a.evaluate(() => {
+      const i = JSON.parse(localStorage.getItem('lawline.identity') ?? '{}') as { issuedAt: number; expiresAt: number };
+      localStorage.setItem('lawline.identity', JSON.stringify({ ...i, expiresAt: Date.now() - 1000 }));
+    });
+    await a.reload();
+    await expect.poll(() => a.getByTestId('sign-in-notice').count()).toBe(1);
+    expect(await a.getByTestId('sign-in-notice').innerText()).toBe('登录已过期，请让 钱律师 重新生成登录码。');
+    expect(await a.getByTestId('role-assistant').isChecked()).toBe(true);
+    expect(await a.getByTestId('assistant-code').inputValue()).toBe('');
     expect(assistant.problems).toEqual([]);
   });
 

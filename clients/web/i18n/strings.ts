@@ -22,6 +22,7 @@ export const STRINGS = {
   assistant: { 'zh-CN': '律师助理', en: "Lawyer's assistant" },
   assistantCode: { 'zh-CN': '律师给您的登录码', en: 'Sign-in code from your lawyer' },
   assistantCodeHint: { 'zh-CN': '律师在工作台的“我的助理”中生成登录码，复制后粘贴在这里。', en: 'Your lawyer creates it under “Your assistants” in their console; paste it here.' },
+  assistantExpired: { 'zh-CN': '登录已过期，请让 {lawyer} 重新生成登录码。', en: 'Your sign-in expired. Ask {lawyer} for a new code.' },
   assistantCodeRefused: { 'zh-CN': '登录码无效或已过期，请让律师重新生成。', en: 'This code is not valid or has expired. Ask your lawyer for a new one.' },
   assistantLimit: {
     'zh-CN': '{lawyer} 已有 3 名助理在线，已达上限。其中一位退出登录后稍等片刻，即可用同一登录码再次进入。',

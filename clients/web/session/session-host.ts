@@ -71,7 +71,7 @@ export class SessionHost {
 
   private enter(identity: Identity, lastSignIn: AppState['lastSignIn']): void {
     saveIdentity(identity);
-    this.store.update((s) => ({ ...s, identity, signInNotice: undefined, lastSignIn, assistantRetry: undefined }));
+    this.store.update((s) => ({ ...s, identity, signInNotice: undefined, lastSignIn, lastAssistant: undefined }));
     this.start(identity);
   }
 
@@ -124,9 +124,9 @@ export class SessionHost {
     clearIdentity();
     forgetDrafts(identity.id);
     if (identity.role === 'assistant') {
-      // Turned away for want of a seat, the token still signs them in once one is free.
-      const retry = why === 'assistant-limit' && identity.lawyer ? { code: identity.token, lawyerName: identity.lawyer.name } : undefined;
-      return this.store.update((s) => ({ ...signedOut(s, why), assistantRetry: retry }));
+      // Turned away for want of a seat, the token still signs them in once one is free; expired or refused, it never will.
+      const code = why === 'assistant-limit' ? identity.token : '';
+      return this.store.update((s) => ({ ...signedOut(s, why), lastAssistant: { code, lawyerName: identity.lawyer?.name ?? '' } }));
     }
     const role = identity.role === 'lawyer' ? 'lawyer' : 'citizen';
     this.store.update((s) => ({ ...signedOut(s, why), lastSignIn: { role, name: identity.name, categories: identity.categories } }));

@@ -34,8 +34,8 @@ export interface AppState {
   signInNotice: 'expired' | 'refused' | 'assistant-limit' | undefined;
   /** What the sign-in form last had, to fill it again after an expiry. */
   lastSignIn: { role: 'citizen' | 'lawyer'; name: string; categories: Category[] } | undefined;
-  /** An assistant turned away while still holding a good code: it is filled in again, to try once a seat is free. */
-  assistantRetry: { code: string; lawyerName: string } | undefined;
+  /** An assistant sent back to sign-in: whose, and the code to fill in again (empty unless it still signs in: turned away for want of a seat). */
+  lastAssistant: { code: string; lawyerName: string } | undefined;
   connection: ConnectionState | 'signed-out';
   consultations: Consultations;
   waits: Readonly<Record<string, Wait>>;
@@ -51,7 +51,7 @@ export function createAppStore(lang: Lang, identity: Identity | undefined): AppS
     identity,
     signInNotice: undefined,
     lastSignIn: undefined,
-    assistantRetry: undefined,
+    lastAssistant: undefined,
     connection: 'signed-out',
     consultations: {},
     waits: {},

@@ -1,5 +1,7 @@
 import { useState } from 'preact/hooks';
 import { CATEGORY_CODES, type Category } from '../../../protocol/vocabulary.ts';
+import type { Translator } from '../i18n/i18n.ts';
+import type { AppState } from '../state/app-state.ts';
 import { useActions, useApp, useT } from './context.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 
@@ -15,10 +17,10 @@ export function SignIn() {
   const actions = useActions();
   const last = useApp((s) => s.lastSignIn);
   const notice = useApp((s) => s.signInNotice);
-  const retry = useApp((s) => s.assistantRetry);
-  const [role, setRole] = useState<DevRole>(retry ? 'assistant' : (last?.role ?? 'citizen'));
+  const lastAssistant = useApp((s) => s.lastAssistant);
+  const [role, setRole] = useState<DevRole>(lastAssistant ? 'assistant' : (last?.role ?? 'citizen'));
   const [name, setName] = useState(last?.name ?? '');
-  const [code, setCode] = useState(retry?.code ?? '');
+  const [code, setCode] = useState(lastAssistant?.code ?? '');
   const [categories, setCategories] = useState<readonly Category[]>(last?.categories ?? []);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -46,7 +48,7 @@ export function SignIn() {
       <h2>{t('chooseRole')}</h2>
       {notice && (
         <p class="notice" role="alert" data-testid="sign-in-notice">
-          {notice === 'assistant-limit' ? t('assistantLimit', { lawyer: retry?.lawyerName ?? '' }) : t(notice === 'expired' ? 'signInExpired' : 'signInRefused')}
+          {noticeText(t, notice, lastAssistant?.lawyerName)}
         </p>
       )}
       <fieldset class="roles">
@@ -95,4 +97,11 @@ export function SignIn() {
       <ErrorNote message={error} />
     </form>
   );
+}
+
+/** Why the sign-in shows again; an assistant is told what to ask their lawyer for. */
+function noticeText(t: Translator, notice: NonNullable<AppState['signInNotice']>, lawyer: string | undefined): string {
+  if (notice === 'assistant-limit') return t('assistantLimit', { lawyer: lawyer ?? '' });
+  if (lawyer === undefined) return t(notice === 'expired' ? 'signInExpired' : 'signInRefused');
+  return t(notice === 'expired' ? 'assistantExpired' : 'assistantCodeRefused', { lawyer });
 }
