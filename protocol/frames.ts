@@ -85,6 +85,18 @@ export const PresenceView = Type.Object(
 );
 const PresenceReply = Type.Object({ presence: PresenceView }, strict);
 
+/** A citizen's waiting request: its place among requests of its category and the wait expected there. */
+export const QueuePlace = Type.Object(
+  {
+    consultationId: ObjectId,
+    position: Type.Integer({ minimum: 1 }),
+    estimatedWaitMs: Type.Integer({ minimum: 0 }),
+    /** Nobody is on duty for the category now: the place and the wait mean nothing (the `consult.suggest` case). */
+    nobodyOnDuty: Type.Boolean(),
+  },
+  strict,
+);
+
 /** What anyone may see of a lawyer on duty: never their load, conflicts or devices. */
 export const DirectoryEntry = Type.Object(
   {
@@ -176,6 +188,12 @@ export const Requests = {
   },
   'consult.cancel': { data: ConsultationRef, reply: Type.Object({ consultation: ConsultationView }, strict) },
   'queue.list': { data: Empty, reply: Type.Object({ consultations: Type.Array(ConsultationView) }, strict) },
+  /**
+   * The caller's live requests waiting in the queue, each with its place now (what `queue.position`
+   * pushes when it changes, and whether anyone serves the category): for a client that lost what
+   * it was told, as `duty.get` is for a lawyer.
+   */
+  'queue.positions': { data: Empty, reply: Type.Object({ positions: Type.Array(QueuePlace) }, strict) },
   'consult.pick': { data: ConsultationRef, reply: Type.Object({ consultation: ConsultationView }, strict) },
   'consult.join': { data: ConsultationRef, reply: Type.Object({ consultation: ConsultationView }, strict) },
   'consult.close': {
@@ -207,6 +225,11 @@ export const Requests = {
     ),
     reply: PresenceReply,
   },
+  /**
+   * The caller's duty state now. `duty.state` is pushed when it changes; a client that lost what
+   * it was told (a page reloaded on a resumed session, which replays nothing older) reads it.
+   */
+  'duty.get': { data: Empty, reply: PresenceReply },
   /** A break: no new offers, consultations kept. */
   'duty.away': { data: Empty, reply: PresenceReply },
   'duty.off': { data: Empty, reply: PresenceReply },
@@ -308,6 +331,7 @@ export type PushData<E extends PushEvent> = Static<(typeof Pushes)[E]>;
 export type ConsultationViewT = Static<typeof ConsultationView>;
 export type ChatMessageT = Static<typeof ChatMessage>;
 export type PersonViewT = Static<typeof PersonView>;
+export type QueuePlaceT = Static<typeof QueuePlace>;
 
 /** The request frame for one type: `{type, id, data}`. */
 export function requestFrameSchema<T extends RequestType>(type: T) {

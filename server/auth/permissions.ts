@@ -23,6 +23,7 @@ export const PERMISSIONS = {
   'consult.request': ['citizen'],
   'consult.cancel': ['citizen'],
   'queue.list': ['lawyer'],
+  'queue.positions': ['citizen'],
   'consult.pick': ['lawyer'],
   'consult.join': ['lawyer'],
   'consult.close': ['citizen', 'lawyer'],
@@ -32,6 +33,7 @@ export const PERMISSIONS = {
   'consult.history': ['citizen', 'lawyer', 'assistant', 'supervisor'],
   // Assistants write on behalf of their lawyer; supervisors only watch.
   'duty.on': ['lawyer'],
+  'duty.get': ['lawyer'],
   'duty.away': ['lawyer'],
   'duty.off': ['lawyer'],
   'directory.list': ['citizen', 'lawyer', 'assistant', 'supervisor'],

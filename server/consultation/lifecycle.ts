@@ -98,6 +98,8 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     return ok({ consultations: queued.reverse().filter((c) => c.channel === 'text').map(toView) });
   };
 
+  const positions: Handler<'queue.positions'> = async ({ identity }) => ok({ positions: await deps.routing.places(identity.id) });
+
   const pick: Handler<'consult.pick'> = async ({ identity }, { consultationId }) => {
     const c = await deps.store.getConsultation(consultationId);
     if (!c) return err(notFound);
@@ -175,6 +177,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     'consult.request': request,
     'consult.cancel': cancel,
     'queue.list': queueList,
+    'queue.positions': positions,
     'consult.pick': pick,
     'consult.join': join,
     'consult.close': close,

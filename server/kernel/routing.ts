@@ -1,4 +1,4 @@
-import type { PushData } from '../../protocol/frames.ts';
+import type { PushData, QueuePlaceT } from '../../protocol/frames.ts';
 import type { Offer } from '../backplane/queue-port.ts';
 import type { Category } from '../../protocol/vocabulary.ts';
 import type { ConsultationRecord, Creating, Person, TransitionResult } from '../store/port.ts';
@@ -33,6 +33,8 @@ export interface ConsultationRouting {
   closed(c: ConsultationRecord, previous: ConsultationRecord): Promise<void>;
   /** Back to the front of the queue (or to the message desk), for a named lawyer first, while the transferring lawyer still holds it. */
   transfer(c: ConsultationRecord, to: { category?: Category; lawyerId?: string }, handover: { from: Person; note: string }): Promise<TransitionResult>;
+  /** Where the citizen's live requests stand in the queue now. */
+  places(citizenId: string): Promise<QueuePlaceT[]>;
   /** No lawyer on duty (in any state) serves the category. */
   nobodyServes(category: Category): Promise<boolean>;
 }

@@ -126,6 +126,8 @@ export class DutyService implements DeviceListener {
       return ok({ presence: presenceView(presence, identity.id) });
     };
 
+    const get: Handler<'duty.get'> = async ({ identity }) => ok({ presence: presenceView(await this.deps.presence.getLawyer(identity.id), identity.id) });
+
     const away: Handler<'duty.away'> = async ({ identity }) => {
       const presence = await this.deps.presence.setLawyerState(identity.id, 'away');
       if (!presence) return err({ code: ErrorCode.NOT_ON_DUTY, message: 'not on duty' });
@@ -138,7 +140,7 @@ export class DutyService implements DeviceListener {
       return ok({ presence: presenceView(undefined, identity.id) });
     };
 
-    return { 'duty.on': on, 'duty.away': away, 'duty.off': offDuty, 'directory.list': directoryHandler(this.deps.presence, this.deps.store, new LocalTime(this.deps.utcOffsetMin), this.deps.now) };
+    return { 'duty.on': on, 'duty.get': get, 'duty.away': away, 'duty.off': offDuty, 'directory.list': directoryHandler(this.deps.presence, this.deps.store, new LocalTime(this.deps.utcOffsetMin), this.deps.now) };
   }
 
   /** A device of a lawyer attached (new session or resume). Runs after the hello reply is out. */

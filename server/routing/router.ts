@@ -246,16 +246,22 @@ export class Router {
 
   /** Each waiting citizen hears their place among requests of the same category, when it changes. */
   private tellPositions(queue: readonly QueueEntry[], summary: PresenceSummary): void {
-    const ahead = new Map<string, number>();
-    for (const entry of queue) {
-      const position = (ahead.get(entry.category) ?? 0) + 1;
-      ahead.set(entry.category, position);
-      const serving = summary.slotsByCategory[entry.category] ?? 0;
-      const estimatedWaitMs = this.waits.estimate(position, serving);
+    for (const { entry, position, estimatedWaitMs } of placesIn(queue, summary, this.waits)) {
       const told = `${position}:${Math.round(estimatedWaitMs / 5000)}`;
       if (this.positions.get(entry.consultationId) === told) continue;
       this.positions.set(entry.consultationId, told);
       this.deps.pusher.push([`u:${entry.citizenId}`], 'queue.position', { consultationId: entry.consultationId, position, estimatedWaitMs });
     }
   }
+}
+
+/** Where each queued request stands: its place among requests of its category (1 is next), the expected wait, and whether anyone serves the category. */
+export function placesIn(queue: readonly QueueEntry[], summary: PresenceSummary, waits: WaitEstimator): { entry: QueueEntry; position: number; estimatedWaitMs: number; served: boolean }[] {
+  const ahead = new Map<string, number>();
+  return queue.map((entry) => {
+    const position = (ahead.get(entry.category) ?? 0) + 1;
+    ahead.set(entry.category, position);
+    const serving = summary.slotsByCategory[entry.category] ?? 0;
+    return { entry, position, estimatedWaitMs: waits.estimate(position, serving), served: serving > 0 };
+  });
 }

@@ -1,4 +1,4 @@
-import type { PushData } from '../../protocol/frames.ts';
+import type { PushData, QueuePlaceT } from '../../protocol/frames.ts';
 import type { PriorityClass } from '../../protocol/vocabulary.ts';
 import type { PresencePort } from '../backplane/presence-port.ts';
 import type { Offer, Presence, QueueEntry, QueuePort } from '../backplane/queue-port.ts';
@@ -8,7 +8,7 @@ import type { Claimed, ConsultationRouting, DutyRouting } from '../kernel/routin
 import type { RoutingMetrics } from '../metrics.ts';
 import { isHeldBy, type ConsultationRecord, type Creating, type Person, type Store, type TransitionResult } from '../store/port.ts';
 import { LiveQueue } from './live-queue.ts';
-import type { Router } from './router.ts';
+import { placesIn, type Router } from './router.ts';
 
 /** Priority classes in the order they are served; anyone else is 0. */
 const PRIORITY: Record<PriorityClass, number> = { 'legal-aid': 1, disabled: 2, elderly: 2 };
@@ -235,6 +235,17 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
     await this.released(handover.from.id, c.id);
     await this.enqueue(result.consultation, true, [handover.from.id]);
     return result;
+  }
+
+  /**
+   * Where a citizen's live requests stand in the queue now, as `queue.position` tells them when
+   * it changes (the estimate from this node's recent handling times, as the leading node's).
+   */
+  async places(citizenId: string): Promise<QueuePlaceT[]> {
+    const [queue, summary] = await Promise.all([this.queue.listQueue(), this.presence.summary()]);
+    return placesIn(queue, summary, this.router.waits)
+      .filter((p) => p.entry.citizenId === citizenId)
+      .map(({ entry, position, estimatedWaitMs, served }) => ({ consultationId: entry.consultationId, position, estimatedWaitMs, nobodyOnDuty: !served }));
   }
 
   /** True when no lawyer on duty (in any state) serves the category: the citizen may rather leave a message. */
