@@ -19,6 +19,8 @@ export class FaultyProxy {
   /** Set by `blackhole()`: a side's close is not passed on either, until `resume()`. */
   private holed = false;
   private readonly closedInHole = new Set<[net.Socket, net.Socket]>();
+  /** Set by `blackholeOpen()`: connections whose traffic and closes go nowhere, for good. */
+  private readonly dead = new Set<[net.Socket, net.Socket]>();
   /** Where new connections go: `retarget` moves them to a node restarted on another port. */
   private target = 0;
   private constructor(
@@ -36,6 +38,7 @@ export class FaultyProxy {
       proxy?.senders.set(upstream, sender);
       const forward = (from: net.Socket, to: net.Socket, isReply: boolean) =>
         from.on('data', (d: Buffer) => {
+          if (proxy?.dead.has(pair)) return;
           const stalled = proxy?.stalled ?? 'none';
           if (!(stalled === 'none' || (stalled === 'replies' && !isReply))) return;
           if (!isReply && proxy?.held(sender, d)) return;
@@ -45,6 +48,7 @@ export class FaultyProxy {
       forward(upstream, client, true);
       const end = () => {
         if (proxy?.holed) return void proxy.closedInHole.add(pair);
+        if (proxy?.dead.has(pair)) return;
         client.destroy();
         upstream.destroy();
         proxy?.pairs.delete(pair);
@@ -71,6 +75,7 @@ export class FaultyProxy {
       b.resetAndDestroy();
     }
     this.pairs.clear();
+    this.dead.clear();
   }
 
   /**
@@ -89,6 +94,23 @@ export class FaultyProxy {
   blackhole(): void {
     this.stalled = 'both';
     this.holed = true;
+  }
+
+  /**
+   * As `blackhole()`, but only for the connections open now whose first bytes match `opening`
+   * (`/upgrade: websocket/i`: a page's WebSocket, not the HTTP connections it keeps alive), and
+   * for good (`cut()` and `close()` end them); connections opened later pass. The path under a
+   * page died and the page is reloaded over a new one, while the server still holds the old
+   * connection until its heartbeat runs out. Returns how many went dead.
+   */
+  blackholeOpen(opening: RegExp): number {
+    let n = 0;
+    for (const pair of this.pairs) {
+      if (!opening.test(this.senders.get(pair[1])?.opening ?? '')) continue;
+      this.dead.add(pair);
+      n++;
+    }
+    return n;
   }
 
   /**
