@@ -6,9 +6,10 @@ import type { Identity } from '../identity/identity.ts';
 import { clearIdentity, onSavedIdentityChange, saveIdentity } from '../identity/saved.ts';
 import { TokenKeeper } from '../identity/token-keeper.ts';
 import { signedOut, type AppState, type AppStore } from '../state/app-state.ts';
-import { createClient } from './connection.ts';
+import { createClient, forgetSession } from './connection.ts';
 import { forgetDrafts, keepDrafts } from './keep-drafts.ts';
 import { syncsFor } from './role-syncs.ts';
+import { syncPending } from './sync-pending.ts';
 
 /** Close codes after which the token will not do: sign in again. */
 const REFUSED = new Set<number>([CloseCode.NOT_AUTHENTICATED, CloseCode.AUTH_FAILED]);
@@ -49,7 +50,7 @@ export class SessionHost {
    */
   private otherTab(saved: Identity | undefined): void {
     if (saved?.id === this.store.get().identity?.id) return;
-    this.stop();
+    this.end(this.store.get().identity);
     this.store.update((s) => ({ ...signedOut(s, undefined), identity: saved }));
     if (saved) this.start(saved);
   }
@@ -77,7 +78,7 @@ export class SessionHost {
 
   signOut(): void {
     const identity = this.store.get().identity;
-    this.stop();
+    this.end(identity);
     clearIdentity();
     if (identity) forgetDrafts(identity.id);
     this.store.update((s) => signedOut(s, undefined));
@@ -99,6 +100,7 @@ export class SessionHost {
       client.on('state', (connection) => this.store.update((s) => ({ ...s, connection }))),
       client.on('terminated', ({ code }) => REFUSED.has(code) && this.lose(identity, 'refused')),
       ...syncsFor(identity.role).map((sync) => sync(client, this.store, me)),
+      syncPending(client, this.store, me),
       keepDrafts(this.store, identity.id),
     ];
     this.running = { client, keeper, offs };
@@ -109,18 +111,32 @@ export class SessionHost {
     });
   }
 
-  private stop(): void {
+  /**
+   * Ends the connection. Without `forget` the tab keeps the session, the unsent messages and how
+   * far it was shown (the SDK's store), for the next client on it; with it, nothing stays.
+   */
+  private stop(how: { forget?: boolean } = {}): void {
     const r = this.running;
     if (!r) return;
     this.running = undefined;
     r.offs.forEach((off) => off());
     r.keeper.stop();
-    r.client.close();
+    r.client.close(how);
+  }
+
+  /**
+   * `identity` is no longer signed in on this browser (signed out here or in another tab, or
+   * the sign-in lost): the connection ends and nothing of their session stays in the tab (an
+   * expired identity found at load never connected, but the tab may still hold its session).
+   */
+  private end(identity: Identity | undefined): void {
+    if (this.running) this.stop({ forget: true });
+    else if (identity) forgetSession(identity);
   }
 
   /** The sign-in can no longer be used: back to the sign-in screen, saying why, with the form filled as before. */
   private lose(identity: Identity, why: 'expired' | 'refused' | 'assistant-limit'): void {
-    this.stop();
+    this.end(identity);
     clearIdentity();
     forgetDrafts(identity.id);
     if (identity.role === 'assistant') {

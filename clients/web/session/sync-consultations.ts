@@ -7,18 +7,26 @@ import { updateConsultations, updateWait, type Sync } from './sync.ts';
 const ANNOUNCED_CHARS = 140;
 
 /**
- * The consultations this person takes part in: the snapshot of a new session, state changes,
- * messages (live, and the history of each consultation the first time it is seen), typing,
- * and a citizen's place in the queue.
+ * The consultations this person takes part in: the snapshot (of a new session, or of the session
+ * resumed after a reload), state changes, messages (live, and the history of each consultation
+ * the first time it is seen), typing, and a citizen's place in the queue.
  */
 export const syncConsultations: Sync = (client, store, me) => {
   const asked = new Set<string>();
-  // Whoever adds a consultation (a push, a reply to pick or accept), its history is loaded once.
+  // Whoever adds a consultation (a push, a reply to pick or accept), its history is loaded once:
+  // up to what the SDK has delivered of it (after a reload, what the page before showed), since
+  // everything above comes as a chat.message. Each message is kept once by seq whatever the order.
   const loadHistories = () => {
     for (const [id, e] of Object.entries(store.get().consultations)) {
       if (e.history !== 'loading' || asked.has(id)) continue;
       asked.add(id);
-      client.request('consult.history', { consultationId: id, limit: LIMITS.historyPageMax }).then(
+      const upTo = client.deliveredUpTo(id);
+      if (upTo === 0) {
+        updateConsultations(store, (cs) => setHistory(cs, id, 'loaded'));
+        continue;
+      }
+      const below = upTo === undefined ? {} : { beforeSeq: upTo + 1 };
+      client.request('consult.history', { consultationId: id, limit: LIMITS.historyPageMax, ...below }).then(
         (page) => updateConsultations(store, (cs) => setHistory(addMessages(cs, id, page.messages), id, 'loaded')),
         (e: unknown) => {
           console.warn('lawline: history of', id, 'could not be loaded', e);
@@ -30,14 +38,8 @@ export const syncConsultations: Sync = (client, store, me) => {
   const know = (views: readonly ConsultationViewT[]) => updateConsultations(store, (cs) => views.reduce((acc, v) => upsertView(acc, v), cs));
   const offs = [
     store.subscribe(loadHistories),
+    // After a reload the SDK reads the consultations of the resumed session and gives them here too.
     client.on('snapshot', know),
-    // A resumed session brings what was missed, not a list: a page that starts on one (a reload, once the SDK keeps its session) asks.
-    client.on('resumed', () =>
-      client.request('consult.list', {}).then(
-        ({ consultations }) => know(consultations),
-        (e: unknown) => console.warn('lawline: consultations could not be listed after a resume', e),
-      ),
-    ),
     client.on('consult.state', ({ consultation, reason }) => updateConsultations(store, (cs) => upsertView(cs, consultation, reason))),
     client.on('chat.message', (m) => {
       updateConsultations(store, (cs) => addMessages(cs, m.consultationId, [m]));

@@ -65,7 +65,9 @@ export function addMessages(cs: Consultations, id: string, lines: readonly ChatL
   });
 }
 
-export const addOutgoing = (cs: Consultations, id: string, o: Outgoing): Consultations => change(cs, id, (e) => ({ ...e, outgoing: [...e.outgoing, o] }));
+/** A message written here, shown as sending; one already shown (stored, or sending) stays as it is. */
+export const addOutgoing = (cs: Consultations, id: string, o: Outgoing): Consultations =>
+  change(cs, id, (e) => (e.messages.some((m) => m.clientMsgId === o.clientMsgId) || e.outgoing.some((x) => x.clientMsgId === o.clientMsgId) ? e : { ...e, outgoing: [...e.outgoing, o] }));
 
 /** The server stored an outgoing message: it becomes a stored line (unless its push came first). */
 export function acked(cs: Consultations, id: string, clientMsgId: string, ack: { seq: number; at: number }, me: PersonViewT): Consultations {
