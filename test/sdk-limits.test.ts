@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LawlineClient, LawlineError } from '../clients/sdk/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { citizen } from './helpers/people.ts';
+import { FaultyProxy } from './helpers/proxy.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 // The SDK against a node with small limits: 2 KB frames (uWS cuts past 8 KB), 20 frames a second.
@@ -48,6 +49,23 @@ describe('SDK and frame limits', () => {
     // Given up is stopped: a message written now fails at once instead of waiting in the outbox for good.
     expect(await within(c.sendChat('c_any', 'after giving up').acked, 500)).toMatchObject({ error: { code: ErrorCode.CLIENT_CLOSED } });
     expect(c.outboxSize()).toBe(0);
+  });
+
+  it('never gives up a session it had for connections the network cuts before hello: a bad link is retried, not abandoned', async () => {
+    const proxy = await FaultyProxy.start(server.port);
+    try {
+      const { c, states } = client(await server.token(citizen('C-flaky')), { url: `ws://127.0.0.1:${proxy.port}/ws` });
+      await c.connect();
+      // Six reconnections in a row die as their hello goes out (twice what made a new client give up), then one gets through.
+      proxy.cutHellos(6);
+      proxy.cut();
+      await expect.poll(() => states.filter((s) => s === 'open').length, { timeout: 10_000 }).toBe(2);
+      expect(states).not.toContain('closed');
+      expect((await c.request('ping', {})).at).toBeGreaterThan(0);
+      c.close();
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('refuses a request over the limit the server advertised, and keeps the connection', async () => {

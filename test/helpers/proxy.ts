@@ -23,6 +23,8 @@ export class FaultyProxy {
   private readonly dead = new Set<[net.Socket, net.Socket]>();
   /** Where new connections go: `retarget` moves them to a node restarted on another port. */
   private target = 0;
+  /** New connections still to be cut as their first frame after the upgrade (the hello) passes. */
+  private hellosToCut = 0;
   private constructor(
     private readonly server: net.Server,
     readonly port: number,
@@ -36,9 +38,13 @@ export class FaultyProxy {
       proxy?.pairs.add(pair);
       const sender: Sender = { opening: '', name: '', held: undefined };
       proxy?.senders.set(upstream, sender);
+      const cutHello = proxy !== undefined && proxy.hellosToCut > 0 && proxy.hellosToCut-- > 0;
+      let written = 0;
       const forward = (from: net.Socket, to: net.Socket, isReply: boolean) =>
         from.on('data', (d: Buffer) => {
           if (proxy?.dead.has(pair)) return;
+          // The client's second write is its first frame: the upgrade went through, the hello dies.
+          if (cutHello && !isReply && ++written === 2) return void (client.destroy(), upstream.destroy());
           const stalled = proxy?.stalled ?? 'none';
           if (!(stalled === 'none' || (stalled === 'replies' && !isReply))) return;
           if (!isReply && proxy?.held(sender, d)) return;
@@ -61,6 +67,11 @@ export class FaultyProxy {
     proxy = new FaultyProxy(server, (server.address() as net.AddressInfo).port);
     proxy.target = targetPort;
     return proxy;
+  }
+
+  /** The next `n` new connections are cut as the client sends its hello: open, then gone without a close frame. */
+  cutHellos(n: number): void {
+    this.hellosToCut = n;
   }
 
   /** New connections go to `port` from now on (the node restarted there); open ones stay as they are. */
