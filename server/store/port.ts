@@ -148,11 +148,33 @@ export function isParticipant(c: ConsultationRecord, personId: string): boolean 
 export interface ConsultationFilter {
   /** The citizen, or the lawyer who holds it now (`isParticipant`). */
   participantId?: string;
+  /** Asked for by this citizen. */
+  citizenId?: string;
   /** Held by this lawyer now (`isHeldBy`). */
   lawyerId?: string;
   states?: readonly ConsultationState[];
   categories?: readonly Category[];
   channel?: Channel;
+  /** Only those listed after this one, newest first (by createdAt, then id): where the previous page ended. */
+  before?: PageCursor;
+  /** At most this many, the newest first. */
+  limit?: number;
+}
+
+/** A consultation's place in the newest-first order of lists: its createdAt, then its id for ties. */
+export interface PageCursor {
+  createdAt: number;
+  id: string;
+}
+
+/** True when `c` comes after `cursor` in the newest-first order (createdAt desc, id desc). */
+export function isAfter(c: Pick<ConsultationRecord, 'createdAt' | 'id'>, cursor: PageCursor): boolean {
+  return c.createdAt < cursor.createdAt || (c.createdAt === cursor.createdAt && c.id < cursor.id);
+}
+
+/** The newest-first order of lists: createdAt desc, then id desc by code unit (PostgreSQL compares ids under the "C" collation for it: ids are ASCII, base64url). */
+export function newestFirst(a: Pick<ConsultationRecord, 'createdAt' | 'id'>, b: Pick<ConsultationRecord, 'createdAt' | 'id'>): number {
+  return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
 export interface HistoryPage {
@@ -252,7 +274,7 @@ export interface Store {
   appendIfAdmitted(message: NewMessage, admits: (c: ConsultationRecord) => boolean): Promise<AppendOutcome>;
   recordRead(receipt: ReadReceipt): Promise<void>;
   getConsultation(id: string): Promise<ConsultationRecord | undefined>;
-  /** Newest first by createdAt. */
+  /** Newest first (`newestFirst`). */
   listConsultations(filter: ConsultationFilter): Promise<ConsultationRecord[]>;
   /** Messages with seq < beforeSeq (or the newest), at most `limit`, in ascending seq order. */
   history(consultationId: string, page: { beforeSeq?: number; limit: number }): Promise<HistoryPage>;

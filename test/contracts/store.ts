@@ -90,6 +90,47 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       expect((await store.transition(c.id, ['active'], { state: 'closed', updatedAt: 5 }, 'LB')).ok).toBe(true);
     });
 
+    it("pages a citizen's ended consultations newest first, from where the last page ended, ties by id, and no one else's", async () => {
+      const asker: Person = { id: 'C5', role: 'citizen', name: '孙七' };
+      const at = 1_800_000_000_000;
+      // Two made in the same millisecond: their ids decide, by code unit (mixed case, as base64url ids are).
+      const made = [
+        consultation({ id: 'c_past_a', citizen: asker, createdAt: at, updatedAt: at }),
+        consultation({ id: 'c_past_C', citizen: asker, createdAt: at + 1, updatedAt: at + 1 }),
+        consultation({ id: 'c_past_b', citizen: asker, createdAt: at + 1, updatedAt: at + 1 }),
+        consultation({ id: 'c_past_d', citizen: asker, createdAt: at + 2, updatedAt: at + 2, lawyer: lawyerA, state: 'active' }),
+        consultation({ id: 'c_past_e', citizen: asker, createdAt: at + 3, updatedAt: at + 3 }),
+        consultation({ id: 'c_past_open', citizen: asker, createdAt: at + 4, updatedAt: at + 4 }),
+        consultation({ id: 'c_past_other', createdAt: at + 5, updatedAt: at + 5 }),
+      ];
+      for (const c of made) await store.createConsultation(c);
+      for (const id of ['c_past_a', 'c_past_b', 'c_past_C', 'c_past_other']) await store.transition(id, ['queued'], { state: 'closed', updatedAt: at + 9 });
+      await store.transition('c_past_d', ['active'], { state: 'closed', updatedAt: at + 9 }, 'LA');
+      await store.transition('c_past_e', ['queued'], { state: 'cancelled', updatedAt: at + 9 });
+      const ended = ['closed', 'cancelled'] as const;
+      const pages = async () => {
+        const seen: string[][] = [];
+        let before: { createdAt: number; id: string } | undefined;
+        // Bounded: a store that ignored the cursor would hand the first page for ever.
+        for (let n = 0; n < 5; n++) {
+          const page = await store.listConsultations({ citizenId: 'C5', states: ended, limit: 2, ...(before ? { before } : {}) });
+          if (!page.length) return seen;
+          seen.push(page.map((c) => c.id));
+          const last = page.at(-1) as ConsultationRecord;
+          before = { createdAt: last.createdAt, id: last.id };
+        }
+        return seen;
+      };
+      const expected = [['c_past_e', 'c_past_d'], ['c_past_b', 'c_past_C'], ['c_past_a']];
+      expect(await pages()).toEqual(expected);
+      // The lawyer who held one is not its citizen; the other citizen's is theirs.
+      expect(await store.listConsultations({ citizenId: 'LA', states: ended })).toEqual([]);
+      expect((await store.listConsultations({ citizenId: 'C1', states: ended })).map((c) => c.id)).toContain('c_past_other');
+      expect((await store.listConsultations({ citizenId: 'C5', states: ended, before: { createdAt: at + 1, id: 'c_past_b' } })).map((c) => c.id)).toEqual(['c_past_C', 'c_past_a']);
+      store = await h.reopen();
+      expect(await pages()).toEqual(expected);
+    });
+
     it("creates a consultation only while its citizen has fewer open ones than the cap, also when asked for at once", async () => {
       const asker: Person = { id: 'C2', role: 'citizen', name: '李四' };
       const cap = { maxOpenPerCitizen: 2 };

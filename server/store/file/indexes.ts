@@ -1,5 +1,5 @@
 import type { ConsultationState } from '../../../protocol/vocabulary.ts';
-import { isHeldBy, isParticipant, OPEN_STATES, type AuditRecord, type ConsultationFilter, type ConsultationRecord, type DutyEvent, type ReadReceipt, type Shift } from '../port.ts';
+import { isAfter, isHeldBy, isParticipant, newestFirst, OPEN_STATES, type AuditRecord, type ConsultationFilter, type ConsultationRecord, type DutyEvent, type ReadReceipt, type Shift } from '../port.ts';
 import { LocationList } from './location-list.ts';
 import { RequestIds } from './request-ids.ts';
 import type { Location } from './segment-log.ts';
@@ -77,23 +77,26 @@ export class Indexes {
 
   filter(f: ConsultationFilter): ConsultationRecord[] {
     const onlyOpen = f.states !== undefined && f.states.every((s) => OPEN.has(s));
-    const person = f.lawyerId ?? f.participantId;
+    const person = f.lawyerId ?? f.citizenId ?? f.participantId;
     const ids: Iterable<string> = person
       ? (this.byParticipant.get(person) ?? [])
       : onlyOpen
         ? this.open
         : this.consultations.keys();
-    const out: ConsultationRecord[] = [];
+    const found: ConsultationRecord[] = [];
     for (const id of ids) {
       const c = this.consultations.get(id) as ConsultationRecord;
       if (f.participantId && !isParticipant(c, f.participantId)) continue;
+      if (f.citizenId && c.citizen.id !== f.citizenId) continue;
       if (f.lawyerId && !isHeldBy(c, f.lawyerId)) continue;
       if (f.states && !f.states.includes(c.state)) continue;
       if (f.categories && !f.categories.includes(c.category)) continue;
       if (f.channel && c.channel !== f.channel) continue;
-      out.push({ ...c });
+      if (f.before && !isAfter(c, f.before)) continue;
+      found.push(c);
     }
-    return out.sort((a, b) => b.createdAt - a.createdAt);
+    // Copies of the page only: a citizen's years of consultations are sorted by reference.
+    return found.sort(newestFirst).slice(0, f.limit).map((c) => ({ ...c }));
   }
 
   /** How many open consultations a citizen has (any channel). */

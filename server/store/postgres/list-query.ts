@@ -18,12 +18,17 @@ export function listQuery(filter: ConsultationFilter): { text: string; values: u
     const id = param(filter.participantId);
     where.push(`(citizen_id = ${id} OR lawyer_id = ${id})`);
   }
+  if (filter.citizenId) where.push(`citizen_id = ${param(filter.citizenId)}`);
   // lawyer_id is the lawyer who holds it now (`isHeldBy`).
   if (filter.lawyerId) where.push(`lawyer_id = ${param(filter.lawyerId)}`);
   if (filter.states) where.push(`state IN (${stateLiterals(filter.states)})`);
   if (filter.categories) where.push(`category = ANY(${param(filter.categories)})`);
   if (filter.channel) where.push(`record->>'channel' = ${param(filter.channel)}`);
-  return { text: `SELECT record, last_seq FROM consultations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC`, values };
+  // A row comparison, which the citizen's index (created_at, id) answers as a range; ids compare
+  // by code unit, as the file store does (`newestFirst`), whatever the database's collation.
+  if (filter.before) where.push(`(created_at, id COLLATE "C") < (${param(filter.before.createdAt)}, ${param(filter.before.id)})`);
+  const limit = filter.limit !== undefined ? ` LIMIT ${param(filter.limit)}` : '';
+  return { text: `SELECT record, last_seq FROM consultations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id COLLATE "C" DESC${limit}`, values };
 }
 
 function stateLiterals(states: readonly string[]): string {

@@ -361,6 +361,15 @@ describe('PostgreSQL store plans', () => {
     expect(explained).not.toMatch(/Seq Scan on consultations/);
   });
 
+  it("reads a page of a citizen's ended consultations from the citizen's index, in its order, stopping at the page", async () => {
+    // A citizen's years of consultations: walked newest first from the cursor, never all read and sorted.
+    const { text, values } = listQuery({ citizenId: 'C1', states: ['closed', 'cancelled'], before: { createdAt: 1, id: 'c1' }, limit: 21 });
+    expect(values).toHaveLength(4);
+    const explained = await plan(text, 'text, bigint, text, integer', `'C1', 1, 'c1', 21`);
+    expect(explained).toMatch(/Limit[\s\S]*Index Scan using consultations_citizen on consultations[\s\S]*Index Cond: \(\(citizen_id = \$1\) AND \(ROW\(created_at/);
+    expect(explained).not.toMatch(/Seq Scan|Sort/);
+  });
+
   it('can list the open message consultations (the message desk, every second) from their own index', async () => {
     const { text } = listQuery({ states: ['queued', 'active'], channel: 'message' });
     expect(await plan(text, 'text', `'message'`, '-c enable_seqscan=off')).toMatch(/consultations_open_channel/);
