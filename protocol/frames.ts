@@ -22,6 +22,8 @@ export const LIMITS = {
   maxConflicts: 200,
   maxPartyChars: 100,
   directoryMax: 500,
+  /** Ended consultations in one `consult.past` page: a phone's screenful of them, several times over. */
+  pastPageMax: 50,
 } as const;
 
 const Id = Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 });
@@ -53,6 +55,8 @@ export const ConsultationView = Type.Object(
     lastSeq: Seq,
     /** Message consultations: when the answer is due. */
     dueAt: Type.Optional(Timestamp),
+    /** Message consultations: when its lawyer first wrote in it (the answer the citizen waits for). */
+    answeredAt: Type.Optional(Timestamp),
   },
   strict,
 );
@@ -201,6 +205,21 @@ export const Requests = {
     reply: Type.Object({ consultation: ConsultationView }, strict),
   },
   'consult.list': { data: Empty, reply: Type.Object({ consultations: Type.Array(ConsultationView) }, strict) },
+  /**
+   * The caller's ended consultations (closed or cancelled), newest first, a page at a time:
+   * `before` is the last one of the previous page (its createdAt and id); `hasMore` says
+   * whether older ones remain. Open ones come with the hello snapshot and `consult.list`.
+   */
+  'consult.past': {
+    data: Type.Object(
+      {
+        before: Type.Optional(Type.Object({ createdAt: Timestamp, id: ObjectId }, strict)),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.pastPageMax })),
+      },
+      strict,
+    ),
+    reply: Type.Object({ consultations: Type.Array(ConsultationView, { maxItems: LIMITS.pastPageMax }), hasMore: Type.Boolean() }, strict),
+  },
   'consult.history': {
     data: Type.Object(
       {
@@ -314,9 +333,13 @@ export const Pushes = {
     },
     strict,
   ),
-  /** The citizen's place in the queue and the estimated wait, sent as the queue moves. */
+  /**
+   * The citizen's place in the queue and the estimated wait, sent as the queue moves. `offered`:
+   * the request is being offered to a lawyer now (which one is not said); false, or absent from
+   * servers before it was added, while it waits.
+   */
   'queue.position': Type.Object(
-    { consultationId: ObjectId, position: Type.Integer({ minimum: 1 }), estimatedWaitMs: Type.Integer({ minimum: 0 }) },
+    { consultationId: ObjectId, position: Type.Integer({ minimum: 1 }), estimatedWaitMs: Type.Integer({ minimum: 0 }), offered: Type.Optional(Type.Boolean()) },
     strict,
   ),
   'chat.typing': Type.Object({ consultationId: ObjectId, from: PersonView, typing: Type.Boolean() }, strict),

@@ -19,6 +19,7 @@ const EXPECTED: Record<EntryPoint, [boolean, boolean, boolean, boolean, boolean]
   'consult.convert': /* */ [true, false, false, false, false],
   'consult.list': /*   */ [true, true, true, true, false],
   'consult.history': /**/ [true, true, true, true, false],
+  'consult.past': /*   */ [true, false, false, false, false],
   'duty.on': /*        */ [false, true, false, false, false],
   'duty.get': /*       */ [false, true, false, false, false],
   'duty.away': /*      */ [false, true, false, false, false],

@@ -31,6 +31,8 @@ export const PERMISSIONS = {
   'consult.convert': ['citizen'],
   'consult.list': ['citizen', 'lawyer', 'assistant', 'supervisor'],
   'consult.history': ['citizen', 'lawyer', 'assistant', 'supervisor'],
+  // A citizen's own record of past consultations; the console's lists of ended ones are not built yet.
+  'consult.past': ['citizen'],
   // Assistants write on behalf of their lawyer; supervisors only watch.
   'duty.on': ['lawyer'],
   'duty.get': ['lawyer'],

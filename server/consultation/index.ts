@@ -4,11 +4,12 @@ import { chatHandlers } from './chat.ts';
 import type { ConsultationDeps } from './deps.ts';
 import { lifecycleHandlers } from './lifecycle.ts';
 import { offerHandlers } from './offers.ts';
+import { pastHandler } from './past.ts';
 
 export { openConsultations } from './lifecycle.ts';
 export type { ConsultationDeps } from './deps.ts';
 
 /** Every request but duty and the directory (presence/) is about a consultation. */
 export function consultationHandlers(deps: ConsultationDeps): Omit<HandlerTable, 'duty.on' | 'duty.get' | 'duty.away' | 'duty.off' | 'directory.list'> {
-  return { ping: async () => ok({ at: deps.now() }), ...lifecycleHandlers(deps), ...offerHandlers(deps), ...chatHandlers(deps) };
+  return { ping: async () => ok({ at: deps.now() }), ...lifecycleHandlers(deps), ...offerHandlers(deps), ...chatHandlers(deps), 'consult.past': pastHandler(deps) };
 }
