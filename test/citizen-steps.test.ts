@@ -5,7 +5,8 @@ import { citizen, lawyer } from './helpers/people.ts';
 import { cast, type Participant } from './helpers/recorder.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
-// What the citizen's app is told over real sockets (SDK clients): the record of ended ones.
+// What the citizen's app is told at each step over real sockets (SDK clients): an offer ringing
+// for their request, the answer to a message consultation, and the record of ended ones.
 let server: TestServer;
 const people = cast(() => server);
 let n = 0;
@@ -22,6 +23,45 @@ const ask = (c: Participant, over: Record<string, unknown> = {}) =>
 const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: number }) => e.code);
 
 describe("the citizen's steps", () => {
+  it('tells a waiting citizen while their request is offered to a lawyer, and when it waits again, never naming the lawyer', async () => {
+    const law = await people.join(lawyer(uid('L')));
+    await law.client.request('duty.on', {});
+    const cit = await people.join(citizen(uid('C')));
+    const { consultation } = await ask(cit);
+    await law.next('offer', (o) => o.consultation.id === consultation.id);
+    const ringing = await cit.next('queue.position', (p) => p.consultationId === consultation.id && p.offered === true);
+    expect(Object.keys(ringing).sort()).toEqual(['consultationId', 'estimatedWaitMs', 'offered', 'position']);
+    expect(JSON.stringify(cit.seen)).not.toContain(law.id);
+    // Declined, with nobody else on duty: it waits again, and is told so.
+    await law.client.request('offer.decline', { consultationId: consultation.id });
+    const waiting = await cit.next('queue.position', (p) => p.consultationId === consultation.id && p.offered === false);
+    expect(waiting.position).toBe(1);
+    const told = cit.pushes('queue.position').map((p) => p.offered);
+    expect(told.indexOf(false, told.indexOf(true))).toBeGreaterThan(told.indexOf(true));
+  });
+
+  it("tells the citizen when their message consultation's answer is written, with when", async () => {
+    const law = await people.join(lawyer(uid('L')));
+    await law.client.request('duty.on', {});
+    const cit = await people.join(citizen(uid('C')));
+    const { consultation } = await ask(cit, { channel: 'message', firstMessage: '公司不给加班费' });
+    expect(consultation.answeredAt).toBeUndefined();
+    // The message desk assigns it to the lawyer on duty for the category.
+    await cit.next('consult.state', (s) => s.consultation.id === consultation.id && s.consultation.lawyer?.id === law.id, 5000);
+    const before = Date.now();
+    await law.client.sendChat(consultation.id, '可以申请劳动仲裁').acked;
+    const answered = await cit.next('consult.state', (s) => s.consultation.id === consultation.id && s.consultation.answeredAt !== undefined);
+    expect(answered.consultation.answeredAt).toBeGreaterThanOrEqual(before - 1000);
+    expect(answered.consultation.state).toBe('active');
+    // Its view in every list says so too.
+    const { consultations } = await cit.client.request('consult.list', {});
+    expect(consultations.find((c) => c.id === consultation.id)?.answeredAt).toBe(answered.consultation.answeredAt);
+    // A second answer is not news.
+    await law.client.sendChat(consultation.id, '请保留加班记录').acked;
+    await cit.next('chat.message', (m) => m.body === '请保留加班记录');
+    expect(cit.pushes('consult.state').filter((s) => s.consultation.answeredAt !== undefined)).toHaveLength(1);
+  });
+
   it("lists a citizen's own ended consultations a page at a time, newest first; only citizens may ask", async () => {
     const law = await people.join(lawyer(uid('L')));
     const cit = await people.join(citizen(uid('C')));

@@ -16,6 +16,7 @@ export function toView(c: ConsultationRecord): ConsultationViewT {
     updatedAt: c.updatedAt,
     lastSeq: c.lastSeq,
     ...(c.dueAt !== undefined ? { dueAt: c.dueAt } : {}),
+    ...(c.answeredAt !== undefined ? { answeredAt: c.answeredAt } : {}),
   };
 }
 

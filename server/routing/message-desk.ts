@@ -110,10 +110,11 @@ export class MessageDesk implements Desk {
     }
   }
 
-  /** The assigned lawyer wrote in it: answered, the SLA is met. */
+  /** The assigned lawyer wrote in it: answered, the SLA is met, and the citizen is told (the step they waited for). */
   async answered(c: ConsultationRecord, lawyerId: string): Promise<void> {
     if (c.channel !== 'message' || c.answeredAt !== undefined || c.lawyer?.id !== lawyerId) return;
-    await this.deps.store.transition(c.id, ['active'], { state: 'active', answeredAt: this.deps.clock(), updatedAt: this.deps.clock() }, lawyerId);
+    const result = await this.deps.store.transition(c.id, ['active'], { state: 'active', answeredAt: this.deps.clock(), updatedAt: this.deps.clock() }, lawyerId);
+    if (result.ok) notifier(this.deps.pusher).announce(result.consultation);
   }
 
   /** One pass: convert long waits, assign what is unassigned, watch the deadlines. Passes never overlap. */

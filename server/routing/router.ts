@@ -183,7 +183,7 @@ export class Router {
     }
     this.reportedAt = t;
     const summary = await this.deps.presence.summary();
-    if (this.deps.leads?.() !== false) this.tellPositions(queue, summary);
+    if (this.deps.leads?.() !== false) this.tellPositions(queue, summary, new Set((await this.deps.queue.listOffers()).map((o) => o.consultationId)));
     this.gauge(queue, summary);
   }
 
@@ -244,13 +244,19 @@ export class Router {
     }
   }
 
-  /** Each waiting citizen hears their place among requests of the same category, when it changes. */
-  private tellPositions(queue: readonly QueueEntry[], summary: PresenceSummary): void {
+  /**
+   * Each waiting citizen hears their place among requests of the same category, and whether a
+   * lawyer is being offered theirs now (never which: the lawyer has not said yes), when either
+   * changes. Each report reads the offers out, so a citizen hears of an offer within a report
+   * interval of it, and of its end (declined, timed out) at the round that follows.
+   */
+  private tellPositions(queue: readonly QueueEntry[], summary: PresenceSummary, offered: ReadonlySet<string>): void {
     for (const { entry, position, estimatedWaitMs } of placesIn(queue, summary, this.waits)) {
-      const told = `${position}:${Math.round(estimatedWaitMs / 5000)}`;
+      const ringing = offered.has(entry.consultationId);
+      const told = `${position}:${Math.round(estimatedWaitMs / 5000)}:${ringing}`;
       if (this.positions.get(entry.consultationId) === told) continue;
       this.positions.set(entry.consultationId, told);
-      this.deps.pusher.push([`u:${entry.citizenId}`], 'queue.position', { consultationId: entry.consultationId, position, estimatedWaitMs });
+      this.deps.pusher.push([`u:${entry.citizenId}`], 'queue.position', { consultationId: entry.consultationId, position, estimatedWaitMs, offered: ringing });
     }
   }
 }
