@@ -6,9 +6,10 @@ import type { Lang } from '../i18n/i18n.ts';
 import { saveLang } from '../i18n/saved-lang.ts';
 import { assistantCode, type AssistantCode, type DevSignIn, type DevTokenError } from '../identity/dev-token.ts';
 import type { AppStore } from '../state/app-state.ts';
-import { acked, addOutgoing, failed, setDraft, setReadUpTo, upsertView } from '../state/consultations.ts';
+import { acked, addMessages, addOutgoing, failed, setDraft, setHasOlder, setHistory, setReadUpTo, upsertView } from '../state/consultations.ts';
 import { setPresence } from '../state/desk.ts';
 import type { SessionHost } from './session-host.ts';
+import { loadPast, updateCitizen } from './sync-citizen.ts';
 import { updateConsultations, updateDesk } from './sync.ts';
 
 /** An action's outcome: nothing, or the error message to show (the screen wraps it in the catalogue's `error`). */
@@ -57,9 +58,12 @@ export function createActions(host: SessionHost, store: AppStore) {
     },
     signOut: (): void => host.signOut(),
 
-    /** Sent again by the SDK, with the same request id, if the connection drops before the answer: one consultation, however many sends. */
-    request: (category: Category, firstMessage: string): Done<ConsultationViewT> =>
-      consultation((c) => c.requestConsultation({ category, region: '320200', channel: 'text', ...(firstMessage ? { firstMessage } : {}) }).answered),
+    /**
+     * Sent again by the SDK, with the same request id, if the connection drops before the answer: one consultation, however many sends.
+     * With a lawyer from the directory, offered to them first (the server's preferred-lawyer wait), then to anyone.
+     */
+    request: (category: Category, firstMessage: string, lawyerId?: string): Done<ConsultationViewT> =>
+      consultation((c) => c.requestConsultation({ category, region: '320200', channel: 'text', ...(firstMessage ? { firstMessage } : {}), ...(lawyerId ? { lawyerId } : {}) }).answered),
     convert: (id: string): Done<ConsultationViewT> => consultation((c) => c.request('consult.convert', { consultationId: id })),
 
     setDraft: (id: string, text: string): void => updateConsultations(store, (cs) => setDraft(cs, id, text)),
@@ -87,6 +91,26 @@ export function createActions(host: SessionHost, store: AppStore) {
       updateConsultations(store, (cs) => setReadUpTo(cs, id, upToSeq));
       void call((c) => c.request('chat.read', { consultationId: id, upToSeq })).then((r) => r.ok || console.warn('lawline: read receipt', r.error));
     },
+
+    /** The lawyers on duty now, with their specialties and today's rostered hours. */
+    refreshDirectory: (): Done =>
+      call(async (c) => {
+        const { lawyers } = await c.request('directory.list', {});
+        updateCitizen(store, (side) => ({ ...side, directory: lawyers }));
+      }),
+    /** The next page of the citizen's ended consultations. */
+    morePast: (): Done => call((c) => loadPast(c, store)),
+    /** Shows an ended consultation's transcript: asked for now (the first time, or again after a failure). */
+    openTranscript(id: string): void {
+      updateConsultations(store, (cs) => (cs[id]?.history === 'idle' || cs[id]?.history === 'failed' ? setHistory(cs, id, 'loading') : cs));
+    },
+    /** The page of messages before the first one held. */
+    loadOlder: (id: string): Done =>
+      call(async (c) => {
+        const first = store.get().consultations[id]?.messages[0]?.seq;
+        const page = await c.request('consult.history', { consultationId: id, limit: LIMITS.historyPageMax, ...(first !== undefined ? { beforeSeq: first } : {}) });
+        updateConsultations(store, (cs) => setHasOlder(addMessages(cs, id, page.messages), id, page.hasMore));
+      }),
 
     pick: (id: string): Done<ConsultationViewT> =>
       consultation(async (c) => {

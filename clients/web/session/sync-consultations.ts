@@ -1,6 +1,6 @@
 import { LIMITS, type ConsultationViewT } from '../../../protocol/frames.ts';
 import { announce } from '../state/app-state.ts';
-import { addMessages, setHistory, setTyping, upsertView } from '../state/consultations.ts';
+import { addMessages, setHasOlder, setHistory, setTyping, upsertView } from '../state/consultations.ts';
 import { updateConsultations, updateWait, type Sync } from './sync.ts';
 
 /** What a screen reader is told of a new message: its start (a 5,000-character message read whole would drown everything else). */
@@ -27,9 +27,11 @@ export const syncConsultations: Sync = (client, store, me) => {
       }
       const below = upTo === undefined ? {} : { beforeSeq: upTo + 1 };
       client.request('consult.history', { consultationId: id, limit: LIMITS.historyPageMax, ...below }).then(
-        (page) => updateConsultations(store, (cs) => setHistory(addMessages(cs, id, page.messages), id, 'loaded')),
+        (page) => updateConsultations(store, (cs) => setHasOlder(setHistory(addMessages(cs, id, page.messages), id, 'loaded'), id, page.hasMore)),
         (e: unknown) => {
           console.warn('lawline: history of', id, 'could not be loaded', e);
+          // Asked again when someone opens it again (`actions.openTranscript`).
+          asked.delete(id);
           updateConsultations(store, (cs) => setHistory(cs, id, 'failed'));
         },
       );
@@ -49,7 +51,7 @@ export const syncConsultations: Sync = (client, store, me) => {
       }
     }),
     client.on('chat.typing', (ev) => ev.from.id !== me.id && updateConsultations(store, (cs) => setTyping(cs, ev.consultationId, ev.from, ev.typing))),
-    client.on('queue.position', ({ consultationId, position, estimatedWaitMs }) => updateWait(store, consultationId, (w) => ({ ...w, position, estimatedWaitMs }))),
+    client.on('queue.position', ({ consultationId, position, estimatedWaitMs, offered }) => updateWait(store, consultationId, (w) => ({ ...w, position, estimatedWaitMs, offered: offered === true }))),
     client.on('consult.suggest', ({ consultationId }) => updateWait(store, consultationId, (w) => ({ ...w, nobodyOnDuty: true }))),
   ];
   loadHistories();

@@ -2,6 +2,7 @@ import type { Category } from '../../../protocol/vocabulary.ts';
 import type { ConnectionState } from '../../sdk/index.ts';
 import type { Lang, Params, StringKey } from '../i18n/i18n.ts';
 import type { Identity } from '../identity/identity.ts';
+import { emptyCitizen, type CitizenSide } from './citizen.ts';
 import type { Consultations } from './consultations.ts';
 import { emptyDesk, type Desk } from './desk.ts';
 import { Store } from './store.ts';
@@ -12,6 +13,8 @@ export interface Wait {
   estimatedWaitMs?: number;
   /** Nobody serves the category now (consult.suggest): no position or wait is meaningful. */
   nobodyOnDuty?: boolean;
+  /** A lawyer is being offered the request now (which one, the citizen learns once they accept). */
+  offered?: boolean;
 }
 
 /** Something said to screen readers (the live region), as a catalogue key so it follows the language. */
@@ -40,6 +43,8 @@ export interface AppState {
   consultations: Consultations;
   waits: Readonly<Record<string, Wait>>;
   desk: Desk;
+  /** The citizen's directory and pages of ended consultations. */
+  citizen: CitizenSide;
   announcement: Announcement | undefined;
 }
 
@@ -56,13 +61,14 @@ export function createAppStore(lang: Lang, identity: Identity | undefined): AppS
     consultations: {},
     waits: {},
     desk: emptyDesk,
+    citizen: emptyCitizen,
     announcement: undefined,
   });
 }
 
 /** What a sign-out (or a lost sign-in) leaves: the language, and nothing of the person. */
 export function signedOut(s: AppState, notice: AppState['signInNotice']): AppState {
-  return { ...s, identity: undefined, signInNotice: notice, connection: 'signed-out', consultations: {}, waits: {}, desk: emptyDesk, announcement: undefined };
+  return { ...s, identity: undefined, signInNotice: notice, connection: 'signed-out', consultations: {}, waits: {}, desk: emptyDesk, citizen: emptyCitizen, announcement: undefined };
 }
 
 export function announce(s: AppState, key: StringKey, params: Params): AppState {

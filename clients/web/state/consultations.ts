@@ -28,12 +28,15 @@ export interface ConsultationEntry {
   typing: PersonViewT | undefined;
   /** Highest seq of the other party's messages this device has told the server it read. */
   readUpTo: number;
-  history: 'loading' | 'loaded' | 'failed';
+  /** idle: listed (an ended one) but its transcript not asked for until someone opens it. */
+  history: 'idle' | 'loading' | 'loaded' | 'failed';
+  /** Older messages than the first held are on the server (`consult.history` pages backwards). */
+  hasOlder: boolean;
 }
 
 export type Consultations = Readonly<Record<string, ConsultationEntry>>;
 
-const blank = (view: ConsultationViewT): ConsultationEntry => ({ view, reason: undefined, messages: [], outgoing: [], draft: '', typing: undefined, readUpTo: 0, history: 'loading' });
+const blank = (view: ConsultationViewT): ConsultationEntry => ({ view, reason: undefined, messages: [], outgoing: [], draft: '', typing: undefined, readUpTo: 0, history: 'loading', hasOlder: false });
 
 /** The server's newest view of a consultation (an older one, by updatedAt, is ignored). */
 export function upsertView(cs: Consultations, view: ConsultationViewT, reason?: StateReason): Consultations {
@@ -85,6 +88,13 @@ export const setTyping = (cs: Consultations, id: string, who: PersonViewT, typin
   change(cs, id, (e) => (typing ? { ...e, typing: who } : e.typing?.id === who.id ? { ...e, typing: undefined } : e));
 
 export const setHistory = (cs: Consultations, id: string, history: ConsultationEntry['history']): Consultations => change(cs, id, (e) => ({ ...e, history }));
+
+export const setHasOlder = (cs: Consultations, id: string, hasOlder: boolean): Consultations => change(cs, id, (e) => (e.hasOlder === hasOlder ? e : { ...e, hasOlder }));
+
+/** A page of ended consultations: each one new here is listed with its transcript left on the server until opened. */
+export function addPast(cs: Consultations, views: readonly ConsultationViewT[]): Consultations {
+  return views.reduce((acc, v) => (acc[v.id] ? upsertView(acc, v) : { ...acc, [v.id]: { ...blank(v), history: 'idle' as const } }), cs);
+}
 
 export const setReadUpTo = (cs: Consultations, id: string, seq: number): Consultations => change(cs, id, (e) => (seq > e.readUpTo ? { ...e, readUpTo: seq } : e));
 
