@@ -1,18 +1,21 @@
-import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { useActions, useApp, useT } from '../context.ts';
+import { ErrorNote } from '../ErrorNote.tsx';
 import { Composer } from './Composer.tsx';
 
-/** The conversation of one consultation: its transcript, who is typing, and (while it is open) the composer. */
+/** The conversation of one consultation: its transcript (older pages on demand), who is typing, and (while it is open) the composer. */
 export function Chat({ id, closed }: { id: string; closed: boolean }) {
   const t = useT();
   const actions = useActions();
   const entry = useApp((s) => s.consultations[id]);
   const me = useApp((s) => s.identity?.id);
   const list = useRef<HTMLOListElement>(null);
+  const [older, setOlder] = useState<{ busy: boolean; error?: string }>({ busy: false });
   const messages = entry?.messages ?? [];
   const outgoing = entry?.outgoing ?? [];
   const lastFromOthers = messages.findLast((m) => m.from.id !== me)?.seq ?? 0;
   const readUpTo = entry?.readUpTo ?? 0;
+  const history = entry?.history;
 
   useEffect(() => {
     if (lastFromOthers > readUpTo) actions.markRead(id, lastFromOthers);
@@ -21,13 +24,29 @@ export function Chat({ id, closed }: { id: string; closed: boolean }) {
     const el = list.current;
     if (el) el.scrollTop = el.scrollHeight;
   }, [messages.length, outgoing.length]);
+  const loadOlder = async () => {
+    setOlder({ busy: true });
+    const done = await actions.loadOlder(id);
+    setOlder(done.ok ? { busy: false } : { busy: false, error: done.error });
+  };
 
   return (
     <div class="chat">
+      {entry?.hasOlder && (
+        <button type="button" class="older" data-testid="older-messages" disabled={older.busy} onClick={loadOlder}>
+          {t('olderMessages')}
+        </button>
+      )}
+      <ErrorNote message={older.error} />
+      {history === 'failed' && (
+        <p class="error" data-testid="history-failed">
+          {t('historyFailed')}
+        </p>
+      )}
       {/* Focusable so a keyboard can scroll it; new messages are announced by the page's live region. */}
-      <ol class="messages" data-testid="messages" ref={list} tabIndex={0} aria-label={t('messagesLabel')}>
+      <ol class="messages" data-testid="messages" ref={list} tabIndex={0} aria-label={t('messagesLabel')} aria-busy={history === 'loading'}>
         {messages.map((m) => (
-          <li key={m.seq} class={`msg${m.from.id === me ? ' mine' : ''}`} data-testid="message">
+          <li key={m.seq} class={`msg${m.from.id === me ? ' mine' : ''}`} data-testid="message" data-seq={m.seq}>
             <div class="meta">{t('messageMeta', { name: m.from.name, time: t.time(m.at) })}</div>
             <div class="body" data-user>
               {m.body}

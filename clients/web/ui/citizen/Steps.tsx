@@ -1,23 +1,17 @@
-import type { ConsultationState } from '../../../../protocol/vocabulary.ts';
-import type { StringKey } from '../../i18n/i18n.ts';
+import type { Channel } from '../../../../protocol/vocabulary.ts';
+import { reachedStep, STEPS, type Stage } from '../../state/stage.ts';
 import { useT } from '../context.ts';
 
-const STEPS: readonly [ConsultationState, StringKey][] = [
-  ['queued', 'stepQueued'],
-  ['picked', 'stepPicked'],
-  ['active', 'stepActive'],
-  ['closed', 'stepClosed'],
-];
-
-/** Where the consultation is: every step reached so far is marked, the current one for screen readers too. */
-export function Steps({ state }: { state: ConsultationState }) {
+/** The steps of the consultation's channel: every one reached so far is marked, the current one for screen readers too. */
+export function Steps({ stage, channel }: { stage: Stage; channel: Channel }) {
   const t = useT();
-  const reached = STEPS.findIndex(([s]) => s === (state === 'cancelled' ? 'closed' : state));
+  const steps = STEPS[channel];
+  const reached = reachedStep(stage, steps.length);
   return (
     <ol class="steps" data-testid="steps" aria-label={t('stepsLabel')}>
-      {STEPS.map(([s, key], i) => (
-        <li key={s} class={i <= reached ? 'done' : undefined} data-step={s} aria-current={i === reached ? 'step' : undefined}>
-          {t(key)}
+      {steps.map(([step, key], i) => (
+        <li key={step} class={i <= reached ? 'done' : undefined} data-step={step} aria-current={i === reached ? 'step' : undefined}>
+          {t(stage === 'cancelled' && step === 'closed' ? 'stepCancelled' : key)}
         </li>
       ))}
     </ol>

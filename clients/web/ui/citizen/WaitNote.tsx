@@ -17,6 +17,8 @@ export function WaitNote({ entry }: { entry: ConsultationEntry }) {
   const [error, setError] = useState<string>();
 
   if (view.channel === 'message') {
+    // Once answered, the answer is what matters, not when it was due.
+    if (view.answeredAt !== undefined) return null;
     return (
       <p class="muted" data-testid="message-left">
         {t('messageLeft', { due: t.dateTime(view.dueAt ?? view.updatedAt) })}
