@@ -8,6 +8,7 @@ import { TokenKeeper } from '../identity/token-keeper.ts';
 import { signedOut, type AppState, type AppStore } from '../state/app-state.ts';
 import { createClient, forgetSession } from './connection.ts';
 import { forgetDrafts, keepDrafts } from './keep-drafts.ts';
+import { forgetScrollPlaces } from './keep-scroll.ts';
 import { syncsFor } from './role-syncs.ts';
 import { syncPending } from './sync-pending.ts';
 
@@ -81,6 +82,7 @@ export class SessionHost {
     this.end(identity);
     clearIdentity();
     if (identity) forgetDrafts(identity.id);
+    if (identity) forgetScrollPlaces(identity.id);
     this.store.update((s) => signedOut(s, undefined));
   }
 
@@ -139,6 +141,7 @@ export class SessionHost {
     this.end(identity);
     clearIdentity();
     forgetDrafts(identity.id);
+    forgetScrollPlaces(identity.id);
     if (identity.role === 'assistant') {
       // Turned away for want of a seat, the token still signs them in once one is free; expired or refused, it never will.
       const code = why === 'assistant-limit' ? identity.token : '';

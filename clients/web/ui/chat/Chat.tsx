@@ -1,7 +1,8 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useActions, useApp, useT } from '../context.ts';
 import { ErrorNote } from '../ErrorNote.tsx';
 import { Composer } from './Composer.tsx';
+import { useKeptScroll } from './useKeptScroll.ts';
 
 /** The conversation of one consultation: its transcript (older pages on demand), who is typing, and (while it is open) the composer. */
 export function Chat({ id, closed }: { id: string; closed: boolean }) {
@@ -20,10 +21,12 @@ export function Chat({ id, closed }: { id: string; closed: boolean }) {
   useEffect(() => {
     if (lastFromOthers > readUpTo) actions.markRead(id, lastFromOthers);
   }, [id, lastFromOthers, readUpTo, actions]);
-  useLayoutEffect(() => {
-    const el = list.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  }, [messages.length, outgoing.length]);
+  const onScroll = useKeptScroll(list, id, {
+    ready: history === 'loaded' || history === 'failed',
+    firstSeq: messages[0]?.seq,
+    lines: messages.length + outgoing.length,
+    newestMine: outgoing.length > 0 || (messages.length > 0 && messages[messages.length - 1]?.from.id === me),
+  });
   const loadOlder = async () => {
     setOlder({ busy: true });
     const done = await actions.loadOlder(id);
@@ -44,7 +47,7 @@ export function Chat({ id, closed }: { id: string; closed: boolean }) {
         </p>
       )}
       {/* Focusable so a keyboard can scroll it; new messages are announced by the page's live region. */}
-      <ol class="messages" data-testid="messages" ref={list} tabIndex={0} aria-label={t('messagesLabel')} aria-busy={history === 'loading'}>
+      <ol class="messages" data-testid="messages" ref={list} tabIndex={0} aria-label={t('messagesLabel')} aria-busy={history === 'loading'} onScroll={onScroll}>
         {messages.map((m) => (
           <li key={m.seq} class={`msg${m.from.id === me ? ' mine' : ''}`} data-testid="message" data-seq={m.seq}>
             <div class="meta">{t('messageMeta', { name: m.from.name, time: t.time(m.at) })}</div>
