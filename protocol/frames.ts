@@ -97,6 +97,8 @@ export const QueuePlace = Type.Object(
     estimatedWaitMs: Type.Integer({ minimum: 0 }),
     /** Nobody is on duty for the category now: the place and the wait mean nothing (the `consult.suggest` case). */
     nobodyOnDuty: Type.Boolean(),
+    /** Being offered to a lawyer now, as `queue.position` says (which lawyer is not said). */
+    offered: Type.Optional(Type.Boolean()),
   },
   strict,
 );

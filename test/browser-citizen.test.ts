@@ -207,7 +207,12 @@ describe("the citizen's app", () => {
     // The lawyer idle longest (the first) would be offered it otherwise.
     await expect.poll(() => chosen.page.getByTestId('offer').count()).toBe(1);
     expect(await chosen.page.getByTestId('offer').innerText()).toContain('郑三');
-    await new Promise((r) => setTimeout(r, 500));
+    await expect.poll(() => c.getByTestId('stage').getAttribute('data-stage')).toBe('offered');
+    // A reload while it rings, once the page has acknowledged the push: still being offered (read
+    // again at the snapshot; nothing is pushed again, nor replayed).
+    await new Promise((r) => setTimeout(r, 1000));
+    await c.reload();
+    await expect.poll(() => c.getByTestId('stage').getAttribute('data-stage')).toBe('offered');
     expect(await first.page.getByTestId('offer').count()).toBe(0);
     await chosen.page.getByTestId('accept').click();
     await expect.poll(() => c.getByTestId('stage').getAttribute('data-stage')).toBe('joined');

@@ -32,10 +32,13 @@ describe("the citizen's steps", () => {
     const ringing = await cit.next('queue.position', (p) => p.consultationId === consultation.id && p.offered === true);
     expect(Object.keys(ringing).sort()).toEqual(['consultationId', 'estimatedWaitMs', 'offered', 'position']);
     expect(JSON.stringify(cit.seen)).not.toContain(law.id);
+    // Read at once too (a page after a reload, told nothing new while the offer rings).
+    expect((await cit.client.request('queue.positions', {})).positions).toEqual([expect.objectContaining({ consultationId: consultation.id, offered: true })]);
     // Declined, with nobody else on duty: it waits again, and is told so.
     await law.client.request('offer.decline', { consultationId: consultation.id });
     const waiting = await cit.next('queue.position', (p) => p.consultationId === consultation.id && p.offered === false);
     expect(waiting.position).toBe(1);
+    expect((await cit.client.request('queue.positions', {})).positions).toEqual([expect.objectContaining({ consultationId: consultation.id, offered: false })]);
     const told = cit.pushes('queue.position').map((p) => p.offered);
     expect(told.indexOf(false, told.indexOf(true))).toBeGreaterThan(told.indexOf(true));
   });

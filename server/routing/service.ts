@@ -238,14 +238,16 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
   }
 
   /**
-   * Where a citizen's live requests stand in the queue now, as `queue.position` tells them when
-   * it changes (the estimate from this node's recent handling times, as the leading node's).
+   * Where a citizen's live requests stand in the queue now, and whether each rings at a lawyer, as
+   * `queue.position` tells them when it changes (the estimate from this node's recent handling
+   * times, as the leading node's).
    */
   async places(citizenId: string): Promise<QueuePlaceT[]> {
-    const [queue, summary] = await Promise.all([this.queue.listQueue(), this.presence.summary()]);
+    const [queue, summary, offers] = await Promise.all([this.queue.listQueue(), this.presence.summary(), this.queue.listOffers()]);
+    const offered = new Set(offers.map((o) => o.consultationId));
     return placesIn(queue, summary, this.router.waits)
       .filter((p) => p.entry.citizenId === citizenId)
-      .map(({ entry, position, estimatedWaitMs, served }) => ({ consultationId: entry.consultationId, position, estimatedWaitMs, nobodyOnDuty: !served }));
+      .map(({ entry, position, estimatedWaitMs, served }) => ({ consultationId: entry.consultationId, position, estimatedWaitMs, nobodyOnDuty: !served, offered: offered.has(entry.consultationId) }));
   }
 
   /** True when no lawyer on duty (in any state) serves the category: the citizen may rather leave a message. */

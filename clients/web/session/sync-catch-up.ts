@@ -36,9 +36,9 @@ export const catchUpWaits: Sync = (client, store) => {
       const asked = new Map(heard);
       client.request('queue.positions', {}).then(
         ({ positions }) => {
-          for (const { consultationId, position, estimatedWaitMs, nobodyOnDuty } of positions) {
+          for (const { consultationId, position, estimatedWaitMs, nobodyOnDuty, offered } of positions) {
             if (heard.get(consultationId) !== asked.get(consultationId)) continue;
-            updateWait(store, consultationId, (w) => ({ ...w, position, estimatedWaitMs, nobodyOnDuty }));
+            updateWait(store, consultationId, (w) => ({ ...w, position, estimatedWaitMs, nobodyOnDuty, offered: offered === true }));
           }
         },
         (e: unknown) => console.warn('lawline: the places in the queue could not be read', e),
