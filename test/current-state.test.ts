@@ -68,7 +68,7 @@ describe('reading the state that is pushed only when it changes', () => {
     const own = (await placesOf(one)).map((p) => p.consultationId);
     expect(own).toHaveLength(2);
     expect(own).toContain(first);
-    expect(await placesOf(two)).toEqual([{ consultationId: second, position: 2, estimatedWaitMs: expect.any(Number), nobodyOnDuty: true }]);
+    expect(await placesOf(two)).toEqual([{ consultationId: second, position: 2, estimatedWaitMs: expect.any(Number), nobodyOnDuty: true, offered: false }]);
 
     // A lawyer of the category on duty, on a break (no offers): someone serves it now.
     const law = await signedIn(lawyer('L-read-medical', '吴律师', ['medical']));
