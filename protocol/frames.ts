@@ -338,10 +338,18 @@ export const Pushes = {
   /**
    * The citizen's place in the queue and the estimated wait, sent as the queue moves. `offered`:
    * the request is being offered to a lawyer now (which one is not said); false, or absent from
-   * servers before it was added, while it waits.
+   * servers before it was added, while it waits. `nobodyOnDuty`: nobody serves the category now
+   * (the place and the wait mean nothing), sent again when that changes either way; absent from
+   * servers before it was added, which said it only once, by `consult.suggest`.
    */
   'queue.position': Type.Object(
-    { consultationId: ObjectId, position: Type.Integer({ minimum: 1 }), estimatedWaitMs: Type.Integer({ minimum: 0 }), offered: Type.Optional(Type.Boolean()) },
+    {
+      consultationId: ObjectId,
+      position: Type.Integer({ minimum: 1 }),
+      estimatedWaitMs: Type.Integer({ minimum: 0 }),
+      offered: Type.Optional(Type.Boolean()),
+      nobodyOnDuty: Type.Optional(Type.Boolean()),
+    },
     strict,
   ),
   'chat.typing': Type.Object({ consultationId: ObjectId, from: PersonView, typing: Type.Boolean() }, strict),

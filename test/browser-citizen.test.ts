@@ -164,6 +164,25 @@ describe("the citizen's app", () => {
     });
   }
 
+  it('says live when a lawyer comes on duty for a request nobody served, and again when the last one leaves', async () => {
+    const citizen = await person('citizen', '冯二');
+    const c = citizen.page;
+    await ask(c, 'administrative', '行政处罚不服');
+    await expect.poll(() => c.getByTestId('suggestion').count()).toBe(1);
+    expect(await c.getByTestId('queue-position').count()).toBe(0);
+
+    const lawyer = await person('lawyer', '褚律师', ['administrative']);
+    await lawyer.page.getByTestId('duty-on').click();
+    // No reload: the page hears that someone serves the category now, and shows the place instead.
+    await expect.poll(() => c.getByTestId('suggestion').count()).toBe(0);
+    await expect.poll(() => c.getByTestId('queue-position').count()).toBe(1);
+
+    await lawyer.page.getByTestId('duty-off').click();
+    await expect.poll(() => c.getByTestId('suggestion').count()).toBe(1);
+    expect(await c.getByTestId('queue-position').count()).toBe(0);
+    await checkScreen(c);
+  });
+
   it("offers the request first to the lawyer chosen from the directory, which shows names, specialties and today's hours; usable by keyboard", async () => {
     const first = await person('lawyer', '赵律师', ['property']);
     await first.page.getByTestId('duty-on').click();

@@ -78,9 +78,12 @@ describe('reading the state that is pushed only when it changes', () => {
     const read: QueuePlaceT[] = await placesOf(two);
     // Half the wait with nobody: two slots serve the category now. The push says the same.
     const heard = await two.waitFor(pushed('queue.position', (d) => d.consultationId === second && d.estimatedWaitMs === read[0]?.estimatedWaitMs));
-    expect(read).toEqual([{ ...heard.data, nobodyOnDuty: false }]);
+    expect(read).toEqual([heard.data]);
     expect((await placesOf(one)).find((p) => p.consultationId === first)).toMatchObject({ position: 1, nobodyOnDuty: false });
+    // The last lawyer of the category leaves: the citizen is told so live, not only at the request.
     await ok(law.call('duty.off', {}));
+    const alone = await two.waitFor(pushed('queue.position', (d) => d.consultationId === second && d.nobodyOnDuty === true));
+    expect(await placesOf(two)).toEqual([alone.data]);
     for (const c of [one, two, law]) c.close();
   });
 

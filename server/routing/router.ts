@@ -245,18 +245,18 @@ export class Router {
   }
 
   /**
-   * Each waiting citizen hears their place among requests of the same category, and whether a
-   * lawyer is being offered theirs now (never which: the lawyer has not said yes), when either
-   * changes. Each report reads the offers out, so a citizen hears of an offer within a report
+   * Each waiting citizen hears their place among requests of the same category, whether a lawyer
+   * is being offered theirs now (never which: the lawyer has not said yes), and whether anyone
+   * serves the category at all, when any of them changes. Each report reads the offers out, so a citizen hears of an offer within a report
    * interval of it, and of its end (declined, timed out) at the round that follows.
    */
   private tellPositions(queue: readonly QueueEntry[], summary: PresenceSummary, offered: ReadonlySet<string>): void {
-    for (const { entry, position, estimatedWaitMs } of placesIn(queue, summary, this.waits)) {
+    for (const { entry, position, estimatedWaitMs, served } of placesIn(queue, summary, this.waits)) {
       const ringing = offered.has(entry.consultationId);
-      const told = `${position}:${Math.round(estimatedWaitMs / 5000)}:${ringing}`;
+      const told = `${position}:${Math.round(estimatedWaitMs / 5000)}:${ringing}:${served}`;
       if (this.positions.get(entry.consultationId) === told) continue;
       this.positions.set(entry.consultationId, told);
-      this.deps.pusher.push([`u:${entry.citizenId}`], 'queue.position', { consultationId: entry.consultationId, position, estimatedWaitMs, offered: ringing });
+      this.deps.pusher.push([`u:${entry.citizenId}`], 'queue.position', { consultationId: entry.consultationId, position, estimatedWaitMs, offered: ringing, nobodyOnDuty: !served });
     }
   }
 }
