@@ -30,7 +30,7 @@ describe("the citizen's steps", () => {
     const { consultation } = await ask(cit);
     await law.next('offer', (o) => o.consultation.id === consultation.id);
     const ringing = await cit.next('queue.position', (p) => p.consultationId === consultation.id && p.offered === true);
-    expect(Object.keys(ringing).sort()).toEqual(['consultationId', 'estimatedWaitMs', 'offered', 'position']);
+    expect(Object.keys(ringing).sort()).toEqual(['consultationId', 'estimatedWaitMs', 'nobodyOnDuty', 'offered', 'position']);
     expect(JSON.stringify(cit.seen)).not.toContain(law.id);
     // Read at once too (a page after a reload, told nothing new while the offer rings).
     expect((await cit.client.request('queue.positions', {})).positions).toEqual([expect.objectContaining({ consultationId: consultation.id, offered: true })]);

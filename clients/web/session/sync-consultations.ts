@@ -52,7 +52,7 @@ export const syncConsultations: Sync = (client, store, me) => {
     }),
     client.on('chat.typing', (ev) => ev.from.id !== me.id && updateConsultations(store, (cs) => setTyping(cs, ev.consultationId, ev.from, ev.typing))),
     client.on('queue.position', ({ consultationId, position, estimatedWaitMs, offered, nobodyOnDuty }) =>
-      updateWait(store, consultationId, (w) => ({ ...w, position, estimatedWaitMs, offered: offered === true, nobodyOnDuty: nobodyOnDuty ?? w.nobodyOnDuty })),
+      updateWait(store, consultationId, (w) => ({ ...w, position, estimatedWaitMs, offered: offered === true, nobodyOnDuty: nobodyOnDuty ?? w?.nobodyOnDuty })),
     ),
     client.on('consult.suggest', ({ consultationId }) => updateWait(store, consultationId, (w) => ({ ...w, nobodyOnDuty: true }))),
   ];
