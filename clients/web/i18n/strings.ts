@@ -126,6 +126,7 @@ export const STRINGS = {
   sending: { 'zh-CN': '发送中…', en: 'sending…' },
   sendFailed: { 'zh-CN': '未发送：{message}', en: 'Not sent: {message}' },
   messageMeta: { 'zh-CN': '{name} · {time}', en: '{name} · {time}' },
+  messageMetaAssistant: { 'zh-CN': '{name}（{lawyer} 的助理） · {time}', en: '{name}, assistant to {lawyer} · {time}' },
   typing: { 'zh-CN': '{name} 正在输入…', en: '{name} is typing…' },
   counter: { 'zh-CN': '{count}/{max} 字', en: '{count}/{max} characters' },
   tooLong: { 'zh-CN': '超出 {over} 字，请删减后再发送。', en: '{over} characters too long: shorten it to send.' },

@@ -17,6 +17,7 @@ export function Chat({ id, closed }: { id: string; closed: boolean }) {
   const lastFromOthers = messages.findLast((m) => m.from.id !== me)?.seq ?? 0;
   const readUpTo = entry?.readUpTo ?? 0;
   const history = entry?.history;
+  const lawyerName = entry?.view.lawyer?.name;
 
   useEffect(() => {
     if (lastFromOthers > readUpTo) actions.markRead(id, lastFromOthers);
@@ -50,7 +51,12 @@ export function Chat({ id, closed }: { id: string; closed: boolean }) {
       <ol class="messages" data-testid="messages" ref={list} tabIndex={0} aria-label={t('messagesLabel')} aria-busy={history === 'loading'} onScroll={onScroll}>
         {messages.map((m) => (
           <li key={m.seq} class={`msg${m.from.id === me ? ' mine' : ''}`} data-testid="message" data-seq={m.seq}>
-            <div class="meta">{t('messageMeta', { name: m.from.name, time: t.time(m.at) })}</div>
+            <div class="meta">
+              {/* An assistant writes for the lawyer of the consultation: the citizen is told who stands behind it. */}
+              {m.from.role === 'assistant' && lawyerName !== undefined
+                ? t('messageMetaAssistant', { name: m.from.name, lawyer: lawyerName, time: t.time(m.at) })
+                : t('messageMeta', { name: m.from.name, time: t.time(m.at) })}
+            </div>
             <div class="body" data-user>
               {m.body}
             </div>
