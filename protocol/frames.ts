@@ -154,6 +154,12 @@ export const Requests = {
   },
   /** Round trip with no side effect: latency probes and the session echo benchmark. */
   ping: { data: Empty, reply: Type.Object({ at: Timestamp }, strict) },
+  /**
+   * Sign-out: the session ends now, not after the resume window. The server replies, then
+   * closes the connection (1000); the session cannot be resumed (a shared computer's next user
+   * cannot take it up), and what it held (an assistant's seat) is free at once.
+   */
+  'session.end': { data: Empty, reply: Empty },
   'consult.request': {
     data: Type.Object(
       {

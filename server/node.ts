@@ -23,6 +23,7 @@ import { DEADLINES } from './probe.ts';
 import { Connection } from './session/connection.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { HandlerTable } from './session/dispatch.ts';
+import { endSession } from './session/end.ts';
 import { noOtherNodes, type Delivery } from './backplane/delivery.ts';
 import { MemoryBackplane } from './backplane/memory/index.ts';
 import type { Backplane } from './backplane/port.ts';
@@ -179,7 +180,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     leads,
   }), (d) => d.stop());
   const consultation = { store, pusher, routing, desk, now, maxOpenPerCitizen: config.maxOpenPerCitizen, refused: metrics.refused };
-  const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers() };
+  const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers(), 'session.end': endSession };
   const recovery = owner.adopt('recovery', new Recovery({ store, queue, routing, duty, registry, log }), (r) => r.stop());
   await recovery.rebuild();
   delivery.onLost = (reason) => recovery.lost(reason);

@@ -117,10 +117,14 @@ export class LawlineClient {
 
   /**
    * Stops for good. What the store holds stays for the next client on it (a page being left
-   * without signing out), unless `forget`: sign-out, after which nothing of this person is kept.
+   * without signing out), unless `forget`: sign-out, after which nothing of this person is kept,
+   * here or on the server — the session ends there too (`session.end`, sent ahead of the close
+   * frame, which the server reads after it), so nobody can resume it and an assistant's seat is
+   * free at once. Offline, or with the send rate spent, only the resume window ends it.
    */
   close(options: { forget?: boolean } = {}): void {
     if (!this.stoppedBy) {
+      if (options.forget && this.ready) this.request('session.end', {}).catch(() => undefined);
       this.shutdown({ code: 1000, reason: 'client closed' }, false, new LawlineError(ErrorCode.CLIENT_CLOSED, 'client closed'));
       this.socket?.close(1000, 'client closed');
     }

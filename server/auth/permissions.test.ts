@@ -8,6 +8,7 @@ import { HTTP_OPERATIONS, isAllowed, PERMISSIONS, type EntryPoint } from './perm
 const EXPECTED: Record<EntryPoint, [boolean, boolean, boolean, boolean, boolean]> = {
   hello: /*            */ [true, true, true, true, true],
   ping: /*             */ [true, true, true, true, true],
+  'session.end': /*     */ [true, true, true, true, true],
   'consult.request': /**/ [true, false, false, false, false],
   'consult.cancel': /* */ [true, false, false, false, false],
   'queue.list': /*     */ [false, true, false, false, false],

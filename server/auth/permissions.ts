@@ -20,6 +20,7 @@ export type EntryPoint = RequestType | HttpOperation;
 export const PERMISSIONS = {
   hello: ['citizen', 'lawyer', 'assistant', 'supervisor', 'admin'],
   ping: ['citizen', 'lawyer', 'assistant', 'supervisor', 'admin'],
+  'session.end': ['citizen', 'lawyer', 'assistant', 'supervisor', 'admin'],
   'consult.request': ['citizen'],
   'consult.cancel': ['citizen'],
   'queue.list': ['lawyer'],

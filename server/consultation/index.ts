@@ -10,6 +10,6 @@ export { openConsultations } from './lifecycle.ts';
 export type { ConsultationDeps } from './deps.ts';
 
 /** Every request but duty and the directory (presence/) is about a consultation. */
-export function consultationHandlers(deps: ConsultationDeps): Omit<HandlerTable, 'duty.on' | 'duty.get' | 'duty.away' | 'duty.off' | 'directory.list'> {
+export function consultationHandlers(deps: ConsultationDeps): Omit<HandlerTable, 'duty.on' | 'duty.get' | 'duty.away' | 'duty.off' | 'directory.list' | 'session.end'> {
   return { ping: async () => ok({ at: deps.now() }), ...lifecycleHandlers(deps), ...offerHandlers(deps), ...chatHandlers(deps), 'consult.past': pastHandler(deps) };
 }

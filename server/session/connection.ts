@@ -139,7 +139,10 @@ export class Connection implements Transport {
     this.state = 'closed';
     clearTimeout(this.helloTimer);
     clearTimeout(this.expiryTimer);
-    if (this.session?.detach(this)) this.deps.registry.detached(this.session);
+    if (this.session?.detach(this)) {
+      if (this.session.ended) this.deps.registry.destroy(this.session);
+      else this.deps.registry.detached(this.session);
+    }
     for (const done of this.onClosed.splice(0)) done();
   }
 
@@ -251,6 +254,7 @@ export class Connection implements Transport {
       const result = await dispatch(this.deps.handlers, frame.type, { session, identity: session.identity }, frame.data as never);
       if (result.ok) this.send({ type: 'reply', id: frame.id, ok: true, data: result.value });
       else this.replyError(frame.id, result.error);
+      if (session.ended) this.close(CloseCode.NORMAL, 'signed out');
     } catch (e) {
       // A handler threw: a bug or an unavailable store. The client may retry with the same ids.
       this.deps.log.error({ err: e, type: frame.type, sessionId: session.id }, 'request failed');

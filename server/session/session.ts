@@ -34,6 +34,8 @@ export class Session {
   private transport: Transport | undefined;
   /** True once the buffer overflowed: the session can no longer be resumed faithfully. */
   overflowed = false;
+  /** Signed out (`session.end`): dropped when its connection closes, never kept for a resume. */
+  ended = false;
   releaseOnDestroy: (() => void) | undefined;
 
   constructor(
