@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../helpers/redis-server.ts';
 import { installDebianPackages } from './debian.ts';
+import { janusPackages } from './janus.ts';
 import { networkToolPackages } from './network-tools.ts';
 import { OwnPostgres } from './own-postgres.ts';
 import { existingPostgres, postgresBinDir, postgresPackages } from './postgres.ts';
@@ -52,6 +53,8 @@ describe('test set-up', () => {
     expect(redisPackages('/nonexistent')).toEqual(['redis-server']);
     expect(postgresPackages('/nonexistent', '/nonexistent')).toEqual(['postgresql']);
     expect(redisPackages()).toEqual([]);
+    expect(janusPackages('/nonexistent')).toEqual(['janus']);
+    expect(janusPackages()).toEqual([]);
     // The network-fault tools only for root, who alone can run those tests.
     expect(networkToolPackages(true, '/nonexistent')).toEqual(['iproute2', 'nftables', 'socat']);
     expect(networkToolPackages(false, '/nonexistent')).toEqual([]);
