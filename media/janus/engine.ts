@@ -170,7 +170,8 @@ export class JanusEngine implements MediaEngine {
         }
         const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt);
         this.o.log.error({ why, attempt, backoffMs: backoff, error: started.error }, 'media: Janus could not be restarted');
-        await new Promise((r) => setTimeout(r, backoff));
+        // In steps, so that a stop() during the backoff does not wait it out.
+        for (const until = Date.now() + backoff; Date.now() < until && this.phase === 'restarting'; ) await new Promise((r) => setTimeout(r, 100));
       }
     })().finally(() => (this.restarting = undefined));
     return this.restarting;
