@@ -66,7 +66,8 @@ export function janusConfigFiles(s: JanusSettings): Record<string, string> {
       '}',
       '',
     ].join('\n'),
-    // Rooms are created and destroyed by lawline only: the admin key guards both.
-    'janus.plugin.videoroom.jcfg': ['general: {', `  admin_key = ${str(s.adminSecret)}`, '  lock_rtp_forward = true', '}', ''].join('\n'),
+    // Rooms are created and destroyed by lawline only: the admin key guards both. Rooms and
+    // participants are named by lawline's ids (strings), not by numbers to keep a map of.
+    'janus.plugin.videoroom.jcfg': ['general: {', `  admin_key = ${str(s.adminSecret)}`, '  lock_rtp_forward = true', '  string_ids = true', '}', ''].join('\n'),
   };
 }

@@ -66,6 +66,13 @@ export class JanusEngine implements MediaEngine {
     return this.phase === 'up' ? this.current?.api : undefined;
   }
 
+  /** What drives the Janus running now: its API, its admin API's address and the key of both, and which start it is. */
+  control(): { api: JanusSocket; adminUrl: string; adminKey: string; generation: number } | undefined {
+    const running = this.current;
+    if (this.phase !== 'up' || !running) return undefined;
+    return { api: running.api, adminUrl: `ws://127.0.0.1:${running.settings.adminPort}`, adminKey: running.settings.adminSecret, generation: this.generation };
+  }
+
   /** The pid of the Janus running now: for operators and fault tests. */
   pid(): number | undefined {
     return this.current?.process.pid;
