@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../../protocol/result.ts';
 import type { Candidate, MediaError, Sdp } from '../rooms.ts';
-import type { JanusFailure, JanusSocket } from './socket.ts';
+import type { JanusFailure, JanusMessage, JanusSocket } from './socket.ts';
 
 /** Janus reaps a session after 60 s without a request (`config.ts`); lawline says it is alive well before. */
 const KEEPALIVE_MS = 20_000;
@@ -16,10 +16,21 @@ const failure = (e: JanusFailure): MediaError => ({ kind: e.kind === 'refused' ?
 
 /** A handle on the videoroom plugin: one leg of one participant. */
 export class PluginHandle {
+  /** Settles once its PeerConnection is up (Janus's `webrtcup`): a publisher's media can be subscribed to from then on. */
+  readonly up: Promise<void>;
+  private markUp: () => void = () => undefined;
+
   constructor(
     private readonly session: JanusApiSession,
     readonly id: number,
-  ) {}
+  ) {
+    this.up = new Promise((resolve) => (this.markUp = resolve));
+  }
+
+  /** An event Janus sent about this handle. */
+  heard(event: JanusMessage): void {
+    if (event.janus === 'webrtcup') this.markUp();
+  }
 
   /** A videoroom request; a plugin-level error (`error_code`) is a refusal. */
   async message(body: Record<string, unknown>, jsep?: Sdp): Promise<Result<PluginReply, MediaError>> {
@@ -37,6 +48,7 @@ export class PluginHandle {
   }
 
   async detach(): Promise<void> {
+    this.session.forget(this.id);
     await this.session.send({ janus: 'detach', handle_id: this.id });
   }
 }
@@ -47,6 +59,8 @@ export class PluginHandle {
  */
 export class JanusApiSession {
   private readonly keepalive: NodeJS.Timeout;
+  private readonly handles = new Map<number, PluginHandle>();
+  private readonly stopListening: () => void;
 
   private constructor(
     private readonly socket: JanusSocket,
@@ -54,6 +68,9 @@ export class JanusApiSession {
   ) {
     this.keepalive = setInterval(() => void this.send({ janus: 'keepalive' }), KEEPALIVE_MS);
     this.keepalive.unref();
+    this.stopListening = socket.onEvent((m) => {
+      if (m.session_id === this.id && typeof m.sender === 'number') this.handles.get(m.sender)?.heard(m);
+    });
   }
 
   static async create(socket: JanusSocket): Promise<Result<JanusApiSession, MediaError>> {
@@ -65,7 +82,13 @@ export class JanusApiSession {
   async attach(): Promise<Result<PluginHandle, MediaError>> {
     const reply = await this.send({ janus: 'attach', plugin: 'janus.plugin.videoroom' });
     if (!reply.ok) return reply;
-    return ok(new PluginHandle(this, (reply.value.data as { id: number }).id));
+    const handle = new PluginHandle(this, (reply.value.data as { id: number }).id);
+    this.handles.set(handle.id, handle);
+    return ok(handle);
+  }
+
+  forget(handleId: number): void {
+    this.handles.delete(handleId);
   }
 
   send(body: Record<string, unknown>): Promise<Result<Record<string, unknown>, MediaError>> {
@@ -74,6 +97,7 @@ export class JanusApiSession {
 
   async destroy(): Promise<void> {
     clearInterval(this.keepalive);
+    this.stopListening();
     await this.socket.request({ janus: 'destroy', session_id: this.id }, REQUEST_TIMEOUT_MS);
   }
 }

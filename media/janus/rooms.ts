@@ -5,6 +5,8 @@ import type { JanusEngine } from './engine.ts';
 
 /** Janus's "room already exists": opening a room twice (a retry) finds the first. */
 const ROOM_EXISTS = 427;
+/** How long a subscription waits for the publisher's media to reach Janus (ICE and DTLS over a slow network). */
+const PUBLISHER_UP_MS = 10_000;
 /** A consultation's call: its two parties, and a supervisor listening in. */
 const MAX_PUBLISHERS = 3;
 
@@ -35,6 +37,11 @@ class JanusRoom implements CallRoom {
   }
 
   async subscribe(participant: string, from: string): Promise<Result<Sdp, MediaError>> {
+    // Janus has a feed to give only once the publisher's PeerConnection is up.
+    const publisher = this.existing(from, 'publish');
+    if (!publisher.ok) return err({ kind: 'refused', message: `nothing published by ${from} to receive` });
+    const up = await Promise.race([publisher.value.up.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), PUBLISHER_UP_MS))]);
+    if (!up) return err({ kind: 'refused', message: `${from}'s media did not reach the SFU within ${PUBLISHER_UP_MS} ms` });
     const handle = await this.handle(participant, { from });
     if (!handle.ok) return handle;
     const joined = await handle.value.message({ request: 'join', ptype: 'subscriber', room: this.id, streams: [{ feed: from }] });
