@@ -28,6 +28,12 @@ export interface LawyerPresence {
   conflicts: string[];
   /** The lease: a lawyer whose node stops renewing it goes off duty on its own. */
   leaseUntil: number;
+  /**
+   * In `wrap-up` (or reconnecting from it): when it ends by itself, and when it began. A close
+   * during a wrap-up moves its end, never its start: notes of everything closed since stay open.
+   */
+  wrapUpUntil?: number;
+  wrapUpSince?: number;
 }
 
 /** What a lawyer coming on duty (or changing their duty) says; load and counters are the backplane's. */
@@ -49,8 +55,28 @@ export interface PresenceSummary {
 export interface PresencePort {
   /** Comes on duty, or updates categories/capacity/conflicts; load and counters are kept. */
   putLawyer(presence: NewPresence): Promise<LawyerPresence>;
-  /** Sets the duty state; `reconnecting` remembers the state to resume. Undefined if off duty. */
+  /**
+   * Sets the duty state; `reconnecting` remembers the state to resume. Undefined if off duty.
+   * A wrap-up's times are kept through `reconnecting` and `wrap-up`, dropped by any other state.
+   */
   setLawyerState(lawyerId: string, state: StoredDutyState): Promise<LawyerPresence | undefined>;
+  /**
+   * A consultation of the lawyer closed: an `available` lawyer goes to `wrap-up` until `until`
+   * (since `now`); one in wrap-up already has it end at `until` if later. Undefined, and nothing
+   * changed, in any other state (away, reconnecting) or off duty. Atomic against an offer: an
+   * offer checks `available` in the same store.
+   */
+  beginWrapUp(lawyerId: string, until: number, now: number): Promise<LawyerPresence | undefined>;
+  /**
+   * The lawyer is ready before their wrap-up's end: `available` again (a reconnecting lawyer,
+   * `available` to resume). Undefined, and nothing changed, if they are not in a wrap-up.
+   */
+  endWrapUp(lawyerId: string): Promise<LawyerPresence | undefined>;
+  /**
+   * Ends every wrap-up due by `now` (as `endWrapUp`) and returns those lawyers, each to one
+   * caller only: every node's router asks on its tick, and the lawyer is told once.
+   */
+  endDueWrapUps(now: number): Promise<LawyerPresence[]>;
   /** Leaves duty: withdraws the lawyer's pending offers in the same step (their consultations stay queued). */
   removeLawyer(lawyerId: string): Promise<{ presence?: LawyerPresence; withdrawn: Offer[] }>;
   renewLeases(lawyerIds: readonly string[], until: number): Promise<void>;

@@ -4,6 +4,18 @@ import { summarise, type LawyerPresence, type NewPresence, type PresencePort, ty
 import type { Offer } from '../queue-port.ts';
 import { copy, type SharedState } from './state.ts';
 
+const keepsWrapUp = (state: StoredDutyState): boolean => state === 'wrap-up' || state === 'reconnecting';
+const inWrapUp = (p: LawyerPresence): boolean => p.state === 'wrap-up' || (p.state === 'reconnecting' && p.resumeState === 'wrap-up');
+
+/** Available again (or to resume, when reconnecting); changes `p` and returns a copy. */
+function endWrapUp(p: LawyerPresence): LawyerPresence {
+  p.resumeState = 'available';
+  if (p.state === 'wrap-up') p.state = 'available';
+  p.missedOffers = 0;
+  p.wrapUpUntil = p.wrapUpSince = undefined;
+  return copy(p);
+}
+
 /** Presence of the embedded node: leases, the bucket index, and the nodes holding devices (one node here, but the port's meaning is kept). */
 export class MemoryPresence implements PresencePort {
   /** lawyerId -> nodeId -> a device of the lawyer connected there, until. */
@@ -28,6 +40,9 @@ export class MemoryPresence implements PresencePort {
       missedOffers: p.state === 'available' ? 0 : (prev?.missedOffers ?? 0),
       conflicts: [...p.conflicts],
       leaseUntil: p.leaseUntil,
+      // Kept by a state that keeps a wrap-up (a lawyer put back as they were), undefined otherwise: still one shape.
+      wrapUpUntil: keepsWrapUp(p.state) ? p.wrapUpUntil : undefined,
+      wrapUpSince: keepsWrapUp(p.state) ? p.wrapUpSince : undefined,
     };
     if (prev) this.s.unindex(prev);
     this.s.lawyers.set(p.lawyerId, next);
@@ -45,7 +60,32 @@ export class MemoryPresence implements PresencePort {
       if (state === 'available') p.missedOffers = 0;
     }
     p.state = state;
+    if (!keepsWrapUp(state)) p.wrapUpUntil = p.wrapUpSince = undefined;
     return copy(p);
+  }
+
+  async beginWrapUp(lawyerId: string, until: number, now: number): Promise<LawyerPresence | undefined> {
+    const p = this.s.lawyers.get(lawyerId);
+    if (p?.state === 'available') {
+      p.state = 'wrap-up';
+      p.resumeState = 'wrap-up';
+      p.wrapUpSince = now;
+      p.wrapUpUntil = until;
+    } else if (p?.state === 'wrap-up') {
+      p.wrapUpUntil = Math.max(until, p.wrapUpUntil ?? 0);
+    } else return undefined;
+    return copy(p);
+  }
+
+  async endWrapUp(lawyerId: string): Promise<LawyerPresence | undefined> {
+    const p = this.s.lawyers.get(lawyerId);
+    return p && inWrapUp(p) ? endWrapUp(p) : undefined;
+  }
+
+  async endDueWrapUps(now: number): Promise<LawyerPresence[]> {
+    const ended: LawyerPresence[] = [];
+    for (const p of this.s.lawyers.values()) if (inWrapUp(p) && (p.wrapUpUntil ?? 0) <= now) ended.push(endWrapUp(p));
+    return ended;
   }
 
   async removeLawyer(lawyerId: string): Promise<{ presence?: LawyerPresence; withdrawn: Offer[] }> {

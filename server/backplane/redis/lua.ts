@@ -6,7 +6,7 @@
  * keys from it. All keys of one deployment share that tag, so they live in one slot and every
  * script runs unchanged on Redis Cluster. The keys under the prefix, by the port that owns them
  * (each `*-scripts.ts` names at its top the ones it reads and writes):
- *   presence      :L  :leases  :b:<cat>|<p>  :dv:<lawyerId>
+ *   presence      :L  :leases  :b:<cat>|<p>  :dv:<lawyerId>  :wu
  *   queue         :q  :e  :o  :ox  :fc  :h:<lawyerId>  :hb
  *   calls         :c:<lawyerId>
  *   coordination  :lead:<role>  :as:<lawyerId>

@@ -6,12 +6,37 @@ import { keyed, overLawyers } from './lua.ts';
  *   :leases       zset   lawyerId -> lease expiry (ms)
  *   :b:<cat>|<p>  set    lawyers on duty for category <cat> whose region starts with <p>
  *   :dv:<lawyerId> hash  nodeId -> a device of the lawyer connected there, until (ms)
+ *   :wu           zset   lawyerId -> when their wrap-up ends (ms), for lawyers in one (or reconnecting from one)
  * and, read or written with the queue port in the same step: :h:<lawyerId> (held consultations:
  * a lawyer's load when they come on duty), :o and :ox (offers withdrawn when they leave).
  */
+/** Keeps `:wu` in step with a lawyer record about to be written: listed while it holds a wrap-up. */
+const WRAP_UP = `
+local function keepsWrapUp(state) return state == 'wrap-up' or state == 'reconnecting' end
+local function inWrapUp(p) return p.state == 'wrap-up' or (p.state == 'reconnecting' and p.resumeState == 'wrap-up') end
+local function indexWrapUp(p)
+  if p.wrapUpUntil and keepsWrapUp(p.state) then
+    redis.call('ZADD', k('wu'), p.wrapUpUntil, p.lawyerId)
+  else
+    p.wrapUpUntil = nil
+    p.wrapUpSince = nil
+    redis.call('ZREM', k('wu'), p.lawyerId)
+  end
+end
+local function endWrapUp(p)
+  p.resumeState = 'available'
+  if p.state == 'wrap-up' then p.state = 'available' end
+  p.missedOffers = 0
+  p.wrapUpUntil = nil
+  indexWrapUp(p)
+  putL(p)
+end
+`;
+const withWrapUp = (body: string) => overLawyers(`${WRAP_UP}\n${body}`);
+
 export const PRESENCE_SCRIPTS = {
   /** ARGV: presence JSON (without load/counters). Returns the stored presence JSON. */
-  putLawyer: overLawyers(`
+  putLawyer: withWrapUp(`
 local p = cjson.decode(ARGV[1])
 local prev = getL(p.lawyerId)
 if prev then
@@ -27,13 +52,14 @@ else
   p.missedOffers = 0
   p.resumeState = (p.state == 'reconnecting') and 'available' or p.state
 end
+indexWrapUp(p)
 putL(p)
 index(p)
 redis.call('ZADD', k('leases'), p.leaseUntil, p.lawyerId)
 return cjson.encode(p)`),
 
   /** ARGV: lawyerId, state. Returns the presence JSON or nil. */
-  setState: overLawyers(`
+  setState: withWrapUp(`
 local p = getL(ARGV[1])
 if not p then return nil end
 local state = ARGV[2]
@@ -44,8 +70,49 @@ else
   if state == 'available' then p.missedOffers = 0 end
 end
 p.state = state
+indexWrapUp(p)
 putL(p)
 return cjson.encode(p)`),
+
+  /** ARGV: lawyerId, until, now. Returns the presence JSON, or nil if the lawyer was neither available nor in wrap-up. */
+  beginWrapUp: withWrapUp(`
+local p = getL(ARGV[1])
+if not p then return nil end
+local untilMs = tonumber(ARGV[2])
+if p.state == 'available' then
+  p.state = 'wrap-up'
+  p.resumeState = 'wrap-up'
+  p.wrapUpSince = tonumber(ARGV[3])
+  p.wrapUpUntil = untilMs
+elseif p.state == 'wrap-up' then
+  if not p.wrapUpUntil or untilMs > p.wrapUpUntil then p.wrapUpUntil = untilMs end
+else
+  return nil
+end
+indexWrapUp(p)
+putL(p)
+return cjson.encode(p)`),
+
+  /** ARGV: lawyerId. Returns the presence JSON if a wrap-up ended, else nil. */
+  endWrapUp: withWrapUp(`
+local p = getL(ARGV[1])
+if not p or not inWrapUp(p) then return nil end
+endWrapUp(p)
+return cjson.encode(p)`),
+
+  /** ARGV: now. Ends every wrap-up due by then; returns those presence JSONs. */
+  endDueWrapUps: withWrapUp(`
+local ended = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', k('wu'), '-inf', ARGV[1])) do
+  local p = getL(id)
+  if p and inWrapUp(p) then
+    endWrapUp(p)
+    ended[#ended + 1] = cjson.encode(p)
+  else
+    redis.call('ZREM', k('wu'), id)
+  end
+end
+return ended`),
 
   /** ARGV: lawyerId. Returns {presence JSON or false, withdrawn offer JSONs...}. */
   removeLawyer: overLawyers(`
@@ -56,6 +123,7 @@ if raw then
   unindex(cjson.decode(raw))
   redis.call('HDEL', k('L'), id)
   redis.call('ZREM', k('leases'), id)
+  redis.call('ZREM', k('wu'), id)
 end
 local all = redis.call('HGETALL', k('o'))
 for i = 1, #all, 2 do

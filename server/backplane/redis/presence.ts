@@ -22,6 +22,20 @@ export class RedisPresence implements PresencePort {
     return raw ? lawyerOf(raw) : undefined;
   }
 
+  async beginWrapUp(lawyerId: string, until: number, now: number): Promise<LawyerPresence | undefined> {
+    const raw = await this.ks.run<string | null>('beginWrapUp', lawyerId, until, now);
+    return raw ? lawyerOf(raw) : undefined;
+  }
+
+  async endWrapUp(lawyerId: string): Promise<LawyerPresence | undefined> {
+    const raw = await this.ks.run<string | null>('endWrapUp', lawyerId);
+    return raw ? lawyerOf(raw) : undefined;
+  }
+
+  async endDueWrapUps(now: number): Promise<LawyerPresence[]> {
+    return (await this.ks.run<string[]>('endDueWrapUps', now)).map(lawyerOf);
+  }
+
   async removeLawyer(lawyerId: string): Promise<{ presence?: LawyerPresence; withdrawn: Offer[] }> {
     const [raw, ...withdrawn] = await this.ks.run<(string | null)[]>('removeLawyer', lawyerId);
     return { ...(raw ? { presence: lawyerOf(raw) } : {}), withdrawn: withdrawn.map((o) => JSON.parse(o as string) as Offer) };

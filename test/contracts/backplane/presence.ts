@@ -35,6 +35,67 @@ export function presenceContract(name: string, open: OpenHarness): void {
       expect(await t.bp.presence.setLawyerState('nobody', 'away')).toBeUndefined();
     });
 
+    it('puts an available lawyer in wrap-up after a close (not one away), moves its end on a later close, and ends it when due, once', async () => {
+      const p = t.bp.presence;
+      await p.putLawyer(lawyer('L1'));
+      await p.putLawyer(lawyer('L2'));
+      expect(await p.beginWrapUp('L1', T0 + 30_000, T0)).toMatchObject({ state: 'wrap-up', wrapUpSince: T0, wrapUpUntil: T0 + 30_000 });
+      expect(await p.beginWrapUp('L2', T0 + 35_000, T0)).toMatchObject({ state: 'wrap-up' });
+      // No offer while wrapping up: the offer checks the state in the same step.
+      await t.bp.queue.enqueue(entry('c1'));
+      expect(await t.bp.queue.offer('c1', 'L1', T0 + 20_000, T0)).toMatchObject({ ok: false, reason: 'not-available' });
+      // A second close moves the end, not the start; an earlier end does not shorten it.
+      expect(await p.beginWrapUp('L1', T0 + 40_000, T0 + 10_000)).toMatchObject({ state: 'wrap-up', wrapUpSince: T0, wrapUpUntil: T0 + 40_000 });
+      expect(await p.beginWrapUp('L1', T0 + 35_000, T0 + 5_000)).toMatchObject({ wrapUpUntil: T0 + 40_000 });
+      // Due by T0 + 35 s: L2 only, told to one caller (another node asking at once gets nothing).
+      const peer = await t.h.peer();
+      const [mine, theirs] = await Promise.all([p.endDueWrapUps(T0 + 35_000), peer.presence.endDueWrapUps(T0 + 35_000)]);
+      expect([...mine, ...theirs].map((x) => [x.lawyerId, x.state])).toEqual([['L2', 'available']]);
+      expect((await p.getLawyer('L1'))?.state).toBe('wrap-up');
+      const [ended] = await p.endDueWrapUps(T0 + 40_000);
+      expect(ended).toMatchObject({ lawyerId: 'L1', state: 'available', resumeState: 'available' });
+      expect(ended?.wrapUpUntil).toBeUndefined();
+      expect(await p.endDueWrapUps(T0 + 100_000)).toEqual([]);
+      expect(await p.endWrapUp('L1')).toBeUndefined();
+      expect((await t.bp.queue.offer('c1', 'L1', T0 + 20_000, T0)).ok).toBe(true);
+
+      await p.setLawyerState('L2', 'away');
+      expect(await p.beginWrapUp('L2', T0 + 30_000, T0)).toBeUndefined();
+      expect((await p.getLawyer('L2'))?.state).toBe('away');
+      expect(await p.beginWrapUp('nobody', T0 + 30_000, T0)).toBeUndefined();
+    });
+
+    it('ends a wrap-up early when the lawyer is ready, keeps one through reconnecting, and drops it with a break, a new duty or going off duty', async () => {
+      const p = t.bp.presence;
+      await p.putLawyer(lawyer('L1'));
+      await p.beginWrapUp('L1', T0 + 30_000, T0);
+      expect(await p.endWrapUp('L1')).toMatchObject({ state: 'available' });
+      expect(await p.endDueWrapUps(T0 + 30_000)).toEqual([]);
+
+      await p.beginWrapUp('L1', T0 + 30_000, T0);
+      expect(await p.setLawyerState('L1', 'reconnecting')).toMatchObject({ state: 'reconnecting', resumeState: 'wrap-up', wrapUpUntil: T0 + 30_000 });
+      expect(await p.setLawyerState('L1', 'wrap-up')).toMatchObject({ state: 'wrap-up', wrapUpUntil: T0 + 30_000, wrapUpSince: T0 });
+      await p.setLawyerState('L1', 'reconnecting');
+      expect(await p.endDueWrapUps(T0 + 30_000)).toMatchObject([{ state: 'reconnecting', resumeState: 'available' }]);
+
+      await p.setLawyerState('L1', 'available');
+      await p.beginWrapUp('L1', T0 + 30_000, T0);
+      expect((await p.setLawyerState('L1', 'away'))?.wrapUpUntil).toBeUndefined();
+      expect(await p.endDueWrapUps(T0 + 30_000)).toEqual([]);
+      await p.setLawyerState('L1', 'available');
+      await p.beginWrapUp('L1', T0 + 30_000, T0);
+      const again = await p.putLawyer(lawyer('L1'));
+      expect(again).toMatchObject({ state: 'available' });
+      expect(again.wrapUpSince).toBeUndefined();
+      expect(await p.endDueWrapUps(T0 + 30_000)).toEqual([]);
+      await p.beginWrapUp('L1', T0 + 30_000, T0);
+      await p.removeLawyer('L1');
+      expect(await p.endDueWrapUps(T0 + 30_000)).toEqual([]);
+      // Put back as it was (a backplane that lost its state): the wrap-up is kept and still ends.
+      await p.putLawyer(lawyer('L1', { state: 'wrap-up', wrapUpUntil: T0 + 30_000, wrapUpSince: T0 }));
+      expect(await p.endDueWrapUps(T0 + 30_000)).toMatchObject([{ lawyerId: 'L1', state: 'available' }]);
+    });
+
     it('finds the same lawyers, in the same order, as a scan over everyone', async () => {
       const categories: Category[] = ['labor', 'family', 'debt'];
       const regions = ['320200', '320211', '320500', '110000', ''];
