@@ -84,6 +84,8 @@ export const PresenceView = Type.Object(
     capacity: Type.Integer({ minimum: 1 }),
     /** Consultations held or offered now. */
     load: Type.Integer({ minimum: 0 }),
+    /** In `wrap-up`: when it ends by itself (the lawyer may end it sooner, `duty.ready`). */
+    wrapUpUntil: Type.Optional(Timestamp),
   },
   strict,
 );
@@ -116,6 +118,8 @@ export const DirectoryEntry = Type.Object(
   },
   strict,
 );
+/** A transfer's note from the lawyer who handed a consultation on, for the next lawyer. */
+const Handover = Type.Object({ from: PersonView, note: Type.String({ maxLength: LIMITS.maxNoteChars }) }, strict);
 const PartyName = Type.String({ minLength: 1, maxLength: LIMITS.maxPartyChars });
 const Empty = Type.Object({}, strict);
 
@@ -259,11 +263,33 @@ export const Requests = {
   'duty.get': { data: Empty, reply: PresenceReply },
   /** A break: no new offers, consultations kept. */
   'duty.away': { data: Empty, reply: PresenceReply },
+  /**
+   * Ends the caller's wrap-up now (the time after a close with no new offers): available again.
+   * Outside a wrap-up it changes nothing and answers the duty state as it is (a repeat, or one
+   * that crossed the wrap-up's end, is not an error).
+   */
+  'duty.ready': { data: Empty, reply: PresenceReply },
   'duty.off': { data: Empty, reply: PresenceReply },
   /** On-duty lawyers a citizen may ask for: public details only. */
   'directory.list': {
     data: Type.Object({ category: Type.Optional(CategorySchema), region: Type.Optional(RegionSchema) }, strict),
     reply: Type.Object({ lawyers: Type.Array(DirectoryEntry, { maxItems: LIMITS.directoryMax }) }, strict),
+  },
+  /**
+   * The lawyer's notes on a consultation they hold (never shown to the citizen), and the handover
+   * note of the lawyer who transferred it to them, if one did.
+   */
+  'note.get': {
+    data: ConsultationRef,
+    reply: Type.Object({ note: Type.String({ maxLength: LIMITS.maxNoteChars }), handover: Type.Optional(Handover) }, strict),
+  },
+  /**
+   * Replaces the lawyer's notes: while they hold it open, and once closed, during the wrap-up it
+   * began (the duty state `wrap-up`); empty clears them. `consult.close` may set them too.
+   */
+  'note.set': {
+    data: Type.Object({ consultationId: ObjectId, note: Type.String({ maxLength: LIMITS.maxNoteChars }) }, strict),
+    reply: Type.Object({ note: Type.String({ maxLength: LIMITS.maxNoteChars }) }, strict),
   },
   'offer.accept': { data: ConsultationRef, reply: Type.Object({ consultation: ConsultationView }, strict) },
   'offer.decline': { data: ConsultationRef, reply: Empty },
@@ -306,7 +332,7 @@ export const Pushes = {
       consultation: ConsultationView,
       expiresAt: Timestamp,
       /** Set when another lawyer transferred it: who and their note for the next lawyer. */
-      handover: Type.Optional(Type.Object({ from: PersonView, note: Type.String({ maxLength: LIMITS.maxNoteChars }) }, strict)),
+      handover: Type.Optional(Handover),
     },
     strict,
   ),

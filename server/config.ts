@@ -49,6 +49,8 @@ export interface Config {
   defaultCapacity: number;
   /** Open consultations one citizen may have at once. */
   maxOpenPerCitizen: number;
+  /** After a close, the lawyer's wrap-up: no new offers this long (0: none). */
+  wrapUpMs: number;
   /** Set: records in PostgreSQL (the cluster store) instead of the data dir. */
   database?: { url: string; schema: string; timeoutMs: number };
   /** Cluster mode: the Redis backplane and cross-node delivery. */
@@ -104,6 +106,11 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_ROUTING_STRATEGY', default: 'longest-idle', meaning: 'longest-idle, least-busy or round-robin' },
   { env: 'LAWLINE_OFFER_TIMEOUT_MS', default: '20000', meaning: 'how long a lawyer has to accept an offer' },
   { env: 'LAWLINE_MAX_MISSED_OFFERS', default: '3', meaning: 'offers in a row a lawyer may let time out before being set away' },
+  {
+    env: 'LAWLINE_WRAP_UP_MS',
+    default: '30000',
+    meaning: 'after a consultation closes its lawyer is in wrap-up this long (no new offers; the wrap-up note stays editable) unless they say ready sooner; 0: no wrap-up',
+  },
   { env: 'LAWLINE_PREFERRED_WAIT_MS', default: '60000', meaning: 'how long a request waits for a chosen (or previous, or transfer-named) lawyer before anyone may take it' },
   { env: 'LAWLINE_WIDEN_PROVINCE_MS', default: '60000', meaning: 'wait after which a request reaches lawyers of the whole province' },
   { env: 'LAWLINE_WIDEN_NATIONAL_MS', default: '180000', meaning: 'wait after which a request reaches lawyers anywhere' },
@@ -187,6 +194,9 @@ export function loadConfig(env: Env): Result<Config, string> {
     // left in another category); 3 leaves room for that and one more, while one person can no
     // longer fill the queue and the store with requests. 100 is far past any real need.
     maxOpenPerCitizen: int('LAWLINE_MAX_OPEN_PER_CITIZEN', 1, 100),
+    // Call centres give 15-60 s of after-call work by default; 30 s writes a short note. At most
+    // an hour: a longer pause is a break (duty.away), which the lawyer chooses.
+    wrapUpMs: int('LAWLINE_WRAP_UP_MS', 0, 3_600_000),
     utcOffsetMin: int('LAWLINE_UTC_OFFSET_MIN', -720, 840),
     ...(get('DATABASE_URL') ? { database: { url: get('DATABASE_URL'), schema: get('LAWLINE_DATABASE_SCHEMA'), timeoutMs: int('LAWLINE_DATABASE_TIMEOUT_MS', 50, 600_000) } } : {}),
     ...(get('REDIS_URL') ? { redis: { url: get('REDIS_URL'), prefix: get('LAWLINE_REDIS_PREFIX'), timeoutMs: int('LAWLINE_REDIS_TIMEOUT_MS', 50, 60_000) } } : {}),

@@ -154,6 +154,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     nodeId,
     onDutyChanged: (event) => roster.dutyChanged(event),
     utcOffsetMin: config.utcOffsetMin,
+    wrapUpMs: config.wrapUpMs,
   }), (d) => d.stop());
   registry.listener = duty;
   const roster = owner.adopt('roster', new RosterService({
@@ -179,7 +180,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     metrics: metrics.routing,
     leads,
   }), (d) => d.stop());
-  const consultation = { store, pusher, routing, desk, now, maxOpenPerCitizen: config.maxOpenPerCitizen, refused: metrics.refused };
+  const consultation = { store, pusher, routing, desk, wrapUp: duty, now, maxOpenPerCitizen: config.maxOpenPerCitizen, refused: metrics.refused };
   const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers(), 'session.end': endSession };
   const recovery = owner.adopt('recovery', new Recovery({ store, queue, routing, duty, registry, log }), (r) => r.stop());
   await recovery.rebuild();

@@ -65,7 +65,7 @@ describe("the citizen's steps", () => {
     expect(cit.pushes('consult.state').filter((s) => s.consultation.answeredAt !== undefined)).toHaveLength(1);
   });
 
-  it("lists a citizen's own ended consultations a page at a time, newest first; only citizens may ask", async () => {
+  it("lists a citizen's own ended consultations a page at a time, newest first; a lawyer's list is of those they held", async () => {
     const law = await people.join(lawyer(uid('L')));
     const cit = await people.join(citizen(uid('C')));
     const other = await people.join(citizen(uid('C')));
@@ -95,7 +95,10 @@ describe("the citizen's steps", () => {
     expect(JSON.stringify([first, second])).not.toContain(open.id);
     expect((await other.client.request('consult.past', {})).consultations.map((c) => c.id)).toEqual([theirs.id]);
 
-    expect(await code(law.client.request('consult.past', {}))).toBe(ErrorCode.FORBIDDEN);
+    // A lawyer lists the ones they held when they ended (their closed today, in the console): not the cancelled ones they never held, nor another citizen's.
+    expect((await law.client.request('consult.past', {})).consultations.map((c) => c.id)).toEqual(ended.slice(1));
+    const assistant = await people.join({ sub: uid('A'), role: 'assistant', name: '助理', lawyerId: law.id });
+    expect(await code(assistant.client.request('consult.past', {}))).toBe(ErrorCode.FORBIDDEN);
     expect(await code(cit.client.request('consult.past', { limit: LIMITS.pastPageMax + 1 }))).toBe(ErrorCode.SCHEMA_VIOLATION);
   });
 });

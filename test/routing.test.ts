@@ -21,6 +21,8 @@ beforeAll(async () => {
     LAWLINE_WIDEN_NATIONAL_MS: '1200',
     LAWLINE_RESUME_WINDOW_MS: '1000',
     LAWLINE_PREFERRED_WAIT_MS: '800',
+    // Routing alone: a lawyer who closes is offered the next at once (the wrap-up between: test/wrap-up.test.ts).
+    LAWLINE_WRAP_UP_MS: '0',
   });
 });
 afterAll(() => server.cleanup());
@@ -309,9 +311,11 @@ describe('automatic routing', () => {
   });
 });
 
+const NO_WRAP_UP = { LAWLINE_WRAP_UP_MS: '0' };
+
 describe('routing across a restart', () => {
   it("queues again what was waiting, and a lawyer's held consultations still count against capacity", async () => {
-    const first = await startTestServer();
+    const first = await startTestServer(NO_WRAP_UP);
     const cit = await Participant.connect(first, citizen('RS-C1'));
     const law = await Participant.connect(first, lawyer('RS-L1'));
     await law.client.request('duty.on', { capacity: 1 });
@@ -323,7 +327,7 @@ describe('routing across a restart', () => {
     law.close();
     await first.stop();
 
-    const again = await startTestServer({}, first.dataDir);
+    const again = await startTestServer(NO_WRAP_UP, first.dataDir);
     try {
       const back = await Participant.connect(again, lawyer('RS-L1'));
       const { presence } = await back.client.request('duty.on', { capacity: 1 });

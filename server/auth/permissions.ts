@@ -32,13 +32,17 @@ export const PERMISSIONS = {
   'consult.convert': ['citizen'],
   'consult.list': ['citizen', 'lawyer', 'assistant', 'supervisor'],
   'consult.history': ['citizen', 'lawyer', 'assistant', 'supervisor'],
-  // A citizen's own record of past consultations; the console's lists of ended ones are not built yet.
-  'consult.past': ['citizen'],
+  // A citizen's own record of past consultations; a lawyer's, of those they held when they ended (the console's closed today).
+  'consult.past': ['citizen', 'lawyer'],
   // Assistants write on behalf of their lawyer; supervisors only watch.
   'duty.on': ['lawyer'],
   'duty.get': ['lawyer'],
   'duty.away': ['lawyer'],
   'duty.off': ['lawyer'],
+  'duty.ready': ['lawyer'],
+  // The lawyer's own notes: not their assistants' (who write to the citizen, not the file), nor the citizen's.
+  'note.get': ['lawyer'],
+  'note.set': ['lawyer'],
   'directory.list': ['citizen', 'lawyer', 'assistant', 'supervisor'],
   'offer.accept': ['lawyer'],
   'offer.decline': ['lawyer'],

@@ -4,6 +4,7 @@ import type { ProtocolError } from '../../protocol/result.ts';
 import type { Counter } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
 import type { ConsultationRouting, Desk } from '../kernel/routing.ts';
+import type { WrapUp } from '../kernel/wrap-up.ts';
 import type { Store, TransitionResult } from '../store/port.ts';
 
 export interface ConsultationDeps {
@@ -11,6 +12,8 @@ export interface ConsultationDeps {
   pusher: Pusher;
   routing: ConsultationRouting;
   desk: Desk;
+  /** Presence's wrap-up after a close; absent: none (a service tested alone). */
+  wrapUp?: WrapUp;
   now: () => number;
   /** Open consultations (live and message) one citizen may have at once. */
   maxOpenPerCitizen: number;

@@ -3,6 +3,7 @@ import type { HandlerTable } from '../session/dispatch.ts';
 import { chatHandlers } from './chat.ts';
 import type { ConsultationDeps } from './deps.ts';
 import { lifecycleHandlers } from './lifecycle.ts';
+import { noteHandlers } from './notes.ts';
 import { offerHandlers } from './offers.ts';
 import { pastHandler } from './past.ts';
 
@@ -10,6 +11,6 @@ export { openConsultations } from './lifecycle.ts';
 export type { ConsultationDeps } from './deps.ts';
 
 /** Every request but duty and the directory (presence/) is about a consultation. */
-export function consultationHandlers(deps: ConsultationDeps): Omit<HandlerTable, 'duty.on' | 'duty.get' | 'duty.away' | 'duty.off' | 'directory.list' | 'session.end'> {
-  return { ping: async () => ok({ at: deps.now() }), ...lifecycleHandlers(deps), ...offerHandlers(deps), ...chatHandlers(deps), 'consult.past': pastHandler(deps) };
+export function consultationHandlers(deps: ConsultationDeps): Omit<HandlerTable, 'duty.on' | 'duty.get' | 'duty.away' | 'duty.off' | 'duty.ready' | 'directory.list' | 'session.end'> {
+  return { ping: async () => ok({ at: deps.now() }), ...lifecycleHandlers(deps), ...offerHandlers(deps), ...chatHandlers(deps), ...noteHandlers(deps), 'consult.past': pastHandler(deps) };
 }

@@ -134,7 +134,13 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     const result = await deps.store.transition(consultationId, ['picked', 'active'], patch, heldBy(identity));
     if (!result.ok) return err(transitionError(result, 'close'));
     announce(result.consultation);
-    await deps.routing.closed(result.consultation, c);
+    const { lawyer, updatedAt } = result.consultation;
+    try {
+      // Whoever closed it, its lawyer wraps up; before the place it took frees, so no offer fills it first.
+      if (lawyer && isLive(result.consultation)) await deps.wrapUp?.closed(lawyer.id, updatedAt);
+    } finally {
+      await deps.routing.closed(result.consultation, c);
+    }
     return ok({ consultation: toView(result.consultation) });
   };
 

@@ -11,14 +11,16 @@ const ENDED: readonly ConsultationState[] = ['closed', 'cancelled'];
 const PAGE_DEFAULT = 20;
 
 /**
- * consult.past: a citizen's own ended consultations, a page at a time from where the last page
- * ended (the permission table lets only citizens ask). One more than the page is read to learn
+ * consult.past: a citizen's own ended consultations, or those a lawyer held when they ended (one
+ * handed on is the next lawyer's), a page at a time from where the last page ended (the
+ * permission table lets only citizens and lawyers ask). One more than the page is read to learn
  * whether older ones remain.
  */
 export function pastHandler(deps: ConsultationDeps): Handler<'consult.past'> {
   return async ({ identity }, { before, limit }) => {
     const size = Math.min(limit ?? PAGE_DEFAULT, LIMITS.pastPageMax);
-    const found = await deps.store.listConsultations({ citizenId: identity.id, states: ENDED, ...(before ? { before } : {}), limit: size + 1 });
+    const whose = identity.role === 'lawyer' ? { lawyerId: identity.id } : { citizenId: identity.id };
+    const found = await deps.store.listConsultations({ ...whose, states: ENDED, ...(before ? { before } : {}), limit: size + 1 });
     return ok({ consultations: found.slice(0, size).map(toView), hasMore: found.length > size });
   };
 }

@@ -12,6 +12,7 @@ import { directoryHandler } from './directory.ts';
 import { notifier } from '../kernel/notify.ts';
 import { normaliseParty } from '../kernel/party.ts';
 import type { DutyRouting } from '../kernel/routing.ts';
+import type { WrapUp } from '../kernel/wrap-up.ts';
 import { audience, toView } from '../kernel/views.ts';
 import type { Handler } from '../session/dispatch.ts';
 import type { Pusher } from '../session/pusher.ts';
@@ -47,12 +48,14 @@ export interface DutyDeps {
   utcOffsetMin: number;
   /** Written to the duty log (coverage reports). */
   onDutyChanged?: (event: DutyEvent) => Promise<void>;
+  /** After a close, this long with no new offers (the duty state `wrap-up`); 0 or absent: none. */
+  wrapUpMs?: number;
 }
 
 export function presenceView(p: LawyerPresence | undefined, lawyerId: string): PresenceViewT {
   if (!p) return { lawyerId, state: 'offline', categories: [], capacity: 1, load: 0 };
   const state = p.state === 'available' && p.load >= p.capacity ? 'busy' : p.state;
-  return { lawyerId, state, categories: p.categories, capacity: p.capacity, load: p.load };
+  return { lawyerId, state, categories: p.categories, capacity: p.capacity, load: p.load, ...(state === 'wrap-up' && p.wrapUpUntil !== undefined ? { wrapUpUntil: p.wrapUpUntil } : {}) };
 }
 
 const licenceProblem = (identity: Identity, now: number): ProtocolError | undefined => {
@@ -70,7 +73,7 @@ const licenceProblem = (identity: Identity, now: number): ProtocolError | undefi
  * kept) — off duty after the resume window unless a device came back meanwhile, on any node,
  * with their consultations back at the front of the queue.
  */
-export class DutyService implements DeviceListener {
+export class DutyService implements DeviceListener, WrapUp {
   /** Lawyers on duty through this node, as last seen: their leases are renewed here, and they are put back if the backplane forgets them. */
   private readonly local = new Map<string, LawyerPresence>();
   /** Lawyers with a device connected to this node: the backplane knows, for the other nodes' sake. */
@@ -140,7 +143,19 @@ export class DutyService implements DeviceListener {
       return ok({ presence: presenceView(undefined, identity.id) });
     };
 
-    return { 'duty.on': on, 'duty.get': get, 'duty.away': away, 'duty.off': offDuty, 'directory.list': directoryHandler(this.deps.presence, this.deps.store, new LocalTime(this.deps.utcOffsetMin), this.deps.now) };
+    // Said twice, or as the wrap-up ran out by itself: the state as it is, not an error.
+    const ready: Handler<'duty.ready'> = async ({ identity }) => {
+      const ended = await this.deps.presence.endWrapUp(identity.id);
+      if (ended) {
+        this.announce(ended);
+        this.deps.routing.kick();
+      }
+      const presence = ended ?? (await this.deps.presence.getLawyer(identity.id));
+      if (!presence) return err({ code: ErrorCode.NOT_ON_DUTY, message: 'not on duty' });
+      return ok({ presence: presenceView(presence, identity.id) });
+    };
+
+    return { 'duty.on': on, 'duty.get': get, 'duty.away': away, 'duty.off': offDuty, 'duty.ready': ready, 'directory.list': directoryHandler(this.deps.presence, this.deps.store, new LocalTime(this.deps.utcOffsetMin), this.deps.now) };
   }
 
   /** A device of a lawyer attached (new session or resume). Runs after the hello reply is out. */
@@ -254,6 +269,25 @@ export class DutyService implements DeviceListener {
     this.deps.routing.kick();
   }
 
+  /**
+   * The wrap-up after a close, as a call centre's after-call work: the lawyer gets no new offer
+   * until it ends (the router's tick ends it when due, on whichever node asks first: `Router`),
+   * or until they say they are ready. The whole lawyer, not the one freed place: a legal
+   * consultation's note is written with attention, and an offer ringing meanwhile would hurry it.
+   * A lawyer on a break, reconnecting or off duty gets none (they take no offers anyway).
+   */
+  async closed(lawyerId: string, closedAt: number): Promise<void> {
+    const wrapUpMs = this.deps.wrapUpMs ?? 0;
+    if (wrapUpMs <= 0) return;
+    const presence = await this.deps.presence.beginWrapUp(lawyerId, this.deps.now() + wrapUpMs, closedAt);
+    if (presence) this.announce(presence);
+  }
+
+  async since(lawyerId: string): Promise<number | undefined> {
+    const presence = await this.deps.presence.getLawyer(lawyerId);
+    return presence?.state === 'wrap-up' ? presence.wrapUpSince : undefined;
+  }
+
   /** Re-reads a lawyer's presence (their load changed) and tells their devices. */
   async refresh(lawyerId: string): Promise<void> {
     const presence = await this.deps.presence.getLawyer(lawyerId);
@@ -283,9 +317,9 @@ export class DutyService implements DeviceListener {
         continue;
       }
       if (await this.deps.presence.getLawyer(p.lawyerId)) continue;
-      const { lawyerId, name, categories, region, capacity, lastAssignedAt, conflicts } = p;
+      const { lawyerId, name, categories, region, capacity, lastAssignedAt, conflicts, wrapUpUntil, wrapUpSince } = p;
       const state = p.state === 'reconnecting' ? p.resumeState : p.state;
-      this.local.set(lawyerId, await this.deps.presence.putLawyer({ lawyerId, name, categories, region, capacity, state, lastAssignedAt, conflicts, leaseUntil: now + this.deps.leaseMs }));
+      this.local.set(lawyerId, await this.deps.presence.putLawyer({ lawyerId, name, categories, region, capacity, state, lastAssignedAt, conflicts, leaseUntil: now + this.deps.leaseMs, wrapUpUntil, wrapUpSince }));
     }
     this.deps.routing.kick();
   }

@@ -32,8 +32,8 @@ export interface RouterDeps {
   config: RoutingConfig;
   /** What an offer shows: the consultation's view and, after a transfer, the handover note. */
   offerView: (consultationId: string) => Promise<Omit<PushData<'offer'>, 'expiresAt'> | undefined>;
-  /** The router set a lawyer away (offers missed in a row). */
-  onPresenceChanged: (presence: LawyerPresence, reason: 'missed-offers') => void;
+  /** The router set a lawyer away (offers missed in a row), or ended their wrap-up (no reason). */
+  onPresenceChanged: (presence: LawyerPresence, reason?: 'missed-offers') => void;
   /** A lawyer's presence lease ran out (their node stopped renewing it): off duty. */
   onLeaseExpired: (lawyerId: string) => Promise<void>;
   metrics?: RoutingMetrics;
@@ -46,7 +46,7 @@ export interface RouterDeps {
  * lawyer at a time. All shared state is in the backplane and every claim is atomic there,
  * so several routers (one per node) may run at once. A match round runs on every event that
  * can make a match possible (request, duty change, decline, release) and on a tick, which
- * also expires offers and leases and widens long-waiting requests by region.
+ * also expires offers, leases and wrap-ups and widens long-waiting requests by region.
  */
 export class Router {
   private running: Promise<void> | undefined;
@@ -95,6 +95,8 @@ export class Router {
     try {
       for (const offer of await this.deps.queue.expiredOffers(now)) await this.timedOut(offer);
       for (const lawyerId of await this.deps.presence.expiredLeases(now)) await this.deps.onLeaseExpired(lawyerId);
+      // Each ended once, on whichever node asks first; the round below may offer them work.
+      for (const presence of await this.deps.presence.endDueWrapUps(now)) this.deps.onPresenceChanged(presence);
     } catch (e) {
       this.deps.log.error({ err: e }, 'routing tick failed');
     }
