@@ -333,6 +333,8 @@ export const Pushes = {
       expiresAt: Timestamp,
       /** Set when another lawyer transferred it: who and their note for the next lawyer. */
       handover: Type.Optional(Handover),
+      /** The citizen's first message (what they asked), shown before the lawyer accepts; absent when they wrote none yet. */
+      firstMessage: Type.Optional(Type.String({ maxLength: LIMITS.maxBodyChars })),
     },
     strict,
   ),

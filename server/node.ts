@@ -128,7 +128,9 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     config: config.routing,
     offerView: async (id) => {
       const c: ConsultationRecord | undefined = await routing.view(id);
-      return c && { consultation: toView(c), ...(c.handover ? { handover: c.handover } : {}) };
+      if (!c) return undefined;
+      const firstMessage = await routing.firstMessage(c);
+      return { consultation: toView(c), ...(c.handover ? { handover: c.handover } : {}), ...(firstMessage !== undefined ? { firstMessage } : {}) };
     },
     onPresenceChanged: (presence, reason) => duty.announce(presence, reason),
     onLeaseExpired: (lawyerId) => duty.off(lawyerId, 'disconnected'),

@@ -42,8 +42,13 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       lastSeq: 0,
     };
     const creating = startCreate(deps.store, record, { maxOpenPerCitizen: deps.maxOpenPerCitizen });
+    // The first message follows the record (it needs the consultation); an offer shows it, so routing is given it too.
+    const appended = creating.created.then((o) => (o.ok && data.firstMessage ? deps.store.appendMessage(firstMessage(record, data.firstMessage, at)) : undefined));
+    const first = data.firstMessage ? { body: data.firstMessage, stored: appended.then((a) => a !== undefined, () => false) } : undefined;
+    // A failed create is heard (and answered) from `created` below, which `appended` only follows.
+    appended.catch(() => undefined);
     // Routing starts once the store has decided, perhaps while the record commits; the citizen's reply waits for the commit.
-    const routed = isLive(record) ? deps.routing.enqueueCommitting(record, creating) : undefined;
+    const routed = isLive(record) ? deps.routing.enqueueCommitting(record, creating, first) : undefined;
     const outcome = await creating.created;
     // A resend: the first made it (and routed it); this one only answers as that one would now.
     if (!outcome.ok && outcome.reason === 'duplicate') return ok({ consultation: toView(await withFirstMessage(outcome.consultation, data.firstMessage)) });
@@ -52,10 +57,8 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       deps.refused?.inc({ limit: 'open-per-citizen' });
       return err({ code: ErrorCode.TOO_MANY_OPEN, message: `you have ${outcome.open} open consultations, as many as one person may: close or cancel one first` });
     }
-    if (data.firstMessage) {
-      const first = await deps.store.appendMessage(firstMessage(record, data.firstMessage, at));
-      record.lastSeq = first.message.seq;
-    }
+    const stored = await appended;
+    if (stored) record.lastSeq = stored.message.seq;
     announce(record);
     if (record.channel === 'message') {
       void deps.desk.tick();

@@ -16,12 +16,21 @@ import type { ConsultationRecord, Creating, Person, TransitionResult } from '../
  */
 export type Claimed = { ok: true; consultation: ConsultationRecord; again?: true } | { ok: false; reason: 'taken' | 'no-capacity' | 'state'; current?: TransitionResult };
 
+/** A request's first message, written after its create: an offer shows it, so routing knows it from the start. */
+export interface FirstMessage {
+  body: string;
+  stored: Promise<boolean>;
+}
+
 /** The consultation service's requests and state changes, as routing sees them. */
 export interface ConsultationRouting {
   /** Which lawyer a new request waits for first (the citizen's choice, or their previous lawyer). */
   preference(citizenId: string, asked: { lawyerId?: string; preferPrevious?: boolean; fallbackToQueue?: boolean }, at: number): Promise<Pick<ConsultationRecord, 'preferredLawyerId' | 'preferredUntil'>>;
-  /** Queues a request whose create is still committing, once the store has decided to take it. */
-  enqueueCommitting(c: ConsultationRecord, creating: Creating): Promise<void>;
+  /**
+   * Queues a request whose create is still committing, once the store has decided to take it.
+   * `first`: its first message, stored once the create is (`stored` settles when written or failed).
+   */
+  enqueueCommitting(c: ConsultationRecord, creating: Creating, first?: FirstMessage): Promise<void>;
   /** Left the queue for good (cancelled); its lawyer, if one held it, gets capacity back. */
   cancelled(c: ConsultationRecord, previous: ConsultationRecord): Promise<void>;
   /** A manual pick, atomic in the backplane before the record. */

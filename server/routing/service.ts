@@ -4,7 +4,7 @@ import type { PresencePort } from '../backplane/presence-port.ts';
 import type { Offer, Presence, QueueEntry, QueuePort } from '../backplane/queue-port.ts';
 import { isLive } from '../kernel/notify.ts';
 import { normaliseParty } from '../kernel/party.ts';
-import type { Claimed, ConsultationRouting, DutyRouting } from '../kernel/routing.ts';
+import type { Claimed, ConsultationRouting, DutyRouting, FirstMessage } from '../kernel/routing.ts';
 import type { RoutingMetrics } from '../metrics.ts';
 import { isHeldBy, type ConsultationRecord, type Creating, type Person, type Store, type TransitionResult } from '../store/port.ts';
 import { LiveQueue } from './live-queue.ts';
@@ -38,7 +38,7 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
    * before the citizen's reply; what a lawyer does with it waits for the commit. A failed or
    * refused create leaves `stored` false.
    */
-  private readonly committing = new Map<string, { record: ConsultationRecord; stored: Promise<boolean> }>();
+  private readonly committing = new Map<string, { record: ConsultationRecord; stored: Promise<boolean>; first?: FirstMessage }>();
   /** Accepts under way on this node, by consultation and lawyer: a repeat waits for the first (`accept`). */
   private readonly accepting = new Map<string, Promise<Claimed>>();
 
@@ -91,17 +91,23 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
    * routing still runs beside its fsync; PostgreSQL decides a capped create at its commit. If
    * the write then fails, the request leaves the queue and any offer of it is withdrawn.
    */
-  async enqueueCommitting(c: ConsultationRecord, { decided, created }: Creating): Promise<void> {
+  async enqueueCommitting(c: ConsultationRecord, { decided, created }: Creating, first?: FirstMessage): Promise<void> {
     // The caller hears why from `created` itself.
     const stored = created.then((r) => r.ok, () => false);
     if (!this.routeBeforeCommit) {
-      if (await stored) await this.enqueue(c);
+      // Another node may make the offer, from the store: once the first message is there too.
+      if (await stored) {
+        await first?.stored;
+        await this.enqueue(c);
+      }
       return;
     }
     if (!(await decided)) return;
-    this.committing.set(c.id, { record: c, stored });
+    this.committing.set(c.id, { record: c, stored, ...(first ? { first } : {}) });
     await this.enqueue(c);
     const ok = await stored;
+    // An offer made meanwhile shows the first message from here until the store has it.
+    await first?.stored;
     this.committing.delete(c.id);
     if (!ok) await this.live.leave(c.id);
   }
@@ -109,6 +115,15 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
   /** The record routing shows in an offer: the committed one, or one still committing. */
   async view(consultationId: string): Promise<ConsultationRecord | undefined> {
     return this.committing.get(consultationId)?.record ?? (await this.store.getConsultation(consultationId));
+  }
+
+  /** What the citizen asked, for an offer: the first message (its seq 1, theirs), or the one being written. */
+  async firstMessage(c: ConsultationRecord): Promise<string | undefined> {
+    const pending = this.committing.get(c.id)?.first;
+    if (pending) return pending.body;
+    if (c.lastSeq === 0) return undefined;
+    const [first] = (await this.store.history(c.id, { beforeSeq: 2, limit: 1 })).messages;
+    return first?.from.id === c.citizen.id ? first.body : undefined;
   }
 
   /** The consultation left the queue for good (cancelled); its lawyer, if one held it, gets capacity back. */
