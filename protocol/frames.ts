@@ -86,6 +86,8 @@ export const PresenceView = Type.Object(
     load: Type.Integer({ minimum: 0 }),
     /** In `wrap-up`: when it ends by itself (the lawyer may end it sooner, `duty.ready`). */
     wrapUpUntil: Type.Optional(Timestamp),
+    /** In `wrap-up`: when the close that began it was; notes of what closed since stay writable (`note.set`). */
+    wrapUpSince: Type.Optional(Timestamp),
   },
   strict,
 );

@@ -57,6 +57,9 @@ describe('the wrap-up after a close', () => {
     const wrapping = await law.next('duty.state', (s) => s.presence.state === 'wrap-up');
     expect(wrapping.presence.wrapUpUntil).toBeGreaterThanOrEqual(closedAt + WRAP_UP_MS);
     expect(wrapping.presence.wrapUpUntil).toBeLessThanOrEqual(Date.now() + WRAP_UP_MS);
+    // Since the close: what closed from then on may still be written up.
+    const [closed] = (await law.client.request('consult.past', {})).consultations;
+    expect(wrapping.presence.wrapUpSince).toBe(closed?.updatedAt);
     expect((await law.client.request('duty.get', {})).presence).toMatchObject({ state: 'wrap-up', load: 0 });
     // A free place and a request waiting, but no offer while wrapping up (without it one comes within milliseconds).
     await sleep(WRAP_UP_MS / 2);

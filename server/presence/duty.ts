@@ -55,7 +55,8 @@ export interface DutyDeps {
 export function presenceView(p: LawyerPresence | undefined, lawyerId: string): PresenceViewT {
   if (!p) return { lawyerId, state: 'offline', categories: [], capacity: 1, load: 0 };
   const state = p.state === 'available' && p.load >= p.capacity ? 'busy' : p.state;
-  return { lawyerId, state, categories: p.categories, capacity: p.capacity, load: p.load, ...(state === 'wrap-up' && p.wrapUpUntil !== undefined ? { wrapUpUntil: p.wrapUpUntil } : {}) };
+  const wrapUp = state === 'wrap-up' && p.wrapUpUntil !== undefined && p.wrapUpSince !== undefined ? { wrapUpUntil: p.wrapUpUntil, wrapUpSince: p.wrapUpSince } : {};
+  return { lawyerId, state, categories: p.categories, capacity: p.capacity, load: p.load, ...wrapUp };
 }
 
 const licenceProblem = (identity: Identity, now: number): ProtocolError | undefined => {
