@@ -1,3 +1,5 @@
+import { keptRecord } from './kept.ts';
+
 /**
  * Where each transcript was scrolled to, kept in localStorage per identity (as the drafts are)
  * so a reload puts the reader back where they were. A transcript read to its end is not kept:
@@ -16,43 +18,22 @@ type Places = Record<string, ScrollPlace>;
 /** Transcripts remembered per identity: the newest kept, far more than one person has open. */
 const MAX_KEPT = 50;
 
-const keyOf = (identityId: string) => `lawline.scroll.${identityId}`;
+const isPlace = (v: unknown): v is ScrollPlace =>
+  typeof v === 'object' && v !== null && Number.isInteger((v as ScrollPlace).seq) && Number.isFinite((v as ScrollPlace).above);
+
+const kept = keptRecord('scroll', isPlace);
 
 export function scrollPlace(identityId: string, consultationId: string): ScrollPlace | undefined {
-  return load(identityId)[consultationId];
+  return kept.load(identityId)[consultationId];
 }
 
 /** Keeps where a transcript is scrolled to; undefined: at its end. */
 export function keepScrollPlace(identityId: string, consultationId: string, place: ScrollPlace | undefined): void {
-  const { [consultationId]: _old, ...places } = load(identityId);
+  const { [consultationId]: _old, ...places } = kept.load(identityId);
   const next: Places = place ? { ...places, [consultationId]: place } : places;
   const ids = Object.keys(next);
   for (const id of ids.slice(0, Math.max(0, ids.length - MAX_KEPT))) delete next[id];
-  try {
-    localStorage.setItem(keyOf(identityId), JSON.stringify(next));
-  } catch (e) {
-    console.warn('lawline: the scroll position could not be kept', e);
-  }
+  kept.save(identityId, next);
 }
 
-export function forgetScrollPlaces(identityId: string): void {
-  try {
-    localStorage.removeItem(keyOf(identityId));
-  } catch (e) {
-    console.warn('lawline: scroll positions could not be removed', e);
-  }
-}
-
-const isPlace = (v: unknown): v is ScrollPlace =>
-  typeof v === 'object' && v !== null && Number.isInteger((v as ScrollPlace).seq) && Number.isFinite((v as ScrollPlace).above);
-
-function load(identityId: string): Places {
-  try {
-    const v: unknown = JSON.parse(localStorage.getItem(keyOf(identityId)) ?? '{}');
-    if (typeof v !== 'object' || v === null) return {};
-    return Object.fromEntries(Object.entries(v).filter((kv): kv is [string, ScrollPlace] => isPlace(kv[1])));
-  } catch (e) {
-    console.warn('lawline: kept scroll positions could not be read', e);
-    return {};
-  }
-}
+export const forgetScrollPlaces = (identityId: string): void => kept.forget(identityId);
