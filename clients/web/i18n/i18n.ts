@@ -1,3 +1,4 @@
+import { regionName } from '../../../protocol/regions.ts';
 import { CATEGORIES, type Category } from '../../../protocol/vocabulary.ts';
 import { STRINGS, type StringKey } from './strings.ts';
 
@@ -12,6 +13,8 @@ export interface Translator {
   (key: StringKey, params?: Params): string;
   readonly lang: Lang;
   category(c: Category): string;
+  /** A GB/T 2260 region code by name (江苏省无锡市), or the code itself when it names no known region. */
+  region(code: string): string;
   /** A clock time (`at` in ms since the epoch) as people of this language write it. */
   time(at: number): string;
   dateTime(at: number): string;
@@ -32,6 +35,7 @@ export function translator(lang: Lang): Translator {
   Object.assign(t, {
     lang,
     category: (c: Category) => CATEGORIES[c][lang],
+    region: (code: string) => regionName(code, lang) ?? fill(STRINGS.regionCode[lang], { code }),
     time: (at: number) => new Date(at).toLocaleTimeString(lang),
     dateTime: (at: number) => new Date(at).toLocaleString(lang),
   });

@@ -2,12 +2,12 @@ import { LIMITS, type ConsultationViewT, type PersonViewT } from '../../../proto
 import { err, ok, type Result } from '../../../protocol/result.ts';
 import type { Category } from '../../../protocol/vocabulary.ts';
 import type { LawlineClient } from '../../sdk/index.ts';
-import type { Lang } from '../i18n/i18n.ts';
+import type { Lang, Params, StringKey } from '../i18n/i18n.ts';
 import { saveLang } from '../i18n/saved-lang.ts';
 import { assistantCode, type AssistantCode, type DevSignIn, type DevTokenError } from '../identity/dev-token.ts';
-import type { AppStore } from '../state/app-state.ts';
+import { announce, type AppStore } from '../state/app-state.ts';
 import { acked, addMessages, addOutgoing, failed, setDraft, setHasOlder, setHistory, setReadUpTo, upsertView } from '../state/consultations.ts';
-import { setPresence } from '../state/desk.ts';
+import { select, setNoteDraft, setNotes, setPresence, type Notes } from '../state/desk.ts';
 import type { SessionHost } from './session-host.ts';
 import { loadPast, updateCitizen } from './sync-citizen.ts';
 import { updateConsultations, updateDesk } from './sync.ts';
@@ -34,6 +34,10 @@ export function createActions(host: SessionHost, store: AppStore) {
     }
   };
   const know = (c: ConsultationViewT) => updateConsultations(store, (cs) => upsertView(cs, c));
+  const inView = (done: Result<ConsultationViewT, string>): Result<ConsultationViewT, string> => {
+    if (done.ok) updateDesk(store, (d) => select(d, done.value.id));
+    return done;
+  };
   const consultation = (run: (c: LawlineClient) => Promise<{ consultation: ConsultationViewT }>): Done<ConsultationViewT> =>
     call(async (c) => {
       const { consultation: view } = await run(c);
@@ -57,6 +61,8 @@ export function createActions(host: SessionHost, store: AppStore) {
       return made.ok ? made : err(made.error.message);
     },
     signOut: (): void => host.signOut(),
+    /** Says something in the live region (what a screen's own action did, when the screen it happened on goes). */
+    announce: (key: StringKey, params: Params): void => store.update((s) => announce(s, key, params)),
 
     /**
      * Sent again by the SDK, with the same request id, if the connection drops before the answer: one consultation, however many sends.
@@ -112,19 +118,47 @@ export function createActions(host: SessionHost, store: AppStore) {
         updateConsultations(store, (cs) => setHasOlder(addMessages(cs, id, page.messages), id, page.hasMore));
       }),
 
-    pick: (id: string): Done<ConsultationViewT> =>
-      consultation(async (c) => {
-        await c.request('consult.pick', { consultationId: id });
-        return c.request('consult.join', { consultationId: id });
-      }),
-    accept: (id: string): Done<ConsultationViewT> => consultation((c) => c.request('offer.accept', { consultationId: id })),
+    /** Takes a consultation from the queue and joins it; it comes into view. */
+    pick: async (id: string): Done<ConsultationViewT> => inView(await consultation(async (c) => {
+      await c.request('consult.pick', { consultationId: id });
+      return c.request('consult.join', { consultationId: id });
+    })),
+    /** Accepts an offer; the consultation comes into view. */
+    accept: async (id: string): Done<ConsultationViewT> => inView(await consultation((c) => c.request('offer.accept', { consultationId: id }))),
     decline: (id: string): Done<unknown> => call((c) => c.request('offer.decline', { consultationId: id })),
     close: (id: string, note: string): Done<ConsultationViewT> =>
       consultation((c) => c.request('consult.close', { consultationId: id, ...(note ? { note } : {}) })),
-    duty: (to: 'duty.on' | 'duty.away' | 'duty.off'): Done<unknown> =>
+    /** Hands a consultation on to a category or a named lawyer, with a note for whoever takes it; it leaves this lawyer's tabs. */
+    transfer: (id: string, to: { category: Category } | { lawyerId: string }, note: string): Done<ConsultationViewT> =>
+      consultation((c) => c.request('consult.transfer', { consultationId: id, ...to, note })),
+    /** Goes on duty (with these categories; none: those the sign-in declared), takes a break or goes off. */
+    duty: (to: 'duty.on' | 'duty.away' | 'duty.off', categories?: readonly Category[]): Done<unknown> =>
       call(async (c) => {
-        const { presence } = await c.request(to, {});
+        const { presence } = to === 'duty.on' ? await c.request(to, categories?.length ? { categories: [...categories] } : {}) : await c.request(to, {});
         updateDesk(store, (d) => setPresence(d, presence, undefined));
+      }),
+    /** Ends the wrap-up now: offers come again. */
+    ready: (): Done<unknown> =>
+      call(async (c) => {
+        const { presence } = await c.request('duty.ready', {});
+        updateDesk(store, (d) => setPresence(d, presence, undefined));
+      }),
+    /** Brings a consultation into view (its tab). */
+    select: (id: string): void => updateDesk(store, (d) => select(d, id)),
+    /** The lawyer's notes on a consultation and its handover note, as the server has them. */
+    loadNotes: (id: string): Done<Notes> =>
+      call(async (c) => {
+        const { note, handover } = await c.request('note.get', { consultationId: id });
+        const notes = { note, handover };
+        updateDesk(store, (d) => setNotes(d, id, notes));
+        return notes;
+      }),
+    setNoteDraft: (id: string, text: string | undefined): void => updateDesk(store, (d) => setNoteDraft(d, id, text)),
+    /** Saves the notes being written; what was typed meanwhile stays a draft. */
+    saveNote: (id: string, note: string): Done<unknown> =>
+      call(async (c) => {
+        const saved = await c.request('note.set', { consultationId: id, note });
+        updateDesk(store, (d) => setNoteDraft(setNotes(d, id, { note: saved.note, handover: d.notes[id]?.handover }), id, d.noteDrafts[id] === note ? undefined : d.noteDrafts[id]));
       }),
   };
 }

@@ -4,11 +4,12 @@ import { catchUpDuty, catchUpWaits } from './sync-catch-up.ts';
 import { syncCitizen } from './sync-citizen.ts';
 import { syncConsultations } from './sync-consultations.ts';
 import { syncDesk } from './sync-desk.ts';
+import { syncLawyer } from './sync-lawyer.ts';
 
 /** What each role's session keeps in the store, besides nothing: a role with no row syncs its consultations only. */
 export const SYNCS: Partial<Record<Role, readonly Sync[]>> = {
   citizen: [syncConsultations, syncCitizen, catchUpWaits],
-  lawyer: [syncConsultations, syncDesk, catchUpDuty],
+  lawyer: [syncConsultations, syncDesk, catchUpDuty, syncLawyer],
   // The lawyer's consultations (the server lists them for the assistant); no desk: duty and offers are the lawyer's.
   assistant: [syncConsultations],
 };

@@ -8,6 +8,7 @@ import { TokenKeeper } from '../identity/token-keeper.ts';
 import { signedOut, type AppState, type AppStore } from '../state/app-state.ts';
 import { createClient, forgetSession } from './connection.ts';
 import { forgetDrafts, keepDrafts } from './keep-drafts.ts';
+import { forgetRead, keepRead } from './keep-read.ts';
 import { forgetScrollPlaces } from './keep-scroll.ts';
 import { syncsFor } from './role-syncs.ts';
 import { syncPending } from './sync-pending.ts';
@@ -81,8 +82,7 @@ export class SessionHost {
     const identity = this.store.get().identity;
     this.end(identity);
     clearIdentity();
-    if (identity) forgetDrafts(identity.id);
-    if (identity) forgetScrollPlaces(identity.id);
+    if (identity) forget(identity.id);
     this.store.update((s) => signedOut(s, undefined));
   }
 
@@ -104,6 +104,7 @@ export class SessionHost {
       ...syncsFor(identity.role).map((sync) => sync(client, this.store, me)),
       syncPending(client, this.store, me),
       keepDrafts(this.store, identity.id),
+      keepRead(this.store, identity.id),
     ];
     this.running = { client, keeper, offs };
     client.connect().catch((e: unknown) => {
@@ -140,8 +141,7 @@ export class SessionHost {
   private lose(identity: Identity, why: 'expired' | 'refused' | 'assistant-limit'): void {
     this.end(identity);
     clearIdentity();
-    forgetDrafts(identity.id);
-    forgetScrollPlaces(identity.id);
+    forget(identity.id);
     if (identity.role === 'assistant') {
       // Turned away for want of a seat, the token still signs them in once one is free; expired or refused, it never will.
       const code = why === 'assistant-limit' ? identity.token : '';
@@ -150,6 +150,13 @@ export class SessionHost {
     const role = identity.role === 'lawyer' ? 'lawyer' : 'citizen';
     this.store.update((s) => ({ ...signedOut(s, why), lastSignIn: { role, name: identity.name, categories: identity.categories } }));
   }
+}
+
+/** What the page kept in localStorage for `identityId` besides the identity: drafts, scroll places, read marks. */
+function forget(identityId: string): void {
+  forgetDrafts(identityId);
+  forgetScrollPlaces(identityId);
+  forgetRead(identityId);
 }
 
 /** How the page renews a development identity's token; other tokens (from `npm run token`) are used until they expire. */

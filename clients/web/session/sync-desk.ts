@@ -13,7 +13,12 @@ export const syncDesk: Sync = (client, store) => {
       (e: unknown) => console.warn('lawline: the waiting queue could not be listed', e),
     );
   const offs = [
-    client.on('duty.state', ({ presence, reason }) => updateDesk(store, (d) => setPresence(d, presence, reason))),
+    client.on('duty.state', ({ presence, reason }) => {
+      const was = store.get().desk.presence?.state;
+      updateDesk(store, (d) => setPresence(d, presence, reason));
+      // Off duty the queue is followed again (on duty the server sends no changes of it): read it as it is now.
+      if (presence.state === 'offline' && was !== undefined && was !== 'offline') void refreshQueue();
+    }),
     client.on('offer', offers),
     client.on('offer.ended', offers),
     // A new session: offers still out are pushed again, the ends of the others went with the old one.

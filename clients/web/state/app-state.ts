@@ -23,6 +23,8 @@ export interface Announcement {
   n: number;
   key: StringKey;
   params: Params;
+  /** Filled in as `{category}`, in the language said in (a code in the store, a label when said). */
+  category?: Category;
 }
 
 /**
@@ -71,6 +73,6 @@ export function signedOut(s: AppState, notice: AppState['signInNotice']): AppSta
   return { ...s, identity: undefined, signInNotice: notice, connection: 'signed-out', consultations: {}, waits: {}, desk: emptyDesk, citizen: emptyCitizen, announcement: undefined };
 }
 
-export function announce(s: AppState, key: StringKey, params: Params): AppState {
-  return { ...s, announcement: { n: (s.announcement?.n ?? 0) + 1, key, params } };
+export function announce(s: AppState, key: StringKey, params: Params, category?: Category): AppState {
+  return { ...s, announcement: { n: (s.announcement?.n ?? 0) + 1, key, params, ...(category ? { category } : {}) } };
 }

@@ -9,7 +9,7 @@ export function LiveRegion() {
   const a = useApp((s) => s.announcement);
   return (
     <div class="sr-only" role="status" aria-live="polite" data-testid="announcer">
-      {a && <span key={a.n}>{t(a.key, a.params)}</span>}
+      {a && <span key={a.n}>{t(a.key, a.category ? { ...a.params, category: t.category(a.category) } : a.params)}</span>}
     </div>
   );
 }

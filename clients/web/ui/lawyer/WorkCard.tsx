@@ -1,46 +1,62 @@
 import { useState } from 'preact/hooks';
 import { LIMITS } from '../../../../protocol/frames.ts';
-import { isOpen } from '../../state/consultations.ts';
 import { Chat } from '../chat/Chat.tsx';
 import { useActions, useApp, useT } from '../context.ts';
 import { ErrorNote } from '../ErrorNote.tsx';
-import { LimitedField } from '../LimitedField.tsx';
+import { tabId, WORK_PANEL } from './ConsultationTabs.tsx';
+import { Handover } from './Handover.tsx';
+import { NotesField } from './NotesField.tsx';
+import { TransferForm } from './TransferForm.tsx';
 
-/** A consultation the lawyer holds: the chat, the wrap-up note (while open) and closing it. */
-export function WorkCard({ id }: { id: string }) {
+/**
+ * The consultation in view (the panel of its tab): where the citizen is, the note of a lawyer who
+ * handed it on, the chat, the lawyer's notes, and handing it on or closing it. Either takes it
+ * out of the tabs; the page says where it went, and the keyboard lands on the tabs.
+ */
+export function WorkCard({ id, gone }: { id: string; gone: () => void }) {
   const t = useT();
   const actions = useActions();
   const entry = useApp((s) => s.consultations[id]);
-  const [note, setNote] = useState('');
+  const notes = useApp((s) => s.desk.notes[id]);
+  const draft = useApp((s) => s.desk.noteDrafts[id]);
+  const [transferring, setTransferring] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   if (!entry) return null;
   const { view } = entry;
-  const open = isOpen(view);
-  const text = note.trim();
+  const note = (draft ?? notes?.note ?? '').trim();
   const close = async () => {
     setBusy(true);
-    const done = await actions.close(id, text);
+    // What is written and not yet saved goes with the close.
+    const done = await actions.close(id, note);
     setBusy(false);
-    setError(done.ok ? undefined : done.error);
+    if (!done.ok) return setError(done.error);
+    actions.announce('closedAnnounced', { name: view.citizen.name });
+    gone();
+  };
+  const handedOn = (to: string) => {
+    actions.announce('transferredAnnounced', { name: view.citizen.name, to });
+    gone();
   };
   return (
-    <section class="card consultation" data-testid="consultation" data-id={id} aria-labelledby={`w-${id}`}>
-      <h2 id={`w-${id}`}>{t('workTitle', { category: t.category(view.category), name: view.citizen.name })}</h2>
-      <Chat id={id} closed={!open} />
-      {open ? (
-        <>
-          <LimitedField label={t('note')} value={note} max={LIMITS.maxNoteChars} testId="note" onInput={setNote} />
-          <button class="primary" type="button" data-testid="close" disabled={busy || text.length > LIMITS.maxNoteChars} onClick={close}>
-            {t('close')}
-          </button>
-        </>
-      ) : (
-        <p class="muted" data-testid="closed-note">
-          {t('closedLawyer')}
-        </p>
-      )}
+    <section id={WORK_PANEL} role="tabpanel" aria-labelledby={tabId(id)} class="card consultation" data-testid="consultation" data-id={id}>
+      <h2>{t('workTitle', { category: t.category(view.category), name: view.citizen.name })}</h2>
+      <p class="muted" data-testid="work-region">
+        {t('offerRegion', { region: t.region(view.region) })}
+      </p>
+      {notes?.handover && <Handover handover={notes.handover} />}
+      <Chat id={id} closed={false} />
+      <NotesField id={id} label={t('note')} testId="note" editable={view.state === 'picked' || view.state === 'active'} />
+      <div class="row">
+        <button type="button" data-testid="transfer" aria-expanded={transferring} onClick={() => setTransferring(!transferring)}>
+          {t('transfer')}
+        </button>
+        <button class="primary" type="button" data-testid="close" disabled={busy || note.length > LIMITS.maxNoteChars} onClick={close}>
+          {t('close')}
+        </button>
+      </div>
       <ErrorNote message={error} />
+      {transferring && <TransferForm view={view} done={handedOn} />}
     </section>
   );
 }
