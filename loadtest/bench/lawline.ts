@@ -32,6 +32,8 @@ export const lawlineEnv = (dataDir: string, extra: Record<string, string> = {}):
     LAWLINE_MAX_OPEN_PER_CITIZEN: '100',
     // Every bench connection comes from 127.0.0.1 (B3 holds 10,000 idle ones).
     LAWLINE_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+    // A bench lawyer closes what it accepts at once and is offered the next (B5 measures request -> offer): no 30 s wrap-up between.
+    LAWLINE_WRAP_UP_MS: '0',
     ...extra,
   });
 
