@@ -37,6 +37,7 @@ export interface RosterDeps {
  */
 export class RosterService {
   private readonly time: LocalTime;
+  /** `<day>|<lawyer>|<start>` of the shifts reminded of, yesterday's and today's only (`remind` forgets older days). */
   private readonly reminded = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -74,7 +75,11 @@ export class RosterService {
   async remind(): Promise<void> {
     if (this.deps.leads?.() === false) return;
     const now = this.deps.now();
-    for (const day of new Set([this.time.day(now - 24 * 3600_000), this.time.day(now)])) {
+    const days = new Set([this.time.day(now - 24 * 3600_000), this.time.day(now)]);
+    // A shift of an earlier day has ended, and is never looked at again: kept, these grew by
+    // every rostered shift for as long as the node ran.
+    for (const key of this.reminded) if (!days.has(key.slice(0, key.indexOf('|')))) this.reminded.delete(key);
+    for (const day of days) {
       for (const s of await this.deps.store.roster(day)) {
         const key = `${day}|${s.lawyerId}|${s.start}`;
         if (this.time.at(day, s.start) > now || this.time.at(day, s.end) <= now || this.reminded.has(key)) continue;
@@ -84,6 +89,11 @@ export class RosterService {
         this.deps.pusher.push([`u:${s.lawyerId}`], 'roster.reminder', { shift: { day, start: s.start, end: s.end, categories: s.categories, region: s.region } });
       }
     }
+  }
+
+  /** Shifts remembered as reminded of (tests: it stays within two days' shifts). */
+  get remembered(): number {
+    return this.reminded.size;
   }
 
   /** Scheduled against actually on duty, per category, region and hour of `day` (local time). */
