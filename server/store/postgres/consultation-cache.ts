@@ -1,4 +1,4 @@
-import type { ConsultationRecord } from '../port.ts';
+import { OPEN_STATES, type ConsultationRecord } from '../port.ts';
 
 /** A consultation as this node last saw it, and the row version it had then. */
 export interface Seen {
@@ -8,10 +8,13 @@ export interface Seen {
 }
 
 /**
- * The consultations this node worked on lately, as last seen: a chat message is checked
+ * The open consultations this node worked on lately, as last seen: a chat message is checked
  * against the cached one instead of a read per message. Appends are conditional on the
  * version (append-batch.ts), so a stale entry costs a re-read, never a wrong write.
- * Bounded: past `max`, the entry stored longest ago goes.
+ * An ended one (closed, cancelled: never reopened) is dropped, not kept: it admits no message,
+ * so its entry would only cost that re-read, and kept, the cache grew with every consultation
+ * the node had seen end until `max` (the soak: ~13,000 a node-hour at 2,000 connections, so
+ * ~45 minutes of RSS growth). Bounded too: past `max`, the entry stored longest ago goes.
  */
 export class ConsultationCache {
   private readonly seen = new Map<string, Seen>();
@@ -28,8 +31,13 @@ export class ConsultationCache {
     const cached = this.seen.get(id);
     if (cached && cached.version > seen.version) return;
     this.seen.delete(id);
+    if (!OPEN_STATES.includes(seen.record.state)) return;
     this.seen.set(id, seen);
     if (this.seen.size > this.max) this.seen.delete(this.seen.keys().next().value as string);
+  }
+
+  get size(): number {
+    return this.seen.size;
   }
 
   forget(id: string): void {

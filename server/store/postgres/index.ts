@@ -104,6 +104,11 @@ export class PgStore implements Store {
     return new PgStore(pool, deadline);
   }
 
+  /** Consultations cached (tests: ended ones are not kept). */
+  get cachedConsultations(): number {
+    return this.cache.size;
+  }
+
   stats(): { fsyncs: number; records: number } {
     return { fsyncs: this.batcher.commits, records: this.batcher.records };
   }

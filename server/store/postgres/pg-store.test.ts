@@ -281,6 +281,30 @@ describe('PostgreSQL store', () => {
     });
   });
 
+  it('caches open consultations only: one that ended is dropped, however many the node saw end', async () => {
+    await withStore(async (store) => {
+      const lawyer: Person = { id: 'LA', role: 'lawyer', name: 'LA' };
+      const whenActive = (r: ConsultationRecord) => r.state === 'active';
+      const send = (id: string, clientMsgId: string) => store.appendIfAdmitted({ consultationId: id, from: citizen, clientMsgId, body: clientMsgId, at: 1 }, whenActive);
+      const open = consultation({ state: 'active', lawyer });
+      await store.createConsultation(open);
+      expect(await send(open.id, 'open')).toMatchObject({ ok: true });
+      const baseline = store.cachedConsultations;
+      for (let i = 0; i < 40; i++) {
+        const c = consultation({ state: 'active', lawyer });
+        await store.createConsultation(c);
+        expect(await send(c.id, `m${i}`)).toMatchObject({ ok: true });
+        const ended = i % 2 ? 'closed' : 'cancelled';
+        expect((await store.transition(c.id, ['active'], { state: ended, updatedAt: 2 })).ok).toBe(true);
+        // Read again after its end (a snapshot, a list), and written to late: neither keeps it.
+        expect(await store.getConsultation(c.id)).toMatchObject({ state: ended });
+        expect(await send(c.id, `late${i}`)).toMatchObject({ ok: false, reason: 'refused' });
+      }
+      expect(store.cachedConsultations).toBe(baseline);
+      expect(await send(open.id, 'open again')).toMatchObject({ ok: true, message: { seq: 2 } });
+    });
+  });
+
   it('survives its connections being terminated: acked messages stay, the failed write is retried, readiness recovers', async () => {
     const schema = newSchema();
     const app = `lawline-cut-${randomBytes(4).toString('hex')}`;
