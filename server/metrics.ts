@@ -1,3 +1,5 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
 /**
  * A small Prometheus text registry. A label set's series key is formatted once and then
  * found through a tree of its names and values, so counting a frame on the hot path
@@ -139,7 +141,7 @@ export class Registry {
 }
 
 /** The node's metrics, built once in main.ts and handed to whoever records into them. */
-export function createMetrics(gauges: { connections: () => number; sessions: () => number; heldForResume: () => number; store: () => { fsyncs: number; records: number } }) {
+export function createMetrics(gauges: { connections: () => number; sessions: () => number; heldForResume: () => number; store: () => { fsyncs: number; records: number; waiting: number } }) {
   const registry = new Registry();
   return {
     registry,
@@ -158,6 +160,8 @@ export function createMetrics(gauges: { connections: () => number; sessions: () 
     // records ÷ fsyncs is the group-commit batch size.
     storeRecords: registry.add(new Gauge('lawline_store_records_total', 'records made durable', () => gauges.store().records, 'counter')),
     storeFsyncs: registry.add(new Gauge('lawline_store_fsyncs_total', 'fsyncs (group commits)', () => gauges.store().fsyncs, 'counter')),
+    // Above a batch or two only while the store falls behind what it is asked (a soak reads it).
+    storeWaiting: registry.add(new Gauge('lawline_store_waiting_writes', 'writes waiting for the next fsync or commit (the one under way not counted)', () => gauges.store().waiting)),
     routing: routingMetrics(registry),
     process: processMetrics(registry),
   };
@@ -165,9 +169,10 @@ export function createMetrics(gauges: { connections: () => number; sessions: () 
 
 /**
  * The process's memory, under the names Prometheus' Node client uses, so a soak or a dashboard
- * can tell the JavaScript heap from native memory (uWS buffers, typed arrays) when RSS grows.
- * One `process.memoryUsage()` per gauge per scrape: it reads /proc/self/stat and V8's counters,
- * microseconds, never a heap walk.
+ * can tell the JavaScript heap from native memory (uWS buffers, typed arrays) when RSS grows;
+ * and how late the event loop ran timers since the last scrape, which says when the node falls
+ * behind its load (a backlog grows memory that is not a leak). One `process.memoryUsage()` per
+ * gauge per scrape: it reads /proc/self/stat and V8's counters, microseconds, never a heap walk.
  */
 function processMetrics(registry: Registry) {
   const memory = (key: keyof NodeJS.MemoryUsage) => () => process.memoryUsage()[key];
@@ -176,7 +181,38 @@ function processMetrics(registry: Registry) {
     heapUsed: registry.add(new Gauge('nodejs_heap_size_used_bytes', 'V8 heap in use', memory('heapUsed'))),
     heapTotal: registry.add(new Gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved', memory('heapTotal'))),
     external: registry.add(new Gauge('nodejs_external_memory_bytes', 'memory outside the V8 heap held by JavaScript objects (buffers, typed arrays)', memory('external'))),
+    arrayBuffers: registry.add(new Gauge('nodejs_array_buffers_bytes', 'of the external memory, what ArrayBuffers and Buffers hold', memory('arrayBuffers'))),
+    loopDelay: registry.add(new LoopDelay()),
   };
+}
+
+/**
+ * How late the event loop ran since the last scrape (99th percentile and largest), sampled
+ * every 20 ms by a libuv timer (unref'd) and reset by each scrape, as prom-client does.
+ * `stop()` ends the sampling (at the node's close).
+ */
+class LoopDelay implements Metric {
+  private readonly delay = monitorEventLoopDelay({ resolution: 20 });
+  constructor() {
+    this.delay.enable();
+  }
+  render(): string {
+    const d = this.delay;
+    const seconds = (ns: number) => (d.count > 0 ? ns / 1e9 : 0);
+    const lines = [
+      '# HELP nodejs_eventloop_lag_p99_seconds event-loop delay since the last scrape, 99th percentile',
+      '# TYPE nodejs_eventloop_lag_p99_seconds gauge',
+      `nodejs_eventloop_lag_p99_seconds ${seconds(d.percentile(99))}`,
+      '# HELP nodejs_eventloop_lag_max_seconds event-loop delay since the last scrape, largest',
+      '# TYPE nodejs_eventloop_lag_max_seconds gauge',
+      `nodejs_eventloop_lag_max_seconds ${seconds(d.max)}`,
+    ];
+    d.reset();
+    return lines.join('\n');
+  }
+  stop(): void {
+    this.delay.disable();
+  }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -17,7 +17,7 @@ import { rosterRoutes } from './gateway/routes/roster.ts';
 import { loadStaticFiles } from './gateway/static.ts';
 import { toView } from './kernel/views.ts';
 import type { Logger } from './log.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { Owner } from './owner.ts';
 import { DEADLINES } from './probe.ts';
 import { Connection } from './session/connection.ts';
@@ -98,7 +98,11 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
   const { presence, queue, coordination } = backplane;
 
   let registry: SessionRegistry;
-  const metrics = createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size, heldForResume: () => registry.heldForResume, store: () => store.stats() });
+  const metrics: Metrics = owner.adopt(
+    'metrics',
+    createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size, heldForResume: () => registry.heldForResume, store: () => store.stats() }),
+    (m) => m.process.loopDelay.stop(),
+  );
   registry = owner.adopt(
     'sessions',
     new SessionRegistry(

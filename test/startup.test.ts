@@ -34,8 +34,12 @@ describe('starting the server process', () => {
       expect(metrics).toContain('# TYPE lawline_connections gauge');
       expect(metrics).toContain('lawline_connections 0');
       expect(metrics).toMatch(/^# TYPE lawline_store_fsyncs_total counter\nlawline_store_fsyncs_total \d+$/m);
-      for (const name of ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes']) {
+      for (const name of ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes', 'nodejs_array_buffers_bytes']) {
         expect(Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]), name).toBeGreaterThan(0);
+      }
+      // How far behind its load the node is: the event loop's delay since the last scrape, writes waiting for the store.
+      for (const name of ['nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_max_seconds', 'lawline_store_waiting_writes']) {
+        expect(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]), name).toBeGreaterThanOrEqual(0);
       }
       expect((await fetch(`${base}/metrics`)).status).toBe(404);
       expect((await fetch(`${base}/api/roster/2026-11-25`)).status).toBe(404);

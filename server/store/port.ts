@@ -283,8 +283,12 @@ export interface Store {
   appendAudit(entry: AuditEntry): Promise<AuditRecord>;
   /** False while writes cannot be made durable (disk failed, database unreachable): /readyz says so. */
   ready(): boolean;
-  /** Durability counters for /metrics: records made durable, and the fsyncs or commits that did it. */
-  stats(): { fsyncs: number; records: number };
+  /**
+   * Durability counters for /metrics: records made durable, and the fsyncs or commits that did
+   * it; and writes waiting for the next one (the one under way not counted), which grows only
+   * while the store falls behind what it is asked.
+   */
+  stats(): StoreStats;
   /** Replaces the roster of one day. */
   putRoster(day: string, shifts: Shift[]): Promise<void>;
   roster(day: string): Promise<Shift[]>;
@@ -294,4 +298,10 @@ export interface Store {
   /** Walks the audit chain; returns the index of the first record whose hash does not match, or -1. */
   verifyAudit(): Promise<{ records: number; firstBroken: number }>;
   close(): Promise<void>;
+}
+
+export interface StoreStats {
+  fsyncs: number;
+  records: number;
+  waiting: number;
 }

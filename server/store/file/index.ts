@@ -16,6 +16,7 @@ import type {
   ReadReceipt,
   Shift,
   Store,
+  StoreStats,
   StoredMessage,
   TransitionResult,
 } from '../port.ts';
@@ -70,8 +71,8 @@ export class FileStore implements Store {
     return this.log.healthy;
   }
 
-  stats(): { fsyncs: number; records: number } {
-    return { fsyncs: this.log.fsyncs, records: this.log.records };
+  stats(): StoreStats {
+    return { fsyncs: this.log.fsyncs, records: this.log.records, waiting: this.log.waiting };
   }
 
   async createConsultation(record: ConsultationRecord, options: CreateOptions = {}): Promise<CreateOutcome> {

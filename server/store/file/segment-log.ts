@@ -85,6 +85,11 @@ export class SegmentLog {
     return { log: new SegmentLog(dir, segmentBytes, { n, handle, size: numbers.length ? lastSize : 0 }, log), recovered };
   }
 
+  /** Records appended and not yet in a write: they wait for the fsync under way. */
+  get waiting(): number {
+    return this.pending.length;
+  }
+
   /** False once a write failed (the tail is unknown until a restart recovers it) or after close. */
   get healthy(): boolean {
     return this.failure === undefined;

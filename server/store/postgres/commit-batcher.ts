@@ -96,6 +96,11 @@ export class CommitBatcher {
 
   constructor(private readonly pool: Pool) {}
 
+  /** Jobs submitted and not yet in a transaction: they wait for the one under way. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   submit<T>(run: (client: PoolClient) => Promise<T>, options: JobOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const locks = options.locks ?? [];

@@ -15,6 +15,7 @@ import type {
   ReadReceipt,
   Shift,
   Store,
+  StoreStats,
   StoredMessage,
   TransitionResult,
 } from '../port.ts';
@@ -109,8 +110,8 @@ export class PgStore implements Store {
     return this.cache.size;
   }
 
-  stats(): { fsyncs: number; records: number } {
-    return { fsyncs: this.batcher.commits, records: this.batcher.records };
+  stats(): StoreStats {
+    return { fsyncs: this.batcher.commits, records: this.batcher.records, waiting: this.batcher.waiting };
   }
 
   ready(): boolean {
