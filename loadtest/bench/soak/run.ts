@@ -1,22 +1,24 @@
 // npm run soak [-- --minutes 60 --connections 2000 --rate 300 --drops 5 --warmup 10 --sample 60 --store file]
 // One node (file store, memory backplane, the product's limits: `npm start`'s embedded default;
 // `--store postgres` keeps the records in PostgreSQL instead, a schema of its own) pinned to core 0 with `npm start`'s Node flags; one driver on core 1 runs a population of
-// citizens and lawyers through the SDK (soak/load.ts). At every driver tick the node's RSS,
-// open fds, CPU and /metrics are read. Prints a row per sample, the slopes after the warm-up
-// and the verdict; writes loadtest/results/soak-<time>.json. Not part of `npm test`.
+// citizens and lawyers through the SDK (soak/load.ts). At every driver tick the node's RSS (by
+// kind of mapping), open fds (by kind), CPU, run-queue wait and /metrics (memory, loop delay,
+// store backlog) are read. Prints a row per sample (flagged when the node fell behind), the
+// slopes over the whole load and after the warm-up, and the verdict; writes
+// loadtest/results/soak-<time>.json. Not part of `npm test`.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOrCreateDevIdentity, mintToken } from '../../../server/auth/dev-identity.ts';
 import type { DriverResult, SoakJob } from '../jobs.ts';
 import { productEnv, wsUrl } from '../lawline.ts';
-import { cpuMicros, machine, openFds, rssBytes } from '../proc.ts';
+import { cpuMicros, fdKinds, machine, openFds, residentByMapping, rssBytes, runQueueWaitNs } from '../proc.ts';
 import { dropSchema } from '../cluster-infra.ts';
 import { ROOT, runDriver, startServer, type Server } from '../processes.ts';
 import { TICK_PREFIX, type SoakTick } from './load.ts';
-import { headerLine, printSummary, row, summarize, type NodeReading, type Sample, type TracePoint } from './report.ts';
+import { behindAt, headerLine, printSummary, row, summarize, type NodeReading, type Sample, type TracePoint } from './report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -85,16 +87,24 @@ const metricsUrl = (node: Server) => `http://127.0.0.1:${node.opsPort ?? 0}/metr
 
 const METRICS = {
   heapUsedBytes: 'nodejs_heap_size_used_bytes',
+  heapTotalBytes: 'nodejs_heap_size_total_bytes',
   externalBytes: 'nodejs_external_memory_bytes',
+  arrayBuffersBytes: 'nodejs_array_buffers_bytes',
+  loopLagP99Sec: 'nodejs_eventloop_lag_p99_seconds',
+  loopLagMaxSec: 'nodejs_eventloop_lag_max_seconds',
+  storeWaiting: 'lawline_store_waiting_writes',
   connections: 'lawline_connections',
   sessions: 'lawline_sessions',
   heldForResume: 'lawline_resume_held_pushes',
   storeRecords: 'lawline_store_records_total',
 } as const;
 
+/** The node's fds by kind: its client connections (`ws`), its PostgreSQL ones (`pg`), its operations listener (`ops`). */
+const kindsOf = (node: Server) => fdKinds(node.pid, { local: { [node.port]: 'ws', ...(node.opsPort ? { [node.opsPort]: 'ops' } : {}) }, remote: { [Number(new URL(DATABASE_URL).port || 5432)]: 'pg' } });
+
 async function read(node: Server): Promise<NodeReading> {
   const fds = openFds(node.pid);
-  const reading: NodeReading = { rssBytes: rssBytes(node.pid), fds: fds.total, socketFds: fds.sockets, fileFds: fds.files, cpuUs: cpuMicros(node.pid) };
+  const reading: NodeReading = { rssBytes: rssBytes(node.pid), fds: fds.total, socketFds: fds.sockets, fileFds: fds.files, fdKinds: kindsOf(node), resident: residentByMapping(node.pid), cpuUs: cpuMicros(node.pid), runQueueWaitNs: runQueueWaitNs(node.pid) };
   try {
     const text = await (await fetch(metricsUrl(node), { signal: AbortSignal.timeout(5000) })).text();
     for (const [key, name] of Object.entries(METRICS)) {
@@ -135,14 +145,15 @@ const job: SoakJob = {
 };
 
 console.log(`soak: ${values.store} store, ${connections} connections (${lawyerCount} lawyers on duty, ${chatCount} citizens in live consultations, ${messageCount} with a 留言, ${idleCount} idle), ${job.perSec} msg/s, ${values.drops}% of connections cut a minute, ${minutes} min, warm-up ${warmupMinutes} min`);
-console.log(`node pid ${node.pid} on core 0, port ${node.port}; idle node: ${((await read(node)).rssBytes / 2 ** 20).toFixed(1)} MB RSS\n`);
+const mallocEnv = Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_') || k === 'GLIBC_TUNABLES');
+console.log(`node pid ${node.pid} on core 0, port ${node.port}; idle node: ${((await read(node)).rssBytes / 2 ** 20).toFixed(1)} MB RSS; malloc: ${mallocEnv.length ? mallocEnv.map(([k, v]) => `${k}=${v}`).join(' ') : "glibc's defaults"}\n`);
 console.log(headerLine());
 // Samples in tick order: each waits for the one before (a /metrics read takes a few ms).
 let sampling = Promise.resolve();
 const take = (minute: number, driver?: SoakTick) =>
   (sampling = sampling.then(async () => {
-    const s: Sample = { minute, node: await read(node), ...(driver ? { driver } : {}) };
-    console.log(row(s, samples.at(-1)));
+    const s: Sample = { minute, node: await read(node), loadAverage: loadavg(), ...(driver ? { driver } : {}) };
+    console.log(row(s, samples.at(-1), driver && !driver.final ? behindAt(s, samples.at(-1), job.perSec) : []));
     samples.push(s);
   }));
 
@@ -176,15 +187,21 @@ try {
   if (values.store === 'postgres') await dropSchema(DATABASE_URL, schema);
 }
 
-const summary = summarize(samples, trace, minutes, warmupMinutes, TARGETS, result.soak);
+const summary = summarize(samples, trace, minutes, warmupMinutes, TARGETS, result.soak, job.perSec);
 printSummary(summary, result.soak);
+// The machine is shared: what else ran beside the soak (1-minute load average, 2 cores, the soak's own two processes included).
+const loads = samples.flatMap((s) => (s.loadAverage ? [s.loadAverage[0] as number] : []));
+const machineLoad = { min: Math.min(...loads), median: [...loads].sort((a, b) => a - b)[Math.floor(loads.length / 2)] as number, max: Math.max(...loads) };
+console.log(`load average (1 min) over the run: ${machineLoad.min.toFixed(2)} min, ${machineLoad.median.toFixed(2)} median, ${machineLoad.max.toFixed(2)} max on ${machine().nproc} cores (the soak's node and driver are two of it)`);
 const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).toString().trim();
 mkdirSync(join(ROOT, 'loadtest/results'), { recursive: true });
 const file = join(ROOT, 'loadtest/results', `soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 const population = { connections, lawyers: lawyerCount, chat: chatCount, message: messageCount, idle: idleCount };
-const params = { ...population, store: values.store, perSec: job.perSec, dropsPerMin: job.dropsPerMin, minutes, sampleSeconds: job.tickMs / 1000, capacity: job.capacity, messageShare: job.messageShare, longShare: job.longShare, absentMs: job.absentMs, silentMs: job.silentMs, lifetimeMs: job.lifetimeMs };
+// glibc malloc settings the node ran with (MALLOC_ARENA_MAX and the like), if any: they move RSS.
+const malloc = Object.fromEntries(mallocEnv);
+const params = { ...population, store: values.store, malloc, perSec: job.perSec, dropsPerMin: job.dropsPerMin, minutes, sampleSeconds: job.tickMs / 1000, capacity: job.capacity, messageShare: job.messageShare, longShare: job.longShare, absentMs: job.absentMs, silentMs: job.silentMs, lifetimeMs: job.lifetimeMs };
 // A run of uncommitted code says so: its commit alone would not say what ran.
 const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT }).toString().trim() !== '';
-writeFileSync(file, JSON.stringify({ machine: machine(), commit, dirty, params, warmupMinutes, targets: TARGETS, summary, driver: result, samples, trace }, null, 2));
+writeFileSync(file, JSON.stringify({ machine: machine(), machineLoad, commit, dirty, params, warmupMinutes, targets: TARGETS, summary, driver: result, samples, trace }, null, 2));
 console.log(`\nwrote ${file}`);
 process.exit(summary.pass ? 0 : 1);
