@@ -153,4 +153,23 @@ describe('routing while the request commits', () => {
     expect(pushes.of('offer.ended')).toEqual([]);
     expect((await routing.accept('c1', { id: 'L1', role: 'lawyer', name: 'l' })).ok).toBe(true);
   });
+
+  it('forgets a request once its commit settles even when queueing it failed (its record could not be read): views then come from the store', async () => {
+    // The store's reads time out (a pool with every connection busy, as in a soak's first burst), its writes go through.
+    let readsFail = true;
+    const store = overriding(real, {
+      getConsultation: async (id: string) => {
+        if (readsFail) throw new Error('timeout exceeded when trying to connect');
+        return real.getConsultation(id);
+      },
+    });
+    routing = serve(store);
+    const creating = startCreate(store, { ...record });
+    await expect(routing.enqueueCommitting({ ...record }, creating)).rejects.toThrow('timeout exceeded');
+    expect(await creating.created).toEqual({ ok: true });
+    readsFail = false;
+    // The citizen cancels: what routing shows of it from now on is the stored record, not the one it was queued with.
+    expect((await real.transition('c1', ['queued'], { state: 'cancelled', updatedAt: now() + 1 })).ok).toBe(true);
+    expect((await routing.view('c1'))?.state).toBe('cancelled');
+  });
 });

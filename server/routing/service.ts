@@ -104,12 +104,17 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
     }
     if (!(await decided)) return;
     this.committing.set(c.id, { record: c, stored, ...(first ? { first } : {}) });
-    await this.enqueue(c);
-    const ok = await stored;
-    // An offer made meanwhile shows the first message from here until the store has it.
-    await first?.stored;
-    this.committing.delete(c.id);
-    if (!ok) await this.live.leave(c.id);
+    try {
+      await this.enqueue(c);
+    } finally {
+      // Also when the enqueue threw (its record could not be read back): kept, the entry
+      // outlived its request for good, and offers showed the record it was created with.
+      const ok = await stored;
+      // An offer made meanwhile shows the first message from here until the store has it.
+      await first?.stored;
+      this.committing.delete(c.id);
+      if (!ok) await this.live.leave(c.id);
+    }
   }
 
   /** The record routing shows in an offer: the committed one, or one still committing. */
