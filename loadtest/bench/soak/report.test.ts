@@ -82,4 +82,19 @@ describe('soak report', () => {
     const busy: Sample = { minute: 11, node: reading(11, 100, { cpuUs: prev.node.cpuUs + 60e6 }), driver: tick(11, 11 * 60 * PER_SEC) };
     expect(behindAt(busy, prev, PER_SEC)).toEqual(['node CPU 100%', 'node waited for a CPU 0% of the time']);
   });
+
+  it("fits the lowest reading of each 5 minutes too: V8's saw (a climb for minutes, then a major GC) is no trend", () => {
+    // Heap used climbs 20 -> 80 MB over 5 minutes, then falls back: a run ending on a climb fits a steep slope.
+    const heapAt = (m: number) => 20 + (m % 5) * 15;
+    const samples: Sample[] = Array.from({ length: 24 }, (_, m) => ({ minute: m, node: reading(m, 100 + heapAt(m), { heapUsedBytes: heapAt(m) * MB }), ...(m > 0 ? { driver: tick(m, m * 60 * PER_SEC) } : {}) }));
+    const trace: TracePoint[] = Array.from({ length: 277 }, (_, i) => ({ minute: i / 12, rssBytes: (100 + heapAt(Math.floor(i / 12))) * MB, fds: 110 }));
+    const s = summarize(samples, trace, 23, 5, { rssMbPerHour: 1, fdsPerHour: 1 }, undefined, PER_SEC);
+    const [rss, rssLowest, heap, heapLowest] = s.memory;
+    expect(rss?.steady.perHour).toBeGreaterThan(10);
+    expect(heap?.steady.perHour).toBeGreaterThan(10);
+    expect(rssLowest).toMatchObject({ first: 120, last: 120 });
+    expect(heapLowest).toMatchObject({ first: 20, last: 20 });
+    expect(heapLowest?.steady.perHour).toBeCloseTo(0, 6);
+    expect(rssLowest?.overall.perHour).toBeCloseTo(0, 6);
+  });
 });

@@ -152,6 +152,8 @@ export interface Summary {
 }
 
 const MB = 1024 * 1024;
+/** Windows whose lowest reading stands for what outlived V8's GC (`summarize`). */
+const TROUGH_WINDOW_MIN = 5;
 
 /**
  * Slopes over the loaded time (`minutes` is the load's length: the drain after it is left out),
@@ -185,10 +187,26 @@ export function summarize(samples: readonly Sample[], trace: readonly TracePoint
     overall: fitTrace(0, (p) => p.rssBytes / MB),
     steady: rssMb,
   };
+  // V8's heap climbs for minutes between major GCs (20 -> 80 MB at 1,000 connections), and RSS
+  // with it: over a short run a slope of either says where the saw stopped. The lowest reading
+  // of each window is what survived the last GC: its trend is the heap's (and RSS's) own.
+  const lowest = (name: string, points: readonly { minute: number; y: number }[]): SeriesSlopes => {
+    const windows = new Map<number, { minute: number; y: number }>();
+    for (const p of points) {
+      const w = Math.floor(p.minute / TROUGH_WINDOW_MIN);
+      const held = windows.get(w);
+      if (!held || p.y < held.y) windows.set(w, p);
+    }
+    const mins = [...windows.entries()].sort(([a], [b]) => a - b);
+    const fitted = (from: number) => slope(mins.filter(([w]) => w * TROUGH_WINDOW_MIN >= from).map(([, p]) => ({ x: p.minute / 60, y: p.y })));
+    return { name, first: mins[0]?.[1].y ?? NaN, last: mins.at(-1)?.[1].y ?? NaN, overall: fitted(0), steady: fitted(warmupMinutes) };
+  };
   const native = (n: NodeReading) => (n.heapTotalBytes === undefined || n.externalBytes === undefined ? undefined : n.rssBytes - n.heapTotalBytes - n.externalBytes);
   const memory = [
     rssTraced,
+    lowest(`  lowest of each ${TROUGH_WINDOW_MIN} min`, traced(0).map((p) => ({ minute: p.minute, y: p.rssBytes / MB }))),
     both('V8 heap used', mb((n) => n.heapUsedBytes)),
+    lowest(`  lowest of each ${TROUGH_WINDOW_MIN} min`, loaded.flatMap((s) => (s.node.heapUsedBytes === undefined ? [] : [{ minute: s.minute, y: s.node.heapUsedBytes / MB }]))),
     both('V8 heap reserved', mb((n) => n.heapTotalBytes)),
     both('external', mb((n) => n.externalBytes)),
     both('  of it ArrayBuffers', mb((n) => n.arrayBuffersBytes)),
