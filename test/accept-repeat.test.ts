@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../protocol/errors.ts';
 import { citizen, lawyer } from './helpers/people.ts';
-import { isPush, RawClient } from './helpers/raw-client.ts';
+import { consultationOf, isPush, SignedIn, type RawClient } from './helpers/raw-client.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { DATABASE_URL } from './helpers/services.ts';
 
@@ -16,27 +16,14 @@ import { DATABASE_URL } from './helpers/services.ts';
 
 const schema = `lawline_accept_${randomBytes(5).toString('hex')}`;
 let server: TestServer;
-const open: RawClient[] = [];
-afterEach(() => {
-  for (const c of open.splice(0)) c.close();
-});
-
-async function signedIn(claims: Parameters<TestServer['token']>[0]): Promise<RawClient> {
-  const client = await RawClient.connect(server.url);
-  open.push(client);
-  await client.hello(await server.token(claims));
-  return client;
-}
+const people = new SignedIn(() => server);
+afterEach(() => people.closeAll());
 
 type Reply = Awaited<ReturnType<RawClient['call']>>;
-const consultationOf = (reply: Reply) => {
-  if (!reply.ok) throw new Error(`error ${reply.error.code}: ${reply.error.message}`);
-  return (reply.data as { consultation: { id: string; state: string; lawyer?: { id: string } } }).consultation;
-};
 
 /** A citizen's request, offered to `lawyerId` (on duty on `law`): its id. */
 async function offeredTo(law: RawClient, citizenId: string): Promise<{ id: string; cit: RawClient }> {
-  const cit = await signedIn(citizen(citizenId));
+  const cit = await people.as(citizen(citizenId));
   const id = consultationOf(await cit.call('consult.request', { category: 'labor', region: '320200', channel: 'text' })).id;
   await law.waitFor((f) => isPush('offer')(f) && (f.data as { consultation: { id: string } }).consultation.id === id);
   return { id, cit };
@@ -62,7 +49,7 @@ describe.each([
   });
 
   it('answers both of two accepts sent back to back with the consultation, active with them', async () => {
-    const law = await signedIn(lawyer('L-twice'));
+    const law = await people.as(lawyer('L-twice'));
     expect((await law.call('duty.on', {})).ok).toBe(true);
     const { id } = await offeredTo(law, 'C-twice');
 
@@ -74,7 +61,7 @@ describe.each([
   });
 
   it('answers an accept resent on a new connection after the first one was cut before its answer, and gives anyone else 3006', async () => {
-    const law = await signedIn(lawyer('L-cut'));
+    const law = await people.as(lawyer('L-cut'));
     expect((await law.call('duty.on', {})).ok).toBe(true);
     const { id, cit } = await offeredTo(law, 'C-cut');
 
@@ -83,10 +70,10 @@ describe.each([
     law.close();
     await becameActive(cit, id);
 
-    const again = await signedIn(lawyer('L-cut'));
+    const again = await people.as(lawyer('L-cut'));
     expect(consultationOf(await again.call('offer.accept', { consultationId: id }))).toMatchObject({ id, state: 'active', lawyer: { id: 'L-cut' } });
 
-    const other = await signedIn(lawyer('L-else'));
+    const other = await people.as(lawyer('L-else'));
     const refused = await other.call('offer.accept', { consultationId: id });
     expect(refused.ok ? undefined : refused.error.code).toBe(ErrorCode.OFFER_GONE);
     // The citizen was told once that it became active, not again by the repeat.

@@ -18,7 +18,8 @@ import { DATABASE_URL, REDIS_URL } from './helpers/services.ts';
 // within its grace plus two passes (server/cluster/queue-reconciler.ts): at the defaults 3 s + 2 s
 // on the embedded node, and here 1 s + 2 × 1 s + 1 s + 2 s on the cluster with 1 s deadlines.
 // First what a crashed node leaves, written straight to the store; then a real kill -9 of a node
-// whose enqueue is on its way to Redis.
+// whose enqueue is on its way to Redis; then one of a node whose pick had taken the consultation
+// into a lawyer's hold and was writing the record.
 
 const REQUEST = { category: 'labor', region: '320200', channel: 'text' } as const;
 const OFFERED_WITHIN_MS = 10_000;
@@ -38,7 +39,7 @@ const leftQueued = (id: string, at = Date.now()): ConsultationRecord => ({
   lastSeq: 0,
 });
 
-describe('a consultation stored as queued and in no queue (its node stopped before the enqueue)', () => {
+describe('a consultation stored as queued that no queue offers (its node stopped mid-step)', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -104,7 +105,71 @@ describe('a consultation stored as queued and in no queue (its node stopped befo
 
     await resentThenOffered(await join(b, citizen('C1')), law, id, 'r-killed');
   }, 60_000);
+
+  it('is offered again after a real kill -9 of the node whose pick was writing its record: the hold it left goes after the grace', async () => {
+    // B leads (it started first). The consultation's row is locked from another connection, so
+    // A's pick, with a deadline long enough, is still writing when A is killed: the pick took it
+    // from the queue into L1's hold in Redis, and the record says queued.
+    const cluster = await startCluster(1, FAST_DEADLINES);
+    cleanups.push(() => cluster.cleanup());
+    const a = await cluster.add({ LAWLINE_DATABASE_TIMEOUT_MS: '30000' });
+    const b = nodeOf(cluster, 0);
+    const { consultation } = await (await join(b, citizen('C1'))).client.request('consult.request', REQUEST);
+    const picker = await join({ token: cluster.token, url: a.url }, lawyer('L1'));
+    const lock = await RowLock.take(cluster, consultation.id);
+    cleanups.push(() => lock.release());
+    picker.client.request('consult.pick', { consultationId: consultation.id }).catch(() => undefined);
+    await expect.poll(() => lock.waiting(), { timeout: 10_000, interval: 20 }).toHaveLength(1);
+    a.proc.kill('SIGKILL');
+    await a.exited;
+    // PostgreSQL would run the dead node's waiting write once the lock goes; its connection is gone, so it ends it.
+    await lock.endWaiting();
+    await lock.release();
+    expect(await listQueue(cluster)).toEqual([]);
+
+    const law = await join(b, lawyer('L2'));
+    await law.client.request('duty.on', {});
+    await law.next('offer', (o) => o.consultation.id === consultation.id, OFFERED_WITHIN_MS);
+    expect((await law.client.request('offer.accept', { consultationId: consultation.id })).consultation).toMatchObject({ id: consultation.id, state: 'active' });
+  }, 60_000);
 });
+
+/** A consultation's row held locked from a connection of the test's own, and the backends its lock keeps waiting. */
+class RowLock {
+  private constructor(
+    private readonly holder: pg.Client,
+    private readonly watcher: pg.Client,
+    private readonly pid: number,
+  ) {}
+
+  static async take(cluster: TestCluster, id: string): Promise<RowLock> {
+    const [holder, watcher] = [new pg.Client({ connectionString: DATABASE_URL }), new pg.Client({ connectionString: DATABASE_URL })];
+    await holder.connect();
+    await watcher.connect();
+    await holder.query('BEGIN');
+    const locked = await holder.query(`SELECT 1 FROM ${cluster.env.LAWLINE_DATABASE_SCHEMA}.consultations WHERE id = $1 FOR UPDATE`, [id]);
+    if (locked.rowCount !== 1) throw new Error(`no row ${id}`);
+    return new RowLock(holder, watcher, (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid as number);
+  }
+
+  /** The backends waiting for this lock (read on another connection: one in a transaction sees a snapshot of pg_stat_activity). */
+  async waiting(): Promise<number[]> {
+    return (await this.watcher.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [this.pid])).rows.map((r) => r.pid);
+  }
+
+  async endWaiting(): Promise<void> {
+    for (const pid of await this.waiting()) await this.watcher.query('SELECT pg_terminate_backend($1)', [pid]);
+  }
+
+  private released = false;
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.holder.query('ROLLBACK');
+    await this.holder.end();
+    await this.watcher.end();
+  }
+}
 
 function nodeOf(cluster: TestCluster, i: number): Pick<TestServer, 'token' | 'url'> {
   const node = cluster.nodes[i];

@@ -34,8 +34,11 @@ export interface ClaimOutcome<R extends string> {
   reason?: R;
 }
 
-/** Where `enqueueIfAbsent` found a consultation: put in the queue by it, or left where it was. */
-export type Presence = 'added' | 'queued' | 'held';
+/** What `unclaim` did: the lawyers whose hold of the consultation went, and whether it was queued by it (false: it was queued already). */
+export interface Unclaimed {
+  released: string[];
+  added: boolean;
+}
 
 export type Accepted = { ok: true; offer: Offer; entry?: QueueEntry } | { ok: false; reason: AcceptRefusal; offer?: undefined; entry?: undefined };
 export type Rejected = { ok: true; offer: Offer; presence?: LawyerPresence } | { ok: false; offer?: undefined; presence?: undefined };
@@ -49,13 +52,6 @@ export type Rejected = { ok: true; offer: Offer; presence?: LawyerPresence } | {
 export interface QueuePort {
   /** Adds a consultation to its queue (at the front of its priority when `front`). */
   enqueue(entry: QueueEntry, front?: boolean): Promise<void>;
-  /**
-   * Adds a consultation the backplane has nowhere, and otherwise changes nothing: 'queued' if it
-   * is in the queue (its offer, if one is out, and its place and declines kept), 'held' if a
-   * lawyer holds it (a claim whose record is still being written). Never in the front: it takes
-   * its place by `enqueuedAt`. For putting back what a write then a crash left out of routing.
-   */
-  enqueueIfAbsent(entry: QueueEntry): Promise<Presence>;
   /** Takes a consultation out of the queue (cancelled, converted); withdraws its offer. */
   dequeue(consultationId: string): Promise<{ entry?: QueueEntry; withdrawn?: Offer }>;
   /** Every queued consultation in service order: priority desc, then enqueuedAt asc. */
@@ -80,6 +76,15 @@ export interface QueuePort {
    */
   hold(lawyerId: string, consultationId: string): Promise<void>;
   release(lawyerId: string, consultationId: string): Promise<void>;
+  /**
+   * Puts back a consultation taken from the queue whose record never said so: a pick or an
+   * accept whose write failed or timed out, or whose node stopped before writing it. In one
+   * step every lawyer's hold of it goes (their capacity returns) and it is queued by
+   * `enqueuedAt`, unless it is queued already (its place, offer and declines then kept). A hold
+   * left in place would keep it out of the queue for good: a queued record that the backplane
+   * says a lawyer holds is never offered.
+   */
+  unclaim(entry: QueueEntry): Promise<Unclaimed>;
   listOffers(): Promise<Offer[]>;
   expiredOffers(now: number): Promise<Offer[]>;
   /**

@@ -37,6 +37,15 @@ describe('QueueReconciler', () => {
     await router.idle();
   };
 
+  /** Out of the queue at the first pass and just before the grace; back at the grace. */
+  const putBackAtGrace = async (r: QueueReconciler) => {
+    await passAt(r, 0);
+    await passAt(r, GRACE - 1);
+    expect(await queued()).toEqual([]);
+    await passAt(r, GRACE);
+    expect(await queued()).toEqual(['c1']);
+  };
+
   beforeEach(async () => {
     clock = 0;
     leading = true;
@@ -50,11 +59,7 @@ describe('QueueReconciler', () => {
   it('puts back a stored queued consultation that is in no queue once seen so for the grace, and it is offered', async () => {
     await store.createConsultation({ ...record });
     const r = reconciler();
-    await passAt(r, 0);
-    await passAt(r, GRACE - 1);
-    expect(await queued()).toEqual([]);
-    await passAt(r, GRACE);
-    expect(await queued()).toEqual(['c1']);
+    await putBackAtGrace(r);
     expect(pushes.of('offer').map((p) => p.to)).toEqual(['u:L1']);
     // Offered now: later passes leave the offer as it is.
     await passAt(r, 3 * GRACE);
@@ -75,7 +80,7 @@ describe('QueueReconciler', () => {
     expect(await queued()).toEqual(['c1']);
   });
 
-  it('never queues a message consultation, or one held by a lawyer whose claim is being written', async () => {
+  it('never queues a message consultation, nor within the grace one held by a lawyer whose claim is being written', async () => {
     await store.createConsultation({ ...record, id: 'm1', channel: 'message' });
     await store.createConsultation({ ...record });
     await routing.enqueue({ ...record });
@@ -84,12 +89,50 @@ describe('QueueReconciler', () => {
     expect((await backplane.queue.accept('c1', 'L1', now())).ok).toBe(true);
     const r = reconciler();
     await passAt(r, 0);
-    await passAt(r, 2 * GRACE);
+    await passAt(r, GRACE - 1);
     expect(await queued()).toEqual([]);
     expect((await backplane.presence.getLawyer('L1'))?.load).toBe(1);
     expect((await store.transition('c1', ['queued'], { state: 'active', lawyer: L1, updatedAt: now() })).ok).toBe(true);
     await passAt(r, 3 * GRACE);
     expect(await queued()).toEqual([]);
+    expect((await backplane.presence.getLawyer('L1'))?.load).toBe(1);
+  });
+
+  it('releases a hold whose claim never reached the record once past the grace (its node stopped), and the consultation is offered again', async () => {
+    await store.createConsultation({ ...record });
+    await routing.enqueue({ ...record });
+    await router.idle();
+    // L1 declined it; L2 picks it on a node that then stops: held in the backplane, queued in the store.
+    await backplane.queue.reject('c1', 'L1', 'declined');
+    expect((await backplane.queue.claim('c1', 'L2', now())).ok).toBe(true);
+    await putBackAtGrace(reconciler());
+    // Offered to L1 again: the declines went with the queue entry the pick took.
+    expect(pushes.of('offer').map((p) => p.to)).toEqual(['u:L1', 'u:L1']);
+    expect((await backplane.presence.getLawyer('L1'))?.load).toBe(1);
+    expect(await backplane.queue.unclaim({ consultationId: 'c1', citizenId: 'C1', category: 'labor', region: '320200', priority: 0, enqueuedAt: 0, declinedBy: [] })).toEqual({ released: [], added: false });
+  });
+
+  it('gives back to its lawyer one whose claim was written just after the grace ran out', async () => {
+    await store.createConsultation({ ...record });
+    await routing.enqueue({ ...record });
+    await router.idle();
+    expect((await backplane.queue.accept('c1', 'L1', now())).ok).toBe(true);
+    // The accept's write lands between the listing and the read after the hold went.
+    let listed = 0;
+    const landing = overriding(store, {
+      async listConsultations(filter) {
+        const answer = await store.listConsultations(filter);
+        if (++listed === 2) await store.transition('c1', ['queued'], { state: 'active', lawyer: L1, updatedAt: now() });
+        return answer;
+      },
+    });
+    const r = reconciler(landing);
+    await passAt(r, 0);
+    await passAt(r, GRACE);
+    expect(await queued()).toEqual([]);
+    expect(await backplane.queue.listOffers()).toEqual([]);
+    expect((await backplane.presence.getLawyer('L1'))?.load).toBe(1);
+    expect(await backplane.queue.unclaim({ consultationId: 'c1', citizenId: 'C1', category: 'labor', region: '320200', priority: 0, enqueuedAt: 0, declinedBy: [] })).toMatchObject({ released: ['L1'] });
   });
 
   it('takes back out one that stopped waiting between the listing and the enqueue (converted to a message consultation)', async () => {

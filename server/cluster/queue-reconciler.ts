@@ -15,8 +15,10 @@ export const RECONCILE_EVERY_MS = 1000;
  * How long a stored queued live consultation may be out of the queue before it is put back: the
  * longest a write in progress leaves it so. A requeue (a lawyer dropped it, a transfer) writes
  * the record, then releases the lawyer's hold and enqueues: up to the store's answer and two
- * backplane calls, each given up at its deadline; a conversion to a message consultation takes
- * it out of the queue, then writes the record: one store write. PostgreSQL's answer may come
+ * backplane calls, each given up at its deadline; a pick or an accept takes it into the lawyer's
+ * hold, then writes the record, and puts it back if the write fails: one store write and one
+ * backplane call; a conversion to a message consultation takes it out of the queue, then writes
+ * the record: one store write. PostgreSQL's answer may come
  * half a second after its statement deadline (the pool's client margin) and an event loop busy
  * with a burst of requests adds to each: one second covers both. Defaults: 2 s + 2 × 1 s + 1 s
  * = 5 s. The file store has no deadline; its writes are given PostgreSQL's default one.
@@ -42,25 +44,25 @@ export interface QueueReconcilerDeps {
 interface Missing {
   since: number;
   updatedAt: number;
-  /** Said once that a lawyer's hold keeps it out. */
-  reported: boolean;
 }
 
 /**
- * Puts back into the live queue what a node that stopped left out of it. Every step that makes
- * a live consultation queued writes the store, then the queue (a request, a lawyer dropping it,
- * a transfer): a node killed in between leaves it queued in the store and in no queue, and no
- * lawyer is offered it (a resent request only finds it). Recovery puts such ones back only when
- * a node starts or Redis forgot everything; this does it within `graceMs` plus two passes.
+ * Puts back into the live queue what a node that stopped, or a write that failed, left out of
+ * it. Every step that makes a live consultation queued writes the store, then the queue (a
+ * request, a lawyer dropping it, a transfer): a node killed in between leaves it queued in the
+ * store and in no queue, and no lawyer is offered it (a resent request only finds it). A pick
+ * or an accept takes it from the queue into the lawyer's hold, then writes the record: a node
+ * killed in between, or a write that failed when putting it back failed too, leaves it queued
+ * in the store and held in the backplane, and a held one is never offered. Recovery puts such
+ * ones back only when a node starts or Redis forgot everything; this does it within `graceMs`
+ * plus two passes.
  *
  * A consultation is put back only once seen out of the queue, with the same write of its record,
- * over `graceMs` (the in-progress steps above, and an accept whose record is being written, last
- * less), and only if the backplane has it nowhere (`enqueueIfAbsent`): one queued, offered or held
- * stays as it is. Its record is read again after, so one taken, ended or converted meanwhile goes
- * back out (`LiveQueue.restore`). A message consultation is the message desk's.
- *
- * Left open: a node killed between writing a requeue and releasing the lawyer's hold leaves the
- * hold, and it is left alone (it cannot be told from an accept being written): logged once.
+ * over `graceMs`: longer than any of the steps above takes while its node lives, each bounded by
+ * the deadlines of the store and the backplane. Then every hold of it goes and it is queued
+ * unless it is already (`QueuePort.unclaim`). Its record is read again after, so one taken,
+ * ended or converted meanwhile goes back out, and one taken goes back to its lawyer's hold
+ * (`LiveQueue.unclaim`). A message consultation is the message desk's.
  */
 export class QueueReconciler {
   private timer: NodeJS.Timeout | undefined;
@@ -101,16 +103,17 @@ export class QueueReconciler {
     for (const c of stored.reverse()) {
       if (!isLive(c) || queued.has(c.id)) continue;
       const before = this.missing.get(c.id);
-      const missing = before?.updatedAt === c.updatedAt ? before : { since: now, updatedAt: c.updatedAt, reported: false };
+      const missing = before?.updatedAt === c.updatedAt ? before : { since: now, updatedAt: c.updatedAt };
       seen.set(c.id, missing);
       if (now - missing.since < graceMs) continue;
-      const found = await routing.restore(c);
-      if (found === 'added') {
-        seen.delete(c.id);
-        log.warn({ consultationId: c.id, outOfQueueMs: now - missing.since }, 'queue reconciler: a queued consultation was in no queue (its node stopped between the write and the enqueue): put back');
-      } else if (found === 'held' && !missing.reported) {
-        missing.reported = true;
-        log.warn({ consultationId: c.id, outOfQueueMs: now - missing.since }, 'queue reconciler: a queued consultation is held by a lawyer in the backplane but not in the store: left alone');
+      const { released, added, gone } = await routing.unclaim(c);
+      if (gone) continue;
+      seen.delete(c.id);
+      const outOfQueueMs = now - missing.since;
+      if (released.length) {
+        log.warn({ consultationId: c.id, heldBy: released, outOfQueueMs }, 'queue reconciler: a queued consultation was held by a lawyer whose claim never reached the record (its node stopped, or its write failed): released and put back');
+      } else if (added) {
+        log.warn({ consultationId: c.id, outOfQueueMs }, 'queue reconciler: a queued consultation was in no queue (its node stopped between the write and the enqueue): put back');
       }
     }
     this.missing = seen;

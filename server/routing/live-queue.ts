@@ -1,4 +1,4 @@
-import type { Presence, QueueEntry, QueuePort } from '../backplane/queue-port.ts';
+import type { QueueEntry, QueuePort, Unclaimed } from '../backplane/queue-port.ts';
 import { isLive } from '../kernel/notify.ts';
 import { OPEN_STATES, type Store } from '../store/port.ts';
 import type { Router } from './router.ts';
@@ -38,22 +38,25 @@ export class LiveQueue {
   }
 
   /**
-   * Into the queue only if the backplane has it nowhere (not queued, offered or held), then
-   * routed, unless its record says meanwhile that it is no longer waiting for a live lawyer:
-   * taken, ended, or a message consultation. The same order as `enter` (enqueued, then read),
-   * so a cancel or conversion written meanwhile, on any node, is seen here or finds it to take
-   * out. 'gone': added, then taken back out.
+   * Back into the queue after a claim whose record never said so (`QueuePort.unclaim`: every
+   * hold of it goes, capacity returns), then routed, unless its record says meanwhile that it no
+   * longer waits for a live lawyer. Put back, then read, as `enter` does: a write given up on at
+   * its deadline may land all the same, and one that lands before the read is seen here and
+   * taken back out, its lawyer holding it again; one that lands after finds the record queued
+   * and wins its compare-and-set, and the queue's next claim of it loses its own.
+   * `gone`: taken back out.
    */
-  async restore(entry: QueueEntry): Promise<Presence | 'gone'> {
-    const found = await this.queue.enqueueIfAbsent(entry);
-    if (found !== 'added') return found;
+  async unclaim(entry: QueueEntry): Promise<Unclaimed & { gone: boolean }> {
+    const unclaimed = await this.queue.unclaim(entry);
     const now = await this.store.getConsultation(entry.consultationId);
-    if (!now || now.state !== 'queued' || !isLive(now)) {
-      await this.leave(entry.consultationId);
-      return 'gone';
+    if (now?.state === 'queued' && isLive(now)) {
+      void this.router.kick();
+      return { ...unclaimed, gone: false };
     }
+    await this.leave(entry.consultationId);
+    if (now?.lawyer && isLive(now) && (now.state === 'picked' || now.state === 'active')) await this.queue.hold(now.lawyer.id, now.id);
     void this.router.kick();
-    return 'added';
+    return { ...unclaimed, gone: true };
   }
 
   /** Out of the queue: its offer, if one is out, withdrawn; what its citizen was told, forgotten. The entry, if it was there. */

@@ -1,7 +1,7 @@
 import type { PushData, QueuePlaceT } from '../../protocol/frames.ts';
 import type { PriorityClass } from '../../protocol/vocabulary.ts';
 import type { PresencePort } from '../backplane/presence-port.ts';
-import type { Offer, Presence, QueueEntry, QueuePort } from '../backplane/queue-port.ts';
+import type { Offer, QueueEntry, QueuePort, Unclaimed } from '../backplane/queue-port.ts';
 import { isLive } from '../kernel/notify.ts';
 import { normaliseParty } from '../kernel/party.ts';
 import type { Claimed, ConsultationRouting, DutyRouting, FirstMessage } from '../kernel/routing.ts';
@@ -75,14 +75,19 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
   }
 
   /**
-   * Puts back in the queue a queued live consultation that the backplane has nowhere (its
-   * node stopped between writing the record and queueing it), in its place by its wait; one
-   * the backplane has (queued, offered, or held by a lawyer whose claim is being written) is
-   * left as it is. What the backplane answered, or 'gone' when the record said meanwhile that
-   * it no longer waits for a live lawyer.
+   * Puts back in the queue a queued live consultation the backplane has out of it (a node
+   * stopped between writing the record and queueing it, or between a claim and its write):
+   * every hold of it goes, and it is queued unless it is already (`LiveQueue.unclaim`). For the
+   * queue reconciler, once that has lasted longer than any write in progress.
    */
-  restore(c: ConsultationRecord): Promise<Presence | 'gone'> {
-    return this.live.restore(entryFor(c, []));
+  async unclaim(c: ConsultationRecord): Promise<Unclaimed & { gone: boolean }> {
+    return this.unclaimEntry(entryFor(c, []));
+  }
+
+  private async unclaimEntry(entry: QueueEntry): Promise<Unclaimed & { gone: boolean }> {
+    const unclaimed = await this.live.unclaim(entry);
+    for (const id of unclaimed.released) this.loadChanged(id);
+    return unclaimed;
   }
 
   /**
@@ -173,7 +178,14 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
   private async claimOffer(consultationId: string, lawyer: Person): Promise<Claimed> {
     const claim = await this.queue.accept(consultationId, lawyer.id, this.now());
     if (!claim.ok) return this.acceptedBefore(consultationId, lawyer.id);
-    const taken = await this.taken(consultationId, lawyer, 'active', claim.entry);
+    let taken: Claimed;
+    try {
+      taken = await this.taken(consultationId, lawyer, 'active', claim.entry);
+    } catch (e) {
+      // The offer went with the claim; the devices still ringing for it stop (the consultation is offered anew).
+      this.router.offerEnded(claim.offer, 'withdrawn');
+      throw e;
+    }
     if (taken.ok) this.router.offerEnded(claim.offer, 'accepted');
     return taken;
   }
@@ -191,7 +203,12 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
     this.router.forget(consultationId);
     // A failed create leaves no record, and the transition below says so.
     await this.committing.get(consultationId)?.stored;
-    const result = await this.store.transition(consultationId, ['queued'], { state, lawyer, updatedAt: this.now() });
+    let result: TransitionResult;
+    try {
+      result = await this.store.transition(consultationId, ['queued'], { state, lawyer, updatedAt: this.now() });
+    } catch (e) {
+      return this.unclaimAfter(e, consultationId, lawyer.id, entry);
+    }
     if (!result.ok) {
       await this.queue.release(lawyer.id, consultationId);
       return { ok: false, reason: 'state', current: result };
@@ -199,6 +216,31 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
     this.loadChanged(lawyer.id);
     void this.router.kick();
     return { ok: true, consultation: result.consultation };
+  }
+
+  /**
+   * A claim's write failed or timed out (PostgreSQL unavailable, a row lock waited past the
+   * deadline): the record does not say that the lawyer has it, and their hold would keep it
+   * out of the queue for good, offered to nobody. Put back now, before the lawyer hears of the
+   * failure; if that fails too, the queue reconciler puts it back after its grace. Throws the
+   * write's failure, for the request's reply.
+   */
+  private async unclaimAfter(failure: unknown, consultationId: string, lawyerId: string, entry: QueueEntry | undefined): Promise<never> {
+    try {
+      // An accept's claim names the entry unless the queue had lost it; then the record does.
+      const record = entry ? undefined : await this.view(consultationId);
+      const put = entry ?? (record && entryFor(record, []));
+      if (put) {
+        await this.unclaimEntry(put);
+      } else {
+        // No record to route (its create failed): only the hold goes.
+        await this.queue.release(lawyerId, consultationId);
+        this.loadChanged(lawyerId);
+      }
+    } catch (e) {
+      throw new AggregateError([failure, e], 'a claim whose write failed was not put back in the queue: the queue reconciler will, after its grace');
+    }
+    throw failure;
   }
 
   decline(consultationId: string, lawyerId: string): Promise<boolean> {

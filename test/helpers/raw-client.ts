@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../../protocol/codec.ts';
 import type { ServerFrame } from '../../protocol/frames.ts';
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK, type Encoding } from '../../protocol/version.ts';
+import type { TestServer } from './server.ts';
 
 /**
  * A bare protocol client over a real socket, for tests that must send exactly the bytes
@@ -108,3 +109,29 @@ export class RawClient {
 }
 
 export const isPush = (event: string) => (f: ServerFrame): f is ServerFrame & { type: 'push' } => f.type === 'push' && f.event === event;
+
+type Reply = Awaited<ReturnType<RawClient['call']>>;
+
+/** The consultation a reply carries; an error reply throws, naming its code. */
+export function consultationOf(reply: Reply): { id: string; state: string; lawyer?: { id: string } } {
+  if (!reply.ok) throw new Error(`error ${reply.error.code}: ${reply.error.message}`);
+  return (reply.data as { consultation: { id: string; state: string; lawyer?: { id: string } } }).consultation;
+}
+
+/** Raw clients signed in to a test file's server (`server()`: started in its beforeAll), all closed by `closeAll` (its afterEach). */
+export class SignedIn {
+  private readonly open: RawClient[] = [];
+
+  constructor(private readonly server: () => Pick<TestServer, 'url' | 'token'>) {}
+
+  async as(claims: Parameters<TestServer['token']>[0]): Promise<RawClient> {
+    const client = await RawClient.connect(this.server().url);
+    this.open.push(client);
+    await client.hello(await this.server().token(claims));
+    return client;
+  }
+
+  closeAll(): void {
+    for (const c of this.open.splice(0)) c.close();
+  }
+}

@@ -1,4 +1,4 @@
-import type { Accepted, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, Presence, QueueEntry, QueuePort, Rejected } from '../queue-port.ts';
+import type { Accepted, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, QueueEntry, QueuePort, Rejected, Unclaimed } from '../queue-port.ts';
 import { copy, type SharedState } from './state.ts';
 
 /** The queue, offers and holds of the embedded node, over the lawyers' state it shares with presence. */
@@ -6,15 +6,7 @@ export class MemoryQueue implements QueuePort {
   constructor(private readonly s: SharedState) {}
 
   async enqueue(entry: QueueEntry, front = false): Promise<void> {
-    this.s.queue.set(entry.consultationId, copy(entry));
-    this.s.order.set(entry.consultationId, front ? -1e15 + this.s.frontCounter++ : entry.enqueuedAt);
-  }
-
-  async enqueueIfAbsent(entry: QueueEntry): Promise<Presence> {
-    if (this.s.queue.has(entry.consultationId)) return 'queued';
-    if (this.s.holders.has(entry.consultationId)) return 'held';
-    await this.enqueue(entry);
-    return 'added';
+    this.put(entry, front);
   }
 
   async dequeue(consultationId: string): Promise<{ entry?: QueueEntry; withdrawn?: Offer }> {
@@ -93,9 +85,15 @@ export class MemoryQueue implements QueuePort {
   }
 
   async release(lawyerId: string, consultationId: string): Promise<void> {
-    if (!this.s.unhold(lawyerId, consultationId)) return;
-    const p = this.s.lawyers.get(lawyerId);
-    if (p && p.load > 0) p.load--;
+    this.unhold(lawyerId, consultationId);
+  }
+
+  async unclaim(entry: QueueEntry): Promise<Unclaimed> {
+    const released = [...(this.s.holders.get(entry.consultationId) ?? [])];
+    for (const lawyerId of released) this.unhold(lawyerId, entry.consultationId);
+    const added = !this.s.queue.has(entry.consultationId);
+    if (added) this.put(entry, false);
+    return { released, added };
   }
 
   async listOffers(): Promise<Offer[]> {
@@ -111,6 +109,18 @@ export class MemoryQueue implements QueuePort {
     const theirs = [...this.s.offers.values()].filter((o) => o.lawyerId === lawyerId);
     for (const o of theirs) this.s.withdraw(o.consultationId);
     return theirs;
+  }
+
+  private put(entry: QueueEntry, front: boolean): void {
+    this.s.queue.set(entry.consultationId, copy(entry));
+    this.s.order.set(entry.consultationId, front ? -1e15 + this.s.frontCounter++ : entry.enqueuedAt);
+  }
+
+  /** Takes it from what the lawyer holds, and their unit of load with it. */
+  private unhold(lawyerId: string, consultationId: string): void {
+    if (!this.s.unhold(lawyerId, consultationId)) return;
+    const p = this.s.lawyers.get(lawyerId);
+    if (p && p.load > 0) p.load--;
   }
 
   private unqueue(consultationId: string): void {

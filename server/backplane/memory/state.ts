@@ -35,8 +35,8 @@ export class SharedState {
   readonly buckets = new Map<string, Set<LawyerPresence>>();
   /** lawyerId -> consultations they hold, on duty or not. */
   readonly held = new Map<string, Set<string>>();
-  /** consultationId -> how many lawyers hold it (absent: none): whether anyone does, without asking every lawyer. */
-  readonly holders = new Map<string, number>();
+  /** consultationId -> the lawyers who hold it (absent: none): who does, without asking every lawyer. */
+  readonly holders = new Map<string, Set<string>>();
   frontCounter = 0;
 
   index(p: LawyerPresence): void {
@@ -61,7 +61,9 @@ export class SharedState {
     if (!held) this.held.set(lawyerId, (held = new Set()));
     if (held.has(consultationId)) return false;
     held.add(consultationId);
-    this.holders.set(consultationId, (this.holders.get(consultationId) ?? 0) + 1);
+    let holders = this.holders.get(consultationId);
+    if (!holders) this.holders.set(consultationId, (holders = new Set()));
+    holders.add(lawyerId);
     return true;
   }
 
@@ -70,9 +72,9 @@ export class SharedState {
     const held = this.held.get(lawyerId);
     if (!held?.delete(consultationId)) return false;
     if (held.size === 0) this.held.delete(lawyerId);
-    const holders = (this.holders.get(consultationId) ?? 1) - 1;
-    if (holders > 0) this.holders.set(consultationId, holders);
-    else this.holders.delete(consultationId);
+    const holders = this.holders.get(consultationId);
+    holders?.delete(lawyerId);
+    if (holders?.size === 0) this.holders.delete(consultationId);
     return true;
   }
 

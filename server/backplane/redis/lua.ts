@@ -7,7 +7,7 @@
  * script runs unchanged on Redis Cluster. The keys under the prefix, by the port that owns them
  * (each `*-scripts.ts` names at its top the ones it reads and writes):
  *   presence      :L  :leases  :b:<cat>|<p>  :dv:<lawyerId>  :wu
- *   queue         :q  :e  :o  :ox  :fc  :h:<lawyerId>  :hb
+ *   queue         :q  :e  :o  :ox  :fc  :h:<lawyerId>  :hw:<consultationId>
  *   calls         :c:<lawyerId>
  *   coordination  :lead:<role>  :as:<lawyerId>
  *   delivery      see delivery-scripts.ts
@@ -61,16 +61,23 @@ local function unqueue(cid)
   redis.call('ZREM', k('q'), cid)
   redis.call('HDEL', k('e'), cid)
 end
--- Adds cid to what lawyer id holds, counting its holders (:hb); 1 if added, 0 if they held it already.
+-- Adds cid to what lawyer id holds, and id to its holders (:hw:<cid>); 1 if added, 0 if they held it already.
 local function holdFor(id, cid)
   local added = redis.call('SADD', k('h:' .. id), cid)
-  if added == 1 then redis.call('HINCRBY', k('hb'), cid, 1) end
+  if added == 1 then redis.call('SADD', k('hw:' .. cid), id) end
   return added
 end
 -- Takes cid from what lawyer id holds; 1 if they held it.
 local function unholdFor(id, cid)
   if redis.call('SREM', k('h:' .. id), cid) == 0 then return 0 end
-  if redis.call('HINCRBY', k('hb'), cid, -1) <= 0 then redis.call('HDEL', k('hb'), cid) end
+  redis.call('SREM', k('hw:' .. cid), id)
+  return 1
+end
+-- Takes cid from what lawyer id holds, and their unit of load with it; 1 if they held it.
+local function releaseFor(id, cid)
+  if unholdFor(id, cid) == 0 then return 0 end
+  local p = getL(id)
+  if p and p.load > 0 then p.load = p.load - 1; putL(p) end
   return 1
 end
 `;

@@ -8,7 +8,9 @@ import { overQueue } from './lua.ts';
  *   :ox           zset   consultationId -> offer expiry (ms)
  *   :fc           string counter for front-of-queue entries
  *   :h:<lawyerId> set    consultations the lawyer holds (on duty or not)
- *   :hb           hash   consultationId -> how many lawyers hold it (absent: none)
+ *   :hw:<consultationId>  set  the lawyers who hold it (absent: none). It replaced a count in
+ *                 the hash :hb: a hold made before has no :hw, and `unclaim` leaves it (the
+ *                 record, read after, tells `LiveQueue.unclaim` whose it is)
  * and the presence port's :L, whose `load`, `lastOfferAt`, `lastAssignedAt` and
  * `missedOffers` each claim moves in the same script: one atomic step over both (invariant 3).
  */
@@ -25,14 +27,6 @@ export const QUEUE_SCRIPTS = {
   enqueue: overQueue(`${ENQUEUE}
 enqueue(cjson.decode(ARGV[1]), ARGV[1], ARGV[2] == '1', tonumber(ARGV[3]))
 return 1`),
-
-  /** ARGV: entry JSON, order (enqueuedAt). Returns 'added', or where it already is: 'queued' (offered too) or 'held'. */
-  enqueueIfAbsent: overQueue(`${ENQUEUE}
-local e = cjson.decode(ARGV[1])
-if redis.call('HEXISTS', k('e'), e.consultationId) == 1 then return 'queued' end
-if redis.call('HEXISTS', k('hb'), e.consultationId) == 1 then return 'held' end
-enqueue(e, ARGV[1], false, tonumber(ARGV[2]))
-return 'added'`),
 
   /** ARGV: consultationId. Returns {entry JSON or false, withdrawn offer JSON or false}. */
   dequeue: overQueue(`
@@ -120,11 +114,17 @@ if p then p.load = p.load + 1; putL(p) end
 return 1`),
 
   /** ARGV: lawyerId, consultationId. Idempotent per consultation. */
-  release: overQueue(`
-if unholdFor(ARGV[1], ARGV[2]) == 0 then return 0 end
-local p = getL(ARGV[1])
-if p and p.load > 0 then p.load = p.load - 1; putL(p) end
-return 1`),
+  release: overQueue(`return releaseFor(ARGV[1], ARGV[2])`),
+
+  /** ARGV: entry JSON, order (enqueuedAt). Returns {1 if queued by it else 0, {lawyer ids whose hold went}}. */
+  unclaim: overQueue(`${ENQUEUE}
+local e = cjson.decode(ARGV[1])
+local cid = e.consultationId
+local released = redis.call('SMEMBERS', k('hw:' .. cid))
+for _, id in ipairs(released) do releaseFor(id, cid) end
+if redis.call('HEXISTS', k('e'), cid) == 1 then return {0, released} end
+enqueue(e, ARGV[1], false, tonumber(ARGV[2]))
+return {1, released}`),
 
   /** ARGV: lawyerId. Withdraws the lawyer's offers if they are reconnecting. Returns the withdrawn offer JSONs. */
   withdrawOffers: overQueue(`

@@ -1,4 +1,4 @@
-import type { Accepted, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, Presence, QueueEntry, QueuePort, Rejected } from '../queue-port.ts';
+import type { Accepted, ClaimOutcome, ClaimRefusal, Offer, OfferRefusal, QueueEntry, QueuePort, Rejected, Unclaimed } from '../queue-port.ts';
 import { arr, type Keyspace } from './keyspace.ts';
 import { lawyerOf } from './presence.ts';
 
@@ -14,10 +14,6 @@ export class RedisQueue implements QueuePort {
 
   async enqueue(entry: QueueEntry, front = false): Promise<void> {
     await this.ks.run('enqueue', JSON.stringify(entry), front ? '1' : '0', entry.enqueuedAt);
-  }
-
-  async enqueueIfAbsent(entry: QueueEntry): Promise<Presence> {
-    return this.ks.run<Presence>('enqueueIfAbsent', JSON.stringify(entry), entry.enqueuedAt);
   }
 
   async dequeue(consultationId: string): Promise<{ entry?: QueueEntry; withdrawn?: Offer }> {
@@ -61,6 +57,11 @@ export class RedisQueue implements QueuePort {
 
   async release(lawyerId: string, consultationId: string): Promise<void> {
     await this.ks.run('release', lawyerId, consultationId);
+  }
+
+  async unclaim(entry: QueueEntry): Promise<Unclaimed> {
+    const [added, released] = await this.ks.run<[number, string[]]>('unclaim', JSON.stringify(entry), entry.enqueuedAt);
+    return { released: arr<string>(released), added: added === 1 };
   }
 
   async listOffers(): Promise<Offer[]> {

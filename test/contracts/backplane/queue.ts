@@ -159,66 +159,81 @@ export function queueContract(name: string, open: OpenHarness): void {
       expect(await t.bp.queue.offer('c1', 'L1', T0 + 20_000, T0)).toEqual({ ok: true });
     });
 
-    it('enqueues if absent: adds one the backplane has nowhere, and leaves one queued, offered or held as it is', async () => {
-      await t.bp.presence.putLawyer(lawyer('L1', { capacity: 3 }));
-      await t.bp.presence.putLawyer(lawyer('L2', { capacity: 3 }));
-      // Absent: added, by its wait (not in the front), and offerable.
-      await t.bp.queue.enqueue(entry('newer', { enqueuedAt: T0 + 50 }));
-      expect(await t.bp.queue.enqueueIfAbsent(entry('lost', { enqueuedAt: T0 + 10 }))).toBe('added');
-      expect((await t.bp.queue.listQueue()).map((e) => e.consultationId)).toEqual(['lost', 'newer']);
-      // Queued, with a decline and an offer out: the offer, the decline and the load stay.
-      await t.bp.queue.offer('lost', 'L1', T0 + 20_000, T0);
-      await t.bp.queue.reject('lost', 'L1', 'declined');
-      expect(await t.bp.queue.offer('lost', 'L2', T0 + 20_000, T0)).toEqual({ ok: true });
-      expect(await t.bp.queue.enqueueIfAbsent(entry('lost', { enqueuedAt: T0 + 10 }))).toBe('queued');
-      expect(await t.bp.queue.listOffers()).toEqual([{ consultationId: 'lost', lawyerId: 'L2', expiresAt: T0 + 20_000 }]);
-      expect((await t.bp.queue.listQueue()).map((e) => [e.consultationId, e.declinedBy])).toEqual([
-        ['lost', ['L1']],
-        ['newer', []],
-      ]);
-      expect((await t.bp.presence.getLawyer('L2'))?.load).toBe(1);
-      // A front entry (a lawyer dropped it) keeps its place.
-      await t.bp.queue.enqueue(entry('dropped', { enqueuedAt: T0 + 90 }), true);
-      expect(await t.bp.queue.enqueueIfAbsent(entry('dropped', { enqueuedAt: T0 + 90 }))).toBe('queued');
-      expect((await t.bp.queue.listQueue()).map((e) => e.consultationId)).toEqual(['dropped', 'lost', 'newer']);
-      // Accepted (its record still being written): held, not queued again.
-      expect((await t.bp.queue.accept('lost', 'L2', T0 + 1)).ok).toBe(true);
-      expect(await t.bp.queue.enqueueIfAbsent(entry('lost'))).toBe('held');
-      // Picked, and a hold rebuilt: held too.
-      expect((await t.bp.queue.claim('newer', 'L1', T0)).ok).toBe(true);
-      expect(await t.bp.queue.enqueueIfAbsent(entry('newer'))).toBe('held');
-      await t.bp.queue.hold('L1', 'rebuilt');
-      expect(await t.bp.queue.enqueueIfAbsent(entry('rebuilt'))).toBe('held');
-      expect((await t.bp.queue.listQueue()).map((e) => e.consultationId)).toEqual(['dropped']);
-      expect(await t.bp.presence.getLawyer('L1')).toMatchObject({ load: 2 });
-      expect(await t.bp.presence.getLawyer('L2')).toMatchObject({ load: 1 });
-      // Released (requeued, as a lawyer's drop does): absent again, so added.
-      await t.bp.queue.release('L2', 'lost');
-      expect(await t.bp.queue.enqueueIfAbsent(entry('lost'))).toBe('added');
-      expect((await t.bp.queue.listQueue()).map((e) => e.consultationId)).toEqual(['dropped', 'lost']);
-    });
-
-    it('counts a consultation held while any lawyer holds it, whichever lets go first', async () => {
+    it('unclaims a consultation held by two lawyers, whichever of them let go before', async () => {
       // A hold left over by one lawyer (a requeue cut short) beside a new holder's.
-      for (const first of ['L1', 'L2']) {
+      for (const [first, other] of [
+        ['L1', 'L2'],
+        ['L2', 'L1'],
+      ] as const) {
         const id = `c-${first}`;
         await t.bp.queue.hold('L1', id);
         await t.bp.queue.hold('L2', id);
         await t.bp.queue.hold('L2', id);
         await t.bp.queue.release(first, id);
         await t.bp.queue.release(first, id);
-        expect(await t.bp.queue.enqueueIfAbsent(entry(id))).toBe('held');
-        await t.bp.queue.release(first === 'L1' ? 'L2' : 'L1', id);
-        expect(await t.bp.queue.enqueueIfAbsent(entry(id))).toBe('added');
+        expect(await t.bp.queue.unclaim(entry(id))).toEqual({ released: [other], added: true });
+        expect(await t.bp.queue.unclaim(entry(id))).toEqual({ released: [], added: false });
       }
     });
 
-    it('adds a consultation once when nodes enqueue it if absent at once', async () => {
+    it('unclaims: every hold of the consultation goes with its unit of load, and it is queued again by its wait unless queued already', async () => {
+      await t.bp.presence.putLawyer(lawyer('L1', { capacity: 3 }));
+      await t.bp.presence.putLawyer(lawyer('L2', { capacity: 3 }));
+      await t.bp.queue.enqueue(entry('picked', { enqueuedAt: T0 + 10 }));
+      await t.bp.queue.enqueue(entry('accepted', { enqueuedAt: T0 + 20 }));
+      await t.bp.queue.enqueue(entry('later', { enqueuedAt: T0 + 30 }));
+      // A pick and an accept whose records were never written, and a hold of the pick left by another lawyer.
+      expect((await t.bp.queue.claim('picked', 'L1', T0)).ok).toBe(true);
+      expect(await t.bp.queue.offer('accepted', 'L2', T0 + 20_000, T0)).toEqual({ ok: true });
+      expect((await t.bp.queue.accept('accepted', 'L2', T0 + 1)).ok).toBe(true);
+      await t.bp.queue.hold('L2', 'picked');
+      expect(await t.bp.presence.getLawyer('L1')).toMatchObject({ load: 1 });
+      expect(await t.bp.presence.getLawyer('L2')).toMatchObject({ load: 2 });
+
+      const unpicked = await t.bp.queue.unclaim(entry('picked', { enqueuedAt: T0 + 10 }));
+      expect({ ...unpicked, released: [...unpicked.released].sort() }).toEqual({ released: ['L1', 'L2'], added: true });
+      expect(await t.bp.queue.unclaim(entry('accepted', { enqueuedAt: T0 + 20 }))).toEqual({ released: ['L2'], added: true });
+      expect(await t.bp.presence.getLawyer('L1')).toMatchObject({ load: 0 });
+      expect(await t.bp.presence.getLawyer('L2')).toMatchObject({ load: 0 });
+      // In their places by their waits, offerable again, and no longer held.
+      expect((await t.bp.queue.listQueue()).map((e) => e.consultationId)).toEqual(['picked', 'accepted', 'later']);
+      expect(await t.bp.queue.unclaim(entry('picked'))).toEqual({ released: [], added: false });
+      await t.bp.queue.release('L1', 'picked');
+      expect(await t.bp.presence.getLawyer('L1')).toMatchObject({ load: 0 });
+      expect(await t.bp.queue.offer('accepted', 'L1', T0 + 20_000, T0)).toEqual({ ok: true });
+
+      // Queued already (put back before): its offer, its declines and the load stay.
+      await t.bp.queue.offer('later', 'L2', T0 + 20_000, T0);
+      await t.bp.queue.reject('later', 'L2', 'declined');
+      await t.bp.queue.offer('later', 'L1', T0 + 20_000, T0);
+      expect(await t.bp.queue.unclaim(entry('later', { enqueuedAt: T0 + 30 }))).toEqual({ released: [], added: false });
+      expect((await t.bp.queue.listOffers()).map((o) => [o.consultationId, o.lawyerId]).sort()).toEqual([
+        ['accepted', 'L1'],
+        ['later', 'L1'],
+      ]);
+      expect((await t.bp.queue.listQueue()).find((e) => e.consultationId === 'later')?.declinedBy).toEqual(['L2']);
+      expect(await t.bp.presence.getLawyer('L1')).toMatchObject({ load: 2 });
+      // Put at the front (a lawyer dropped it): it keeps its place.
+      await t.bp.queue.enqueue(entry('dropped', { enqueuedAt: T0 + 90 }), true);
+      expect(await t.bp.queue.unclaim(entry('dropped', { enqueuedAt: T0 + 90 }))).toEqual({ released: [], added: false });
+      expect((await t.bp.queue.listQueue()).map((e) => e.consultationId)).toEqual(['dropped', 'picked', 'accepted', 'later']);
+
+      // Held by a lawyer off duty: the hold goes, and they come back on duty without it.
+      await t.bp.queue.hold('L9', 'off');
+      expect(await t.bp.queue.unclaim(entry('off'))).toEqual({ released: ['L9'], added: true });
+      expect(await t.bp.presence.putLawyer(lawyer('L9'))).toMatchObject({ load: 0 });
+    });
+
+    it('queues an unclaimed consultation once and releases each hold once when nodes unclaim it at once', async () => {
       const other = await t.h.peer();
       await t.bp.presence.putLawyer(lawyer('L1'));
-      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? other : t.bp).queue.enqueueIfAbsent(entry('c1'))));
-      expect(results.filter((r) => r === 'added')).toHaveLength(1);
+      await t.bp.queue.enqueue(entry('c1'));
+      expect((await t.bp.queue.claim('c1', 'L1', T0)).ok).toBe(true);
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? other : t.bp).queue.unclaim(entry('c1'))));
+      expect(results.filter((r) => r.added)).toHaveLength(1);
+      expect(results.flatMap((r) => r.released)).toEqual(['L1']);
       expect(await t.bp.queue.listQueue()).toHaveLength(1);
+      expect(await t.bp.presence.getLawyer('L1')).toMatchObject({ load: 0 });
     });
 
     it('never fills a lawyer past capacity when nodes offer different consultations at once', async () => {
