@@ -114,6 +114,8 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
       if (result.current && !result.current.ok) return err(transitionError(result.current, 'pick'));
       return err({ code: ErrorCode.CONSULTATION_TAKEN, message: 'another lawyer took or was offered this consultation' });
     }
+    // A repeat of a pick that went through: everyone was told then.
+    if (result.again) return ok({ consultation: toView(result.consultation) });
     announce(result.consultation);
     queueChanged('removed', result.consultation);
     return ok({ consultation: toView(result.consultation) });

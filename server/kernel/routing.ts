@@ -33,7 +33,7 @@ export interface ConsultationRouting {
   enqueueCommitting(c: ConsultationRecord, creating: Creating, first?: FirstMessage): Promise<void>;
   /** Left the queue for good (cancelled); its lawyer, if one held it, gets capacity back. */
   cancelled(c: ConsultationRecord, previous: ConsultationRecord): Promise<void>;
-  /** A manual pick, atomic in the backplane before the record. */
+  /** A manual pick, atomic in the backplane before the record; a repeat from the lawyer who holds it now is answered as the first was. */
   pick(consultationId: string, lawyer: Person): Promise<Claimed>;
   /** The offered lawyer accepts; a repeat from the lawyer who holds it now is answered as the first was. */
   accept(consultationId: string, lawyer: Person): Promise<Claimed>;

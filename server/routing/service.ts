@@ -39,8 +39,8 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
    * refused create leaves `stored` false.
    */
   private readonly committing = new Map<string, { record: ConsultationRecord; stored: Promise<boolean>; first?: FirstMessage }>();
-  /** Accepts under way on this node, by consultation and lawyer: a repeat waits for the first (`accept`). */
-  private readonly accepting = new Map<string, Promise<Claimed>>();
+  /** Picks and accepts under way on this node, by consultation and lawyer: a repeat waits for the first (`once`). */
+  private readonly claiming = new Map<string, Promise<Claimed>>();
 
   private readonly loadChanged: (lawyerId: string) => void;
   private readonly metrics: RoutingMetrics | undefined;
@@ -143,11 +143,19 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
     void this.router.kick();
   }
 
-  /** Manual pick: atomic in the backplane first, so it cannot race an offer. */
-  async pick(consultationId: string, lawyer: Person): Promise<Claimed> {
-    const claim = await this.queue.claim(consultationId, lawyer.id, this.now());
-    if (!claim.ok) return { ok: false, reason: claim.reason === 'no-capacity' ? 'no-capacity' : 'taken' };
-    return this.taken(consultationId, lawyer, 'picked', claim.entry);
+  /**
+   * Manual pick: atomic in the backplane first, so it cannot race an offer. A repeat from the
+   * lawyer who holds it now (a double click, a resend after a lost answer) is answered with it,
+   * as the first was, in whatever state it is now; from anyone else, 'taken'.
+   */
+  pick(consultationId: string, lawyer: Person): Promise<Claimed> {
+    return this.once(consultationId, lawyer.id, async () => {
+      const claim = await this.queue.claim(consultationId, lawyer.id, this.now());
+      if (claim.ok) return this.taken(consultationId, lawyer, 'picked', claim.entry);
+      if (claim.reason === 'no-capacity') return { ok: false, reason: 'no-capacity' };
+      // Out of the queue: perhaps theirs already. Queued with an offer out: nobody's yet.
+      return claim.reason === 'not-queued' ? this.theirsBefore(consultationId, lawyer.id) : { ok: false, reason: 'taken' };
+    });
   }
 
   /**
@@ -156,28 +164,36 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
    * connection or a timeout, or a console tapping twice); the offer went with the first, and
    * "no longer yours" would make the console drop a consultation they hold. So a repeat from the
    * lawyer who holds it now is answered with it, as the first was; from anyone else, 'taken'.
-   * A repeat while the first is still being written on this node waits for it.
    */
-  async accept(consultationId: string, lawyer: Person): Promise<Claimed> {
-    const key = `${consultationId}\n${lawyer.id}`;
-    const first = this.accepting.get(key);
+  accept(consultationId: string, lawyer: Person): Promise<Claimed> {
+    return this.once(consultationId, lawyer.id, () => this.claimOffer(consultationId, lawyer));
+  }
+
+  /**
+   * Runs a lawyer's claim of a consultation, unless one of theirs is under way on this node: a
+   * repeat waits for it and answers from the record it left (on PostgreSQL a read does not see a
+   * write until it commits, and would answer 'taken' too early).
+   */
+  private async once(consultationId: string, lawyerId: string, claim: () => Promise<Claimed>): Promise<Claimed> {
+    const key = `${consultationId}\n${lawyerId}`;
+    const first = this.claiming.get(key);
     if (first) {
       // Its outcome, or its failure, is the first request's to answer; the store says what it left.
       await Promise.allSettled([first]);
-      return this.acceptedBefore(consultationId, lawyer.id);
+      return this.theirsBefore(consultationId, lawyerId);
     }
-    const accepting = this.claimOffer(consultationId, lawyer);
-    this.accepting.set(key, accepting);
+    const claiming = claim();
+    this.claiming.set(key, claiming);
     try {
-      return await accepting;
+      return await claiming;
     } finally {
-      this.accepting.delete(key);
+      this.claiming.delete(key);
     }
   }
 
   private async claimOffer(consultationId: string, lawyer: Person): Promise<Claimed> {
     const claim = await this.queue.accept(consultationId, lawyer.id, this.now());
-    if (!claim.ok) return this.acceptedBefore(consultationId, lawyer.id);
+    if (!claim.ok) return this.theirsBefore(consultationId, lawyer.id);
     let taken: Claimed;
     try {
       taken = await this.taken(consultationId, lawyer, 'active', claim.entry);
@@ -190,8 +206,8 @@ export class RoutingService implements ConsultationRouting, DutyRouting {
     return taken;
   }
 
-  /** With no offer of it out to them: theirs if an accept of theirs went through before (a live consultation they hold now, open). */
-  private async acceptedBefore(consultationId: string, lawyerId: string): Promise<Claimed> {
+  /** Not theirs to claim now: theirs already if a pick or accept of theirs went through before (a live consultation they hold now, open). */
+  private async theirsBefore(consultationId: string, lawyerId: string): Promise<Claimed> {
     const c = await this.store.getConsultation(consultationId);
     if (c && isLive(c) && isHeldBy(c, lawyerId) && (c.state === 'active' || c.state === 'picked')) return { ok: true, consultation: c, again: true };
     return { ok: false, reason: 'taken' };
