@@ -70,7 +70,10 @@ export class LawlineClient {
   private ackedSeq = 0;
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private firstHello: { resolve: (r: HelloReply) => void; reject: (e: unknown) => void } | undefined;
-  /** Pushes held back after resuming a saved session, until the consultations are read. */
+  /**
+   * Pushes held back: those that arrive before the hello reply is handled, until it is (and,
+   * after resuming a saved session, until the consultations are read).
+   */
   private held: PushFrame[] | undefined;
   private readonly opts: Required<Omit<ClientOptions, 'WebSocket' | 'log' | 'store' | 'storeKey'>> & Pick<ClientOptions, 'log'> & { WebSocket: WebSocketConstructor };
 
@@ -212,8 +215,11 @@ export class LawlineClient {
     try {
       const token = typeof this.opts.token === 'string' ? this.opts.token : await this.opts.token();
       const resume = this.position.resume();
-      // Held from before the reply: `ws` may hand over the replay in the same turn as the reply.
-      if (this.position.restoring) this.held = [];
+      // Held from before the reply: `ws` hands over every frame of one read in the same turn, so
+      // the pushes that follow the reply may arrive before this continues. Those of a new session
+      // (seqs from 1 again) were compared with the old session's last seq and dropped as seen:
+      // a lawyer whose node died never heard again of the offer ringing on it.
+      this.held = [];
       const reply = await this.request('hello', resume ? { token, resume } : { token });
       this.ready = true;
       this.reconnect.helloAnswered();
@@ -225,6 +231,7 @@ export class LawlineClient {
       if (reply.resumed) this.events.emit('resumed', reply);
       else this.startedAfresh(reply);
       if (this.position.restoring) this.restore();
+      else this.releaseHeld();
       this.position.save();
       this.events.emit('state', 'open');
       this.requests.helloAnswered();

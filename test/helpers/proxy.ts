@@ -25,6 +25,9 @@ export class FaultyProxy {
   private target = 0;
   /** New connections still to be cut as their first frame after the upgrade (the hello) passes. */
   private hellosToCut = 0;
+  /** Set by `coalesceReplies()`: how long what the server sends waits to go on with what follows it. */
+  private coalesceMs: number | undefined;
+  private readonly gathering = new Map<net.Socket, Buffer[]>();
   private constructor(
     private readonly server: net.Server,
     readonly port: number,
@@ -48,6 +51,7 @@ export class FaultyProxy {
           const stalled = proxy?.stalled ?? 'none';
           if (!(stalled === 'none' || (stalled === 'replies' && !isReply))) return;
           if (!isReply && proxy?.held(sender, d)) return;
+          if (isReply && proxy?.coalesceMs !== undefined) return proxy.coalesced(to, d, proxy.coalesceMs);
           to.write(d);
         });
       forward(client, upstream, false);
@@ -149,6 +153,26 @@ export class FaultyProxy {
       for (const d of sender.held ?? []) upstream.write(d);
       sender.held = undefined;
     }
+  }
+
+  /**
+   * From now on, what the server sends to a client waits `ms` after its first bytes and goes on
+   * in one write, so the client reads it at once: a hello's reply and the pushes that follow it
+   * arrive together, as they do when the client's event loop is busy for that long.
+   */
+  coalesceReplies(ms: number): void {
+    this.coalesceMs = ms;
+  }
+
+  private coalesced(to: net.Socket, d: Buffer, ms: number): void {
+    const waiting = this.gathering.get(to);
+    if (waiting) return void waiting.push(d);
+    this.gathering.set(to, [d]);
+    setTimeout(() => {
+      const all = this.gathering.get(to) ?? [];
+      this.gathering.delete(to);
+      if (!to.destroyed) to.write(Buffer.concat(all));
+    }, ms);
   }
 
   /** True if `d`, sent by `sender`, is held back. */
