@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { expect as globalExpect, type ExpectStatic } from 'vitest';
 import { LawlineClient } from '../../clients/sdk/index.ts';
+import type { WebSocketConstructor } from '../../clients/sdk/socket.ts';
 import type { ChatMessageT } from '../../protocol/frames.ts';
 import type { DevClaims } from '../../server/auth/dev-identity.ts';
 
@@ -12,6 +13,26 @@ export interface Chatter {
   acked: Map<string, number>;
   /** Codes of the error frames the server sent it outside a reply (RATE_LIMITED: frames it dropped unread). */
   serverErrors: number[];
+  /** Each socket the client opened, in order: to which url, when (performance.now()), and when it opened, if it did. */
+  connections: Connection[];
+}
+
+export interface Connection {
+  url: string;
+  at: number;
+  openedAt?: number;
+}
+
+/** Node's WebSocket, noting each socket the client opens in `connections`. */
+function noting(connections: Connection[]): WebSocketConstructor {
+  return class extends WebSocket {
+    constructor(url: string, protocols: string | string[]) {
+      super(url, protocols);
+      const c: Connection = { url, at: performance.now() };
+      connections.push(c);
+      this.once('open', () => (c.openedAt = performance.now()));
+    }
+  };
 }
 
 /** Connects through `urls` in order (a cluster's nodes, as a client would know a load balancer's), failing over on its own. */
@@ -20,11 +41,12 @@ export async function chatter(token: (claims: DevClaims) => Promise<string>, cla
   const log = (msg: string, ctx?: Record<string, unknown>) => {
     if (msg === 'server error' && typeof ctx?.code === 'number') serverErrors.push(ctx.code);
   };
-  const client = new LawlineClient({ url: urls, token: await token(claims), WebSocket, reconnect: { minDelayMs: 50, maxDelayMs: 500 }, log });
+  const connections: Connection[] = [];
+  const client = new LawlineClient({ url: urls, token: await token(claims), WebSocket: noting(connections), reconnect: { minDelayMs: 50, maxDelayMs: 500 }, log });
   const received: ChatMessageT[] = [];
   client.on('chat.message', (m) => received.push(m));
   await client.connect();
-  return { id: claims.sub, client, received, acked: new Map(), serverErrors };
+  return { id: claims.sub, client, received, acked: new Map(), serverErrors, connections };
 }
 
 /** Sends a message every `everyMs` until `running()` is false; a message counts once its ack says it is durable. */
