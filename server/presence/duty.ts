@@ -216,6 +216,11 @@ export class DutyService implements DeviceListener, WrapUp {
     if (elsewhere > 0) return void this.local.delete(identity.id);
     const presence = await this.deps.presence.setLawyerState(identity.id, 'reconnecting');
     if (!presence) return;
+    // A device that attached on another node since the count above read them before this mark,
+    // found them not reconnecting and left them so: counted again after the mark, it is seen
+    // here (one attaching later reads the mark and resumes them itself). Before, they stayed
+    // reconnecting, offered nothing, with a device connected, until the resume window ran out.
+    if ((await this.deps.presence.markDevice(identity.id, this.deps.nodeId, false, 0, this.deps.now())) > 0) return this.resumedElsewhere(identity.id);
     const timer = setTimeout(() => {
       this.dropTimers.delete(identity.id);
       this.inTurn(identity.id, 'drop', () => this.dropIfStillGone(identity.id));
@@ -234,11 +239,19 @@ export class DutyService implements DeviceListener, WrapUp {
     if (this.devicesHere.has(lawyerId)) return;
     const presence = await this.deps.presence.getLawyer(lawyerId);
     if (presence?.state !== 'reconnecting') return void this.local.delete(lawyerId);
-    // A device attached on another node while this one was marking them gone: it found them
-    // not yet reconnecting, so nobody resumed them.
+    // A device attached on another node while this one was marking them gone, and the count
+    // after the mark could not be made (the backplane failed it): nobody resumed them.
     const elsewhere = await this.deps.presence.markDevice(lawyerId, this.deps.nodeId, false, 0, this.deps.now());
     if (elsewhere === 0) return this.off(lawyerId, 'disconnected');
+    await this.resumedElsewhere(lawyerId);
+  }
+
+  /** A device of a lawyer this node marked reconnecting is connected to another node: back as they were, and routed (that node keeps their lease). */
+  private async resumedElsewhere(lawyerId: string): Promise<void> {
     this.local.delete(lawyerId);
+    const presence = await this.deps.presence.getLawyer(lawyerId);
+    // Resumed there meanwhile (and perhaps set away since): theirs to say.
+    if (presence?.state !== 'reconnecting') return;
     const resumed = await this.deps.presence.setLawyerState(lawyerId, presence.resumeState);
     if (resumed) this.announce(resumed);
     this.deps.routing.kick();
