@@ -22,6 +22,8 @@ export interface LoadResult {
   cpuUs: number;
   ack: ReturnType<Histogram['toJSON']>;
   counters: Counters;
+  /** transactions or fsync batches committed in the window */
+  commits: number;
 }
 
 export interface ReadsResult {
@@ -54,6 +56,7 @@ async function load(command: Extract<Command, { cmd: 'closed' | 'rate' }>): Prom
   await w.start();
   const ack = new Histogram();
   const cpu0 = cpuNow();
+  const commits0 = engine.commits();
   const t0 = performance.now();
   const deadline = t0 + command.durationMs;
   let sent = 0;
@@ -81,9 +84,10 @@ async function load(command: Extract<Command, { cmd: 'closed' | 'rate' }>): Prom
   }
   const elapsedMs = performance.now() - t0;
   const cpuUs = cpuNow() - cpu0;
+  const commits = engine.commits() - commits0;
   await w.settle();
   appendFileSync(manifest, w.opened.map((id) => `${id}\n`).join(''));
-  return { messages: w.counters.appended + w.counters.duplicates, elapsedMs, cpuUs, ack: ack.toJSON(), counters: w.counters };
+  return { messages: w.counters.appended + w.counters.duplicates, elapsedMs, cpuUs, ack: ack.toJSON(), counters: w.counters, commits };
 }
 
 async function reads(ids: string[]): Promise<ReadsResult> {

@@ -18,6 +18,8 @@ export interface BenchEngine {
   finish(id: string, at: number): Promise<void>;
   /** What `consult.history` reads: the consultation, and its newest `limit` messages in seq order. */
   history(id: string, limit: number): Promise<{ consultation: ConsultationRecord | undefined; messages: StoredMessage[] }>;
+  /** Transactions (or fsync batches) committed so far: messages per commit tells how well writes group. */
+  commits(): number;
   shutdown(): Promise<void>;
 }
 

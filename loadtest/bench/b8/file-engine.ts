@@ -24,6 +24,7 @@ export async function openFileEngine(dir: string): Promise<BenchEngine> {
       const page = consultation ? await store.history(id, { limit }) : { messages: [] };
       return { consultation, messages: page.messages };
     },
+    commits: () => store.stats().fsyncs,
     shutdown: () => store.close(),
   };
 }

@@ -10,8 +10,15 @@ interface MessageValue {
   a: number;
 }
 
-/** A consultation being written to: its state and seq in memory, retries of writes not yet durable. */
+/** A consultation as stored: the record and its number (see `n` below). */
+interface Stored {
+  c: ConsultationRecord;
+  n: number;
+}
+
+/** A consultation being written to: its number, state and seq in memory, retries of writes not yet durable. */
 interface Hot {
+  n: number;
   state: ConsultationRecord['state'];
   lastSeq: number;
   inFlight: Map<string, Promise<number>>;
@@ -29,12 +36,19 @@ const SEQ_END = 2 ** 31;
  */
 export async function openLmdbEngine(dir: string): Promise<BenchEngine> {
   const env = open({ path: dir, maxDbs: 8, separateFlushed: true });
-  const consultations: Database<ConsultationRecord, string> = env.openDB({ name: 'consultations' });
-  const messages: Database<MessageValue, [string, number]> = env.openDB({ name: 'messages' });
-  const clientIds: Database<number, [string, string, string]> = env.openDB({ name: 'client-ids' });
+  const consultations: Database<Stored, string> = env.openDB({ name: 'consultations' });
+  // Keyed by n, a number in creation order, not by the random id: the consultations being written
+  // to (the newest) then share the right edge of the trees, and a commit copies few pages.
+  const numbers: Database<string, number> = env.openDB({ name: 'numbers' });
+  const messages: Database<MessageValue, [number, number]> = env.openDB({ name: 'messages' });
+  const clientIds: Database<number, [number, string, string]> = env.openDB({ name: 'client-ids' });
   /** [personId, createdAt, consultationId]: a person's consultations in time order. */
   const byPerson: Database<boolean, [string, number, string]> = env.openDB({ name: 'by-person' });
   const hot = new Map<string, Hot>();
+  let commits = 0;
+  env.on('aftercommit', () => commits++);
+  let nextN = 1;
+  for (const key of numbers.getKeys({ reverse: true, limit: 1 })) nextN = (key as number) + 1;
 
   const durable = async (p: Promise<boolean>) => {
     await p;
@@ -44,12 +58,12 @@ export async function openLmdbEngine(dir: string): Promise<BenchEngine> {
   const load = (id: string): Hot | undefined => {
     let h = hot.get(id);
     if (h) return h;
-    const c = consultations.get(id);
-    if (!c) return undefined;
+    const s = consultations.get(id);
+    if (!s) return undefined;
     let lastSeq = 0;
-    for (const key of messages.getKeys({ start: [id, SEQ_END], end: [id, 0], reverse: true, limit: 1 })) lastSeq = (key as [string, number])[1];
-    h = { state: c.state, lastSeq, inFlight: new Map() };
-    if (c.state === 'active') hot.set(id, h);
+    for (const key of messages.getKeys({ start: [s.n, SEQ_END], end: [s.n, 0], reverse: true, limit: 1 })) lastSeq = (key as [number, number])[1];
+    h = { n: s.n, state: s.c.state, lastSeq, inFlight: new Map() };
+    if (s.c.state === 'active') hot.set(id, h);
     return h;
   };
 
@@ -57,8 +71,10 @@ export async function openLmdbEngine(dir: string): Promise<BenchEngine> {
     async create(c) {
       void byPerson.put([c.citizen.id, c.createdAt, c.id], true);
       if (c.lawyer) void byPerson.put([c.lawyer.id, c.createdAt, c.id], true);
-      const written = consultations.put(c.id, c);
-      hot.set(c.id, { state: c.state, lastSeq: c.lastSeq, inFlight: new Map() });
+      const n = nextN++;
+      void numbers.put(n, c.id);
+      const written = consultations.put(c.id, { c, n });
+      hot.set(c.id, { n, state: c.state, lastSeq: c.lastSeq, inFlight: new Map() });
       await durable(written);
     },
     async append(m) {
@@ -67,11 +83,11 @@ export async function openLmdbEngine(dir: string): Promise<BenchEngine> {
       const key = `${m.from.id}\u0000${m.clientMsgId}`;
       const pending = h.inFlight.get(key);
       if (pending) return { seq: await pending, duplicate: true };
-      const first = clientIds.get([m.consultationId, m.from.id, m.clientMsgId]);
+      const first = clientIds.get([h.n, m.from.id, m.clientMsgId]);
       if (first !== undefined) return { seq: first, duplicate: true };
       const seq = ++h.lastSeq;
-      void clientIds.put([m.consultationId, m.from.id, m.clientMsgId], seq);
-      const written = durable(messages.put([m.consultationId, seq], { f: m.from, c: m.clientMsgId, b: m.body, a: m.at })).then(() => seq);
+      void clientIds.put([h.n, m.from.id, m.clientMsgId], seq);
+      const written = durable(messages.put([h.n, seq], { f: m.from, c: m.clientMsgId, b: m.body, a: m.at })).then(() => seq);
       h.inFlight.set(key, written);
       // Once durable the index on disk answers retries (a failed write is retried afresh).
       void written.then(
@@ -81,23 +97,25 @@ export async function openLmdbEngine(dir: string): Promise<BenchEngine> {
       return { seq: await written, duplicate: false };
     },
     async finish(id, at) {
-      const c = consultations.get(id);
+      const s = consultations.get(id);
       const h = load(id);
-      if (!c || !h) throw new Error(`lmdb: close of unknown consultation ${id}`);
+      if (!s || !h) throw new Error(`lmdb: close of unknown consultation ${id}`);
       h.state = 'closed';
-      await durable(consultations.put(id, { ...c, state: 'closed', updatedAt: at, lastSeq: h.lastSeq }));
+      await durable(consultations.put(id, { c: { ...s.c, state: 'closed', updatedAt: at, lastSeq: h.lastSeq }, n: s.n }));
       await Promise.all(h.inFlight.values());
       hot.delete(id);
     },
     async history(id, limit) {
-      const c = consultations.get(id);
-      if (!c) return { consultation: undefined, messages: [] };
+      const s = consultations.get(id);
+      if (!s) return { consultation: undefined, messages: [] };
+      const c = s.c;
       const page: StoredMessage[] = [];
-      for (const { key, value } of messages.getRange({ start: [id, SEQ_END], end: [id, 0], reverse: true, limit })) {
-        page.push({ consultationId: id, seq: (key as [string, number])[1], from: value.f, clientMsgId: value.c, body: value.b, at: value.a });
+      for (const { key, value } of messages.getRange({ start: [s.n, SEQ_END], end: [s.n, 0], reverse: true, limit })) {
+        page.push({ consultationId: id, seq: (key as [number, number])[1], from: value.f, clientMsgId: value.c, body: value.b, at: value.a });
       }
       return { consultation: { ...c, lastSeq: load(id)?.lastSeq ?? c.lastSeq }, messages: page.reverse() };
     },
+    commits: () => commits,
     async shutdown() {
       await env.flushed;
       await env.close();

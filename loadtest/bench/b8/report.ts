@@ -37,8 +37,12 @@ export interface ArmSummary {
   readP99Ms: number;
   closedMsgsPerSec: number;
   closedCpuUsPerMsg: number;
+  closedMsgsPerCommit: number;
+  rateMsgsPerCommit: number;
   closedAckP99Ms: number;
   rateCpuUsPerMsg: number;
+  /** what the fixed rate achieved: below the offered rate, the store (or the machine) could not keep up */
+  rateMsgsPerSec: number;
   /** merged over rounds, and the median of each round's own */
   rateAckP99Ms: number;
   rateAckP99MsPerRound: Spread;
@@ -84,8 +88,11 @@ export function summarize(samples: RoundSample[], baseline: string): SizeSummary
         readP99Ms: merged(rs.map((s) => s.reads.reads)).percentile(99) / 1000,
         closedMsgsPerSec: median(rs.map((s) => perSec(s.closed))),
         closedCpuUsPerMsg: median(rs.map((s) => perMsg(s.closed))),
+        closedMsgsPerCommit: median(rs.map((s) => s.closed.messages / Math.max(1, s.closed.commits))),
+        rateMsgsPerCommit: median(rs.map((s) => s.rate.messages / Math.max(1, s.rate.commits))),
         closedAckP99Ms: merged(rs.map((s) => s.closed.ack)).percentile(99) / 1000,
         rateCpuUsPerMsg: median(rs.map((s) => perMsg(s.rate))),
+        rateMsgsPerSec: median(rs.map((s) => perSec(s.rate))),
         rateAckP99Ms: merged(rs.map((s) => s.rate.ack)).percentile(99) / 1000,
         rateAckP99MsPerRound: perRound((s) => Histogram.from(s.rate.ack).percentile(99) / 1000),
         ...(arm === baseline
@@ -111,7 +118,7 @@ export function printTable(summary: SizeSummary[], fills: Fill[], options: { rat
   for (const fl of fills) console.log(`  fill ${pad(fl.arm, 7)} to ${fl.toSize}: ${f(fl.msgsPerSec, 0)} msg/s, ${f(fl.cpuUsPerMsg)} µs/msg${fl.errors ? `, ${fl.errors} ERRORS` : ''}`);
   for (const s of summary) {
     console.log(`\n${s.size.toLocaleString('en')} stored messages`);
-    const head = ['arm', 'ready ms', 'RSS MB (anon)', 'disk MB', 'first read ms', 'read p50/p99 ms', 'closed msg/s', 'CPU µs/msg', `${options.rate}/s CPU µs/msg`, `${options.rate}/s ack p99 ms`, 'ratios msg/s, CPU, CPU@rate'];
+    const head = ['arm', 'ready ms', 'RSS MB (anon)', 'disk MB', 'first read ms', 'read p50/p99 ms', 'closed msg/s', 'CPU µs/msg', 'msg/commit closed, rate', `${options.rate}/s achieved`, `${options.rate}/s CPU µs/msg`, `${options.rate}/s ack p99 ms`, 'ratios msg/s, CPU, CPU@rate'];
     console.log(`  ${head.join(' | ')}`);
     for (const a of s.arms) {
       const row = [
@@ -123,6 +130,8 @@ export function printTable(summary: SizeSummary[], fills: Fill[], options: { rat
         `${f(a.readP50Ms, 2)}/${f(a.readP99Ms, 2)}`,
         f(a.closedMsgsPerSec, 0),
         f(a.closedCpuUsPerMsg),
+        `${f(a.closedMsgsPerCommit, 0)}, ${f(a.rateMsgsPerCommit, 1)}`,
+        f(a.rateMsgsPerSec, 0),
         f(a.rateCpuUsPerMsg),
         `${f(a.rateAckP99Ms, 2)} (rounds ${range(a.rateAckP99MsPerRound)})`,
         a.throughputRatio && a.cpuRatio && a.rateCpuRatio ? `${range(a.throughputRatio)}, ${range(a.cpuRatio)}, ${range(a.rateCpuRatio)}` : 'baseline',

@@ -1,5 +1,6 @@
 // npm run bench:store [-- --smoke] [-- --sizes 1000000,5000000] [-- --rounds 5] [-- --engines file,sqlite,lmdb]
 //   [-- --root DIR (keeps the filled data dirs there: a later run with the same root grows them)] [-- --cold]
+//   [-- --fill-window N (appends in flight while filling: more fill faster, in bigger commits)]
 // B8, store scale (../../../shared/BENCHMARKS.md): each engine's data dir is filled to each size
 // through the engine itself, then in alternating rounds (file, sqlite, lmdb, …, then file twice
 // for A/A) a store process is started on it (spawn -> READY, RSS at READY), reads history pages
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     engines: { type: 'string', default: ENGINES.join(',') },
     root: { type: 'string' },
     cold: { type: 'boolean', default: false },
+    'fill-window': { type: 'string' },
   },
 });
 const smoke = values.smoke ?? false;
@@ -35,6 +37,7 @@ const size = smoke
   : { sizes: [1_000_000, 5_000_000], rounds: 5, durationMs: 5000, rate: 5000, reads: 200, window: 256, live: 1000, fillWindow: 512, fillLive: 2000 };
 if (values.sizes) size.sizes = values.sizes.split(',').map(Number);
 if (values.rounds) size.rounds = Number(values.rounds);
+if (values['fill-window']) size.fillWindow = Number(values['fill-window']);
 const engines = (values.engines ?? '').split(',') as EngineName[];
 for (const e of engines) if (!ENGINES.includes(e)) throw new Error(`unknown engine ${e}`);
 // The baseline first, so it is the one run twice for A/A.

@@ -41,6 +41,7 @@ export async function openSqliteEngine(dir: string): Promise<BenchEngine> {
 
   let waiting: Waiting[] = [];
   let writing = false;
+  let commits = 0;
   const flush = async () => {
     writing = true;
     while (waiting.length) {
@@ -48,6 +49,7 @@ export async function openSqliteEngine(dir: string): Promise<BenchEngine> {
       waiting = [];
       try {
         const { results } = await ask({ ops: batch.map((w) => w.op) });
+        commits++;
         batch.forEach((w, i) => w.resolve((results as SqliteResult[])[i] as SqliteResult));
       } catch (e) {
         for (const w of batch) w.reject(e as Error);
@@ -76,6 +78,7 @@ export async function openSqliteEngine(dir: string): Promise<BenchEngine> {
       const r = await ask({ history: { id, limit } });
       return r.history as { consultation: ConsultationRecord | undefined; messages: StoredMessage[] };
     },
+    commits: () => commits,
     async shutdown() {
       while (writing) await new Promise((r) => setImmediate(r));
       await ask({ close: true });
