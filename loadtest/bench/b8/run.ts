@@ -1,6 +1,6 @@
 // npm run bench:store [-- --smoke] [-- --sizes 1000000,5000000] [-- --rounds 5] [-- --engines file,sqlite,lmdb]
 //   [-- --root DIR (keeps the filled data dirs there: a later run with the same root grows them)] [-- --cold]
-//   [-- --fill-window N (appends in flight while filling: more fill faster, in bigger commits)]
+//   [-- --fill-window N (appends in flight while filling: more fill faster, in bigger commits)] [-- --rate N (the fixed rate, 5,000/s)]
 // B8, store scale (../../../shared/BENCHMARKS.md): each engine's data dir is filled to each size
 // through the engine itself, then in alternating rounds (file, sqlite, lmdb, …, then file twice
 // for A/A) a store process is started on it (spawn -> READY, RSS at READY), reads history pages
@@ -29,15 +29,17 @@ const { values } = parseArgs({
     root: { type: 'string' },
     cold: { type: 'boolean', default: false },
     'fill-window': { type: 'string' },
+    rate: { type: 'string' },
   },
 });
 const smoke = values.smoke ?? false;
 const size = smoke
-  ? { sizes: [20_000], rounds: 1, durationMs: 1000, rate: 500, reads: 20, window: 64, live: 100, fillWindow: 256, fillLive: 500 }
+  ? { sizes: [5000], rounds: 1, durationMs: 500, rate: 500, reads: 10, window: 64, live: 100, fillWindow: 256, fillLive: 500 }
   : { sizes: [1_000_000, 5_000_000], rounds: 5, durationMs: 5000, rate: 5000, reads: 200, window: 256, live: 1000, fillWindow: 512, fillLive: 2000 };
 if (values.sizes) size.sizes = values.sizes.split(',').map(Number);
 if (values.rounds) size.rounds = Number(values.rounds);
 if (values['fill-window']) size.fillWindow = Number(values['fill-window']);
+if (values.rate) size.rate = Number(values.rate);
 const engines = (values.engines ?? '').split(',') as EngineName[];
 for (const e of engines) if (!ENGINES.includes(e)) throw new Error(`unknown engine ${e}`);
 // The baseline first, so it is the one run twice for A/A.
