@@ -13,8 +13,10 @@ export interface Fill {
 }
 
 export interface RoundSample extends Started {
-  /** messages stored when the round began (the size being measured; rounds add a few) */
+  /** the size being measured */
   size: number;
+  /** messages stored when the round began: the size, and what earlier rounds added */
+  stored: number;
   arm: string;
   round: number;
   diskBytes: number;
@@ -28,6 +30,8 @@ export interface ArmSummary {
   size: number;
   arm: string;
   rounds: number;
+  /** messages stored at its first round */
+  stored: number;
   readyMs: Spread;
   rssMB: Spread;
   rssAnonMB: Spread;
@@ -79,6 +83,7 @@ export function summarize(samples: RoundSample[], baseline: string): SizeSummary
         size,
         arm,
         rounds: rs.length,
+        stored: rs[0]?.stored ?? size,
         readyMs: perRound((s) => s.readyMs),
         rssMB: perRound((s) => s.rssBytes / MB),
         rssAnonMB: perRound((s) => s.rssAnonBytes / MB),
@@ -118,11 +123,12 @@ export function printTable(summary: SizeSummary[], fills: Fill[], options: { rat
   for (const fl of fills) console.log(`  fill ${pad(fl.arm, 7)} to ${fl.toSize}: ${f(fl.msgsPerSec, 0)} msg/s, ${f(fl.cpuUsPerMsg)} µs/msg${fl.errors ? `, ${fl.errors} ERRORS` : ''}`);
   for (const s of summary) {
     console.log(`\n${s.size.toLocaleString('en')} stored messages`);
-    const head = ['arm', 'ready ms', 'RSS MB (anon)', 'disk MB', 'first read ms', 'read p50/p99 ms', 'closed msg/s', 'CPU µs/msg', 'msg/commit closed, rate', `${options.rate}/s achieved`, `${options.rate}/s CPU µs/msg`, `${options.rate}/s ack p99 ms`, 'ratios msg/s, CPU, CPU@rate'];
+    const head = ['arm', 'stored', 'ready ms', 'RSS MB (anon)', 'disk MB', 'first read ms', 'read p50/p99 ms', 'closed msg/s', 'CPU µs/msg', 'msg/commit closed, rate', `${options.rate}/s achieved`, `${options.rate}/s CPU µs/msg`, `${options.rate}/s ack p99 ms`, 'ratios msg/s, CPU, CPU@rate'];
     console.log(`  ${head.join(' | ')}`);
     for (const a of s.arms) {
       const row = [
         a.arm,
+        a.stored.toLocaleString('en'),
         range(a.readyMs, 0),
         `${f(a.rssMB.median, 0)} (${f(a.rssAnonMB.median, 0)})`,
         f(a.diskMB, 0),
