@@ -169,12 +169,25 @@ const startTrace = () => {
   tracer = setInterval(() => trace.push({ minute: (performance.now() - t0) / 60_000, rssBytes: rssBytes(node.pid), fds: openFds(node.pid).total }), TRACE_MS).unref();
 };
 
+// A driver starved of CPU (seen at a load average of 12-20 on 2 cores) stops reading its sockets:
+// the node then cuts every connection at its heartbeat (4002) and the run is void, with no row
+// printed for minutes. Said as it happens, with the machine's load, rather than found at the end.
+let lastTick: number | undefined;
+const watchdog = setInterval(() => {
+  const silentSec = lastTick === undefined ? 0 : (performance.now() - lastTick) / 1000;
+  if (silentSec > (3 * job.tickMs) / 1000) console.warn(`no tick from the driver for ${silentSec.toFixed(0)} s (load average ${loadavg()[0]?.toFixed(1)}): it is starved or stuck; a driver that stops answering pings for ${(2 * HEARTBEAT_MS) / 1000} s has its connections cut`);
+}, job.tickMs).unref();
+
 let result: DriverResult;
 try {
-  const measured = await runDriver(job, node.pid, () => (startTrace(), take(0)), async () => clearInterval(tracer), {
+  // Armed from the start of the load to its end (not while everyone connects, nor in the drain).
+  const started = () => ((lastTick = performance.now()), startTrace(), take(0));
+  const ended = async () => (clearInterval(tracer), clearInterval(watchdog));
+  const measured = await runDriver(job, node.pid, started, ended, {
     timeoutMs: job.durationMs + 10 * 60_000,
     onLine: (line) => {
       if (!line.startsWith(TICK_PREFIX)) return;
+      lastTick = performance.now();
       const tick = JSON.parse(line.slice(TICK_PREFIX.length)) as SoakTick;
       void take(tick.t / 60_000, tick);
     },
@@ -182,6 +195,7 @@ try {
   await sampling;
   result = measured.result;
 } finally {
+  clearInterval(watchdog);
   await node.stop();
   rmSync(dataDir, { recursive: true, force: true });
   if (values.store === 'postgres') await dropSchema(DATABASE_URL, schema);
