@@ -9,10 +9,11 @@ import { citizen, lawyer } from './helpers/people.ts';
 // nodes (as it would know a load balancer's address) and fails over on its own: it tries its
 // node once more (a blip would let it resume there), then one of the others, drawn at random so
 // that the dead node's clients spread over the two. What the client decides is bounded in time:
-// each is connecting to a live node within 3 s of losing its own (under a second when the
-// machine is busy). How long the live nodes then take to answer 100 hellos at once depends on
-// the CPU they get: on a machine shared with other test runs it varied from 1 s to 9 s, so it
-// is only bounded by the poll that waits for everyone.
+// each is connecting to a live node within 5 s of losing its own (measured 0.3-2 s on this
+// machine shared with other test runs, a core kept busy besides; a client retrying the dead node
+// fails the count of its connections first). How long the live nodes then take to answer 100
+// hellos at once is the CPU they get: the slowest was back 1.1-7.4 s after losing its node in
+// the same runs, so that is bounded only by the poll that waits for everyone.
 
 const PAIRS = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,13 +28,16 @@ interface Person extends Chatter {
 describe('a cluster losing a node', () => {
   let cluster: TestCluster | undefined;
   const everyone: Person[] = [];
+  /** The chat loops run while this is true: a failed assertion must not leave them running (the run then never ended). */
+  let sending = false;
 
   afterAll(async () => {
+    sending = false;
     for (const p of everyone) p.client.close();
     await cluster?.cleanup();
   });
 
-  it('moves 100 chatting sessions to the other nodes, each client to a live one within 3 s and spread over both, loses and duplicates no acknowledged message, and re-offers what the dead node had out', async () => {
+  it('moves 100 chatting sessions to the other nodes, each client to a live one within 5 s and spread over both, loses and duplicates no acknowledged message, and re-offers what the dead node had out', async () => {
     cluster = await startCluster(3, { LAWLINE_OFFER_TIMEOUT_MS: '60000' });
     const c = cluster;
     const urls = c.nodes.map((n) => n.url);
@@ -69,7 +73,7 @@ describe('a cluster losing a node', () => {
     await expect.poll(() => offers, { timeout: 5000 }).toEqual([pending.id]);
 
     // Everyone chats; a message counts once its ack says it is durable.
-    let sending = true;
+    sending = true;
     const chatters = [...lawyers, ...citizens];
     const loops = chatters.map(async (p, i) => {
       await sleep(i * 7);
@@ -93,12 +97,12 @@ describe('a cluster losing a node', () => {
       // The dead node once, first; then live ones only.
       expect(since.slice(1).filter((conn) => conn.url === dead)).toEqual([]);
       const firstLive = since.find((conn) => conn.url !== dead);
-      expect((firstLive?.at ?? Infinity) - (p.lostAt as number)).toBeLessThan(3000);
+      expect((firstLive?.at ?? Infinity) - (p.lostAt as number)).toBeLessThan(5000);
       const last = since.at(-1)?.url as string;
       landed.set(last, (landed.get(last) ?? 0) + 1);
     }
     // Spread: all of them on the next node in their list took its every hello at once.
-    for (const url of live) expect(landed.get(url)).toBeGreaterThanOrEqual(25);
+    for (const url of live) expect(landed.get(url) ?? 0).toBeGreaterThanOrEqual(25);
 
     await sleep(1500);
     sending = false;
