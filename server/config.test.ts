@@ -62,6 +62,32 @@ describe('loadConfig', () => {
     }
   });
 
+  it('hands out STUN as given and TURN only with a shared secret long enough to sign credentials', () => {
+    const none = loadConfig({});
+    expect(none.ok && none.value.ice).toEqual({ stunUrls: [] });
+    const relay = loadConfig({
+      LAWLINE_STUN_URLS: 'stun:stun.example.org:3478',
+      LAWLINE_TURN_URLS: 'turn:turn.example.org:3478?transport=udp, turns:turn.example.org:5349?transport=tcp',
+      LAWLINE_TURN_SECRET: 'a-shared-secret-of-32-characters',
+    });
+    expect(relay.ok && relay.value.ice).toEqual({
+      stunUrls: ['stun:stun.example.org:3478'],
+      turn: { urls: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349?transport=tcp'], secret: 'a-shared-secret-of-32-characters', ttlSec: 43200 },
+    });
+    const problems = (env: Record<string, string>): string => {
+      const out = loadConfig(env);
+      return out.ok ? '' : out.error;
+    };
+    expect(problems({ LAWLINE_TURN_URLS: 'turn:turn.example.org' })).toContain('needs LAWLINE_TURN_SECRET');
+    expect(problems({ LAWLINE_TURN_URLS: 'turn:turn.example.org', LAWLINE_TURN_SECRET: 'short' })).toContain('(it has 5)');
+    expect(problems({ LAWLINE_TURN_SECRET: 'a-shared-secret-of-32-characters' })).toContain('LAWLINE_TURN_URLS is not');
+    expect(problems({ LAWLINE_STUN_URLS: 'turn:x.example.org' })).toContain('LAWLINE_STUN_URLS: turn:x.example.org: expected stun:host[:port]');
+    expect(problems({ LAWLINE_TURN_URLS: 'https://turn.example.org', LAWLINE_TURN_SECRET: 'a-shared-secret-of-32-characters' })).toContain('expected turn:host[:port]');
+    expect(problems({ LAWLINE_TURN_URLS: 'turn:t.example.org:70000', LAWLINE_TURN_SECRET: 'a-shared-secret-of-32-characters' })).toContain('port 70000 is out of range');
+    // The secret is never echoed back in a start-up error.
+    expect(problems({ LAWLINE_TURN_URLS: 'turn:t.example.org', LAWLINE_TURN_SECRET: 'shortsecret' })).not.toContain('shortsecret');
+  });
+
   it('documents every setting it reads in the README table', async () => {
     const { readFileSync } = await import('node:fs');
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

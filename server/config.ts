@@ -6,6 +6,7 @@ import { DEADLINES } from './probe.ts';
 import { STRATEGIES, type Strategy } from './routing/match.ts';
 import type { RoutingConfig } from './routing/router.ts';
 import { proxyEntryProblem } from './trusted-proxies.ts';
+import { iceUrlProblem, type IceConfig } from '../media/turn.ts';
 
 /**
  * Every setting, parsed and checked once at start (main.ts). Nothing else reads
@@ -57,6 +58,8 @@ export interface Config {
   redis?: { url: string; prefix: string; timeoutMs: number };
   /** How often Redis and PostgreSQL are probed for /readyz. */
   probeMs: number;
+  /** STUN and TURN servers handed to the parties of a call. */
+  ice: IceConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -126,6 +129,16 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_UTC_OFFSET_MIN', default: '480', meaning: 'local time of rosters and coverage reports, minutes east of UTC (480: China Standard Time)' },
   { env: 'LAWLINE_DEFAULT_CAPACITY', default: '3', meaning: 'concurrent text consultations of a lawyer who does not say' },
   { env: 'LAWLINE_MAX_OPEN_PER_CITIZEN', default: '3', meaning: 'open consultations (live and message) one citizen may have at once; one more is refused (4002)' },
+  { env: 'LAWLINE_STUN_URLS', default: '', meaning: 'comma-separated stun: URLs handed to the parties of a call (empty: none; on one network, host candidates suffice)' },
+  {
+    env: 'LAWLINE_TURN_URLS',
+    default: '',
+    meaning: 'comma-separated turn:/turns: URLs of a relay (coturn) for parties behind restrictive NATs and firewalls; needs LAWLINE_TURN_SECRET',
+  },
+  { env: 'LAWLINE_TURN_SECRET', default: '', meaning: "the relay's static-auth-secret (coturn use-auth-secret): each call gets a credential that expires by itself; at least 16 characters" },
+  // coturn checks the credential again at every refresh of an allocation, so it must outlive the
+  // longest call; a leaked one is good only for relaying, and only until then.
+  { env: 'LAWLINE_TURN_TTL_S', default: '43200', meaning: 'how long a relay credential handed out with a call is accepted (seconds)' },
   { env: 'LAWLINE_ALLOW_UWS_FALLBACK', default: 'off', meaning: 'on: start even if the uWebSockets.js native binding failed to load (slow)' },
 ];
 
@@ -201,6 +214,7 @@ export function loadConfig(env: Env): Result<Config, string> {
     ...(get('DATABASE_URL') ? { database: { url: get('DATABASE_URL'), schema: get('LAWLINE_DATABASE_SCHEMA'), timeoutMs: int('LAWLINE_DATABASE_TIMEOUT_MS', 50, 600_000) } } : {}),
     ...(get('REDIS_URL') ? { redis: { url: get('REDIS_URL'), prefix: get('LAWLINE_REDIS_PREFIX'), timeoutMs: int('LAWLINE_REDIS_TIMEOUT_MS', 50, 60_000) } } : {}),
     probeMs: int('LAWLINE_PROBE_MS', 100, 600_000),
+    ice: iceConfig(get, int, problems),
   };
   if (config.identity.kind === 'dev' && config.identity.issueDevTokens && !config.identity.devTokensPublic && !isLoopback(config.host)) {
     problems.push(
@@ -257,6 +271,27 @@ export function isLoopback(host: string): boolean {
   if (isIP(bare) === 4) return bare.startsWith('127.');
   if (isIP(bare) === 6) return bare === '::1' || /^::ffff:127\./i.test(bare) || /^0*:(0*:){6}0*1$/.test(bare);
   return false;
+}
+
+function iceConfig(get: (name: string) => string, int: (name: string, min: number, max: number) => number, problems: string[]): IceConfig {
+  const urls = (name: string, scheme: 'stun' | 'turn'): string[] => {
+    const list = get(name).split(',').map((u) => u.trim()).filter(Boolean);
+    for (const url of list) {
+      const problem = iceUrlProblem(url, scheme);
+      if (problem) problems.push(`${name}: ${url}: ${problem}`);
+    }
+    return list;
+  };
+  const stunUrls = urls('LAWLINE_STUN_URLS', 'stun');
+  const turnUrls = urls('LAWLINE_TURN_URLS', 'turn');
+  const secret = get('LAWLINE_TURN_SECRET');
+  const ttlSec = int('LAWLINE_TURN_TTL_S', 60, 7 * 86_400);
+  if (!turnUrls.length) {
+    if (secret) problems.push('LAWLINE_TURN_SECRET is set but LAWLINE_TURN_URLS is not: name the relay the credentials are for');
+    return { stunUrls };
+  }
+  if (secret.length < 16) problems.push(`LAWLINE_TURN_URLS needs LAWLINE_TURN_SECRET, the relay's static-auth-secret, of at least 16 characters${secret ? ` (it has ${secret.length})` : ''}`);
+  return { stunUrls, turn: { urls: turnUrls, secret, ttlSec } };
 }
 
 function routingConfig(get: (name: string) => string, int: (name: string, min: number, max: number) => number, problems: string[]): RoutingConfig {

@@ -32,7 +32,7 @@ const LAYERS: Layer[] = [
   },
   { name: 'cluster', files: /^server\/cluster\//, may: ['domain', 'kernel', 'session', 'auth', 'store', 'backplane', 'util', 'protocol'] },
   { name: 'gateway', files: /^server\/gateway\//, may: ['domain', 'session', 'auth', 'util', 'protocol'] },
-  { name: 'config', files: /^server\/config\.ts$/, may: ['domain', 'util', 'protocol'] },
+  { name: 'config', files: /^server\/config\.ts$/, may: ['domain', 'media', 'util', 'protocol'] },
   { name: 'root', files: /^server\/(main|node)\.ts$/, may: ['config', 'gateway', 'cluster', 'domain', 'kernel', 'session', 'auth', 'store', 'backplane', 'media', 'util', 'protocol'] },
 ];
 

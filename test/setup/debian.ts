@@ -2,7 +2,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { isRoot, run, say } from './system.ts';
 
 /** Debian packages whose install sets up a service of the same name that starts at boot. */
-const SERVICES: ReadonlySet<string> = new Set(['redis-server', 'postgresql', 'janus']);
+const SERVICES: ReadonlySet<string> = new Set(['redis-server', 'postgresql', 'janus', 'coturn']);
 /** invoke-rc.d(8) asks this script whether a package may start its service; 101 means no. */
 const POLICY = '/usr/sbin/policy-rc.d';
 

@@ -1,5 +1,6 @@
 import { chromiumPackages } from './chromium.ts';
 import { installDebianPackages } from './debian.ts';
+import { coturnPackages } from './coturn.ts';
 import { janusPackages } from './janus.ts';
 import { existingPostgres, MACHINE_POSTGRES, ownPostgres, postgresPackages } from './postgres.ts';
 import { existingRedis, MACHINE_REDIS, ownRedis, redisPackages } from './redis.ts';
@@ -20,14 +21,14 @@ async function stopAll(services: TestService[]): Promise<void> {
 }
 
 /**
- * Chromium with a Chinese font, Janus, Redis, PostgreSQL (and, as root, the network-fault tools) for a test run: the URLs given (from the
+ * Chromium with a Chinese font, Janus, coturn, Redis, PostgreSQL (and, as root, the network-fault tools) for a test run: the URLs given (from the
  * environment), else the machine's servers where they answer, else servers of the run's own;
  * what is missing is installed from Debian's packages as root, and asked for otherwise.
  */
 export async function provideServices(given: { redisUrl?: string; databaseUrl?: string }, machine = { redis: MACHINE_REDIS, postgres: MACHINE_POSTGRES }): Promise<Provided> {
   const redisUrl = await existingRedis(given.redisUrl, machine.redis);
   const postgresUrl = await existingPostgres(given.databaseUrl, machine.postgres);
-  const missing = async () => [...(await chromiumPackages()), ...janusPackages(), ...redisPackages(), ...(postgresUrl ? [] : postgresPackages()), ...networkToolPackages()];
+  const missing = async () => [...(await chromiumPackages()), ...janusPackages(), ...coturnPackages(), ...redisPackages(), ...(postgresUrl ? [] : postgresPackages()), ...networkToolPackages()];
   const packages = await missing();
   if (packages.length) {
     await installDebianPackages(packages);

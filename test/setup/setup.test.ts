@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../helpers/redis-server.ts';
 import { installDebianPackages } from './debian.ts';
+import { coturnPackages } from './coturn.ts';
 import { janusPackages } from './janus.ts';
 import { networkToolPackages } from './network-tools.ts';
 import { OwnPostgres } from './own-postgres.ts';
@@ -55,6 +56,8 @@ describe('test set-up', () => {
     expect(redisPackages()).toEqual([]);
     expect(janusPackages('/nonexistent')).toEqual(['janus']);
     expect(janusPackages()).toEqual([]);
+    expect(coturnPackages('/nonexistent')).toEqual(['coturn']);
+    expect(coturnPackages()).toEqual([]);
     // The network-fault tools only for root, who alone can run those tests.
     expect(networkToolPackages(true, '/nonexistent')).toEqual(['iproute2', 'nftables', 'socat']);
     expect(networkToolPackages(false, '/nonexistent')).toEqual([]);
