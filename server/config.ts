@@ -58,6 +58,8 @@ export interface Config {
   redis?: { url: string; prefix: string; timeoutMs: number };
   /** How often Redis and PostgreSQL are probed for /readyz. */
   probeMs: number;
+  /** How often the audit chain's head is published (log line, metric) when it moved. */
+  auditAnchorMs: number;
   /** STUN and TURN servers handed to the parties of a call. */
   ice: IceConfig;
 }
@@ -129,6 +131,11 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_UTC_OFFSET_MIN', default: '480', meaning: 'local time of rosters and coverage reports, minutes east of UTC (480: China Standard Time)' },
   { env: 'LAWLINE_DEFAULT_CAPACITY', default: '3', meaning: 'concurrent text consultations of a lawyer who does not say' },
   { env: 'LAWLINE_MAX_OPEN_PER_CITIZEN', default: '3', meaning: 'open consultations (live and message) one citizen may have at once; one more is refused (4002)' },
+  {
+    env: 'LAWLINE_AUDIT_ANCHOR_MS',
+    default: '60000',
+    meaning: "how often the audit chain's head (index and hash) is written to the log and the lawline_audit_head_index metric when it moved; `npm run audit:verify -- --anchors-from <log>` then notices a cut or rewritten tail",
+  },
   { env: 'LAWLINE_STUN_URLS', default: '', meaning: 'comma-separated stun: URLs handed to the parties of a call (empty: none; on one network, host candidates suffice)' },
   {
     env: 'LAWLINE_TURN_URLS',
@@ -214,6 +221,7 @@ export function loadConfig(env: Env): Result<Config, string> {
     ...(get('DATABASE_URL') ? { database: { url: get('DATABASE_URL'), schema: get('LAWLINE_DATABASE_SCHEMA'), timeoutMs: int('LAWLINE_DATABASE_TIMEOUT_MS', 50, 600_000) } } : {}),
     ...(get('REDIS_URL') ? { redis: { url: get('REDIS_URL'), prefix: get('LAWLINE_REDIS_PREFIX'), timeoutMs: int('LAWLINE_REDIS_TIMEOUT_MS', 50, 60_000) } } : {}),
     probeMs: int('LAWLINE_PROBE_MS', 100, 600_000),
+    auditAnchorMs: int('LAWLINE_AUDIT_ANCHOR_MS', 1000, 86_400_000),
     ice: iceConfig(get, int, problems),
   };
   if (config.identity.kind === 'dev' && config.identity.issueDevTokens && !config.identity.devTokensPublic && !isLoopback(config.host)) {

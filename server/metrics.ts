@@ -96,6 +96,26 @@ export class LabeledGauge implements Metric {
   }
 }
 
+/**
+ * The audit chain's head: its index as the value, its hash as a label, one series at a time
+ * (a scrape keeps what it saw; a later head with a lower index, or another hash at an index
+ * seen before, shows the log was cut or rewritten). None until the chain has a record.
+ */
+export class AuditHead implements Metric {
+  readonly name = 'lawline_audit_head_index';
+  private head: { index: number; hash: string } | undefined;
+
+  set(head: { index: number; hash: string }): void {
+    this.head = head;
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} index of the last audit record, labelled with its hash (published by every node)`, `# TYPE ${this.name} gauge`];
+    if (this.head) lines.push(`${this.name}${labelText({ hash: this.head.hash })} ${this.head.index}`);
+    return lines.join('\n');
+  }
+}
+
 /** Latency histogram, buckets in seconds. */
 export class Histogram implements Metric {
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
@@ -162,6 +182,7 @@ export function createMetrics(gauges: { connections: () => number; sessions: () 
     storeFsyncs: registry.add(new Gauge('lawline_store_fsyncs_total', 'fsyncs (group commits)', () => gauges.store().fsyncs, 'counter')),
     // Above a batch or two only while the store falls behind what it is asked (a soak reads it).
     storeWaiting: registry.add(new Gauge('lawline_store_waiting_writes', 'writes waiting for the next fsync or commit (the one under way not counted)', () => gauges.store().waiting)),
+    auditHead: registry.add(new AuditHead()),
     routing: routingMetrics(registry),
     process: processMetrics(registry),
   };

@@ -7,6 +7,7 @@ import { createVerifier, type TokenVerifier } from './auth/verifier.ts';
 import { AssistantRegistry, MAX_ASSISTANTS } from './cluster/assistant-seats.ts';
 import { Leadership } from './cluster/leadership.ts';
 import { QueueReconciler, reconcileGraceMs } from './cluster/queue-reconciler.ts';
+import { AuditAnchorPublisher } from './cluster/audit-anchor.ts';
 import { Recovery } from './cluster/recovery.ts';
 import { isLoopback, type Config } from './config.ts';
 import { consultationHandlers, openConsultations } from './consultation/index.ts';
@@ -201,6 +202,12 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     graceMs: reconcileGraceMs({ storeWriteMs: config.database?.timeoutMs ?? DEADLINES.database.timeoutMs, backplaneCallMs: config.redis?.timeoutMs ?? 0 }),
     leads,
   }), (r) => r.stop());
+  const anchor = owner.adopt('audit anchor', new AuditAnchorPublisher({
+    store,
+    log: log.child({ component: 'audit' }),
+    published: (head) => metrics.auditHead.set(head),
+    everyMs: config.auditAnchorMs,
+  }), (a) => a.stop());
   const assistants = owner.adopt('assistant seats', new AssistantRegistry(coordination, {
     nodeId,
     now,
@@ -212,6 +219,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
   router.start();
   desk.start();
   reconciler.start();
+  anchor.start();
   roster.start();
   duty.start();
   const connectionDeps = {

@@ -105,6 +105,15 @@ export interface AuditRecord extends AuditEntry {
   prevHash: string;
 }
 
+/**
+ * A point of the chain published outside the store (a log line, a metric): a chain later found
+ * without that record, or with another hash there, was cut or rewritten, even if it verifies.
+ */
+export interface AuditAnchor {
+  index: number;
+  hash: string;
+}
+
 /** One rostered duty shift, in the deployment's local time (see LAWLINE_UTC_OFFSET_MIN). */
 export interface Shift {
   lawyerId: string;
@@ -281,6 +290,10 @@ export interface Store {
   /** Newest read receipt per reader of a consultation. */
   readReceipts(consultationId: string): Promise<ReadReceipt[]>;
   appendAudit(entry: AuditEntry): Promise<AuditRecord>;
+  /** The last record's place in the chain (none yet: undefined), cheaply, for publishing it. */
+  auditHead(): Promise<AuditAnchor | undefined>;
+  /** The record at `index` as stored, or undefined past the end. */
+  auditRecord(index: number): Promise<AuditRecord | undefined>;
   /** False while writes cannot be made durable (disk failed, database unreachable): /readyz says so. */
   ready(): boolean;
   /**

@@ -14,7 +14,8 @@ const LAYERS: Layer[] = [
   { name: 'sdk', files: /^clients\/sdk\//, may: ['protocol'] },
   { name: 'web', files: /^clients\/web\//, may: ['sdk', 'protocol'] },
   // The token CLI is an operator's tool on the node's machine: it signs with the node's key.
-  { name: 'cli', files: /^clients\/cli\//, may: ['auth', 'protocol'] },
+  // audit:verify opens the store the node's settings name, to walk its chain.
+  { name: 'cli', files: /^clients\/cli\//, may: ['config', 'store', 'auth', 'util', 'protocol'] },
   { name: 'media', files: /^media\//, may: ['protocol'] },
   // trusted-proxies.ts is address syntax: config checks LAWLINE_TRUSTED_PROXIES with it at start and
   // the gateway matches peers against the list it builds, so it sits below both, not in the gateway.

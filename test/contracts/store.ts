@@ -270,6 +270,19 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       expect(await store.verifyAudit()).toEqual({ records: 2, firstBroken: -1 });
     });
 
+    it('names the head of the audit chain and reads any record of it, after a restart too', async () => {
+      expect(await store.auditHead()).toBeUndefined();
+      expect(await store.auditRecord(0)).toBeUndefined();
+      const records = [];
+      for (const at of [1, 2, 3]) records.push(await store.appendAudit({ at, actor: lawyerA, action: 'consult.history.read', subject: `c${at}`, owner: 'C1' }));
+      expect(await store.auditHead()).toEqual({ index: 2, hash: records[2]?.hash });
+      expect(await store.auditRecord(1)).toEqual(records[1]);
+      store = await h.reopen();
+      expect(await store.auditHead()).toEqual({ index: 2, hash: records[2]?.hash });
+      expect(await store.auditRecord(0)).toEqual(records[0]);
+      expect(await store.auditRecord(3)).toBeUndefined();
+    });
+
     it('keeps everything across a restart, and dedup of open consultations too', async () => {
       const c = consultation({ state: 'active', lawyer: lawyerA });
       await store.createConsultation(c);

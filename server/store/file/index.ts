@@ -4,6 +4,7 @@ import type { Logger } from '../../log.ts';
 import type {
   AppendOutcome,
   AuditEntry,
+  AuditAnchor,
   AuditRecord,
   ConsultationFilter,
   ConsultationPatch,
@@ -24,7 +25,7 @@ import { isHeldBy } from '../port.ts';
 import { firstBrokenLink, linkAudit } from '../audit-chain.ts';
 import { Indexes } from './indexes.ts';
 import { decodeRecord, encodeRecord, type LogRecord } from './records.ts';
-import { SegmentLog } from './segment-log.ts';
+import { SegmentLog, type Location } from './segment-log.ts';
 
 export interface FileStoreOptions {
   dir: string;
@@ -179,15 +180,27 @@ export class FileStore implements Store {
     return record;
   }
 
+  async auditHead(): Promise<AuditAnchor | undefined> {
+    const tail = this.ix.auditTail;
+    return tail && { index: tail.index, hash: tail.hash };
+  }
+
+  async auditRecord(index: number): Promise<AuditRecord | undefined> {
+    const loc = this.ix.audit[index];
+    return loc && this.readAudit(loc);
+  }
+
   /** Reads the chain back from disk, so a record edited in a segment file is caught. */
   async verifyAudit(): Promise<{ records: number; firstBroken: number }> {
     const records: AuditRecord[] = [];
-    for (const loc of this.ix.audit) {
-      const r = decodeRecord(await this.log.read(loc));
-      if (r.k !== 'audit') throw new Error('store: audit index points at a non-audit record');
-      records.push(r.a);
-    }
+    for (const loc of this.ix.audit) records.push(await this.readAudit(loc));
     return { records: records.length, firstBroken: firstBrokenLink(records) };
+  }
+
+  private async readAudit(loc: Location): Promise<AuditRecord> {
+    const r = decodeRecord(await this.log.read(loc));
+    if (r.k !== 'audit') throw new Error('store: audit index points at a non-audit record');
+    return r.a;
   }
 
   async putRoster(day: string, shifts: Shift[]): Promise<void> {

@@ -3,6 +3,7 @@ import { firstBrokenLink, linkAudit } from '../audit-chain.ts';
 import type {
   AppendOutcome,
   AuditEntry,
+  AuditAnchor,
   AuditRecord,
   ConsultationFilter,
   ConsultationPatch,
@@ -292,6 +293,17 @@ export class PgStore implements Store {
       await c.query('INSERT INTO audit (idx, hash, prev_hash, record) VALUES ($1, $2, $3, $4)', [record.index, record.hash, record.prevHash, record]);
       return record;
     }, AUDIT_CHAIN);
+  }
+
+  async auditHead(): Promise<AuditAnchor | undefined> {
+    const r = await this.pool.query('SELECT idx, hash FROM audit ORDER BY idx DESC LIMIT 1');
+    const row = r.rows[0] as Row | undefined;
+    return row && { index: Number(row.idx), hash: row.hash as string };
+  }
+
+  async auditRecord(index: number): Promise<AuditRecord | undefined> {
+    const r = await this.pool.query('SELECT record FROM audit WHERE idx = $1', [index]);
+    return (r.rows[0] as Row | undefined)?.record as AuditRecord | undefined;
   }
 
   async verifyAudit(): Promise<{ records: number; firstBroken: number }> {
