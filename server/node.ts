@@ -14,6 +14,7 @@ import { consultationHandlers, openConsultations } from './consultation/index.ts
 import { authorizer } from './gateway/authorize.ts';
 import { startGateway } from './gateway/index.ts';
 import { devTokenRoute } from './gateway/routes/dev-token.ts';
+import { recordRoutes } from './gateway/routes/record.ts';
 import { rosterRoutes } from './gateway/routes/roster.ts';
 import { loadStaticFiles } from './gateway/static.ts';
 import { toView } from './kernel/views.ts';
@@ -259,7 +260,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     http: {
       metricsText: () => metrics.registry.render(),
       staticFiles: loadStaticFiles(WEB_DIR),
-      clientApi: devIdentity ? [devTokenRoute(new DevTokens(devIdentity, verifier))] : [],
+      clientApi: [...(devIdentity ? [devTokenRoute(new DevTokens(devIdentity, verifier))] : []), ...recordRoutes({ store, now, utcOffsetMin: config.utcOffsetMin })],
       opsApi: rosterRoutes(roster),
       authorize: authorizer(verifier),
       log: log.child({ component: 'http' }),

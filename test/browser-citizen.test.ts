@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fill } from '../clients/web/i18n/i18n.ts';
@@ -85,6 +86,13 @@ describe("the citizen's app", () => {
     expect(await ended.getByTestId('transcript-toggle').getAttribute('aria-expanded')).toBe('true');
     await expect.poll(() => ended.getByTestId('messages').innerText()).toContain('第一次：公司拖欠工资');
     expect(await ended.getByTestId('messages').innerText()).toContain('第一次的答复：请保留工资条');
+    // Its service record, downloaded as a page to keep or print: the same conversation.
+    const [download] = await Promise.all([c.waitForEvent('download'), ended.getByTestId('download-record').click()]);
+    expect(download.suggestedFilename()).toMatch(/^lawline-c_[\w-]+\.html$/);
+    const kept = readFileSync(await download.path(), 'utf8');
+    expect(kept).toContain('法律咨询服务记录');
+    expect(kept).toContain('第一次：公司拖欠工资');
+    expect(kept).toContain('第一次的答复：请保留工资条');
     // No box to write in an ended one, and no new request while a live one is open.
     expect(await ended.getByTestId('chat-input').count()).toBe(0);
     expect(await c.getByTestId('request').count()).toBe(0);

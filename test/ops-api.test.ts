@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTTP_OPERATIONS, isAllowed, type HttpOperation } from '../server/auth/permissions.ts';
+import { isAllowed, OPS_HTTP_OPERATIONS } from '../server/auth/permissions.ts';
 import { ROLES, type Role } from '../protocol/vocabulary.ts';
 import type { DevClaims } from '../server/auth/dev-identity.ts';
 import { assistant, citizen, lawyer, supervisor } from './helpers/people.ts';
@@ -15,7 +15,8 @@ beforeAll(async () => {
 afterAll(() => server.cleanup());
 
 const day = '2026-11-25';
-const CALLS: Record<HttpOperation, { method: string; path: string; body?: unknown }> = {
+type OpsOperation = (typeof OPS_HTTP_OPERATIONS)[number];
+const CALLS: Record<OpsOperation, { method: string; path: string; body?: unknown }> = {
   'http:roster.put': { method: 'PUT', path: `/api/roster/${day}`, body: { shifts: [] } },
   'http:roster.get': { method: 'GET', path: `/api/roster/${day}` },
   'http:coverage.get': { method: 'GET', path: `/api/coverage/${day}` },
@@ -28,7 +29,7 @@ const CLAIMS: Record<Role, DevClaims> = {
   admin: { sub: 'OPS-ADMIN', role: 'admin', name: '运维' },
 };
 
-const call = async (port: number, op: HttpOperation, token?: string) => {
+const call = async (port: number, op: OpsOperation, token?: string) => {
   const { method, path, body } = CALLS[op];
   const res = await fetch(`http://127.0.0.1:${port}${path}`, {
     method,
@@ -55,13 +56,13 @@ describe('the operations listener', () => {
 
   it('answers every HTTP operation only there: 404 on the client port, whoever asks', async () => {
     const admin = await server.token(CLAIMS.admin);
-    for (const op of HTTP_OPERATIONS) {
+    for (const op of OPS_HTTP_OPERATIONS) {
       expect(await call(server.port, op, admin), op).toBe(404);
       expect(await call(server.opsPort, op, admin), op).toBe(200);
     }
   });
 
-  it.each([...HTTP_OPERATIONS])('%s: 401 without a valid token, then 200 or 403 for each role as the permission table says', async (op) => {
+  it.each([...OPS_HTTP_OPERATIONS])('%s: 401 without a valid token, then 200 or 403 for each role as the permission table says', async (op) => {
     expect(await call(server.opsPort, op)).toBe(401);
     expect(await call(server.opsPort, op, 'not-a-token')).toBe(401);
     for (const role of ROLES) {

@@ -38,6 +38,7 @@ const EXPECTED: Record<EntryPoint, [boolean, boolean, boolean, boolean, boolean]
   'http:roster.put': /**/ [false, false, false, true, true],
   'http:roster.get': /**/ [false, false, false, true, true],
   'http:coverage.get': /**/ [false, false, false, true, true],
+  'http:record.get': /*  */ [true, true, true, true, false],
 };
 
 const ENTRY_POINTS: EntryPoint[] = [...(Object.keys(Requests) as RequestType[]), ...HTTP_OPERATIONS];

@@ -2,10 +2,12 @@ import type { RequestType } from '../../protocol/frames.ts';
 import type { Role } from '../../protocol/vocabulary.ts';
 
 /**
- * The operations of the HTTP operations API (served on the internal listener). Each gateway
+ * The operations of the HTTP APIs (the operations API on the internal listener; the service record on the client port). Each gateway
  * route names one; the `http:` prefix keeps them apart from frame types.
  */
-export const HTTP_OPERATIONS = ['http:roster.put', 'http:roster.get', 'http:coverage.get'] as const;
+export const OPS_HTTP_OPERATIONS = ['http:roster.put', 'http:roster.get', 'http:coverage.get'] as const;
+export const CLIENT_HTTP_OPERATIONS = ['http:record.get'] as const;
+export const HTTP_OPERATIONS = [...OPS_HTTP_OPERATIONS, ...CLIENT_HTTP_OPERATIONS] as const;
 export type HttpOperation = (typeof HTTP_OPERATIONS)[number];
 
 /** Every way in that needs an identity: a request frame over the WebSocket, or an HTTP operation. */
@@ -53,6 +55,8 @@ export const PERMISSIONS = {
   'http:roster.put': ['supervisor', 'admin'],
   'http:roster.get': ['supervisor', 'admin'],
   'http:coverage.get': ['supervisor', 'admin'],
+  // A consultation's service record (JSON, or a page to print), on the client port: its parties, the lawyer's assistants, supervisors (audited).
+  'http:record.get': ['citizen', 'lawyer', 'assistant', 'supervisor'],
 } as const satisfies Record<EntryPoint, readonly Role[]>;
 
 export function isAllowed(entry: EntryPoint, role: Role): boolean {

@@ -16,14 +16,14 @@ export interface ApiRequest {
   authorization: string;
   /** Parsed JSON body; undefined for GET. */
   body: unknown;
+  /** The query string's parameters. */
+  query: URLSearchParams;
   /** Who called, for a route that names an operation of the permission table. */
   caller?: Identity;
 }
 
-export interface ApiReply {
-  status: number;
-  body: unknown;
-}
+/** JSON (`body`), or a document of another type sent as it is (`document`: an HTML page to print). */
+export type ApiReply = { status: number; body: unknown } | { status: number; document: { type: string; text: string; headers?: readonly [string, string][] } };
 
 export interface ApiRoute {
   method: 'get' | 'put' | 'post';
@@ -62,6 +62,7 @@ export function registerApi(app: TemplatedApp, routes: readonly ApiRoute[], { au
         // uWS request objects die at the first await: read what we need now, and start reading the body.
         const params = pathParams(req, names);
         const authorization = req.getHeader('authorization');
+        const query = new URLSearchParams(req.getQuery() ?? '');
         const reading = route.method === 'get' ? undefined : reply.readBody(route.maxBody ?? DEFAULT_MAX_BODY);
         // A request refused below is answered without awaiting its body: should reading it still
         // fail, the rejection must not go unhandled (Node would end the process). When it is
@@ -79,14 +80,16 @@ export function registerApi(app: TemplatedApp, routes: readonly ApiRoute[], { au
           if (!parsed.ok) return answer(reply, { status: 400, body: { error: parsed.error } });
           body = parsed.value;
         }
-        answer(reply, await route.handle({ params, authorization, body, ...(caller?.ok ? { caller: caller.value } : {}) }));
+        answer(reply, await route.handle({ params, authorization, body, query, ...(caller?.ok ? { caller: caller.value } : {}) }));
       }),
     );
   }
 }
 
 function answer(reply: Reply, out: ApiReply): void {
-  reply.send(`${out.status} ${STATUS[out.status] ?? ''}`.trim(), 'application/json', JSON.stringify(out.body));
+  const status = `${out.status} ${STATUS[out.status] ?? ''}`.trim();
+  if ('document' in out) reply.send(status, out.document.type, out.document.text, out.document.headers);
+  else reply.send(status, 'application/json', JSON.stringify(out.body));
 }
 
 /** Path parameters, percent-decoded; undefined when one is not valid percent-encoded UTF-8. */

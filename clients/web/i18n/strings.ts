@@ -104,6 +104,7 @@ export const STRINGS = {
   loading: { 'zh-CN': '加载中…', en: 'Loading…' },
   showTranscript: { 'zh-CN': '查看对话记录', en: 'Show the conversation' },
   hideTranscript: { 'zh-CN': '收起对话记录', en: 'Hide the conversation' },
+  downloadRecord: { 'zh-CN': '下载服务记录', en: 'Download the service record' },
   olderMessages: { 'zh-CN': '加载更早的消息', en: 'Show earlier messages' },
   historyFailed: { 'zh-CN': '对话记录未能加载。', en: 'The conversation could not be loaded.' },
   directoryTitle: { 'zh-CN': '值班律师', en: 'Lawyers on duty' },

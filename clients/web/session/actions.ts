@@ -8,6 +8,7 @@ import { assistantCode, type AssistantCode, type DevSignIn, type DevTokenError }
 import { announce, type AppStore } from '../state/app-state.ts';
 import { acked, addMessages, addOutgoing, failed, setDraft, setHasOlder, setHistory, setReadUpTo, upsertView } from '../state/consultations.ts';
 import { select, setNoteDraft, setNotes, setPresence, type Notes } from '../state/desk.ts';
+import { downloadServiceRecord } from './service-record.ts';
 import type { SessionHost } from './session-host.ts';
 import { loadPast, updateCitizen } from './sync-citizen.ts';
 import { updateConsultations, updateDesk } from './sync.ts';
@@ -107,6 +108,12 @@ export function createActions(host: SessionHost, store: AppStore) {
     /** The next page of the citizen's ended consultations. */
     morePast: (): Done => call((c) => loadPast(c, store)),
     /** Shows an ended consultation's transcript: asked for now (the first time, or again after a failure). */
+    /** The consultation's service record, as a page to keep or print, downloaded with the current token. */
+    async downloadRecord(id: string): Done {
+      const { identity, lang } = store.get();
+      if (!identity) return err('not signed in');
+      return downloadServiceRecord(identity.token, id, lang);
+    },
     openTranscript(id: string): void {
       updateConsultations(store, (cs) => (cs[id]?.history === 'idle' || cs[id]?.history === 'failed' ? setHistory(cs, id, 'loading') : cs));
     },

@@ -3,6 +3,7 @@ import { isOpen, ordered } from '../../state/consultations.ts';
 import { Chat } from '../chat/Chat.tsx';
 import { useActions, useApp, useT } from '../context.ts';
 import { ErrorNote } from '../ErrorNote.tsx';
+import { RecordButton } from '../RecordButton.tsx';
 
 /**
  * The citizen's ended consultations, newest first, each with its transcript shown on demand;
@@ -61,6 +62,7 @@ function PastItem({ id }: { id: string }) {
       <button type="button" class="secondary" data-testid="transcript-toggle" aria-expanded={shown} aria-controls={`t-${id}`} onClick={toggle}>
         {t(shown ? 'hideTranscript' : 'showTranscript')}
       </button>
+      <RecordButton id={id} />
       <div id={`t-${id}`} hidden={!shown}>
         {shown && <Chat id={id} closed />}
       </div>

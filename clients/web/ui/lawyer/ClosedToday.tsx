@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { ConsultationEntry } from '../../state/consultations.ts';
 import { Chat } from '../chat/Chat.tsx';
 import { useActions, useApp, useT } from '../context.ts';
+import { RecordButton } from '../RecordButton.tsx';
 import { NotesField } from './NotesField.tsx';
 
 /** Where today starts, in the browser's time: what "closed today" counts from. */
@@ -57,6 +58,7 @@ function ClosedItem({ entry, editable }: { entry: ConsultationEntry; editable: b
       <button type="button" class="secondary" data-testid="closed-transcript" aria-expanded={open} aria-controls={`closed-${view.id}`} onClick={toggle}>
         {open ? t('hideTranscript') : t('showTranscript')}
       </button>
+      <RecordButton id={view.id} />
       <div id={`closed-${view.id}`}>{open && <Chat id={view.id} closed={true} />}</div>
     </li>
   );
