@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 /**
  * A small Prometheus text registry. A label set's series key is formatted once and then
@@ -204,23 +204,31 @@ function processMetrics(registry: Registry) {
     external: registry.add(new Gauge('nodejs_external_memory_bytes', 'memory outside the V8 heap held by JavaScript objects (buffers, typed arrays)', memory('external'))),
     arrayBuffers: registry.add(new Gauge('nodejs_array_buffers_bytes', 'of the external memory, what ArrayBuffers and Buffers hold', memory('arrayBuffers'))),
     loopDelay: registry.add(new LoopDelay()),
+    gc: registry.add(new GcPauses()),
   };
 }
 
 /**
- * How late the event loop ran since the last scrape (99th percentile and largest), sampled
- * every 20 ms by a libuv timer (unref'd) and reset by each scrape, as prom-client does.
+ * How late the event loop ran since the last scrape (median, 99th percentile and largest),
+ * sampled every 20 ms by a libuv timer (unref'd) and reset by each scrape. Node records the time
+ * between the timer's runs (an idle loop reads 20.1 ms), so the timer's own 20 ms is taken off:
+ * what is left is how late it ran, an idle loop's ~0.1 ms.
  * `stop()` ends the sampling (at the node's close).
  */
+const LOOP_SAMPLE_MS = 20;
+
 class LoopDelay implements Metric {
-  private readonly delay = monitorEventLoopDelay({ resolution: 20 });
+  private readonly delay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
   constructor() {
     this.delay.enable();
   }
   render(): string {
     const d = this.delay;
-    const seconds = (ns: number) => (d.count > 0 ? ns / 1e9 : 0);
+    const seconds = (ns: number) => (d.count > 0 ? Math.max(0, ns - LOOP_SAMPLE_MS * 1e6) / 1e9 : 0);
     const lines = [
+      '# HELP nodejs_eventloop_lag_p50_seconds event-loop delay since the last scrape, median',
+      '# TYPE nodejs_eventloop_lag_p50_seconds gauge',
+      `nodejs_eventloop_lag_p50_seconds ${seconds(d.percentile(50))}`,
       '# HELP nodejs_eventloop_lag_p99_seconds event-loop delay since the last scrape, 99th percentile',
       '# TYPE nodejs_eventloop_lag_p99_seconds gauge',
       `nodejs_eventloop_lag_p99_seconds ${seconds(d.percentile(99))}`,
@@ -235,6 +243,43 @@ class LoopDelay implements Metric {
     this.delay.disable();
   }
 }
+
+/**
+ * Garbage-collector pauses, from V8's own `gc` performance entries: total seconds and runs by
+ * kind (a counter, so a rate is the share of time spent collecting), and the longest pause since
+ * the last scrape, which is what a message waiting behind it felt. `stop()` disconnects.
+ */
+class GcPauses implements Metric {
+  private readonly seconds = new Map<string, number>();
+  private readonly runs = new Map<string, number>();
+  private longest = 0;
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = GC_KINDS[((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind) ?? 0] ?? 'other';
+      this.seconds.set(kind, (this.seconds.get(kind) ?? 0) + entry.duration / 1000);
+      this.runs.set(kind, (this.runs.get(kind) ?? 0) + 1);
+      this.longest = Math.max(this.longest, entry.duration / 1000);
+    }
+  });
+  constructor() {
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+  render(): string {
+    const lines = ['# HELP nodejs_gc_duration_seconds_total time spent in garbage collection, by kind', '# TYPE nodejs_gc_duration_seconds_total counter'];
+    for (const [kind, s] of this.seconds) lines.push(`nodejs_gc_duration_seconds_total${labelText({ kind })} ${s}`);
+    lines.push('# HELP nodejs_gc_runs_total garbage collections, by kind', '# TYPE nodejs_gc_runs_total counter');
+    for (const [kind, n] of this.runs) lines.push(`nodejs_gc_runs_total${labelText({ kind })} ${n}`);
+    lines.push('# HELP nodejs_gc_pause_max_seconds longest garbage-collection pause since the last scrape', '# TYPE nodejs_gc_pause_max_seconds gauge', `nodejs_gc_pause_max_seconds ${this.longest}`);
+    this.longest = 0;
+    return lines.join('\n');
+  }
+  stop(): void {
+    this.observer.disconnect();
+  }
+}
+
+/** perf_hooks' `NODE_PERFORMANCE_GC_*` flags, as Prometheus' Node client names them. */
+const GC_KINDS: Readonly<Record<number, string>> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
 
 export type Metrics = ReturnType<typeof createMetrics>;
 

@@ -103,7 +103,10 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
   const metrics: Metrics = owner.adopt(
     'metrics',
     createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size, heldForResume: () => registry.heldForResume, store: () => store.stats() }),
-    (m) => m.process.loopDelay.stop(),
+    (m) => {
+      m.process.loopDelay.stop();
+      m.process.gc.stop();
+    },
   );
   registry = owner.adopt(
     'sessions',

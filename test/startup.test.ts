@@ -38,9 +38,10 @@ describe('starting the server process', () => {
         expect(Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]), name).toBeGreaterThan(0);
       }
       // How far behind its load the node is: the event loop's delay since the last scrape, writes waiting for the store.
-      for (const name of ['nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_max_seconds', 'lawline_store_waiting_writes']) {
+      for (const name of ['nodejs_eventloop_lag_p50_seconds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_max_seconds', 'nodejs_gc_pause_max_seconds', 'lawline_store_waiting_writes']) {
         expect(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]), name).toBeGreaterThanOrEqual(0);
       }
+      expect(metrics).toContain('# TYPE nodejs_gc_duration_seconds_total counter');
       expect((await fetch(`${base}/metrics`)).status).toBe(404);
       expect((await fetch(`${base}/api/roster/2026-11-25`)).status).toBe(404);
       expect((await fetch(`${base}/nope`)).status).toBe(404);

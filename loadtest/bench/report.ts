@@ -19,6 +19,13 @@ export interface Sample {
   bytesPerSession?: number;
   rssBeforeBytes?: number;
   rssAfterBytes?: number;
+  /** The lawline node's event-loop budget over the window (loop-budget.ts). */
+  loopP50Ms?: number;
+  loopP99Ms?: number;
+  loopMaxMs?: number;
+  gcShare?: number;
+  gcPauseMaxMs?: number;
+  heapUsedMB?: number;
 }
 
 /** One driver run as a sample of its bench and arm; `extra` adds bench-specific figures. */
@@ -110,6 +117,14 @@ const f = (n: number, digits = 1) => n.toFixed(digits);
 const ms = (us: number) => `${f(us / 1000, 2)} ms`;
 const range = (s: Spread, digits = 2) => `${f(s.median, digits)} (${f(s.min, digits)}–${f(s.max, digits)})`;
 
+/** Medians over a bench's lawline rounds of its event-loop budget, formatted; none when the node was not watched. */
+function loopFigures(rounds: Sample[]) {
+  const watched = rounds.filter((r) => r.loopP99Ms !== undefined && Number.isFinite(r.loopP99Ms));
+  if (!watched.length) return undefined;
+  const m = (pick: (r: Sample) => number | undefined, digits = 2) => f(median(watched.map((r) => pick(r) ?? 0)), digits);
+  return { p50: m((r) => r.loopP50Ms), p99: m((r) => r.loopP99Ms), max: m((r) => r.loopMaxMs), gc: m((r) => (r.gcShare ?? 0) * 100, 1), pause: m((r) => r.gcPauseMaxMs), heap: m((r) => r.heapUsedMB, 0) };
+}
+
 export function printTable(summary: BenchSummary[], samples: Sample[]): void {
   console.log(`\nlawline benchmarks (ratios: lawline ÷ bare uWS, median of rounds, min–max)\n`);
   for (const s of summary) {
@@ -126,6 +141,8 @@ export function printTable(summary: BenchSummary[], samples: Sample[]): void {
       console.log(`  Socket.IO 4  ${f(io.msgsPerSec, 0)} msgs/s, ${f(io.cpuUsPerMsg)} µs/msg, p99 ${ms(io.p99Us)}, driver CPU ${f(io.driverCpuShare * 100, 0)}%   lawline ÷ Socket.IO: msgs/s ${range(io.throughputRatio)}, CPU/msg ${range(io.cpuRatio)}`);
     }
     const driverBound = Math.max(s.lawline.driverCpuShare, s.bare.driverCpuShare) > 0.7;
+    const loop = loopFigures(samples.filter((x) => x.bench === s.bench && x.arm === 'lawline'));
+    if (loop) console.log(`  event loop   lawline late by p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms; GC ${loop.gc}% of the time, longest pause ${loop.pause} ms; heap ${loop.heap} MB`);
     console.log(`  driver CPU   lawline ${f(s.lawline.driverCpuShare * 100, 0)}%   bare ${f(s.bare.driverCpuShare * 100, 0)}%${driverBound ? '   (driver-bound: read the CPU µs/msg ratio, not msgs/s)' : ''}`);
     console.log(`  A/A noise    ${f(s.noise * 100)}%${s.noise > 0.05 ? '   (over 5%: the machine is too noisy for small differences)' : ''}`);
   }

@@ -11,6 +11,7 @@ import type { Arm, Job } from './jobs.ts';
 import { lawlineEnv, tokensFor, wsUrl as url } from './lawline.ts';
 import { machine, rssBytes } from './proc.ts';
 import { alternateRounds, ROOT, runDriver, startServer, type Measured, type Server } from './processes.ts';
+import { watchLoop } from './loop-budget.ts';
 import { printTable, summarize, toSample, type Sample } from './report.ts';
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, only: { type: 'string', default: 'b1,b2,b3' } } });
@@ -29,11 +30,21 @@ const bareUrl = (s: Server) => `ws://127.0.0.1:${s.port}/`;
 const samples: Sample[] = [];
 const record = (bench: string, arm: string, round: number, m: Measured, extra: Record<string, number> = {}) => void samples.push(toSample(bench, arm, round, m, extra));
 
-type Run = () => Promise<Measured>;
+/** A driver run against the lawline node, with its event-loop budget over the loaded window beside the figures. */
+const watched = async (job: Job, server: Server): Promise<Measured & { extra: Record<string, number> }> => {
+  const loop = watchLoop(server.opsPort as number);
+  const m = await runDriver(job, server.pid, loop.atStart, loop.atEnd);
+  return { ...m, extra: loop.figures() as Record<string, number> };
+};
+
+type Run = () => Promise<Measured & { extra?: Record<string, number> }>;
 /** The bare arm goes last: it is the one run twice in a row for the A/A noise figure. */
 const alternate = (bench: string, arms: { lawline: Run; bare: Run; socketio?: Run }) => {
   const order = (['lawline', 'socketio', 'bare'] as const).filter((arm) => arms[arm]);
-  return alternateRounds(size.rounds, order, async (arm, round, again) => record(bench, again ? `${arm}-again` : arm, round, await (arms[arm] as Run)()));
+  return alternateRounds(size.rounds, order, async (arm, round, again) => {
+    const m = await (arms[arm] as Run)();
+    record(bench, again ? `${arm}-again` : arm, round, m, m.extra);
+  });
 };
 
 const lawline = await startLawline();
@@ -43,7 +54,7 @@ try {
     const echoTokens = await tokens(size.echoConnections, 'E', 'citizen');
     const job = (arm: Arm, target: string): Job => ({ kind: 'echo', arm, url: target, tokens: echoTokens, connections: size.echoConnections, window: 4, durationMs: size.durationMs });
     await alternate('B1 echo', {
-      lawline: () => runDriver(job('lawline', url(lawline)), lawline.pid),
+      lawline: () => watched(job('lawline', url(lawline)), lawline),
       bare: () => runDriver(job('bare', bareUrl(echoServer)), echoServer.pid),
     });
     await echoServer.stop();
@@ -60,12 +71,12 @@ try {
     const closed = { mode: 'closed' as const, window: 4 };
     const rate = { mode: 'rate' as const, perSec: size.rate };
     await alternate('B2 relay max', {
-      lawline: () => runDriver(job('lawline', url(lawline), closed), lawline.pid),
+      lawline: () => watched(job('lawline', url(lawline), closed), lawline),
       socketio: () => runDriver(job('socketio', socketioUrl, closed), socketioServer.pid),
       bare: () => runDriver(job('bare', bareUrl(relayServer), closed), relayServer.pid),
     });
     await alternate(`B2 relay at ${size.rate}/s`, {
-      lawline: () => runDriver(job('lawline', url(lawline), rate), lawline.pid),
+      lawline: () => watched(job('lawline', url(lawline), rate), lawline),
       socketio: () => runDriver(job('socketio', socketioUrl, rate), socketioServer.pid),
       bare: () => runDriver(job('bare', bareUrl(relayServer), rate), relayServer.pid),
     });

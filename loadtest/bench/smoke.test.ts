@@ -25,6 +25,12 @@ describe('bench (smoke size)', () => {
     expect(relay?.lawline.ackP99Us).toBeGreaterThan(0);
     const density = results.summary.find((s) => s.bench.startsWith('B3'));
     expect(density?.lawline.bytesPerSession).toBeGreaterThan(0);
+    // Each lawline round of B1 and B2 carries the node's event-loop budget over its window.
+    for (const sample of results.samples.filter((x) => x.arm === 'lawline' && !x.bench.startsWith('B3'))) {
+      for (const figure of [sample.loopP50Ms, sample.loopP99Ms, sample.loopMaxMs, sample.gcShare, sample.gcPauseMaxMs]) expect(figure, sample.bench).toBeGreaterThanOrEqual(0);
+      expect(sample.heapUsedMB, sample.bench).toBeGreaterThan(0);
+    }
+    expect(stdout).toContain('event loop   lawline late by p50');
     expect(stdout).toContain('ratio');
   }, 180_000);
 });
