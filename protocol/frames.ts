@@ -24,6 +24,8 @@ export const LIMITS = {
   directoryMax: 500,
   /** Ended consultations in one `consult.past` page: a phone's screenful of them, several times over. */
   pastPageMax: 50,
+  /** Alerts in one `alert.list` answer: a duty office's open queue several times over. */
+  alertPageMax: 500,
 } as const;
 
 const Id = Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 });
@@ -123,6 +125,66 @@ export const DirectoryEntry = Type.Object(
 /** A transfer's note from the lawyer who handed a consultation on, for the next lawyer. */
 const Handover = Type.Object({ from: PersonView, note: Type.String({ maxLength: LIMITS.maxNoteChars }) }, strict);
 const PartyName = Type.String({ minLength: 1, maxLength: LIMITS.maxPartyChars });
+/** Risk warning levels (预警分级): I 特别重大 (red), II 重大 (orange), III 较大 (yellow), IV 一般 (blue). */
+export const ALERT_LEVELS = ['I', 'II', 'III', 'IV'] as const;
+export const ALERT_STATES = ['raised', 'acknowledged', 'closed'] as const;
+const AlertLevelSchema = Type.Union(ALERT_LEVELS.map((l) => Type.Literal(l)));
+const AlertStateSchema = Type.Union(ALERT_STATES.map((s) => Type.Literal(s)));
+const Note = Text(LIMITS.maxNoteChars);
+/** A rule's name: `<risk type>/<term or pattern id>`, `collective/<keyword>`, `service/<rule>`. */
+const RuleId = Type.String({ minLength: 1, maxLength: 200 });
+
+/** One step of an alert's life, in its record (and the audit log). */
+export const AlertStep = Type.Object(
+  {
+    at: Timestamp,
+    action: Type.Union(['raised', 'escalated', 'upgraded', 'reopened', 'acknowledged', 'annotated', 'closed'].map((a) => Type.Literal(a))),
+    /** The supervisor; absent for the server's own steps (raise, escalation). */
+    by: Type.Optional(PersonView),
+    level: Type.Optional(AlertLevelSchema),
+    note: Type.Optional(Note),
+  },
+  strict,
+);
+
+/**
+ * A risk alert as supervisors see it. `kind`: content (words in one consultation's messages),
+ * collective (many consultations on one subject: a possible collective incident), service (an SLA
+ * breach, a citizen never answered; ratings and complaints later). `version` goes up with every
+ * change (the store compares it: two nodes cannot both escalate or both acknowledge).
+ */
+export const AlertView = Type.Object(
+  {
+    id: ObjectId,
+    version: Type.Integer({ minimum: 1 }),
+    kind: Type.Union([Type.Literal('content'), Type.Literal('collective'), Type.Literal('service')]),
+    /** self-harm, violence, extreme-emotion, collective-action, media-exposure, minors; collective; sla-breach, unanswered. */
+    riskType: Type.String({ minLength: 1, maxLength: 64 }),
+    level: AlertLevelSchema,
+    state: AlertStateSchema,
+    falsePositive: Type.Optional(Type.Boolean()),
+    score: Type.Number(),
+    /** The rules that matched (at most 20). */
+    rules: Type.Array(RuleId, { maxItems: 20 }),
+    consultationId: Type.Optional(ObjectId),
+    /** Collective alerts: the consultations on the subject (at most 100). */
+    consultationIds: Type.Optional(Type.Array(ObjectId, { maxItems: 100 })),
+    category: Type.Optional(CategorySchema),
+    region: Type.Optional(RegionSchema),
+    /** The rule file version that raised it. */
+    rulesVersion: Type.String({ maxLength: 100 }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    /** While raised and not acknowledged: when it escalates one level (absent at level I). */
+    escalateAt: Type.Optional(Timestamp),
+    /** Every step, oldest first (at most 200; the audit log has all). */
+    history: Type.Array(AlertStep, { maxItems: 200 }),
+  },
+  strict,
+);
+const AlertRef = Type.Object({ alertId: ObjectId }, strict);
+const AlertReply = Type.Object({ alert: AlertView }, strict);
+
 const Empty = Type.Object({}, strict);
 
 /** Client -> server requests: each has `data` and the `data` of its ok reply. */
@@ -307,6 +369,31 @@ export const Requests = {
     data: Type.Object({ consultationId: ObjectId, upToSeq: Seq }, strict),
     reply: Empty,
   },
+  /** Risk alerts, newest first: open ones (raised, acknowledged) unless `states` says otherwise. */
+  'alert.list': {
+    data: Type.Object(
+      { states: Type.Optional(Type.Array(AlertStateSchema, { minItems: 1, maxItems: 3 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.alertPageMax })) },
+      strict,
+    ),
+    reply: Type.Object({ alerts: Type.Array(AlertView, { maxItems: LIMITS.alertPageMax }) }, strict),
+  },
+  /** Stops the alert's escalation; a repeat answers the alert as it is. */
+  'alert.ack': { data: Type.Object({ alertId: ObjectId, note: Type.Optional(Note) }, strict), reply: AlertReply },
+  'alert.annotate': { data: Type.Object({ alertId: ObjectId, note: Note }, strict), reply: AlertReply },
+  /** Closes the alert; `falsePositive` is counted against each rule that raised it (`alert.rules`). */
+  'alert.close': { data: Type.Object({ alertId: ObjectId, falsePositive: Type.Optional(Type.Boolean()), note: Type.Optional(Note) }, strict), reply: AlertReply },
+  /** The rule file in force and how often each rule's alerts were closed as false positives. */
+  'alert.rules': {
+    data: Empty,
+    reply: Type.Object(
+      {
+        version: Type.String(),
+        loadedAt: Timestamp,
+        falsePositives: Type.Array(Type.Object({ rule: RuleId, count: Type.Integer({ minimum: 0 }) }, strict)),
+      },
+      strict,
+    ),
+  },
 } as const satisfies Record<string, { data: TSchema; reply: TSchema }>;
 
 /** Server -> client pushes: each carries the session's next `seq`. */
@@ -390,6 +477,26 @@ export const Pushes = {
   ),
   'chat.typing': Type.Object({ consultationId: ObjectId, from: PersonView, typing: Type.Boolean() }, strict),
   'chat.read': Type.Object({ consultationId: ObjectId, from: PersonView, upToSeq: Seq }, strict),
+  /** To supervisors: an alert was raised or changed (every level: the board's feed). */
+  'alert.changed': Type.Object({ alert: AlertView }, strict),
+  /**
+   * To supervisors on duty: an alert reached level III or above (raised there, or escalated),
+   * as `sla.breach` tells them of an overdue answer. `priority` at level I.
+   */
+  'alert.notify': Type.Object({ alert: AlertView, priority: Type.Boolean() }, strict),
+  /** To supervisors: a changed alert rule file was refused; the rules of `version` stay in force. */
+  'alert.rules.rejected': Type.Object({ version: Type.String({ maxLength: 100 }), problem: Type.String({ maxLength: 1000 }) }, strict),
+  /** To the lawyer of a consultation with a level II or I alert: how to handle it, from the rule file. */
+  'alert.guidance': Type.Object(
+    {
+      consultationId: ObjectId,
+      alertId: ObjectId,
+      riskType: Type.String({ maxLength: 64 }),
+      level: AlertLevelSchema,
+      text: Type.Object({ 'zh-CN': Type.String({ maxLength: 2000 }), en: Type.String({ maxLength: 2000 }) }, strict),
+    },
+    strict,
+  ),
 } as const satisfies Record<string, TSchema>;
 
 export type RequestType = keyof typeof Requests;
@@ -401,6 +508,10 @@ export type ConsultationViewT = Static<typeof ConsultationView>;
 export type ChatMessageT = Static<typeof ChatMessage>;
 export type PersonViewT = Static<typeof PersonView>;
 export type QueuePlaceT = Static<typeof QueuePlace>;
+export type AlertViewT = Static<typeof AlertView>;
+export type AlertStepT = Static<typeof AlertStep>;
+export type AlertLevel = (typeof ALERT_LEVELS)[number];
+export type AlertState = (typeof ALERT_STATES)[number];
 
 /** The request frame for one type: `{type, id, data}`. */
 export function requestFrameSchema<T extends RequestType>(type: T) {

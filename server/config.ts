@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LIMITS } from '../protocol/frames.ts';
 import { err, ok, type Result } from '../protocol/result.ts';
 import { DEADLINES } from './probe.ts';
@@ -62,6 +63,8 @@ export interface Config {
   auditAnchorMs: number;
   /** STUN and TURN servers handed to the parties of a call. */
   ice: IceConfig;
+  /** Risk alerts (server/alerts): the rule file, and the webhook level III+ alerts are posted to. */
+  alerts: { rulesPath: string; webhook?: { url: string; secret: string } };
 }
 
 type Env = Record<string, string | undefined>;
@@ -146,6 +149,9 @@ export const SETTINGS: readonly Setting[] = [
   // coturn checks the credential again at every refresh of an allocation, so it must outlive the
   // longest call; a leaked one is good only for relaying, and only until then.
   { env: 'LAWLINE_TURN_TTL_S', default: '43200', meaning: 'how long a relay credential handed out with a call is accepted (seconds)' },
+  { env: 'LAWLINE_ALERT_RULES', default: '', meaning: 'risk alert rule file (JSON, format in server/alerts/README.md); unset: the shipped server/alerts/rules.default.json. Reloaded when it changes; a bad file keeps the rules before it' },
+  { env: 'LAWLINE_ALERT_WEBHOOK_URL', default: '', meaning: 'http(s) URL that level III and higher risk alerts are POSTed to (JSON, retried with backoff); with LAWLINE_ALERT_WEBHOOK_SECRET' },
+  { env: 'LAWLINE_ALERT_WEBHOOK_SECRET', default: '', meaning: 'key of the HMAC-SHA256 signature in X-Lawline-Signature (at least 16 characters)' },
   { env: 'LAWLINE_ALLOW_UWS_FALLBACK', default: 'off', meaning: 'on: start even if the uWebSockets.js native binding failed to load (slow)' },
 ];
 
@@ -223,6 +229,7 @@ export function loadConfig(env: Env): Result<Config, string> {
     probeMs: int('LAWLINE_PROBE_MS', 100, 600_000),
     auditAnchorMs: int('LAWLINE_AUDIT_ANCHOR_MS', 1000, 86_400_000),
     ice: iceConfig(get, int, problems),
+    alerts: alertConfig(get, problems),
   };
   if (config.identity.kind === 'dev' && config.identity.issueDevTokens && !config.identity.devTokensPublic && !isLoopback(config.host)) {
     problems.push(
@@ -244,6 +251,18 @@ export function loadConfig(env: Env): Result<Config, string> {
     problems.push(`LAWLINE_LOG_LEVEL=${config.logLevel}: expected a pino level`);
   }
   return problems.length ? err(problems.join('\n')) : ok(config);
+}
+
+const DEFAULT_ALERT_RULES = fileURLToPath(new URL('./alerts/rules.default.json', import.meta.url));
+
+function alertConfig(get: (name: string) => string, problems: string[]): Config['alerts'] {
+  const rulesPath = resolve(get('LAWLINE_ALERT_RULES') || DEFAULT_ALERT_RULES);
+  const url = get('LAWLINE_ALERT_WEBHOOK_URL');
+  const secret = get('LAWLINE_ALERT_WEBHOOK_SECRET');
+  if (Boolean(url) !== Boolean(secret)) problems.push('LAWLINE_ALERT_WEBHOOK_URL and LAWLINE_ALERT_WEBHOOK_SECRET go together');
+  if (url && !/^https?:\/\/[^\s]+$/.test(url)) problems.push(`LAWLINE_ALERT_WEBHOOK_URL=${url}: expected an http:// or https:// URL`);
+  if (secret && secret.length < 16) problems.push('LAWLINE_ALERT_WEBHOOK_SECRET: at least 16 characters');
+  return { rulesPath, ...(url && secret ? { webhook: { url, secret } } : {}) };
 }
 
 /**

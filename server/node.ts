@@ -10,6 +10,7 @@ import { QueueReconciler, reconcileGraceMs } from './cluster/queue-reconciler.ts
 import { AuditAnchorPublisher } from './cluster/audit-anchor.ts';
 import { Recovery } from './cluster/recovery.ts';
 import { isLoopback, type Config } from './config.ts';
+import { AlertService } from './alerts/index.ts';
 import { consultationHandlers, openConsultations } from './consultation/index.ts';
 import { authorizer } from './gateway/authorize.ts';
 import { startGateway } from './gateway/index.ts';
@@ -49,6 +50,8 @@ export interface LawlineNode {
   opsPort: number;
   /** The durable records, for operations tooling and tests (audit verification). */
   store: Store;
+  /** The risk watch: tests run an escalation pass (`tick`) after moving the clock, and wait for raises (`watch.settled`). */
+  alerts: AlertService;
   /** Stops taking connections, closes every one with `code`, flushes the store. */
   close(code?: number): Promise<void>;
 }
@@ -127,6 +130,18 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
   const leadership = owner.adopt('leadership', new Leadership(coordination, nodeId, log, now), (l) => l.stop());
   await leadership.start();
   const leads = () => leadership.held;
+  const alertClock = options.clock ?? now;
+  const alerts = owner.adopt('alerts', await AlertService.open({
+    store,
+    pusher,
+    log: log.child({ component: 'alerts' }),
+    clock: alertClock,
+    rulesPath: config.alerts.rulesPath,
+    ...(config.alerts.webhook ? { webhook: config.alerts.webhook } : {}),
+    leads,
+    // Escalation times are minutes; a tick a second is prompt enough and costs one store read.
+    tickMs: Math.max(20, Math.min(1000, config.routing.tickMs * 10)),
+  }), (a) => a.stop());
   let duty: DutyService;
   const router = owner.adopt('router', new Router({
     presence,
@@ -190,9 +205,10 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     config: { ...config.messages, tickMs: Math.max(20, config.routing.tickMs) },
     metrics: metrics.routing,
     leads,
+    observer: alerts.observer,
   }), (d) => d.stop());
-  const consultation = { store, pusher, routing, desk, wrapUp: duty, now, maxOpenPerCitizen: config.maxOpenPerCitizen, refused: metrics.refused };
-  const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers(), 'session.end': endSession };
+  const consultation = { store, pusher, routing, desk, wrapUp: duty, now, maxOpenPerCitizen: config.maxOpenPerCitizen, refused: metrics.refused, observer: alerts.observer };
+  const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers(), ...alerts.handlers(), 'session.end': endSession };
   const recovery = owner.adopt('recovery', new Recovery({ store, queue, routing, duty, registry, log }), (r) => r.stop());
   await recovery.rebuild();
   delivery.onLost = (reason) => recovery.lost(reason);
@@ -222,6 +238,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
   assistants.start();
   router.start();
   desk.start();
+  alerts.start();
   reconciler.start();
   anchor.start();
   roster.start();
@@ -275,6 +292,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     port: gateway.port,
     opsPort: gateway.opsPort,
     store,
+    alerts,
     async close(code = CloseCode.DRAINING) {
       closeCode = code;
       await owner.close();

@@ -34,6 +34,11 @@ const EXPECTED: Record<EntryPoint, [boolean, boolean, boolean, boolean, boolean]
   'chat.send': /*      */ [true, true, true, false, false],
   'chat.typing': /*    */ [true, true, true, false, false],
   'chat.read': /*      */ [true, true, true, false, false],
+  'alert.list': /*     */ [false, false, false, true, false],
+  'alert.ack': /*      */ [false, false, false, true, false],
+  'alert.annotate': /* */ [false, false, false, true, false],
+  'alert.close': /*    */ [false, false, false, true, false],
+  'alert.rules': /*    */ [false, false, false, true, false],
   // HTTP operations API (internal listener)
   'http:roster.put': /**/ [false, false, false, true, true],
   'http:roster.get': /**/ [false, false, false, true, true],

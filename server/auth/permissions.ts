@@ -51,6 +51,13 @@ export const PERMISSIONS = {
   'chat.send': ['citizen', 'lawyer', 'assistant'],
   'chat.typing': ['citizen', 'lawyer', 'assistant'],
   'chat.read': ['citizen', 'lawyer', 'assistant'],
+  // Risk alerts are the duty office's: supervisors only (regional scope comes with the board).
+  // Each answers at most LIMITS.alertPageMax alerts; each step is audited (server/alerts).
+  'alert.list': ['supervisor'],
+  'alert.ack': ['supervisor'],
+  'alert.annotate': ['supervisor'],
+  'alert.close': ['supervisor'],
+  'alert.rules': ['supervisor'],
   // Operations API: the duty roster and the coverage report are run by operations and supervisors.
   'http:roster.put': ['supervisor', 'admin'],
   'http:roster.get': ['supervisor', 'admin'],

@@ -26,6 +26,7 @@ export function chatHandlers(deps: ConsultationDeps) {
     // A repeat is pushed again: the first attempt may have committed without its reply (a
     // store deadline), and then nothing was pushed. Readers drop a seq they already have.
     deps.pusher.push(audience(c), 'chat.message', toMessage(message), session);
+    if (!r.duplicate) deps.observer?.messageStored(c, message);
     if (identity.role === 'lawyer') await deps.desk.answered(c, identity.id);
     return ok({ clientMsgId: message.clientMsgId, seq: message.seq, at: message.at });
   };

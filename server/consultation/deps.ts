@@ -5,6 +5,7 @@ import type { Counter } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
 import type { ConsultationRouting, Desk } from '../kernel/routing.ts';
 import type { WrapUp } from '../kernel/wrap-up.ts';
+import type { ConsultationObserver } from '../kernel/observe.ts';
 import type { Store, TransitionResult } from '../store/port.ts';
 
 export interface ConsultationDeps {
@@ -19,6 +20,8 @@ export interface ConsultationDeps {
   maxOpenPerCitizen: number;
   /** Requests refused by a limit, by limit. */
   refused?: Counter;
+  /** Told of every stored message (the risk watch, server/alerts); absent: nobody watches. */
+  observer?: ConsultationObserver;
 }
 
 export function newConsultationId(): string {

@@ -1,5 +1,6 @@
 import { ok } from '../../protocol/result.ts';
 import type { HandlerTable } from '../session/dispatch.ts';
+import type { AlertRequest } from '../kernel/observe.ts';
 import { chatHandlers } from './chat.ts';
 import type { ConsultationDeps } from './deps.ts';
 import { lifecycleHandlers } from './lifecycle.ts';
@@ -11,6 +12,6 @@ export { openConsultations } from './lifecycle.ts';
 export type { ConsultationDeps } from './deps.ts';
 
 /** Every request but duty and the directory (presence/) is about a consultation. */
-export function consultationHandlers(deps: ConsultationDeps): Omit<HandlerTable, 'duty.on' | 'duty.get' | 'duty.away' | 'duty.off' | 'duty.ready' | 'directory.list' | 'session.end'> {
+export function consultationHandlers(deps: ConsultationDeps): Omit<HandlerTable, 'duty.on' | 'duty.get' | 'duty.away' | 'duty.off' | 'duty.ready' | 'directory.list' | 'session.end' | AlertRequest> {
   return { ping: async () => ok({ at: deps.now() }), ...lifecycleHandlers(deps), ...offerHandlers(deps), ...chatHandlers(deps), ...noteHandlers(deps), 'consult.past': pastHandler(deps) };
 }

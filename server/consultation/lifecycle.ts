@@ -59,6 +59,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
     }
     const stored = await appended;
     if (stored) record.lastSeq = stored.message.seq;
+    if (stored && !stored.duplicate) deps.observer?.messageStored(record, stored.message);
     announce(record);
     if (record.channel === 'message') {
       void deps.desk.tick();
@@ -80,6 +81,7 @@ export function lifecycleHandlers(deps: ConsultationDeps) {
   const withFirstMessage = async (c: ConsultationRecord, body: string | undefined): Promise<ConsultationRecord> => {
     if (!body) return c;
     const stored = await deps.store.appendIfAdmitted(firstMessage(c, body, deps.now()), (now) => OPEN.includes(now.state));
+    if (stored.ok && !stored.duplicate) deps.observer?.messageStored(stored.consultation, stored.message);
     return stored.ok ? stored.consultation : c;
   };
 

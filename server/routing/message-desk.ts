@@ -1,4 +1,5 @@
 import type { LawyerPresence, PresencePort } from '../backplane/presence-port.ts';
+import type { ConsultationObserver } from '../kernel/observe.ts';
 import type { QueueEntry, QueuePort } from '../backplane/queue-port.ts';
 import { isLive, notifier } from '../kernel/notify.ts';
 import { normaliseParty } from '../kernel/party.ts';
@@ -32,6 +33,8 @@ export interface MessageDeskDeps {
   metrics?: RoutingMetrics;
   /** In a cluster only the node leading the deployment's jobs runs the desk (one reminder, not one per node). */
   leads?: () => boolean;
+  /** Told of each breach once (the risk watch raises a service alert). */
+  observer?: Pick<ConsultationObserver, 'slaBreached'>;
 }
 
 /**
@@ -195,7 +198,10 @@ export class MessageDesk implements Desk {
     }
     if (!c.breached && now >= due) {
       const result = await store.transition(c.id, ['active'], { state: 'active', breached: true, updatedAt: now });
-      if (result.ok) pusher.push(['role:supervisor', ...(c.lawyer ? [`u:${c.lawyer.id}`] : [])], 'sla.breach', { consultation: toView(result.consultation) });
+      if (result.ok) {
+        pusher.push(['role:supervisor', ...(c.lawyer ? [`u:${c.lawyer.id}`] : [])], 'sla.breach', { consultation: toView(result.consultation) });
+        this.deps.observer?.slaBreached(result.consultation);
+      }
       metrics?.sla.inc({ event: 'breached' });
       this.deps.log.warn({ consultationId: c.id, lawyerId: c.lawyer?.id }, 'message consultation SLA breached');
     }

@@ -1,3 +1,4 @@
+import type { AlertState, AlertViewT } from '../../protocol/frames.ts';
 import type { Category, Channel, ConsultationState, PriorityClass, Role } from '../../protocol/vocabulary.ts';
 
 /**
@@ -308,9 +309,33 @@ export interface Store {
   appendDutyEvent(event: DutyEvent): Promise<void>;
   /** Duty events with from <= at < to, in time order. */
   dutyEvents(from: number, to: number): Promise<DutyEvent[]>;
+  /**
+   * Writes a risk alert whole, only if the stored one's version is `alert.version - 1` (none
+   * stored for version 1): compare-and-set, atomic against every other node (two nodes cannot
+   * both raise the same alert id, nor both escalate or acknowledge one). False, writing
+   * nothing, when the version did not match: read it again and decide afresh.
+   * Added for server/alerts (issue 19); kept to these three methods on purpose.
+   */
+  putAlert(alert: AlertRecord): Promise<boolean>;
+  getAlert(id: string): Promise<AlertRecord | undefined>;
+  /** Newest first (createdAt desc, then id desc), optionally by state. */
+  listAlerts(filter: AlertFilter): Promise<AlertRecord[]>;
   /** Walks the audit chain; returns the index of the first record whose hash does not match, or -1. */
   verifyAudit(): Promise<{ records: number; firstBroken: number }>;
   close(): Promise<void>;
+}
+
+/**
+ * A risk alert (server/alerts), stored whole at every change: the record is the supervisors'
+ * view of it (protocol's AlertView). Alerts are few (a province's year is thousands), so a
+ * store may hold every one in memory; `version` is the compare-and-set stamp (`Store.putAlert`).
+ */
+export type AlertRecord = AlertViewT;
+
+export interface AlertFilter {
+  states?: readonly AlertState[];
+  /** At most this many, newest first (createdAt desc, then id desc). */
+  limit?: number;
 }
 
 export interface StoreStats {

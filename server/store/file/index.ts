@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { ConsultationState } from '../../../protocol/vocabulary.ts';
 import type { Logger } from '../../log.ts';
 import type {
+  AlertFilter,
+  AlertRecord,
   AppendOutcome,
   AuditEntry,
   AuditAnchor,
@@ -21,7 +23,7 @@ import type {
   StoredMessage,
   TransitionResult,
 } from '../port.ts';
-import { isHeldBy } from '../port.ts';
+import { isHeldBy, newestFirst } from '../port.ts';
 import { firstBrokenLink, linkAudit } from '../audit-chain.ts';
 import { Indexes } from './indexes.ts';
 import { decodeRecord, encodeRecord, type LogRecord } from './records.ts';
@@ -228,6 +230,24 @@ export class FileStore implements Store {
     const out: DutyEvent[] = [];
     for (let i = lo; i < events.length && (events[i] as DutyEvent).at < to; i++) out.push({ ...(events[i] as DutyEvent) });
     return out;
+  }
+
+  async putAlert(alert: AlertRecord): Promise<boolean> {
+    // Checked and written with no await between (see the class comment).
+    if ((this.ix.alerts.get(alert.id)?.version ?? 0) !== alert.version - 1) return false;
+    await this.write({ k: 'alert', a: structuredClone(alert) });
+    return true;
+  }
+
+  async getAlert(id: string): Promise<AlertRecord | undefined> {
+    const a = this.ix.alerts.get(id);
+    return a && structuredClone(a);
+  }
+
+  async listAlerts(filter: AlertFilter): Promise<AlertRecord[]> {
+    const states = filter.states && new Set(filter.states);
+    const out = [...this.ix.alerts.values()].filter((a) => !states || states.has(a.state)).sort(newestFirst);
+    return (filter.limit === undefined ? out : out.slice(0, filter.limit)).map((a) => structuredClone(a));
   }
 
   close(): Promise<void> {

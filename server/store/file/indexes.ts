@@ -1,5 +1,5 @@
 import type { ConsultationState } from '../../../protocol/vocabulary.ts';
-import { isAfter, isHeldBy, isParticipant, newestFirst, OPEN_STATES, type AuditRecord, type ConsultationFilter, type ConsultationRecord, type DutyEvent, type ReadReceipt, type Shift } from '../port.ts';
+import { isAfter, isHeldBy, isParticipant, newestFirst, OPEN_STATES, type AlertRecord, type AuditRecord, type ConsultationFilter, type ConsultationRecord, type DutyEvent, type ReadReceipt, type Shift } from '../port.ts';
 import { LocationList } from './location-list.ts';
 import { RequestIds } from './request-ids.ts';
 import type { Location } from './segment-log.ts';
@@ -25,6 +25,8 @@ export class Indexes {
   auditTail: AuditRecord | undefined;
   readonly rosters = new Map<string, Shift[]>();
   readonly duty: DutyEvent[] = [];
+  /** Every alert as it stands (few: thousands a year). */
+  readonly alerts = new Map<string, AlertRecord>();
 
   apply(record: LogRecord, location: Location | undefined): void {
     switch (record.k) {
@@ -55,6 +57,9 @@ export class Indexes {
         else list.reserve(record.m.seq - 1);
         return;
       }
+      case 'alert':
+        this.alerts.set(record.a.id, record.a);
+        return;
       case 'read': {
         let perReader = this.reads.get(record.r.consultationId);
         if (!perReader) this.reads.set(record.r.consultationId, (perReader = new Map()));

@@ -1,6 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import { firstBrokenLink, linkAudit } from '../audit-chain.ts';
 import type {
+  AlertFilter,
+  AlertRecord,
   AppendOutcome,
   AuditEntry,
   AuditAnchor,
@@ -330,6 +332,35 @@ export class PgStore implements Store {
   async dutyEvents(from: number, to: number): Promise<DutyEvent[]> {
     const r = await this.pool.query('SELECT event FROM duty_events WHERE at >= $1 AND at < $2 ORDER BY at, id', [from, to]);
     return r.rows.map((row: Row) => row.event as DutyEvent);
+  }
+
+  async putAlert(alert: AlertRecord): Promise<boolean> {
+    const values = [alert.id, alert.version, alert.state, alert.createdAt, alert];
+    // Version 1 inserts (a second insert of the id finds the row and writes nothing); a later one
+    // updates only the row at the version before it: one statement each, atomic on any node.
+    const r = await this.batcher.submit((c) =>
+      alert.version === 1
+        ? c.query('INSERT INTO alerts (id, version, state, created_at, record) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING', values)
+        : c.query('UPDATE alerts SET version = $2, state = $3, created_at = $4, record = $5 WHERE id = $1 AND version = $2 - 1', values),
+      // The alert's lock, taken before any job of the batch runs, keeps its row out of a
+      // deadlock with another node's batch that locks consultations in another order.
+      { locks: [`alert.${alert.id}`] },
+    );
+    return r.rowCount === 1;
+  }
+
+  async getAlert(id: string): Promise<AlertRecord | undefined> {
+    const r = await this.pool.query('SELECT record FROM alerts WHERE id = $1', [id]);
+    return r.rowCount ? ((r.rows[0] as Row).record as AlertRecord) : undefined;
+  }
+
+  async listAlerts(filter: AlertFilter): Promise<AlertRecord[]> {
+    const states = filter.states ? [...filter.states] : null;
+    const r = await this.pool.query(
+      'SELECT record FROM alerts WHERE ($1::text[] IS NULL OR state = ANY($1)) ORDER BY created_at DESC, id DESC LIMIT $2',
+      [states, filter.limit ?? null],
+    );
+    return r.rows.map((row: Row) => row.record as AlertRecord);
   }
 
   async close(): Promise<void> {

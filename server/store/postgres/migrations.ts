@@ -93,6 +93,19 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     sql: `DROP INDEX consultations_citizen;
           CREATE INDEX consultations_citizen ON consultations (citizen_id, created_at DESC, id COLLATE "C" DESC);`,
   },
+  {
+    version: 6,
+    name: 'risk alerts, whole records with a compare-and-set version',
+    sql: `CREATE TABLE alerts (
+            id text COLLATE "C" PRIMARY KEY,
+            version integer NOT NULL,
+            state text NOT NULL,
+            created_at bigint NOT NULL,
+            record jsonb NOT NULL
+          );
+          CREATE INDEX alerts_state ON alerts (state, created_at DESC, id DESC);
+          CREATE INDEX alerts_created ON alerts (created_at DESC, id DESC);`,
+  },
 ];
 
 export async function migrate(client: ClientBase): Promise<number[]> {
