@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { REQUEST_ID_MEMORY_MS, type ConsultationRecord, type CreateOutcome, type Person, type Store } from '../../server/store/port.ts';
+import { REQUEST_ID_MEMORY_MS, type AlertRecord, type ConsultationRecord, type CreateOutcome, type Person, type Store } from '../../server/store/port.ts';
 
 export interface StoreHarness {
   store: Store;
@@ -310,6 +310,33 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         [20, false],
         [30, true],
       ]);
+    });
+    it('writes an alert only over the version before it: one of two racing writers wins, and alerts survive a restart', async () => {
+      const alert = (over: Partial<AlertRecord> = {}): AlertRecord => ({
+        id: 'ct.c1.self-harm', version: 1, kind: 'content', riskType: 'self-harm', level: 'III', state: 'raised', score: 8, rules: ['self-harm/自杀'],
+        consultationId: 'c1', category: 'labor', region: '320200', rulesVersion: 'v1', createdAt: 100, updatedAt: 100, escalateAt: 200,
+        history: [{ at: 100, action: 'raised', level: 'III' }], ...over,
+      });
+      expect(await store.putAlert(alert())).toBe(true);
+      expect(await store.putAlert(alert({ score: 9 }))).toBe(false); // version 1 again: exists
+      expect(await store.putAlert(alert({ version: 3 }))).toBe(false); // skips a version
+      const [x, y] = await Promise.all([
+        store.putAlert(alert({ version: 2, level: 'II', updatedAt: 150 })),
+        store.putAlert(alert({ version: 2, state: 'acknowledged', updatedAt: 151 })),
+      ]);
+      expect([x, y].filter(Boolean)).toHaveLength(1);
+      expect((await store.getAlert('ct.c1.self-harm'))?.version).toBe(2);
+      expect(await store.getAlert('nope')).toBeUndefined();
+      await store.putAlert(alert({ id: 'cl.labor.320200.x', kind: 'collective', createdAt: 300, updatedAt: 300, consultationIds: ['c1', 'c2'] }));
+      await store.putAlert(alert({ id: 'sv.sla.c9', kind: 'service', createdAt: 200, updatedAt: 200, state: 'closed', falsePositive: true }));
+      expect((await store.listAlerts({})).map((a) => a.id)).toEqual(['cl.labor.320200.x', 'sv.sla.c9', 'ct.c1.self-harm']);
+      expect((await store.listAlerts({ states: ['closed'] })).map((a) => a.id)).toEqual(['sv.sla.c9']);
+      expect((await store.listAlerts({ limit: 1 })).map((a) => a.id)).toEqual(['cl.labor.320200.x']);
+      const restarted = await h.reopen();
+      const back = await restarted.getAlert('cl.labor.320200.x');
+      expect(back).toEqual(alert({ id: 'cl.labor.320200.x', kind: 'collective', createdAt: 300, updatedAt: 300, consultationIds: ['c1', 'c2'] }));
+      expect(await restarted.putAlert({ ...(back as AlertRecord), version: 2, state: 'closed' })).toBe(true);
+      expect((await restarted.listAlerts({ states: ['raised', 'acknowledged'] })).length).toBe(1);
     });
   });
 }
