@@ -389,6 +389,8 @@ export const Requests = {
       {
         version: Type.String(),
         loadedAt: Timestamp,
+        /** The risk types of the file with their labels (service and collective alerts have fixed types). */
+        types: Type.Array(Type.Object({ type: Type.String({ maxLength: 64 }), label: Type.Object({ 'zh-CN': Type.String(), en: Type.String() }, strict) }, strict)),
         falsePositives: Type.Array(Type.Object({ rule: RuleId, count: Type.Integer({ minimum: 0 }) }, strict)),
       },
       strict,

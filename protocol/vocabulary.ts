@@ -41,3 +41,11 @@ export type DutyState = (typeof DUTY_STATES)[number];
 /** Priority classes a citizen's token may carry; served before everyone else, FIFO within. */
 export const PRIORITY_CLASSES = ['elderly', 'disabled', 'legal-aid'] as const;
 export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
+
+/** Risk warning levels (预警分级), most severe first: labels for pages and reports. Risk-type labels come with the rule file (`alert.rules`). */
+export const ALERT_LEVEL_LABELS = {
+  I: { 'zh-CN': 'Ⅰ级（特别重大，红色）', en: 'Level I (extremely serious, red)', colour: 'red' },
+  II: { 'zh-CN': 'Ⅱ级（重大，橙色）', en: 'Level II (serious, orange)', colour: 'orange' },
+  III: { 'zh-CN': 'Ⅲ级（较大，黄色）', en: 'Level III (considerable, yellow)', colour: 'yellow' },
+  IV: { 'zh-CN': 'Ⅳ级（一般，蓝色）', en: 'Level IV (general, blue)', colour: 'blue' },
+} as const;

@@ -264,8 +264,9 @@ describe('risk alerts over real sockets', () => {
       ['annotated', 'S-esc'],
       ['closed', 'S-esc'],
     ]);
-    const rules = data<{ falsePositives: { rule: string; count: number }[] }>(await sup.call('alert.rules', {}));
+    const rules = data<{ falsePositives: { rule: string; count: number }[]; types: { type: string }[] }>(await sup.call('alert.rules', {}));
     expect(rules.falsePositives).toContainEqual({ rule: 'extreme-emotion/绝望', count: 1 });
+    expect(rules.types.map((t) => t.type)).toEqual(['self-harm', 'violence', 'extreme-emotion', 'collective-action', 'media-exposure', 'minors']);
     expect(data<{ alerts: AlertViewT[] }>(await sup.call('alert.list', {})).alerts.some((a) => a.id === alertId)).toBe(false);
     expect(data<{ alerts: AlertViewT[] }>(await sup.call('alert.list', { states: ['closed'] })).alerts.some((a) => a.id === alertId)).toBe(true);
     // Only supervisors; unknown ids are a clear error.

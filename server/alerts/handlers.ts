@@ -36,7 +36,9 @@ export function alertHandlers(deps: { store: Store; book: AlertBook; source: Rul
       if (a.falsePositive) for (const r of a.rules) counts.set(r, (counts.get(r) ?? 0) + 1);
     }
     const falsePositives = [...counts].map(([rule, count]) => ({ rule, count })).sort((a, b) => b.count - a.count || (a.rule < b.rule ? -1 : 1));
-    return ok({ version: deps.source.current.version, loadedAt: deps.source.loadedAt, falsePositives });
+    const { file } = deps.source.current;
+    const types = Object.entries(file.types).map(([type, t]) => ({ type, label: t.label }));
+    return ok({ version: file.version, loadedAt: deps.source.loadedAt, types, falsePositives });
   };
   return { 'alert.list': list, 'alert.ack': ack, 'alert.annotate': annotate, 'alert.close': close, 'alert.rules': rules };
 }
