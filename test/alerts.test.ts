@@ -321,3 +321,35 @@ describe('risk alerts over real sockets', () => {
     expect((await server.node.store.verifyAudit()).records).toBeGreaterThanOrEqual(audited + 3);
   });
 });
+
+describe('alerts are durable', () => {
+  it('survive a restart of the node, state and escalation deadline included', async () => {
+    const first = await startTestServer({ LAWLINE_ROUTING: 'manual' });
+    const dir = first.dataDir;
+    const on = new SignedIn(() => first);
+    let alert: AlertViewT;
+    try {
+      const sup = await on.as(supervisor('S-dur'));
+      const cit = await on.as(citizen('C-dur'));
+      const { consultation } = data<{ consultation: { id: string } }>(await cit.call('consult.request', { category: 'labor', region: '320200', channel: 'text', firstMessage: '我要找记者曝光' }));
+      alert = ((await sup.waitFor(alertPush('alert.changed', (a) => a.consultationId === consultation.id))).data as { alert: AlertViewT }).alert;
+      data(await sup.call('alert.annotate', { alertId: alert.id, note: '已记录' }));
+    } finally {
+      on.closeAll();
+      await first.stop();
+    }
+    const again = await startTestServer({ LAWLINE_ROUTING: 'manual' }, dir);
+    const on2 = new SignedIn(() => again);
+    try {
+      const sup = await on2.as(supervisor('S-dur'));
+      const { alerts } = data<{ alerts: AlertViewT[] }>(await sup.call('alert.list', {}));
+      const back = alerts.find((a) => a.id === alert.id);
+      expect(alert.level).toBe('III');
+      expect(back).toMatchObject({ level: 'III', state: 'raised', escalateAt: alert.escalateAt as number, version: alert.version + 1 });
+      expect(back?.history.at(-1)).toMatchObject({ action: 'annotated', note: '已记录' });
+    } finally {
+      on2.closeAll();
+      await again.cleanup();
+    }
+  });
+});

@@ -84,6 +84,9 @@ describe('message consultations', () => {
     expect((await b.next('sla.reminder', (r) => r.consultation.id === consultation.id)).consultation.dueAt).toBe(consultation.dueAt);
     offset += 6 * HOUR;
     await sup.next('sla.breach', (r) => r.consultation.id === consultation.id);
+    // The breach is a service alert too (server/alerts): level III, so supervisors are notified.
+    const alert = await sup.next('alert.notify', (r) => r.alert.consultationId === consultation.id);
+    expect(alert.alert).toMatchObject({ id: `sv.sla.${consultation.id}`, kind: 'service', riskType: 'sla-breach', level: 'III' });
     await b.next('sla.breach', (r) => r.consultation.id === consultation.id);
     expect(await metric('lawline_sla_events_total{event="rerouted"}')).toBe(before.rerouted + 1);
     expect(await metric('lawline_sla_events_total{event="breached"}')).toBe(before.breached + 1);
