@@ -176,6 +176,8 @@ export function createMetrics(gauges: { connections: () => number; sessions: () 
     connectionsRefused: registry.add(new Counter('lawline_connections_refused_total', 'WebSocket connections turned away, by reason (total, address: the connection caps; draining)')),
     closes: registry.add(new Counter('lawline_closes_total', 'connections closed by the server, by close code')),
     refused: registry.add(new Counter('lawline_refused_total', 'requests refused by a limit, by limit (open-per-citizen)')),
+    alertEvents: registry.add(new Counter('lawline_alert_events_total', 'risk alert steps made on this node, by event (raised, upgraded, reopened, escalated, acknowledged, annotated, closed) and level')),
+    alertWebhook: registry.add(new Counter('lawline_alert_webhook_total', 'alert webhook deliveries, by outcome (delivered, retried, failed, dropped)')),
     requestSeconds: registry.add(new Histogram('lawline_request_seconds', 'request handling time, by type', LATENCY_BUCKETS)),
     // records ÷ fsyncs is the group-commit batch size.
     storeRecords: registry.add(new Gauge('lawline_store_records_total', 'records made durable', () => gauges.store().records, 'counter')),

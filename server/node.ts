@@ -141,6 +141,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     leads,
     // Escalation times are minutes; a tick a second is prompt enough and costs one store read.
     tickMs: Math.max(20, Math.min(1000, config.routing.tickMs * 10)),
+    metrics: { events: metrics.alertEvents, webhook: metrics.alertWebhook },
   }), (a) => a.stop());
   let duty: DutyService;
   const router = owner.adopt('router', new Router({

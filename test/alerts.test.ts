@@ -138,6 +138,9 @@ describe('risk alerts over real sockets', () => {
     expect(posted.payload).toMatchObject({ event: 'raised', priority: false, alert: { level: 'III' } });
     expect(posted.headers['x-lawline-priority']).toBeUndefined();
     expect(hook.refused()).toBe(1); // the first post was refused (503) and retried
+    const metrics = await (await fetch(`http://127.0.0.1:${server.opsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^lawline_alert_events_total\{event="raised",level="III"\} [1-9]/m);
+    expect(metrics).toMatch(/^lawline_alert_webhook_total\{outcome="retried"\} 1$/m);
     // A lawyer's reply is scored too (both directions), but a benign one raises nothing.
     data(await say(law, id, '请您冷静，我们依法处理'));
     await server.node.alerts.watch.settled();

@@ -1,5 +1,6 @@
 import type { AlertViewT } from '../../protocol/frames.ts';
 import type { Logger } from '../log.ts';
+import type { Counter } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
 import type { AlertRecord, Store } from '../store/port.ts';
 import { SYSTEM, type AlertEvent } from './book.ts';
@@ -21,6 +22,8 @@ export interface ActionDeps {
   rules: () => CompiledRules;
   webhook?: WebhookSender;
   hooks?: AlertHooks;
+  /** Steps by event and level (`lawline_alert_events_total`). */
+  events?: Counter;
 }
 
 /** Events that put the alert at a level (new, or higher): that level's actions run. */
@@ -37,6 +40,7 @@ export function alertActions(deps: ActionDeps) {
   return (alert: AlertRecord, event: AlertEvent): void => {
     const last = alert.history[alert.history.length - 1];
     const actor = last?.by ?? SYSTEM;
+    deps.events?.inc({ event, level: alert.level });
     deps.store
       .appendAudit({ at: deps.clock(), actor, action: `alert.${event}`, subject: alert.id, ...(alert.consultationId ? { owner: alert.consultationId } : {}) })
       .catch((e: unknown) => deps.log.error({ err: e, alertId: alert.id, event }, 'alerts: audit entry failed'));

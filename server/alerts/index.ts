@@ -1,4 +1,5 @@
 import type { Logger } from '../log.ts';
+import type { Counter } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
 import type { Store } from '../store/port.ts';
 import { alertActions, type AlertHooks } from './actions.ts';
@@ -24,6 +25,7 @@ export interface AlertServiceDeps {
   /** How often escalation deadlines are checked. */
   tickMs: number;
   hooks?: AlertHooks;
+  metrics?: { events: Counter; webhook: Counter };
 }
 
 /**
@@ -43,9 +45,9 @@ export class AlertService {
     readonly source: RuleSource,
   ) {
     const rules = () => source.current;
-    const webhook = deps.webhook && new WebhookSender(deps.webhook, deps.log);
+    const webhook = deps.webhook && new WebhookSender({ ...deps.webhook, ...(deps.metrics ? { outcomes: deps.metrics.webhook } : {}) }, deps.log);
     this.webhook = webhook;
-    const act = alertActions({ store: deps.store, pusher: deps.pusher, log: deps.log, clock: deps.clock, rules, ...(webhook ? { webhook } : {}), ...(deps.hooks ? { hooks: deps.hooks } : {}) });
+    const act = alertActions({ store: deps.store, pusher: deps.pusher, log: deps.log, clock: deps.clock, rules, ...(webhook ? { webhook } : {}), ...(deps.hooks ? { hooks: deps.hooks } : {}), ...(deps.metrics ? { events: deps.metrics.events } : {}) });
     this.book = new AlertBook({ store: deps.store, rules, clock: deps.clock, log: deps.log, changed: act });
     this.watch = new AlertWatch(this.book, rules, deps.log, deps.clock);
   }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from '../log.ts';
+import type { Counter } from '../metrics.ts';
 
 export interface WebhookConfig {
   url: string;
@@ -12,6 +13,8 @@ export interface WebhookConfig {
   /** Wait before the first retry; doubles each time (plus up to 20% jitter). */
   backoffMs?: number;
   timeoutMs?: number;
+  /** Deliveries by outcome (`lawline_alert_webhook_total`). */
+  outcomes?: Counter;
 }
 
 /** Signs a body the way the receiver checks it. */
@@ -53,6 +56,7 @@ export class WebhookSender {
     if (this.queue.length >= max) {
       const dropped = this.queue.shift() as Delivery;
       this.dropped++;
+      this.config.outcomes?.inc({ outcome: 'dropped' });
       this.log.warn({ alertId: dropped.id, queued: max }, 'alert webhook: queue full, dropped the oldest delivery');
     }
     const d: Delivery = { body, priority, attempt: 0, id };
@@ -85,14 +89,17 @@ export class WebhookSender {
         if (problem === undefined) {
           this.queue.shift();
           this.delivered++;
+          this.config.outcomes?.inc({ outcome: 'delivered' });
           continue;
         }
         if (d.attempt >= (this.config.attempts ?? 6)) {
           this.queue.shift();
           this.failed++;
+          this.config.outcomes?.inc({ outcome: 'failed' });
           this.log.error({ alertId: d.id, attempts: d.attempt, problem }, 'alert webhook: gave up on a delivery');
           continue;
         }
+        this.config.outcomes?.inc({ outcome: 'retried' });
         const wait = (this.config.backoffMs ?? 500) * 2 ** (d.attempt - 1) * (1 + Math.random() * 0.2);
         this.log.warn({ alertId: d.id, attempt: d.attempt, problem, retryInMs: Math.round(wait) }, 'alert webhook: delivery failed, will retry');
         await new Promise<void>((resolve) => {
