@@ -137,6 +137,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     log: log.child({ component: 'alerts' }),
     clock: alertClock,
     rulesPath: config.alerts.rulesPath,
+    coordination,
     ...(config.alerts.webhook ? { webhook: config.alerts.webhook } : {}),
     leads,
     // Escalation times are minutes; a tick a second is prompt enough and costs one store read.

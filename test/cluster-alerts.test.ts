@@ -32,4 +32,14 @@ describe('risk alerts in a cluster of two nodes', () => {
     // Raised once, though two nodes run the watch.
     expect(onA?.history.filter((s) => s.action === 'raised')).toHaveLength(1);
   });
+
+  it('counts a collective incident across nodes: five citizens of one region, on either node, on one subject', async () => {
+    const sup = await on(0, supervisor('CA-S3'));
+    for (let i = 0; i < 5; i++) {
+      const cit = await on(i % 2, citizen(`CA-X${i}`));
+      await cit.client.request('consult.request', { category: 'property', region: '320900', channel: 'text', firstMessage: `小区拆迁补偿款一直不给 ${i}` });
+    }
+    const raised = await sup.next('alert.notify', (n) => n.alert.kind === 'collective' && n.alert.region === '320900');
+    expect(raised.alert.consultationIds).toHaveLength(5);
+  });
 });

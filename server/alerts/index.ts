@@ -1,3 +1,4 @@
+import type { CoordinationPort } from '../backplane/coordination-port.ts';
 import type { Logger } from '../log.ts';
 import type { Counter } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
@@ -19,6 +20,8 @@ export interface AlertServiceDeps {
   /** Injectable: escalation tests move it through every level's time. */
   clock: () => number;
   rulesPath: string;
+  /** Where the collective rule counts mentions, across the cluster. */
+  coordination: Pick<CoordinationPort, 'mention'>;
   webhook?: WebhookConfig;
   /** In a cluster escalation runs on the node leading the jobs (it would be correct on all: compare-and-set). */
   leads: () => boolean;
@@ -49,7 +52,7 @@ export class AlertService {
     this.webhook = webhook;
     const act = alertActions({ store: deps.store, pusher: deps.pusher, log: deps.log, clock: deps.clock, rules, ...(webhook ? { webhook } : {}), ...(deps.hooks ? { hooks: deps.hooks } : {}), ...(deps.metrics ? { events: deps.metrics.events } : {}) });
     this.book = new AlertBook({ store: deps.store, rules, clock: deps.clock, log: deps.log, changed: act });
-    this.watch = new AlertWatch(this.book, rules, deps.log, deps.clock);
+    this.watch = new AlertWatch(this.book, rules, deps.log, deps.clock, deps.coordination);
   }
 
   /** Loads the rule file (a bad one fails the start, saying what and where) and watches it. */
@@ -87,7 +90,6 @@ export class AlertService {
     if (this.ticking || !this.deps.leads()) return 0;
     this.ticking = true;
     try {
-      this.watch.prune(this.deps.clock());
       return await this.book.escalateDue();
     } catch (e) {
       this.deps.log.error({ err: e }, 'alerts: escalation pass failed; the next one tries again');

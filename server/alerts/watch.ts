@@ -3,7 +3,8 @@ import type { ConsultationObserver } from '../kernel/observe.ts';
 import type { Logger } from '../log.ts';
 import type { ConsultationRecord, StoredMessage } from '../store/port.ts';
 import type { AlertBook, Candidate } from './book.ts';
-import { CollectiveDetector } from './collective.ts';
+import type { CoordinationPort } from '../backplane/coordination-port.ts';
+import { CollectiveCount } from './collective.ts';
 import type { CompiledRules } from './rules.ts';
 
 /** Consultations followed for the unanswered rule at most (the oldest forgotten first). */
@@ -16,7 +17,7 @@ const FOLLOWED_MAX = 100_000;
  * synchronous and cheap (rules.test.ts measures it); raising an alert (store writes) runs after.
  */
 export class AlertWatch implements ConsultationObserver {
-  private readonly collective = new CollectiveDetector();
+  private readonly collective: CollectiveCount;
   /** consultationId -> the citizen's messages since the lawyer side last wrote: count and first time. */
   private readonly unanswered = new Map<string, { count: number; since: number }>();
   /** Raises under way, for tests and shutdown: settled ones drop out. */
@@ -28,7 +29,10 @@ export class AlertWatch implements ConsultationObserver {
     private readonly rules: () => CompiledRules,
     private readonly log: Logger,
     private readonly clock: () => number,
-  ) {}
+    coordination: Pick<CoordinationPort, 'mention'>,
+  ) {
+    this.collective = new CollectiveCount(coordination);
+  }
 
   messageStored(c: ConsultationRecord, m: StoredMessage): void {
     const rules = this.rules();
@@ -38,27 +42,27 @@ export class AlertWatch implements ConsultationObserver {
       if (!f.level) continue;
       this.raise({ id: `ct.${c.id}.${f.riskType}`, kind: 'content', riskType: f.riskType, level: f.level, score: f.score, rules: f.rules, consultationId: c.id, category: c.category, region: c.region });
     }
-    const { collective } = rules.file;
     const citizenWrote = m.from.role === 'citizen';
-    if (citizenWrote) {
-      for (const keyword of verdict.subjects) {
-        const hit = this.collective.mention(c.category, c.region, keyword, { consultationId: c.id, citizenId: c.citizen.id, at: m.at }, collective.windowMs, collective.minConsultations);
-        if (!hit) continue;
-        const tag = createHash('sha256').update(keyword).digest('base64url').slice(0, 10);
-        this.raise({
-          id: `cl.${c.category}.${c.region}.${tag}`,
-          kind: 'collective',
-          riskType: 'collective',
-          level: collective.level,
-          score: hit.consultationIds.length,
-          rules: [`collective/${keyword}`],
-          consultationIds: hit.consultationIds,
-          category: c.category,
-          region: c.region,
-        });
-      }
-    }
+    if (citizenWrote) for (const keyword of verdict.subjects) this.track(this.countCollective(c, keyword, m.at), `collective ${c.id}`);
     this.followAnswers(c, m, citizenWrote);
+  }
+
+  private async countCollective(c: ConsultationRecord, keyword: string, at: number): Promise<void> {
+    const { collective } = this.rules().file;
+    const ids = await this.collective.mention(c.category, c.region, keyword, { consultationId: c.id, citizenId: c.citizen.id, at }, collective.windowMs, collective.minConsultations);
+    if (!ids) return;
+    const tag = createHash('sha256').update(keyword).digest('base64url').slice(0, 10);
+    await this.book.raise({
+      id: `cl.${c.category}.${c.region}.${tag}`,
+      kind: 'collective',
+      riskType: 'collective',
+      level: collective.level,
+      score: ids.length,
+      rules: [`collective/${keyword}`],
+      consultationIds: ids,
+      category: c.category,
+      region: c.region,
+    });
   }
 
   slaBreached(c: ConsultationRecord): void {
@@ -79,11 +83,6 @@ export class AlertWatch implements ConsultationObserver {
     await Promise.allSettled([...this.pending]);
   }
 
-  /** Drops what the pattern and service rules no longer need (called each escalation pass). */
-  prune(now: number): void {
-    this.collective.prune(now, this.rules().file.collective.windowMs);
-  }
-
   private followAnswers(c: ConsultationRecord, m: StoredMessage, citizenWrote: boolean): void {
     if (!citizenWrote) {
       this.unanswered.delete(c.id);
@@ -101,7 +100,12 @@ export class AlertWatch implements ConsultationObserver {
   }
 
   private raise(candidate: Candidate): void {
-    const p = this.book.raise(candidate).catch((e: unknown) => this.log.error({ err: e, alertId: candidate.id }, 'alerts: raising an alert failed'));
+    this.track(this.book.raise(candidate), candidate.id);
+  }
+
+  /** Work begun after the caller answered: failures logged (never thrown at the caller), kept for `settled`. */
+  private track(work: Promise<unknown>, what: string): void {
+    const p = work.catch((e: unknown) => this.log.error({ err: e, what }, 'alerts: raising an alert failed'));
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }

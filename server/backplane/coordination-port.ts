@@ -24,4 +24,13 @@ export interface CoordinationPort {
   releaseAssistantSeat(lawyerId: string, assistantId: string, nodeId: string): Promise<void>;
   /** Extends this node's seats that still exist; returns those that did not (lapsed and dropped by a claim, or lost). */
   renewAssistantSeats(nodeId: string, seats: readonly AssistantSeat[], until: number): Promise<AssistantSeat[]>;
+
+  /**
+   * The collective-incident rule (server/alerts), counted across nodes: records that `member`
+   * mentioned `subject` at `at` (a member's newer mention replaces its older one), forgets
+   * mentions older than `windowMs` before `at`, and answers how many members mentioned it within
+   * the window and the newest `max` of them, oldest first. A subject nobody mentions for
+   * `windowMs` lapses by itself.
+   */
+  mention(subject: string, member: string, at: number, windowMs: number, max: number): Promise<{ count: number; members: string[] }>;
 }

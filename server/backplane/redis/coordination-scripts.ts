@@ -4,6 +4,7 @@ import { keyed } from './lua.ts';
  * Lua for the coordination port (`coordination.ts`); the prelude is `lua.ts`'s. Keys under the prefix:
  *   :lead:<role>   string the node holding the role (expires on its own)
  *   :as:<lawyerId> hash   "<assistantId>|<nodeId>" -> seat held until (ms)
+ *   :mn:<subject>  zset   member -> when it last mentioned the subject (ms); expires a window after the last mention
  */
 export const COORDINATION_SCRIPTS = {
   /** ARGV: role, holder, ttlMs. Returns 1 if the holder has the role (taken or kept), 0 if another node does. */
@@ -31,6 +32,15 @@ end
 if not holders[ARGV[2]] and count >= tonumber(ARGV[4]) then return 0 end
 redis.call('HSET', key, ARGV[2] .. '|' .. ARGV[3], ARGV[5])
 return 1`),
+
+  /** ARGV: subject, member, at, windowMs, max. Returns {members within the window, the newest max of them oldest first}. */
+  mention: keyed(`
+local key = k('mn:' .. ARGV[1])
+local at = tonumber(ARGV[3])
+redis.call('ZADD', key, at, ARGV[2])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (at - tonumber(ARGV[4])))
+redis.call('PEXPIRE', key, ARGV[4])
+return {redis.call('ZCARD', key), redis.call('ZRANGE', key, -tonumber(ARGV[5]), -1)}`),
 
   /** ARGV: nodeId, until, then lawyerId/assistantId pairs. Extends the node's seats that still exist; returns the pairs that did not, flat. */
   renewSeats: keyed(`

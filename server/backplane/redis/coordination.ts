@@ -17,6 +17,11 @@ export class RedisCoordination implements CoordinationPort {
     await this.ks.redis.hdel(this.ks.key(`as:${lawyerId}`), `${assistantId}|${nodeId}`);
   }
 
+  async mention(subject: string, member: string, at: number, windowMs: number, max: number): Promise<{ count: number; members: string[] }> {
+    const [count, members] = await this.ks.run<[number, string[]]>('mention', subject, member, at, windowMs, max);
+    return { count, members };
+  }
+
   async renewAssistantSeats(nodeId: string, seats: readonly AssistantSeat[], until: number): Promise<AssistantSeat[]> {
     if (!seats.length) return [];
     const lost = await this.ks.run<string[]>('renewSeats', nodeId, until, ...seats.flatMap((s) => [s.lawyerId, s.assistantId]));

@@ -9,7 +9,7 @@
  *   presence      :L  :leases  :b:<cat>|<p>  :dv:<lawyerId>  :wu
  *   queue         :q  :e  :o  :ox  :fc  :h:<lawyerId>  :hw:<consultationId>
  *   calls         :c:<lawyerId>
- *   coordination  :lead:<role>  :as:<lawyerId>
+ *   coordination  :lead:<role>  :as:<lawyerId>  :mn:<subject>
  *   delivery      see delivery-scripts.ts
  * cjson encodes an empty array as {}: the TypeScript side restores arrays on decode.
  */

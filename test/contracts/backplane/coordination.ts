@@ -40,5 +40,17 @@ export function coordinationContract(name: string, open: OpenHarness): void {
       expect(lost).toEqual([{ lawyerId: 'L1', assistantId: 'A9' }]);
       expect([await claim('A5', 'n1', T0 + 40_000), await claim('A6', 'n1', T0 + 40_000)]).toEqual([true, false]);
     });
+
+    it('counts the members who mentioned a subject within the window, across nodes, newest last', async () => {
+      const other = await t.h.peer();
+      const W = 60_000;
+      const at = (ms: number) => T0 + ms;
+      await Promise.all([t.bp.coordination.mention('labor|320500|欠薪', 'C1|c1', at(0), W, 10), other.coordination.mention('labor|320500|欠薪', 'C2|c2', at(10), W, 10)]);
+      expect(await other.coordination.mention('labor|320500|欠薪', 'C1|c1', at(20), W, 10)).toEqual({ count: 2, members: ['C2|c2', 'C1|c1'] });
+      expect((await t.bp.coordination.mention('labor|320600|欠薪', 'C3|c3', at(30), W, 10)).count).toBe(1);
+      expect(await t.bp.coordination.mention('labor|320500|欠薪', 'C4|c4', at(40), W, 2)).toEqual({ count: 3, members: ['C1|c1', 'C4|c4'] });
+      // A window later C2's mention (at 10) has gone; C1 (at 20) and C4 (at 40) remain.
+      expect(await other.coordination.mention('labor|320500|欠薪', 'C5|c5', at(W + 15), W, 10)).toEqual({ count: 3, members: ['C1|c1', 'C4|c4', 'C5|c5'] });
+    });
   });
 }
