@@ -24,6 +24,8 @@ export const REDACT_PATHS = [
   '*.note',
   'privateKey',
   '*.privateKey',
+  'secret',
+  '*.secret',
 ];
 
 /** `nodeId` goes on every line, so that the logs of a cluster's nodes can be told apart. */

@@ -355,4 +355,16 @@ describe('alerts are durable', () => {
       await again.cleanup();
     }
   });
+
+  it('a node does not start on a bad rule file, and says what is wrong and where', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lawline-badrules-'));
+    try {
+      const bad = structuredClone(RULES) as unknown as { types: { violence: { patterns: { regex: string }[] } } };
+      (bad.types.violence.patterns[0] as { regex: string }).regex = '(unclosed';
+      writeFileSync(join(dir, 'rules.json'), JSON.stringify(bad));
+      await expect(startTestServer({ LAWLINE_ALERT_RULES: join(dir, 'rules.json') }, join(dir, 'data'))).rejects.toThrow(/rules\.json: \/types\/violence\/patterns\/0: .*/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
