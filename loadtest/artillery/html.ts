@@ -34,7 +34,7 @@ function niceMax(v: number): number {
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : Number(v.toFixed(2)).toString());
 
 /** A line chart: x in seconds from the start, y from 0. */
-export function lineChart(title: string, unit: string, series: Series[]): string {
+export function lineChart(title: string, unit: string, series: Series[], span?: number): string {
   const W = 760;
   const H = 240;
   const L = 56;
@@ -43,7 +43,7 @@ export function lineChart(title: string, unit: string, series: Series[]): string
   const B = 34;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
-  const xMax = Math.max(1, ...xs);
+  const xMax = Math.max(1, span ?? 0, ...xs);
   const yMax = niceMax(Math.max(0, ...ys));
   const x = (v: number) => L + (v / xMax) * (W - L - R);
   const y = (v: number) => H - B - (v / yMax) * (H - T - B);
@@ -65,7 +65,7 @@ export function lineChart(title: string, unit: string, series: Series[]): string
     } else if (s.points.length > 1) {
       parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${s.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}"/>`);
     }
-    const lx = L + 10 + i * 150;
+    const lx = L + 10 + series.slice(0, i).reduce((n, t) => n + 24 + t.name.length * 6, 0);
     parts.push(`<rect x="${lx}" y="${H - 12}" width="10" height="3" fill="${color}"/><text x="${lx + 14}" y="${H - 8}" font-size="10">${esc(s.name)}</text>`);
   });
   if (series.every((s) => s.points.length === 0)) parts.push(`<text x="${W / 2}" y="${H / 2}" font-size="12" text-anchor="middle" fill="#888">nothing recorded</text>`);
@@ -79,6 +79,8 @@ const THROUGHPUT = ['lawline.messages_sent', 'lawline.messages_acked', 'lawline.
 
 export function renderHtml(r: HtmlInput): string {
   const at = (w: Window) => w.t - r.start;
+  // Every plot on the same time axis: the whole run.
+  const span = r.bins.length ? (r.bins[r.bins.length - 1] as Window).t - r.start + r.width : 1;
   const perSecond = (w: Window, k: string) => (w.c.get(k) ?? 0) / r.width;
   const charts: string[] = [];
   for (const name of LATENCIES) {
@@ -87,26 +89,26 @@ export function renderHtml(r: HtmlInput): string {
       name: `p${q}`,
       points: r.bins.filter((w) => w.h.has(name)).map((w) => [at(w), (w.h.get(name)?.percentile(q) ?? 0) / 1000] as [number, number]),
     }));
-    charts.push(lineChart(`${name.replace('lawline.', '')}: percentiles over time`, 'ms', series));
+    charts.push(lineChart(`${name.replace('lawline.', '')}: percentiles over time`, 'ms', series, span));
   }
   const requests = (w: Window) => [...w.h].filter(([k]) => k.startsWith('lawline.reply_ms.')).reduce((n, [, h]) => n + h.count, 0) / r.width;
   charts.push(
     lineChart('Throughput', 'per second', [
       ...THROUGHPUT.map((k) => ({ name: k.replace('lawline.', ''), points: r.bins.map((w) => [at(w), perSecond(w, k)] as [number, number]) })),
       { name: 'requests answered', points: r.bins.map((w) => [at(w), requests(w)] as [number, number]) },
-    ]),
+    ], span),
   );
   charts.push(
     lineChart('Connections', 'open', [
       { name: 'connections open', points: r.bins.map((w) => [at(w), w.g.get('connections') ?? 0] as [number, number]) },
       { name: 'virtual users', points: r.bins.map((w) => [at(w), w.g.get('users') ?? 0] as [number, number]) },
-    ]),
+    ], span),
   );
   const errorKeys = [...new Set(r.bins.flatMap((w) => [...w.c.keys()]).filter((k) => k.startsWith('errors.') || k === 'lawline.unplanned_closes' || k.startsWith('lawline.messages_refused') || k === 'lawline.messages_lost'))];
-  charts.push(lineChart('Errors', 'per second', errorKeys.map((k) => ({ name: k, points: r.bins.map((w) => [at(w), perSecond(w, k)] as [number, number]) }))));
+  charts.push(lineChart('Errors', 'per second', errorKeys.map((k) => ({ name: k, points: r.bins.map((w) => [at(w), perSecond(w, k)] as [number, number]) })), span));
 
   const checks = r.checks.length
-    ? `<table><tr><th></th><th>check</th></tr>${r.checks.map((c) => `<tr class="${c.result ? 'ok' : 'fail'}"><td>${c.result ? 'ok' : c.strict ? 'FAIL' : 'fail (optional)'}</td><td><code>${esc(c.original)}</code></td></tr>`).join('')}</table>`
+    ? `<table><tr><th></th><th>check</th></tr>${r.checks.map((c) => `<tr class="${c.result ? 'ok' : 'fail'}"><td>${c.result ? 'ok' : c.strict ? 'FAIL' : 'fail (optional)'}</td><td class="l"><code>${esc(c.original)}</code></td></tr>`).join('')}</table>`
     : '<p>No <code>ensure</code> checks in this scenario.</p>';
   const cols = ['count', 'p50', 'p95', 'p99', 'p999', 'max', 'mean'] as const;
   const hist = `<table><tr><th>histogram (ms)</th>${cols.map((c) => `<th>${c}</th>`).join('')}</tr>${Object.entries(r.summaries)
@@ -119,7 +121,7 @@ export function renderHtml(r: HtmlInput): string {
     .join('')}</table>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:24px;max-width:800px}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}td:first-child,th:first-child{text-align:left}.ok td:first-child{color:#2a7d2a}.fail td:first-child{color:#c00;font-weight:bold}svg{display:block;margin:12px 0}</style>
+<style>body{font-family:system-ui,sans-serif;margin:24px;max-width:800px}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}td:first-child,th:first-child,td.l{text-align:left}.ok td:first-child{color:#2a7d2a}.fail td:first-child{color:#c00;font-weight:bold}svg{display:block;margin:12px 0}</style>
 </head><body>
 <h1>${esc(r.title)}</h1><p>${esc(r.subtitle)}</p>
 <h2>Checks</h2>${checks}

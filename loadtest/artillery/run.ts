@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultDataDir, loadOrCreateDevIdentity, mintToken } from '../../server/auth/dev-identity.ts';
 import { renderHtml } from './html.ts';
-import { bins, evaluateChecks, readRaw, summarize, total, type ArtilleryReport, type Summary } from './report.ts';
+import { bins, evaluateChecks, readRaw, summarize, total, type ArtilleryReport, type Summary, type Window } from './report.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const LOADTEST = path.resolve(HERE, '..');
@@ -134,12 +134,11 @@ export async function runLoadTest(o: RunOptions): Promise<RunResult> {
   process.once('SIGINT', stop);
 
   const offsets = new Map<string, number>();
-  const live = new Map<number, ReturnType<typeof readRaw> extends Map<number, infer W> ? W : never>();
+  const live = new Map<number, Window>();
   const progress = setInterval(() => {
     for (const [t, w] of readRaw(rawDir, offsets)) {
       const had = live.get(t);
-      live.set(t, had ? total([had, w]) : w);
-      if (had) live.get(t)!.t = t;
+      live.set(t, had ? { ...total([had, w]), t } : w);
     }
     if (o.progress) process.stderr.write(progressLine(live, started, o.processes));
   }, 2000);
@@ -194,20 +193,23 @@ export async function runLoadTest(o: RunOptions): Promise<RunResult> {
   return { exitCode: failed ? 1 : 0, json, html, checks, counters, summaries, processExitCodes: codes };
 }
 
-function progressLine(windows: Map<number, { t: number; h: Map<string, { percentile(q: number): number; count: number }>; c: Map<string, number>; g: Map<string, number> }>, started: number, processes: number): string {
-  const ts = [...windows.keys()].sort((a, b) => a - b);
-  const sum = (k: string) => ts.reduce((n, t) => n + (windows.get(t)?.c.get(k) ?? 0), 0);
-  const lastT = ts[ts.length - 1];
-  const recent = ts.filter((t) => lastT !== undefined && t > lastT - 5).map((t) => windows.get(t)!);
-  const g = (k: string) => (lastT === undefined ? 0 : (windows.get(lastT)?.g.get(k) ?? 0));
+function progressLine(windows: Map<number, Window>, started: number, processes: number): string {
+  const all = [...windows.values()];
+  const sum = total(all);
+  const lastT = Math.max(0, ...windows.keys());
+  const recent = total(all.filter((w) => w.t > lastT - 5));
+  const g = (k: string) => windows.get(lastT)?.g.get(k) ?? 0;
   const p99 = (k: string) => {
-    const hs = recent.map((w) => w.h.get(k)).filter((h) => h !== undefined) as unknown as import('../bench/histogram.ts').Histogram[];
-    if (!hs.length) return '-';
-    return `${(total(recent).h.get(k)!.percentile(99) / 1000).toFixed(1)}ms`;
+    const h = recent.h.get(k);
+    return h ? `${(h.percentile(99) / 1000).toFixed(1)}ms` : '-';
   };
-  const errors = ts.reduce((n, t) => n + [...(windows.get(t)?.c ?? [])].filter(([k]) => k.startsWith('errors.')).reduce((m, [, v]) => m + v, 0), 0);
-  const line = `[${Math.round((Date.now() - started) / 1000)}s ×${processes}] users ${g('users')} conn ${g('connections')} | done ${sum('vusers.completed')} failed ${sum('vusers.failed')} | msgs ${sum('lawline.messages_acked')}/${sum('lawline.messages_sent')} acked, ack p99 ${p99('lawline.ack_ms')} (5 s) offer p99 ${p99('lawline.time_to_offer_ms')} | lost ${sum('lawline.messages_lost')} errors ${errors}`;
-  return process.stderr.isTTY ? `\r${line.padEnd(150)}` : `${line}\n`;
+  const errors = [...sum.c].filter(([k]) => k.startsWith('errors.')).reduce((n, [, v]) => n + v, 0);
+  const c = (k: string) => sum.c.get(k) ?? 0;
+  const line =
+    `[${Math.round((Date.now() - started) / 1000)}s ×${processes}] users ${g('users')} conn ${g('connections')} | done ${c('vusers.completed')} failed ${c('vusers.failed')}` +
+    ` | msgs ${c('lawline.messages_acked')}/${c('lawline.messages_sent')} acked, p99 last 5 s: ack ${p99('lawline.ack_ms')} offer ${p99('lawline.time_to_offer_ms')}` +
+    ` | lost ${c('lawline.messages_lost')} errors ${errors}`;
+  return process.stderr.isTTY ? `\r${line.padEnd(160)}` : `${line}\n`;
 }
 
 async function main(): Promise<void> {

@@ -147,6 +147,7 @@ class VirtualUser {
   async reconnect(): Promise<void> {
     if (this.client) throw new StepError('lawline.already_connected', 'reconnect: disconnect first');
     const started = performance.now();
+    this.metrics.counter('lawline.reconnects');
     const reply = await this.open();
     this.metrics.histogram('lawline.resume_ms', performance.now() - started);
     this.metrics.counter(reply.resumed ? 'lawline.resumed' : 'lawline.resume_snapshot');
@@ -252,7 +253,7 @@ class VirtualUser {
     const lawyer = this.lawyer;
     const client = this.client;
     if (!lawyer || !client) return;
-    this.metrics.counter('lawline.offers');
+    this.metrics.counter('lawline.offers_received');
     const started = performance.now();
     client.request('offer.accept', { consultationId }).then(
       () => {
@@ -425,7 +426,11 @@ class VirtualUser {
   }
 
   finish(): void {
+    // Counted by every user, zero or not, so `ensure` always finds them.
     this.metrics.counter('lawline.unplanned_closes', 0);
+    this.metrics.counter('lawline.messages_lost', 0);
+    this.metrics.counter('lawline.drops', 0);
+    this.metrics.counter('lawline.reconnects', 0);
     this.disconnect();
   }
 }
