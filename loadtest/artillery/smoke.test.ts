@@ -1,7 +1,8 @@
 // The artillery load test, smoke-sized, against a node this test starts on a free port: the
 // engine's virtual users are SDK clients that reach the node (connections, offers, acks), the
 // scenario's `ensure` checks are evaluated (and an impossible one fails the run, in artillery's
-// own exit code and in the runner's), every acked message is found in its transcript (lost 0),
+// own exit code and in the runner's), every acked message is found in its transcript (lost 0;
+// and an ack the node never gave is counted lost),
 // and the HTML report and raw JSON are written. Needs loadtest's own install (`cd loadtest &&
 // npm ci`; .ci/run does it).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,10 +28,24 @@ describe('artillery load test (smoke)', () => {
     const dataDir = path.join(dir, 'data');
     node = await spawnServer({ LAWLINE_PORT: '0', LAWLINE_DATA_DIR: dataDir, LAWLINE_WRAP_UP_MS: '0' });
     const target = `ws://127.0.0.1:${node.port}/ws`;
-    // The same message burst with a threshold no node can meet.
+    // The same message burst with a threshold no node can meet, and each user holding one ack
+    // the node never gave (as if a stored message had gone missing): verify must count it lost.
     const burst = readFileSync(path.join(HERE, 'scenarios', 'message-burst.yml'), 'utf8');
     const impossibleFile = path.join(dir, 'impossible.yml');
-    writeFileSync(impossibleFile, burst.replace('- lawline.ack_ms.p99: 500', '- lawline.ack_ms.p99: 0.001'));
+    writeFileSync(
+      path.join(dir, 'phantom.cjs'),
+      `module.exports.phantomAck = async (context) => {
+        const vu = context.lawline;
+        vu.acked.get(vu.consultationId).set('phantom-' + vu.consultationId, { seq: 9999, body: 'never sent' });
+      };\n`,
+    );
+    writeFileSync(
+      impossibleFile,
+      burst
+        .replace('- lawline.ack_ms.p99: 500', '- lawline.ack_ms.p99: 0.001')
+        .replace('  engines:', '  processor: ./phantom.cjs\n  engines:')
+        .replace('      - verify: {}', '      - function: phantomAck\n      - verify: {}'),
+    );
     // Citizens with as many lawyers as citizens: a dozen users picked by weight at 1:3 have no lawyer at all 3% of the time.
     const citizens = readFileSync(path.join(HERE, 'scenarios', 'citizens.yml'), 'utf8');
     const citizensFile = path.join(dir, 'citizens.yml');
@@ -69,11 +84,18 @@ describe('artillery load test (smoke)', () => {
 
   it('fails the run on a threshold it cannot meet, in artillery and in the runner', () => {
     expect(impossible.checks.find((k) => k.original.includes('lawline.ack_ms.p99'))?.result).toBe(false);
+    expect(impossible.checks.find((k) => k.original.includes('lawline.reply_ms.consult.request.p99'))?.result).toBe(true);
     expect(impossible.processExitCodes).toEqual([1]);
     expect(impossible.exitCode).toBe(1);
-    // Everything else about that run was fine.
-    expect(impossible.counters['lawline.messages_lost']).toBe(0);
-    expect(impossible.counters['lawline.messages_verified']).toBeGreaterThan(0);
+  });
+
+  it('counts an acked message missing from the transcript as lost, and fails lost == 0', () => {
+    const c = impossible.counters;
+    expect(c['vusers.completed']).toBeGreaterThan(0);
+    // One phantom per user; every real message was found.
+    expect(c['lawline.messages_lost']).toBe(c['vusers.completed']);
+    expect(c['lawline.messages_verified']).toBe((c['lawline.messages_acked'] ?? 0) + (c['vusers.completed'] ?? 0));
+    expect(impossible.checks.find((k) => k.original === 'lawline.messages_lost == 0')?.result).toBe(false);
   });
 
   it('writes the HTML report with its plots and the raw JSON', () => {
