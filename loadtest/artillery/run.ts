@@ -39,6 +39,8 @@ export interface RunOptions {
 
 export interface RunResult {
   exitCode: number;
+  /** the run's folder: each process's artillery JSON and log, and raw/ */
+  dir: string;
   json: string;
   html: string;
   checks: { original: string; strict: boolean; result: boolean }[];
@@ -190,7 +192,7 @@ export async function runLoadTest(o: RunOptions): Promise<RunResult> {
       1,
     ),
   );
-  return { exitCode: failed ? 1 : 0, json, html, checks, counters, summaries, processExitCodes: codes };
+  return { exitCode: failed ? 1 : 0, dir: base, json, html, checks, counters, summaries, processExitCodes: codes };
 }
 
 function progressLine(windows: Map<number, Window>, started: number, processes: number): string {
