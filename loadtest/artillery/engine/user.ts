@@ -12,6 +12,9 @@ export const PUSH_TYPES = Object.keys(Pushes) as PushEvent[];
 /** Requests whose data names the user's current consultation when the step leaves it out. */
 const TAKES_CONSULTATION = /^(consult\.(convert|transfer|cancel|pick|join|close|history)|chat\.(typing|read)|note\.(get|set)|offer\.(accept|decline))$/;
 
+/** Sockets counted in the connections gauge. */
+const openSockets = new WeakSet<WebSocket>();
+
 interface Push {
   type: PushEvent;
   data: Record<string, unknown>;
@@ -86,12 +89,14 @@ export class VirtualUser {
         this.on('upgrade', (res) => (vu.tcp = res.socket as Socket));
         this.on('open', () => {
           opened = true;
+          openSockets.add(this);
           recorder.connections++;
           vu.metrics.counter('lawline.connections_opened');
         });
+        // The SDK hears of it through onclose; the error itself is the close's reason.
         this.on('error', () => undefined);
         this.on('close', (code) => {
-          if (opened) recorder.connections--;
+          if (openSockets.delete(this)) recorder.connections--;
           if (this === vu.cut) vu.cut = undefined;
           else if (!vu.closing && opened) {
             vu.metrics.counter('lawline.unplanned_closes');
@@ -285,6 +290,8 @@ export class VirtualUser {
 
   disconnect(): void {
     this.closing = true;
+    // Not open from now on, for the connections gauge: the close completes after the user may have finished.
+    if (this.socket && openSockets.delete(this.socket)) recorder.connections--;
     this.client?.close();
     this.client = undefined;
   }
