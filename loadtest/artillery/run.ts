@@ -134,6 +134,7 @@ export async function runLoadTest(o: RunOptions): Promise<RunResult> {
   });
   const stop = () => children.forEach((c) => c.child.kill('SIGINT'));
   process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 
   const offsets = new Map<string, number>();
   const live = new Map<number, Window>();
@@ -147,6 +148,7 @@ export async function runLoadTest(o: RunOptions): Promise<RunResult> {
   const codes = await Promise.all(children.map((c) => c.exited));
   clearInterval(progress);
   process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
   rmSync(tokenDir, { recursive: true, force: true });
   if (o.progress) process.stderr.write('\n');
 

@@ -15,11 +15,12 @@ type StepFn = (vu: VirtualUser, a: Spec, context: Context, env: StepEnv) => Prom
 
 const ms = (v: unknown, dflt: number) => (v === undefined ? dflt : Number(v) * 1000);
 
-function connect(vu: VirtualUser, a: Spec, c: Context): Promise<void> {
+/** The SDK retries a node it cannot reach for ever: a user gives up after the timeout (and is closed when it finishes). */
+function connect(vu: VirtualUser, a: Spec, c: Context, env: StepEnv): Promise<void> {
   const role = String(a.role ?? 'citizen');
   const token = a.token ?? c.vars[`${role}Token`];
   if (typeof token !== 'string' || !token) throw new StepError('lawline.no_token', `connect: no token for ${role} (payload field ${role}Token, or token:)`);
-  return vu.connect(role, token);
+  return within(vu.connect(role, token), ms(a.timeout, env.timeoutMs), 'lawline.connect.timeout', 'connect');
 }
 
 async function chat(vu: VirtualUser, a: Spec, _c: Context, env: StepEnv): Promise<void> {
@@ -83,7 +84,7 @@ export const STEPS: Record<string, StepFn> = {
   drop: (vu, a) => vu.drop(String(a.how ?? 'reset')),
   reconnected: (vu, a, _c, env) => vu.untilBack(ms(a.timeout, env.timeoutMs)),
   disconnect: (vu) => vu.disconnect(),
-  reconnect: (vu) => vu.reconnect(),
+  reconnect: (vu, a, _c, env) => within(vu.reconnect(), ms(a.timeout, env.timeoutMs), 'lawline.connect.timeout', 'reconnect'),
   align,
   verify: (vu, a, _c, env) => vu.verify(ms(a.timeout, env.timeoutMs)),
 };
