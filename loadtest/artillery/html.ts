@@ -100,8 +100,8 @@ export function renderHtml(r: HtmlInput): string {
   );
   charts.push(
     lineChart('Connections', 'open', [
-      { name: 'connections open', points: r.bins.map((w) => [at(w), w.g.get('connections') ?? 0] as [number, number]) },
-      { name: 'virtual users', points: r.bins.map((w) => [at(w), w.g.get('users') ?? 0] as [number, number]) },
+      { name: 'connections open', points: r.bins.filter((w) => w.g.has('connections')).map((w) => [at(w), w.g.get('connections') as number] as [number, number]) },
+      { name: 'virtual users', points: r.bins.filter((w) => w.g.has('users')).map((w) => [at(w), w.g.get('users') as number] as [number, number]) },
     ], span),
   );
   const errorKeys = [...new Set(r.bins.flatMap((w) => [...w.c.keys()]).filter((k) => k.startsWith('errors.') || k === 'lawline.unplanned_closes' || k.startsWith('lawline.messages_refused') || k === 'lawline.messages_lost'))];

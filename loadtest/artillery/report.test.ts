@@ -27,7 +27,12 @@ describe('raw record merge', () => {
     // The same second flushed again by the same thread (its last user finished): added, gauge read once.
     { t: 1000, c: { 'lawline.messages_acked': 1 }, g: { connections: 9 } },
   ];
-  const rowsB: RawWindow[] = [{ t: 1000, h: { 'lawline.ack_ms': hist(slow).toJSON() }, c: { 'lawline.messages_acked': 100 }, g: { connections: 20 } }, { t: 1001, c: { 'errors.x': 1 } }];
+  const rowsB: RawWindow[] = [
+    { t: 1000, h: { 'lawline.ack_ms': hist(slow).toJSON() }, c: { 'lawline.messages_acked': 100 }, g: { connections: 20 } },
+    // Second 1001 without a reading from B (its timer was late): B's last one stands, not 0.
+    { t: 1001, c: { 'errors.x': 1 } },
+    { t: 1002, g: { connections: 18 } },
+  ];
   writeFileSync(path.join(dir, 'raw-1-1.ndjson'), rowsA.map((r) => JSON.stringify(r)).join('\n') + '\n');
   writeFileSync(path.join(dir, 'raw-2-1.ndjson'), rowsB.map((r) => JSON.stringify(r)).join('\n') + '\n');
 
@@ -50,14 +55,17 @@ describe('raw record merge', () => {
     expect(windows.get(1000)?.c.get('lawline.messages_acked')).toBe(201);
     expect(windows.get(1000)?.g.get('connections')).toBe(29);
     expect(windows.get(1001)?.c.get('errors.x')).toBe(1);
+    // A's readings ended at 1000; B's carried over its late second.
+    expect(windows.get(1001)?.g.get('connections')).toBe(20);
+    expect(windows.get(1002)?.g.get('connections')).toBe(18);
     const b = bins(windows);
     expect(b.width).toBe(1);
-    expect(b.bins.map((w) => w.t)).toEqual([1000, 1001]);
+    expect(b.bins.map((w) => w.t)).toEqual([1000, 1001, 1002]);
   });
 
   it('reads only what was appended since the last look, for the progress line', () => {
     const offsets = new Map<string, number>();
-    expect(readRaw(dir, offsets).size).toBe(2);
+    expect(readRaw(dir, offsets).size).toBe(3);
     expect(readRaw(dir, offsets).size).toBe(0);
   });
 });

@@ -14,7 +14,11 @@ export interface Window {
   g: Map<string, number>;
 }
 
-/** Adds up every raw file under `dir`: per second, histograms and counters summed; gauges are each thread's last reading, summed over threads. */
+/**
+ * Adds up every raw file under `dir`: per second, histograms and counters summed; gauges are
+ * each thread's reading of that second (or its last before, when its timer was late), summed
+ * over threads.
+ */
 export function readRaw(dir: string, offsets?: Map<string, number>): Map<number, Window> {
   const windows = new Map<number, Window>();
   let names: string[] = [];
@@ -23,6 +27,7 @@ export function readRaw(dir: string, offsets?: Map<string, number>): Map<number,
   } catch {
     return windows;
   }
+  const series: [number, Record<string, number>][][] = [];
   for (const name of names) {
     const text = readFileSync(path.join(dir, name), 'utf8');
     const from = offsets?.get(name) ?? 0;
@@ -41,9 +46,17 @@ export function readRaw(dir: string, offsets?: Map<string, number>): Map<number,
       for (const [k, n] of Object.entries(row.c ?? {})) w.c.set(k, (w.c.get(k) ?? 0) + n);
       if (row.g) gauges.set(row.t, row.g);
     }
-    for (const [t, g] of gauges) {
-      const w = windowAt(windows, t);
-      for (const [k, v] of Object.entries(g)) w.g.set(k, (w.g.get(k) ?? 0) + v);
+    series.push([...gauges].sort((a, b) => a[0] - b[0]));
+  }
+  for (const readings of series) {
+    if (readings.length === 0) continue;
+    const first = (readings[0] as [number, Record<string, number>])[0];
+    const last = (readings[readings.length - 1] as [number, Record<string, number>])[0];
+    let i = 0;
+    for (const t of [...windows.keys()].filter((t) => t >= first && t <= last).sort((a, b) => a - b)) {
+      while (i + 1 < readings.length && (readings[i + 1] as [number, Record<string, number>])[0] <= t) i++;
+      const w = windows.get(t) as Window;
+      for (const [k, v] of Object.entries((readings[i] as [number, Record<string, number>])[1])) w.g.set(k, (w.g.get(k) ?? 0) + v);
     }
   }
   return windows;
@@ -165,9 +178,10 @@ export function bins(windows: Map<number, Window>, maxPoints = 300): { width: nu
     const members = ts.filter((t) => t >= start + b * width && t < start + (b + 1) * width).map((t) => windows.get(t) as Window);
     const merged = total(members);
     merged.t = start + b * width;
-    // A gauge in a bin is its last reading there, not the largest.
-    const last = members[members.length - 1];
-    if (last) merged.g = new Map(last.g);
+    // A gauge in a bin is its last reading there, not the largest (a second with no reading —
+    // the thread's timer late behind a busy loop — has none, which is not 0).
+    const last = [...members].reverse().find((w) => w.g.size > 0);
+    merged.g = new Map(last?.g ?? []);
     out.push(merged);
   }
   return { width, bins: out, start };
