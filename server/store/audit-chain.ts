@@ -22,11 +22,16 @@ export function linkAudit(prev: { index: number; hash: string } | undefined, ent
   return { ...entry, index, prevHash, hash: auditHash(prevHash, index, entry) };
 }
 
+/** True when `r`, the record at position `i`, follows from a record whose hash is `prevHash`. */
+export function linkHolds(prevHash: string, i: number, r: AuditRecord): boolean {
+  return r.index === i && r.prevHash === prevHash && auditHash(prevHash, i, r) === r.hash;
+}
+
 /** Index of the first record that does not follow from the one before it, or -1. */
 export function firstBrokenLink(records: readonly AuditRecord[]): number {
   let prevHash = GENESIS;
   for (const [i, r] of records.entries()) {
-    if (r.index !== i || r.prevHash !== prevHash || auditHash(prevHash, i, r) !== r.hash) return i;
+    if (!linkHolds(prevHash, i, r)) return i;
     prevHash = r.hash;
   }
   return -1;

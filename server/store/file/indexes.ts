@@ -1,7 +1,7 @@
 import type { ConsultationState } from '../../../protocol/vocabulary.ts';
 import { isAfter, isHeldBy, isParticipant, newestFirst, OPEN_STATES, type AlertRecord, type AuditRecord, type ConsultationFilter, type ConsultationRecord, type DutyEvent, type ReadReceipt, type Shift } from '../port.ts';
 import { LocationList } from './location-list.ts';
-import { RequestIds } from './request-ids.ts';
+import { RequestIds } from '../request-ids.ts';
 import type { Location } from './segment-log.ts';
 import type { LogRecord } from './records.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { consultation } from '../../../test/contracts/store.ts';
-import { REQUEST_ID_MEMORY_MS } from '../port.ts';
+import { consultation } from '../../test/contracts/store.ts';
+import { REQUEST_ID_MEMORY_MS } from './port.ts';
 import { RequestIds } from './request-ids.ts';
 
 describe('request ids of the file store', () => {

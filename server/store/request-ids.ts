@@ -1,4 +1,4 @@
-import { REQUEST_ID_MEMORY_MS, type ConsultationRecord } from '../port.ts';
+import { REQUEST_ID_MEMORY_MS, type ConsultationRecord } from './port.ts';
 
 /**
  * (citizen, clientRequestId) -> the consultation that request made, for `REQUEST_ID_MEMORY_MS`
