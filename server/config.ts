@@ -80,7 +80,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_PORT', default: '8080', meaning: 'port for the WebSocket endpoint, the web page and /healthz, /readyz; 0 picks a free one (printed at start)' },
   { env: 'LAWLINE_OPS_HOST', default: '127.0.0.1', meaning: 'address of the internal listener for /metrics and the operations API (/api/*); keep it off the public network' },
   { env: 'LAWLINE_OPS_PORT', default: '9090', meaning: 'port of that internal listener (also /healthz, /readyz); 0 picks a free one (printed at start); one per node on a machine' },
-  { env: 'LAWLINE_DATA_DIR', default: './data', meaning: 'segment files, development signing key (private: 0700, files 0600)' },
+  { env: 'LAWLINE_DATA_DIR', default: './data', meaning: 'the embedded store (store/lawline.db, SQLite), development signing key (private: 0700, files 0600)' },
   { env: 'LAWLINE_TLS_CERT', default: '', meaning: 'PEM certificate file; with LAWLINE_TLS_KEY serves HTTPS/WSS (TLS 1.2+)' },
   { env: 'LAWLINE_TLS_KEY', default: '', meaning: 'PEM private key file' },
   { env: 'LAWLINE_JWKS_FILE', default: '', meaning: 'JWKS file of the identity provider; unset (and no URL): development identity' },

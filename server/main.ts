@@ -32,7 +32,7 @@ if (!uwsIsNative()) {
   log.warn('uWebSockets.js native binding did not load; running on the slow JavaScript fallback');
 }
 
-// The data dir is used by the file store (no DATABASE_URL) and the development identity (no JWKS).
+// The data dir is used by the embedded SQLite store (no DATABASE_URL) and the development identity (no JWKS).
 if (!config.database || config.identity.kind === 'dev') {
   const dataDir = checkDataDir(config.dataDir);
   if (!dataDir.ok) {

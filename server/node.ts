@@ -40,7 +40,7 @@ import { MessageDesk } from './routing/message-desk.ts';
 import { RosterService } from './presence/roster.ts';
 import { RoutingService } from './routing/service.ts';
 import { CloseCode } from '../protocol/errors.ts';
-import { openFileStore } from './store/file/index.ts';
+import { openSqliteStore } from './store/sqlite/index.ts';
 import { openPgStore } from './store/postgres/index.ts';
 import type { ConsultationRecord, Store } from './store/port.ts';
 
@@ -93,7 +93,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
         onError: (e) => log.warn({ err: e }, 'store: a pooled PostgreSQL connection failed'),
         deadline: { timeoutMs: config.database.timeoutMs, probeMs: config.probeMs, onHealth: healthLog(log, 'postgresql') },
       })
-    : await openFileStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
+    : await openSqliteStore({ dir: join(config.dataDir, 'store'), log: log.child({ component: 'store' }) });
   const store = owner.adopt('store', opened, (s) => s.close());
   const { verifier, devIdentity } = await identityFor(config);
 

@@ -73,17 +73,20 @@ describe('the data dir', () => {
   it('is created 0700 with every directory in it 0700 and every file 0600, even with umask 000', async () => {
     const server = await spawnServer(env(dataDir));
     await chat(server, dataDir);
+    // Running: SQLite's write-ahead log and its index are there too, and as private as the database.
+    const running = modes(dataDir);
+    expect([...running.keys()].map((p) => p.slice(dataDir.length))).toEqual(expect.arrayContaining(['/store/lawline.db', '/store/lawline.db-wal', '/store/lawline.db-shm']));
     await stop(server);
     const found = modes(dataDir);
     const names = [...found.keys()].map((p) => p.slice(dataDir.length));
-    expect(names).toEqual(expect.arrayContaining(['', '/identity', '/identity/signing-key.json', '/identity/jwks.json', '/store', '/store/segments', '/store/segments/000001.seg']));
-    for (const [path, { mode, dir }] of found) expect(`${path} ${mode.toString(8)}`).toBe(`${path} ${dir ? '700' : '600'}`);
+    expect(names).toEqual(expect.arrayContaining(['', '/identity', '/identity/signing-key.json', '/identity/jwks.json', '/store', '/store/lawline.db']));
+    for (const [path, { mode, dir }] of [...running, ...found]) expect(`${path} ${mode.toString(8)}`).toBe(`${path} ${dir ? '700' : '600'}`);
     // Its own dir passes its own check: it starts again.
     await stop(await spawnServer(env(dataDir)));
   }, 60_000);
 
   it('refuses to start when a file or the dir itself is open to others, naming the path and the chmod that fixes it', async () => {
-    const segment = join(dataDir, 'store', 'segments', '000001.seg');
+    const segment = join(dataDir, 'store', 'lawline.db');
     chmodSync(segment, 0o644);
     const refusedFile = await runToExit(env(dataDir));
     expect(refusedFile.code).not.toBe(0);
