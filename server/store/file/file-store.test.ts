@@ -142,8 +142,8 @@ describe('file store on disk', () => {
 
   it('keeps every acknowledged write of a process killed with SIGKILL', async () => {
     const dir = tempDir();
-    const fixture = fileURLToPath(new URL('./crash-writer.fixture.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const fixture = fileURLToPath(new URL('../crash-writer.fixture.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir, 'file'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise<void>((resolve) => {

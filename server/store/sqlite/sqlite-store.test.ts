@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { storeContract } from '../../../test/contracts/store.ts';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { consultation, storeContract } from '../../../test/contracts/store.ts';
+import type { ConsultationRecord, Person } from '../port.ts';
 import { SqliteStore } from './index.ts';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'lawline-sqlite-'));
@@ -22,3 +26,93 @@ storeContract('sqlite', async () => {
     },
   };
 });
+
+const citizen: Person = { id: 'C1', role: 'citizen', name: '张三' };
+const lawyer: Person = { id: 'LA', role: 'lawyer', name: '王律师' };
+
+describe('SQLite store', () => {
+  it('keeps few consultations in memory: evicted ones are read back, still checked and deduplicated', async () => {
+    const dir = tempDir();
+    let store = await SqliteStore.open({ dir, hotConsultations: 2 });
+    const made = Array.from({ length: 6 }, () => consultation({ state: 'active', lawyer }));
+    for (const c of made) await store.createConsultation(c);
+    // Interleaved, concurrent: each message finds its consultation evicted by the others.
+    const send = (c: ConsultationRecord, id: string) => store.appendIfAdmitted({ consultationId: c.id, from: citizen, clientMsgId: id, body: id, at: 1 }, (x) => x.state === 'active');
+    for (let round = 0; round < 3; round++) {
+      const sent = await Promise.all(made.flatMap((c) => [send(c, `m${round}`), send(c, `m${round}`)]));
+      for (const r of sent) expect(r).toMatchObject({ ok: true, message: { seq: round + 1 }, consultation: { lastSeq: round + 1 } });
+      expect(sent.filter((r) => r.ok && r.duplicate)).toHaveLength(made.length);
+    }
+    const closing = made[0] as ConsultationRecord;
+    await store.transition(closing.id, ['active'], { state: 'closed', updatedAt: 5 });
+    for (const c of made.slice(1)) await send(c, 'push-out');
+    expect(await send(closing, 'late')).toMatchObject({ ok: false, reason: 'refused', consultation: { state: 'closed', lastSeq: 3 } });
+    // Two picks of one evicted consultation at once: one read of it, one winner.
+    const other = made[1] as ConsultationRecord;
+    for (const c of made.slice(2)) await store.getConsultation(c.id);
+    const both = await Promise.all([
+      store.transition(other.id, ['active'], { state: 'closed', updatedAt: 6 }, 'LA'),
+      store.transition(other.id, ['active'], { state: 'closed', updatedAt: 7 }, 'LA'),
+    ]);
+    expect(both.filter((r) => r.ok)).toHaveLength(1);
+    store = await reopenStore(store, dir);
+    expect((await store.appendMessage({ consultationId: (made[2] as ConsultationRecord).id, from: citizen, clientMsgId: 'm1', body: 'again', at: 9 })).duplicate).toBe(true);
+    expect((await store.history((made[2] as ConsultationRecord).id, { limit: 10 })).messages.map((m) => m.clientMsgId)).toEqual(['m0', 'm1', 'm2', 'push-out']);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('group-commits: 1,000 concurrent appends take far fewer commits', async () => {
+    const dir = tempDir();
+    const store = await SqliteStore.open({ dir });
+    const c = consultation({ state: 'active' });
+    await store.createConsultation(c);
+    const before = store.stats().fsyncs;
+    const acks = await Promise.all(Array.from({ length: 1000 }, (_, i) => store.appendMessage({ consultationId: c.id, from: citizen, clientMsgId: `g${i}`, body: 'x'.repeat(120), at: i })));
+    expect(acks.map((a) => a.message.seq)).toEqual(acks.map((_, i) => i + 1));
+    expect(store.stats().fsyncs - before).toBeLessThan(100);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a create whose id is taken on disk fails alone and leaves nothing behind', async () => {
+    const dir = tempDir();
+    let store = await SqliteStore.open({ dir });
+    const c = consultation();
+    await store.createConsultation(c);
+    store = await reopenStore(store, dir);
+    const asker: Person = { id: 'C9', role: 'citizen', name: 'x' };
+    await expect(store.createConsultation({ ...c, citizen: asker }, { maxOpenPerCitizen: 1 })).rejects.toThrow(/UNIQUE/);
+    expect(await store.getConsultation(c.id)).toEqual(c);
+    // It did not count against its citizen's cap.
+    expect(await store.createConsultation(consultation({ citizen: asker }), { maxOpenPerCitizen: 1 })).toEqual({ ok: true });
+    expect(store.ready()).toBe(true);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loses no acknowledged message when the process is killed mid-write (kill -9)', async () => {
+    const dir = tempDir();
+    const fixture = fileURLToPath(new URL('../crash-writer.fixture.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir, 'sqlite'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await expect.poll(() => out.split('\n').length, { timeout: 30_000, interval: 10 }).toBeGreaterThan(400);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const acked = new Set(out.split('\n').filter((l) => /^\d+$/.test(l)).map(Number));
+    const store = await SqliteStore.open({ dir });
+    const all = await store.history('crash', { limit: 1_000_000 });
+    const seqs = all.messages.map((m) => m.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    for (const seq of acked) expect(seqs).toContain(seq);
+    expect((await store.getConsultation('crash'))?.lastSeq).toBe(seqs.length);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+});
+
+async function reopenStore(store: SqliteStore, dir: string): Promise<SqliteStore> {
+  await store.close();
+  return SqliteStore.open({ dir });
+}
