@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPEN_STATES, isHeldBy } from '../port.ts';
 import type {
@@ -82,7 +81,7 @@ export class SqliteStore implements Store {
   static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
     makePrivateDir(options.dir);
     const path = join(options.dir, DB_FILE);
-    if (!existsSync(path)) await migrateFileStore(options.dir, path, options.log);
+    await migrateFileStore(options.dir, path, options.log);
     let failed: (e: Error) => void = () => undefined;
     const onFailure = (e: Error) => failed(e);
     // Made (schema included) here, so the two threads start side by side: each loads the
