@@ -1,5 +1,5 @@
-// npm run soak [-- --minutes 60 --connections 2000 --rate 300 --drops 5 --warmup 10 --sample 60 --store file]
-// One node (file store, memory backplane, the product's limits: `npm start`'s embedded default;
+// npm run soak [-- --minutes 60 --connections 2000 --rate 300 --drops 5 --warmup 10 --sample 60 --store sqlite]
+// One node (SQLite store, memory backplane, the product's limits: `npm start`'s embedded default;
 // `--store postgres` keeps the records in PostgreSQL instead, a schema of its own) pinned to core 0 with `npm start`'s Node flags; one driver on core 1 runs a population of
 // citizens and lawyers through the SDK (soak/load.ts). At every driver tick the node's RSS (by
 // kind of mapping), open fds (by kind), CPU, run-queue wait and /metrics (memory, loop delay,
@@ -32,14 +32,14 @@ const { values } = parseArgs({
     /** seconds between samples */
     sample: { type: 'string', default: '60' },
     /**
-     * file: the embedded default, whose indexes hold every consultation and a message's place
-     * on disk in memory, so its RSS grows with what is stored, by design; postgres: records in
-     * PostgreSQL, the node keeps none, so what grows is what the node should not keep.
+     * sqlite: the embedded default (`store/lawline.db`; its memory is bounded: a hot cache of
+     * consultations, the open ones' ids, a day of request ids); postgres: records in
+     * PostgreSQL. Either way what grows is what the node should not keep.
      */
-    store: { type: 'string', default: 'file' },
+    store: { type: 'string', default: 'sqlite' },
   },
 });
-if (values.store !== 'file' && values.store !== 'postgres') throw new Error(`--store file or --store postgres, not ${values.store}`);
+if (values.store !== 'sqlite' && values.store !== 'postgres') throw new Error(`--store sqlite or --store postgres, not ${values.store}`);
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `lawline_soak_${process.pid}`;
 const storeEnv: Record<string, string> = values.store === 'postgres' ? { DATABASE_URL, LAWLINE_DATABASE_SCHEMA: schema } : {};
