@@ -1,8 +1,8 @@
 import type { ConsultationRecord, NewMessage, StoredMessage } from '../../../server/store/port.ts';
 
 /**
- * What B8 drives: the chat path of an embedded store, small enough that a prototype on another
- * engine can offer it beside the real file store. Every promise resolves once the write is
+ * What B8 drives: the chat path of an embedded store (the file store and the SQLite store
+ * through their real ports, an LMDB prototype beside them). Every promise resolves once the write is
  * durable (fsynced); appends made while one commit is in flight ride in the next (group commit).
  */
 export interface BenchEngine {

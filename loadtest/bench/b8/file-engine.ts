@@ -1,30 +1,8 @@
 import { FileStore } from '../../../server/store/file/index.ts';
 import type { BenchEngine } from './engine.ts';
+import { portEngine } from './port-engine.ts';
 
-/** The current embedded store, through its real port, as the node drives it for chat. */
+/** The file store (the embedded default before SQLite), through its real port: the baseline. */
 export async function openFileEngine(dir: string): Promise<BenchEngine> {
-  const store = await FileStore.open({ dir });
-  return {
-    async create(c) {
-      const outcome = await store.createConsultation(c);
-      if (!outcome.ok) throw new Error(`file: create refused: ${outcome.reason}`);
-    },
-    async append(m) {
-      // chat.send: appendIfAdmitted with the sender's right to write checked against the consultation.
-      const r = await store.appendIfAdmitted(m, (c) => c.state === 'active');
-      if (!r.ok) return { refused: true };
-      return { seq: r.message.seq, duplicate: r.duplicate };
-    },
-    async finish(id, at) {
-      const r = await store.transition(id, ['active'], { state: 'closed', updatedAt: at });
-      if (!r.ok) throw new Error(`file: close failed: ${r.reason}`);
-    },
-    async history(id, limit) {
-      const consultation = await store.getConsultation(id);
-      const page = consultation ? await store.history(id, { limit }) : { messages: [] };
-      return { consultation, messages: page.messages };
-    },
-    commits: () => store.stats().fsyncs,
-    shutdown: () => store.close(),
-  };
+  return portEngine('file', await FileStore.open({ dir }));
 }

@@ -5,17 +5,17 @@ import type { Fill, RoundSample, SizeSummary } from './report.ts';
 // Keeps B8 from rotting: every engine fills, restarts after a crash with its history readable,
 // carries a closed loop and a fixed rate with every retry answered as the first message.
 describe('store scale bench B8 (smoke size)', () => {
-  it('fills, restarts and loads the file store, SQLite and LMDB, and writes the results', async () => {
+  it('fills, restarts and loads the file store and the SQLite store, and writes the results', async () => {
     const { stdout, results } = await runBenchScript<{ summary: SizeSummary[]; fills: Fill[]; samples: RoundSample[]; startups: number[]; machine: { nproc: number }; commit: string }>(
       'loadtest/bench/b8/run.ts',
       ['--smoke'],
       170_000,
     );
     expect(results.commit).toMatch(/^[0-9a-f]{40}$/);
-    expect([...new Set(results.fills.map((f) => f.arm))]).toEqual(['file', 'sqlite', 'lmdb']);
+    expect([...new Set(results.fills.map((f) => f.arm))]).toEqual(['file', 'sqlite']);
     for (const f of results.fills) expect(f.errors, f.arm).toBe(0);
     const [size] = results.summary;
-    expect(size?.arms.map((a) => a.arm)).toEqual(['file', 'sqlite', 'lmdb']);
+    expect(size?.arms.map((a) => a.arm)).toEqual(['file', 'sqlite']);
     for (const a of size?.arms ?? []) {
       expect(a.errors, a.arm).toBe(0);
       expect(a.readyMs.median, a.arm).toBeGreaterThan(0);
