@@ -43,6 +43,13 @@ export interface SqliteStoreOptions {
 }
 
 const OPEN: ReadonlySet<ConsultationState> = new Set(OPEN_STATES);
+/**
+ * A consultation nobody asked about for 10 minutes leaves the cache (checked every minute): a
+ * chat in progress sends far more often, a message consultation (留言) waiting a day for its
+ * answer costs one read from disk when it comes, and memory follows what is in use, not what
+ * was used since the start.
+ */
+const IDLE_MS = 10 * 60_000;
 
 /**
  * The embedded store on SQLite. Writes go to a writer thread (one transaction and one fsync
@@ -64,6 +71,7 @@ export class SqliteStore implements Store {
   private readonly creating = new Map<string, Promise<unknown>>();
   private auditTail: AuditRecord | undefined;
   private readonly commits: GroupCommit;
+  private readonly idleSweep: NodeJS.Timeout;
 
   private constructor(
     private readonly writer: WorkerRpc,
@@ -76,6 +84,7 @@ export class SqliteStore implements Store {
     for (const { id, citizenId } of start.open) this.markOpen(id, citizenId, true);
     for (const c of start.requests) this.requests.remember(c);
     this.auditTail = start.auditTail;
+    this.idleSweep = setInterval(() => this.hot.evictIdle(IDLE_MS), 60_000).unref();
   }
 
   static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
@@ -244,6 +253,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.idleSweep);
     await this.commits.drain();
     this.commits.fail(new Error('store: closed'));
     await this.reader.stop();

@@ -69,6 +69,8 @@ export function openDatabase(path: string, mode: 'write' | 'read' | 'bulk'): Dat
   db.pragma(`synchronous = ${mode === 'bulk' ? 'OFF' : 'FULL'}`);
   // 16 MB of page cache: the right edge of each tree and the leaves being written (B8).
   db.pragma('cache_size = -16000');
+  // The log is reused from its start after each checkpoint; a burst that grew it is cut back to 64 MB.
+  db.pragma('journal_size_limit = 67108864');
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > VERSION) throw new Error(`store: ${path} was written by a newer lawline (schema ${version}, this one knows ${VERSION})`);
   db.exec(SCHEMA);
