@@ -28,7 +28,7 @@ interface Touched {
 /** The writer's statements. One connection, one thread: batches run one after another. */
 export class Writes {
   private readonly s;
-  /** Every op of a batch in one transaction, each in its own savepoint: a bad op fails alone. */
+  /** Every op of a batch in one transaction: a bad op fails alone. */
   readonly batch: Database.Transaction<(ops: WriteOp[]) => WriteResult[]>;
 
   constructor(private readonly db: Database.Database) {
@@ -52,13 +52,14 @@ export class Writes {
       putRoster: db.prepare('INSERT INTO rosters (day, shifts) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET shifts = excluded.shifts'),
       insertDuty: db.prepare('INSERT INTO duty_events (at, lawyer_id, on_duty, categories, region) VALUES (?, ?, ?, ?, ?)'),
     };
-    const one = db.transaction((op: WriteOp, touched: Map<string, Touched | undefined>) => this.apply(op, touched));
     this.batch = db.transaction((ops: WriteOp[]) => {
       // A consultation's n and last seq are read once per batch and its last seq written once.
       const touched = new Map<string, Touched | undefined>();
       const results = ops.map((op): WriteResult => {
+        // No savepoint per op: each op changes the database in at most one statement, and SQLite
+        // backs out a failed statement alone (a duplicate id, say), the transaction going on.
         try {
-          return one(op, touched);
+          return this.apply(op, touched);
         } catch (e) {
           return { ok: false, error: (e as Error).message };
         }
