@@ -4,7 +4,7 @@ import { decodeRecord, type LogRecord } from '../file/records.ts';
 import { readSegments } from '../file/segment-reader.ts';
 import type { MigrationSummary } from './migrate.ts';
 import { openDatabase } from './schema.ts';
-import { serve } from './worker-rpc.ts';
+import { serve } from './worker-serve.ts';
 import { Writes, type WriteOp, type WriteResult } from './writes.ts';
 
 const port = parentPort;

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ConsultationFilter } from '../port.ts';
 import { Reads } from './reads.ts';
 import { openDatabase } from './schema.ts';
-import { serve } from './worker-rpc.ts';
+import { serve } from './worker-serve.ts';
 
 const port = parentPort;
 if (!port) throw new Error('store: reader-worker is not in a worker');

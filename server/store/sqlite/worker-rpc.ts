@@ -1,3 +1,5 @@
+import { buildSync } from 'esbuild';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 /** What a store worker answers: `n` names the request; `error` a failure of that request alone. */
@@ -10,10 +12,25 @@ export interface Reply<T = unknown> {
 }
 
 /**
- * A worker thread running one of this folder's `*-worker.ts` files, asked by message and
- * answered in order. Node 20 does not pass the tsx loader (`--import tsx`) on to workers, so
- * the worker registers it before importing its entry.
+ * A worker's entry and what it imports as one CommonJS script, packages left to `require` from
+ * this folder. Node 20 does not pass the tsx loader (`--import tsx`) on to workers: registering
+ * it in each worker cost ~1 s of start per thread on these machines (its transform of every
+ * file, twice over), esbuild (the web bundle's) does it once in ~50 ms.
  */
+const bundles = new Map<string, string>();
+function bundled(entry: URL): string {
+  let code = bundles.get(entry.href);
+  if (code === undefined) {
+    const out = buildSync({ entryPoints: [fileURLToPath(entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', write: false, logLevel: 'error' });
+    const js = (out.outputFiles[0] as { text: string }).text;
+    const from = JSON.stringify(fileURLToPath(import.meta.url));
+    code = `((require) => {${js}\n})(require('node:module').createRequire(${from}));`;
+    bundles.set(entry.href, code);
+  }
+  return code;
+}
+
+/** A worker thread running one of this folder's `*-worker.ts` files, asked by message and answered in order. */
 export class WorkerRpc {
   private readonly replies = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private next = 1;
@@ -21,8 +38,7 @@ export class WorkerRpc {
   private readonly worker: Worker;
 
   private constructor(entry: URL, data: unknown, onEvent: (event: unknown) => void, onFailure: (e: Error) => void) {
-    const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
-    this.worker = new Worker(boot, { eval: true, workerData: data });
+    this.worker = new Worker(bundled(entry), { eval: true, workerData: data });
     this.worker.on('message', (r: Reply) => {
       if (r.event !== undefined) return onEvent(r.event);
       const waiting = this.replies.get(r.n);
@@ -70,16 +86,4 @@ export class WorkerRpc {
     this.failure ??= new Error('store: closed');
     await this.worker.terminate();
   }
-}
-
-/** The worker side: answers each request with `handle`'s value, or its error, to that request alone. */
-export function serve(port: import('node:worker_threads').MessagePort, handle: (req: { n: number; k: string } & Record<string, unknown>) => unknown): void {
-  port.on('message', (req: { n: number; k: string } & Record<string, unknown>) => {
-    try {
-      port.postMessage({ n: req.n, value: handle(req) });
-    } catch (e) {
-      port.postMessage({ n: req.n, error: (e as Error).message ?? String(e) });
-    }
-  });
-  port.postMessage({ n: 0, value: true });
 }

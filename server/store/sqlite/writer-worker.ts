@@ -2,7 +2,7 @@
 // event loop. Each batch the main thread posts is one transaction: one WAL fsync (schema.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './schema.ts';
-import { serve } from './worker-rpc.ts';
+import { serve } from './worker-serve.ts';
 import { Writes, type WriteOp } from './writes.ts';
 
 const port = parentPort;
