@@ -16,6 +16,8 @@ export class GroupCommit {
   private waiting: Waiting[] = [];
   private writing = false;
   private failure: Error | undefined;
+  /** The write submitted last: batches commit in order, so once it settles every earlier one has. */
+  private last: Promise<unknown> = Promise.resolve();
   commits = 0;
   records = 0;
 
@@ -36,10 +38,17 @@ export class GroupCommit {
 
   submit(op: WriteOp): Promise<WriteResult & { ok: true }> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
+    const written = new Promise<WriteResult & { ok: true }>((resolve, reject) => {
       this.waiting.push({ op, resolve, reject });
       if (!this.writing) void this.flush();
     });
+    this.last = written.catch(() => undefined);
+    return written;
+  }
+
+  /** Settles once every write submitted before it has (durable or failed). */
+  settled(): Promise<unknown> {
+    return this.last;
   }
 
   /** Resolves once every write submitted so far has been answered. */

@@ -211,8 +211,13 @@ export class SqliteStore implements Store {
     return hot && { ...hot.c };
   }
 
-  /** Answered from what is committed (as PostgreSQL answers): every write a caller was answered for is in it. */
-  listConsultations(filter: ConsultationFilter): Promise<ConsultationRecord[]> {
+  /**
+   * Read from disk once the writes made before it are (`GroupCommit.settled`): so it sees what
+   * `getConsultation` sees (memory is ahead of the disk by the commit under way), as the file
+   * store's answers from memory did — a client told of a transition lists it as it now stands.
+   */
+  async listConsultations(filter: ConsultationFilter): Promise<ConsultationRecord[]> {
+    await this.commits.settled();
     return this.reader.ask({ k: 'list', filter });
   }
 
@@ -220,7 +225,8 @@ export class SqliteStore implements Store {
     return this.reader.ask({ k: 'history', id: consultationId, page });
   }
 
-  readReceipts(consultationId: string): Promise<ReadReceipt[]> {
+  async readReceipts(consultationId: string): Promise<ReadReceipt[]> {
+    await this.commits.settled();
     return this.reader.ask({ k: 'readReceipts', id: consultationId });
   }
 
@@ -240,7 +246,8 @@ export class SqliteStore implements Store {
     await this.commits.submit({ k: 'roster', day, shifts });
   }
 
-  roster(day: string): Promise<Shift[]> {
+  async roster(day: string): Promise<Shift[]> {
+    await this.commits.settled();
     return this.reader.ask({ k: 'roster', day });
   }
 
@@ -248,7 +255,8 @@ export class SqliteStore implements Store {
     await this.commits.submit({ k: 'duty', e: event });
   }
 
-  dutyEvents(from: number, to: number): Promise<DutyEvent[]> {
+  async dutyEvents(from: number, to: number): Promise<DutyEvent[]> {
+    await this.commits.settled();
     return this.reader.ask({ k: 'dutyEvents', from, to });
   }
 

@@ -62,6 +62,21 @@ describe('SQLite store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('lists a consultation as it stands in memory, also while its write is in flight (as the file store did)', async () => {
+    const dir = tempDir();
+    const store = await SqliteStore.open({ dir });
+    const c = consultation();
+    await store.createConsultation(c);
+    // Not awaited: the node tells clients of a transition as soon as it is decided, and they list.
+    const taking = store.transition(c.id, ['queued'], { state: 'active', lawyer, updatedAt: 2 });
+    const receipt = store.recordRead({ consultationId: c.id, userId: 'C1', upToSeq: 1, at: 3 });
+    expect((await store.listConsultations({ lawyerId: 'LA', states: ['active'] })).map((x) => x.id)).toEqual([c.id]);
+    expect(await store.readReceipts(c.id)).toHaveLength(1);
+    await Promise.all([taking, receipt]);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('group-commits: 1,000 concurrent appends take far fewer commits', async () => {
     const dir = tempDir();
     const store = await SqliteStore.open({ dir });
