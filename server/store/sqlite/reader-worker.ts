@@ -27,6 +27,8 @@ serve(port, (req) => {
       return reads.roster(req.day as string);
     case 'dutyEvents':
       return reads.dutyEvents(req.from as number, req.to as number);
+    case 'auditRecord':
+      return reads.auditRecord(req.index as number);
     case 'verifyAudit':
       return reads.verifyAudit();
     case 'close':

@@ -52,6 +52,7 @@ export class Reads {
       reads: db.prepare<[string], { user_id: string; up_to_seq: number; at: number }>('SELECT user_id, up_to_seq, at FROM read_receipts WHERE consultation_id = ?'),
       audit: db.prepare<[], AuditRow>('SELECT * FROM audit ORDER BY idx'),
       auditTail: db.prepare<[], AuditRow>('SELECT * FROM audit ORDER BY idx DESC LIMIT 1'),
+      auditAt: db.prepare<[number], AuditRow>('SELECT * FROM audit WHERE idx = ?'),
       roster: db.prepare<[string], { shifts: string }>('SELECT shifts FROM rosters WHERE day = ?'),
       duty: db.prepare<[number, number], DutyRow>('SELECT at, lawyer_id, on_duty, categories, region FROM duty_events WHERE at >= ? AND at < ? ORDER BY at, k'),
       open: db.prepare<[], { id: string; citizen_id: string }>("SELECT id, citizen_id FROM consultations WHERE state IN ('queued', 'picked', 'active')"),
@@ -113,6 +114,11 @@ export class Reads {
 
   dutyEvents(from: number, to: number): DutyEvent[] {
     return this.s.duty.all(from, to).map(toDutyEvent);
+  }
+
+  auditRecord(index: number): AuditRecord | undefined {
+    const row = this.s.auditAt.get(index);
+    return row && toAudit(row);
   }
 
   /** Walks the chain row by row (one record in memory at a time, however long the log). */
