@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/log.ts';
-import { openFileStore } from '../../server/store/file/index.ts';
+import { openSqliteStore } from '../../server/store/sqlite/index.ts';
 import type { AuditAnchor, Store } from '../../server/store/port.ts';
 import { openPgStore } from '../../server/store/postgres/index.ts';
 import { anchorsInLog, checkAnchors, describeBreak } from './audit-findings.ts';
@@ -50,7 +50,7 @@ const config = loaded.value;
 const log = createLogger('warn');
 const store: Store = config.database
   ? await openPgStore({ url: config.database.url, schema: config.database.schema, applicationName: `lawline:audit-verify`, deadline: { timeoutMs: 60_000, probeMs: 60_000 } })
-  : await openFileStore({ dir: join(config.dataDir, 'store'), log });
+  : await openSqliteStore({ dir: join(config.dataDir, 'store'), log });
 try {
   const where = config.database ? `PostgreSQL schema ${config.database.schema}` : join(config.dataDir, 'store');
   const { records, firstBroken } = await store.verifyAudit();

@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import { OPEN_STATES, isHeldBy } from '../port.ts';
 import type {
+  AlertFilter,
+  AlertRecord,
   AppendOutcome,
   AuditEntry,
+  AuditAnchor,
   AuditRecord,
   ConsultationFilter,
   ConsultationPatch,
@@ -70,6 +73,8 @@ export class SqliteStore implements Store {
   /** Consultations whose create is in flight, until durable: a repeat of its request waits for it. */
   private readonly creating = new Map<string, Promise<unknown>>();
   private auditTail: AuditRecord | undefined;
+  /** Every alert's version (alerts are few: thousands a year), for `putAlert`'s compare-and-set. */
+  private readonly alertVersions: Map<string, number>;
   private readonly commits: GroupCommit;
   private readonly idleSweep: NodeJS.Timeout;
 
@@ -84,6 +89,7 @@ export class SqliteStore implements Store {
     for (const { id, citizenId } of start.open) this.markOpen(id, citizenId, true);
     for (const c of start.requests) this.requests.remember(c);
     this.auditTail = start.auditTail;
+    this.alertVersions = new Map(start.alertVersions);
     this.idleSweep = setInterval(() => this.hot.evictIdle(IDLE_MS), 60_000).unref();
   }
 
@@ -237,6 +243,17 @@ export class SqliteStore implements Store {
     return record;
   }
 
+  /** The chain's head as this node made it (the one writer of the chain): no read. */
+  async auditHead(): Promise<AuditAnchor | undefined> {
+    const tail = this.auditTail;
+    return tail && { index: tail.index, hash: tail.hash };
+  }
+
+  async auditRecord(index: number): Promise<AuditRecord | undefined> {
+    await this.commits.settled();
+    return this.reader.ask({ k: 'auditRecord', index });
+  }
+
   /** Reads the chain back from disk, so a record edited in the file is caught. */
   verifyAudit(): Promise<{ records: number; firstBroken: number }> {
     return this.reader.ask({ k: 'verifyAudit' });
@@ -258,6 +275,29 @@ export class SqliteStore implements Store {
   async dutyEvents(from: number, to: number): Promise<DutyEvent[]> {
     await this.commits.settled();
     return this.reader.ask({ k: 'dutyEvents', from, to });
+  }
+
+  async putAlert(alert: AlertRecord): Promise<boolean> {
+    // Checked and taken with no await between: of two writers of the same version, one wins.
+    if ((this.alertVersions.get(alert.id) ?? 0) !== alert.version - 1) return false;
+    this.alertVersions.set(alert.id, alert.version);
+    try {
+      await this.commits.submit({ k: 'alert', a: structuredClone(alert) });
+    } catch (e) {
+      if (this.alertVersions.get(alert.id) === alert.version) this.alertVersions.set(alert.id, alert.version - 1);
+      throw e;
+    }
+    return true;
+  }
+
+  async getAlert(id: string): Promise<AlertRecord | undefined> {
+    await this.commits.settled();
+    return this.reader.ask({ k: 'alert', id });
+  }
+
+  async listAlerts(filter: AlertFilter): Promise<AlertRecord[]> {
+    await this.commits.settled();
+    return this.reader.ask({ k: 'alerts', filter });
   }
 
   async close(): Promise<void> {

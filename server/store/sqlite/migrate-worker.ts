@@ -33,6 +33,8 @@ function op(r: LogRecord): WriteOp {
       return { k: 'roster', day: r.day, shifts: r.shifts };
     case 'duty':
       return { k: 'duty', e: r.e };
+    case 'alert':
+      return { k: 'alert', a: r.a };
   }
 }
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { consultation } from '../../../test/contracts/store.ts';
 import { createLogger } from '../../log.ts';
 import { FileStore } from '../file/index.ts';
-import type { ConsultationRecord, Person, Store } from '../port.ts';
+import type { AlertRecord, ConsultationRecord, Person, Store } from '../port.ts';
 import { SqliteStore } from './index.ts';
 import { DB_FILE } from './schema.ts';
 
@@ -40,6 +40,14 @@ async function oldDataDir(): Promise<{ dir: string; ids: string[] }> {
   for (let i = 0; i < 5; i++) await store.appendAudit({ at: i, actor: lawyerA, action: 'consult.history.read', subject: (made[i] as ConsultationRecord).id, owner: citizen.id });
   await store.putRoster('2026-11-27', [{ lawyerId: 'MLA', day: '2026-11-27', start: '08:00', end: '12:00', categories: ['labor'], region: '320200' }]);
   for (const at of [10, 20, 30]) await store.appendDutyEvent({ lawyerId: 'MLA', at, on: at !== 20, categories: ['labor'], region: '320200' });
+  const alert: AlertRecord = {
+    id: 'ct.m.self-harm', version: 1, kind: 'content', riskType: 'self-harm', level: 'III', state: 'raised', score: 8, rules: ['self-harm/自杀'],
+    consultationId: made[0]?.id ?? '', category: 'labor', region: '320200', rulesVersion: 'v1', createdAt: 100, updatedAt: 100, escalateAt: 200,
+    history: [{ at: 100, action: 'raised', level: 'III' }],
+  };
+  await store.putAlert(alert);
+  await store.putAlert({ ...alert, version: 2, state: 'acknowledged', updatedAt: 150 });
+  await store.putAlert({ ...alert, id: 'sv.sla.m', kind: 'service', createdAt: 50, updatedAt: 50 });
   await store.close();
   // A crash mid-write: half a frame at the end of the newest segment.
   const segments = readdirSync(join(dir, 'segments')).sort();
@@ -66,6 +74,7 @@ async function everything(store: Store, ids: string[]) {
   out.audit = await store.verifyAudit();
   out.roster = await store.roster('2026-11-27');
   out.duty = await store.dutyEvents(0, 100);
+  out.alerts = await store.listAlerts({});
   return out;
 }
 
@@ -109,6 +118,12 @@ describe('upgrade in place from the file store', async () => {
     expect(await store.createConsultation(consultation({ citizen: other, clientRequestId: 'req-0' }))).toMatchObject({ ok: false, reason: 'duplicate', consultation: { id: open } });
     expect((await store.appendAudit({ at: 9, actor: lawyerA, action: 'a', subject: 's' })).index).toBe(5);
     expect(await store.verifyAudit()).toEqual({ records: 6, firstBroken: -1 });
+    expect(await store.auditHead()).toMatchObject({ index: 5 });
+    // An alert carries on from its version.
+    const acknowledged = (await store.getAlert('ct.m.self-harm')) as AlertRecord;
+    expect(acknowledged).toMatchObject({ version: 2, state: 'acknowledged' });
+    expect(await store.putAlert({ ...acknowledged, version: 2, state: 'closed' })).toBe(false);
+    expect(await store.putAlert({ ...acknowledged, version: 3, state: 'closed' })).toBe(true);
     await store.close();
     // A second start opens the database: nothing migrated again.
     const { log: log2, lines: lines2 } = logLines();

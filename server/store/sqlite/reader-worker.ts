@@ -1,7 +1,7 @@
 // The store's reader thread: history pages, lists and audit walks read the disk here, so a cold
 // read never blocks the event loop. WAL: it reads the last commit while the writer writes.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ConsultationFilter } from '../port.ts';
+import type { AlertFilter, ConsultationFilter } from '../port.ts';
 import { Reads } from './reads.ts';
 import { openDatabase } from './schema.ts';
 import { serve } from './worker-serve.ts';
@@ -27,6 +27,10 @@ serve(port, (req) => {
       return reads.roster(req.day as string);
     case 'dutyEvents':
       return reads.dutyEvents(req.from as number, req.to as number);
+    case 'alert':
+      return reads.alert(req.id as string);
+    case 'alerts':
+      return reads.alerts(req.filter as AlertFilter);
     case 'auditRecord':
       return reads.auditRecord(req.index as number);
     case 'verifyAudit':

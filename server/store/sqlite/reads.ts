@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { GENESIS, linkHolds } from '../audit-chain.ts';
-import type { AuditRecord, ConsultationFilter, ConsultationRecord, DutyEvent, HistoryPage, Person, ReadReceipt, Shift } from '../port.ts';
+import type { AlertFilter, AlertRecord, AuditRecord, ConsultationFilter, ConsultationRecord, DutyEvent, HistoryPage, Person, ReadReceipt, Shift } from '../port.ts';
 import { REQUEST_ID_MEMORY_MS } from '../port.ts';
 import { toConsultation, toDutyEvent, toMessage, type ConsultationRow, type DutyRow, type MessageRow } from './schema.ts';
 
@@ -9,6 +9,8 @@ export interface StartState {
   open: { id: string; citizenId: string }[];
   requests: ConsultationRecord[];
   auditTail: AuditRecord | undefined;
+  /** Every alert's version (alerts are few), for the compare-and-set on the main thread. */
+  alertVersions: [string, number][];
 }
 
 interface AuditRow {
@@ -56,6 +58,8 @@ export class Reads {
       roster: db.prepare<[string], { shifts: string }>('SELECT shifts FROM rosters WHERE day = ?'),
       duty: db.prepare<[number, number], DutyRow>('SELECT at, lawyer_id, on_duty, categories, region FROM duty_events WHERE at >= ? AND at < ? ORDER BY at, k'),
       open: db.prepare<[], { id: string; citizen_id: string }>("SELECT id, citizen_id FROM consultations WHERE state IN ('queued', 'picked', 'active')"),
+      alert: db.prepare<[string], { record: string }>('SELECT record FROM alerts WHERE id = ?'),
+      alertVersions: db.prepare<[], { id: string; version: number }>('SELECT id, version FROM alerts'),
       newest: db.prepare<[], { at: number | null }>('SELECT max(created_at) AS at FROM consultations'),
       requests: db.prepare<[number], ConsultationRow>('SELECT record, last_seq FROM consultations WHERE created_at > ? AND client_request_id IS NOT NULL ORDER BY created_at, n'),
     };
@@ -68,6 +72,7 @@ export class Reads {
       open: this.s.open.all().map((r) => ({ id: r.id, citizenId: r.citizen_id })),
       requests: this.s.requests.all(newest - REQUEST_ID_MEMORY_MS).map(toConsultation),
       auditTail: tail && toAudit(tail),
+      alertVersions: this.s.alertVersions.all().map((r) => [r.id, r.version]),
     };
   }
 
@@ -114,6 +119,21 @@ export class Reads {
 
   dutyEvents(from: number, to: number): DutyEvent[] {
     return this.s.duty.all(from, to).map(toDutyEvent);
+  }
+
+  alert(id: string): AlertRecord | undefined {
+    const row = this.s.alert.get(id);
+    return row && (JSON.parse(row.record) as AlertRecord);
+  }
+
+  alerts(f: AlertFilter): AlertRecord[] {
+    const states = f.states ? `WHERE state IN (${f.states.map(() => '?').join(', ') || 'NULL'})` : '';
+    const sql = `SELECT record FROM alerts ${states} ORDER BY created_at DESC, id DESC${f.limit !== undefined ? ' LIMIT ?' : ''}`;
+    const args = [...(f.states ?? []), ...(f.limit !== undefined ? [f.limit] : [])];
+    return this.db
+      .prepare<unknown[], { record: string }>(sql)
+      .all(...args)
+      .map((r) => JSON.parse(r.record) as AlertRecord);
   }
 
   auditRecord(index: number): AuditRecord | undefined {

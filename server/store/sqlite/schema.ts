@@ -45,6 +45,10 @@ const SCHEMA = `
     k INTEGER PRIMARY KEY, at INTEGER NOT NULL, lawyer_id TEXT NOT NULL, on_duty INTEGER NOT NULL, categories TEXT NOT NULL, region TEXT NOT NULL
   );
   CREATE INDEX IF NOT EXISTS duty_events_at ON duty_events (at, k);
+  -- Risk alerts, whole (the supervisors' view), with their compare-and-set version.
+  CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, version INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS alerts_state ON alerts (state, created_at DESC, id DESC);
+  CREATE INDEX IF NOT EXISTS alerts_created ON alerts (created_at DESC, id DESC);
 `;
 
 /**

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AuditRecord, ConsultationPatch, ConsultationRecord, DutyEvent, NewMessage, ReadReceipt, Shift, StoredMessage } from '../port.ts';
+import type { AlertRecord, AuditRecord, ConsultationPatch, ConsultationRecord, DutyEvent, NewMessage, ReadReceipt, Shift, StoredMessage } from '../port.ts';
 import { applyPatch, consultationColumns, toConsultation, toMessage, type ConsultationRow, type MessageRow } from './schema.ts';
 
 /** What the main thread asks the writer for; a batch of these is one transaction (one fsync). */
@@ -15,7 +15,9 @@ export type WriteOp =
   | { k: 'read'; r: ReadReceipt }
   | { k: 'audit'; a: AuditRecord }
   | { k: 'roster'; day: string; shifts: Shift[] }
-  | { k: 'duty'; e: DutyEvent };
+  | { k: 'duty'; e: DutyEvent }
+  /** Its version was checked on the main thread (`SqliteStore.putAlert`). */
+  | { k: 'alert'; a: AlertRecord };
 
 export type WriteResult = { ok: true; message?: StoredMessage; duplicate?: boolean } | { ok: false; error: string };
 
@@ -50,6 +52,9 @@ export class Writes {
       ),
       insertAudit: db.prepare('INSERT INTO audit (idx, at, actor_id, actor_role, actor_name, action, subject, owner, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       putRoster: db.prepare('INSERT INTO rosters (day, shifts) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET shifts = excluded.shifts'),
+      putAlert: db.prepare(
+        'INSERT INTO alerts (id, version, state, created_at, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, state = excluded.state, created_at = excluded.created_at, record = excluded.record',
+      ),
       insertDuty: db.prepare('INSERT INTO duty_events (at, lawyer_id, on_duty, categories, region) VALUES (?, ?, ?, ?, ?)'),
     };
     this.batch = db.transaction((ops: WriteOp[]) => {
@@ -127,6 +132,9 @@ export class Writes {
         return { ok: true };
       case 'duty':
         s.insertDuty.run(op.e.at, op.e.lawyerId, op.e.on ? 1 : 0, JSON.stringify(op.e.categories), op.e.region);
+        return { ok: true };
+      case 'alert':
+        s.putAlert.run(op.a.id, op.a.version, op.a.state, op.a.createdAt, JSON.stringify(op.a));
         return { ok: true };
     }
   }
