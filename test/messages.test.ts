@@ -110,8 +110,10 @@ describe('message consultations', () => {
       const [now] = (await cit.client.request('consult.list', {})).consultations.filter((c) => c.id === consultation.id);
       if (accepted.status === 'fulfilled') expect(now).toMatchObject({ channel: 'text', state: 'active', lawyer: { id: law.id } });
       else expect(now).toMatchObject({ channel: 'message' });
+      // Converted, it is the message desk's, which assigns it to the lawyer on its next pass
+      // (every 20 ms here), perhaps between the list and the cancel: then the lawyer closes it.
       if (now?.state === 'active') await law.client.request('consult.close', { consultationId: consultation.id });
-      else await cit.client.request('consult.cancel', { consultationId: consultation.id });
+      else await cit.client.request('consult.cancel', { consultationId: consultation.id }).catch(() => law.client.request('consult.close', { consultationId: consultation.id }));
     }
   });
 });
