@@ -26,6 +26,10 @@ export const ErrorCode = {
    * (closed, ended by the server, or given up). It never reconnects: make a new client.
    */
   CLIENT_CLOSED: 1009,
+  /** `call.offer`/`call.answer`: the text is not shaped like an SDP (`sdp.ts`), or the media engine would not take it. */
+  SDP_INVALID: 1010,
+  /** `call.offer`/`call.answer`: an SDP longer than `LIMITS.maxSdpChars`. */
+  SDP_TOO_LARGE: 1011,
 
   TOKEN_INVALID: 2000,
   TOKEN_EXPIRED: 2001,
@@ -44,6 +48,10 @@ export const ErrorCode = {
   DUPLICATE_REQUEST_ID: 3004,
   NOT_ON_DUTY: 3005,
   OFFER_GONE: 3006,
+  /** `call.start`: the consultation's lawyer holds a call already (one at a time, across the cluster). */
+  LAWYER_IN_CALL: 3007,
+  /** No call of that consultation in a state that allows the request (none ringing to accept, none running to signal in, one already there to start). */
+  CALL_STATE: 3008,
 
   RATE_LIMITED: 4000,
   CAPACITY_EXCEEDED: 4001,
@@ -56,6 +64,8 @@ export const ErrorCode = {
   STORE_UNAVAILABLE: 5001,
   TIMEOUT: 5002,
   IDENTITY_UNAVAILABLE: 5003,
+  /** No media engine carries calls on this server now (not installed, or restarting): the hello reply's `calls` says why. */
+  CALLS_UNAVAILABLE: 5004,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

@@ -26,6 +26,13 @@ export const LIMITS = {
   pastPageMax: 50,
   /** Alerts in one `alert.list` answer: a duty office's open queue several times over. */
   alertPageMax: 500,
+  /**
+   * Longest SDP accepted in `call.*`: Chromium's offer of a microphone and a camera with every
+   * candidate gathered is 4-7 KB; 32 KiB leaves room for simulcast and many interfaces, and
+   * stays below `maxFrameBytes` so a longer one is refused with its own code (`SDP_TOO_LARGE`).
+   */
+  maxSdpChars: 32 * 1024,
+  maxCandidateChars: 1024,
 } as const;
 
 const Id = Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 });
@@ -62,6 +69,13 @@ export const ConsultationView = Type.Object(
   },
   strict,
 );
+
+/**
+ * A transcript entry the server writes (a call started or ended) has a `clientMsgId` beginning
+ * with this and a JSON body (`{call: 'started'|'ended', callId, media, reason?, durationMs?, by}`)
+ * for clients to render in their own words; `chat.send` refuses the prefix.
+ */
+export const SERVICE_ENTRY_PREFIX = 'svc:';
 
 export const ChatMessage = Type.Object(
   {
@@ -187,6 +201,64 @@ const AlertReply = Type.Object({ alert: AlertView }, strict);
 
 const Empty = Type.Object({}, strict);
 
+export const CALL_MEDIA = ['voice', 'video'] as const;
+const CallMediaSchema = Type.Union(CALL_MEDIA.map((m) => Type.Literal(m)));
+/** ringing: asked, not yet answered; active: accepted (media being set up or flowing); ended. */
+export const CALL_STATES = ['ringing', 'active', 'ended'] as const;
+export const CALL_EVENTS = ['ringing', 'accepted', 'ended', 'media', 'subscribe', 'renegotiate'] as const;
+export const CALL_END_REASONS = ['hangup', 'declined', 'closed', 'transferred', 'disconnected', 'unavailable'] as const;
+
+/** One party's sending now, as they say it (`call.media`): the other shows a muted microphone or no camera. */
+const CallParty = Type.Object({ person: PersonView, audio: Type.Boolean(), video: Type.Boolean() }, strict);
+
+/** A consultation's call as its parties see it; the engine behind it (rooms, handles, secrets) never shows. */
+export const CallView = Type.Object(
+  {
+    consultationId: ObjectId,
+    callId: ObjectId,
+    media: CallMediaSchema,
+    state: Type.Union(CALL_STATES.map((s) => Type.Literal(s))),
+    caller: PersonView,
+    parties: Type.Array(CallParty, { maxItems: 2 }),
+    startedAt: Timestamp,
+    answeredAt: Type.Optional(Timestamp),
+    endedAt: Type.Optional(Timestamp),
+    endReason: Type.Optional(Type.Union(CALL_END_REASONS.map((r) => Type.Literal(r)))),
+    /** Who hung up or declined; absent when the server ended it (close, transfer, disconnect). */
+    endedBy: Type.Optional(PersonView),
+    /** Bumped each time the server asks both sides to set their media up again (the engine restarted, `call.restart`). */
+    generation: Type.Integer({ minimum: 0 }),
+  },
+  strict,
+);
+
+/** An `RTCIceServer` as browsers take it. */
+export const IceServer = Type.Object(
+  { urls: Type.Array(Type.String({ minLength: 1, maxLength: 512 }), { minItems: 1, maxItems: 8 }), username: Type.Optional(Type.String({ maxLength: 512 })), credential: Type.Optional(Type.String({ maxLength: 512 })) },
+  strict,
+);
+/** What starting or taking a call answers: the call, and the ICE servers to use for it (STUN, TURN with time-limited credentials; may be empty). */
+const CallJoined = Type.Object({ call: CallView, iceServers: Type.Array(IceServer, { maxItems: 8 }) }, strict);
+/**
+ * An SDP as browsers give it. The schema bounds it by the frame; the server refuses one longer
+ * than `LIMITS.maxSdpChars` (`SDP_TOO_LARGE`) or not shaped like an SDP (`SDP_INVALID`, `sdp.ts`).
+ */
+const SdpText = Type.String({ minLength: 1, maxLength: LIMITS.maxFrameBytes });
+const SdpOf = <K extends 'offer' | 'answer'>(kind: K) => Type.Object({ type: Type.Literal(kind), sdp: SdpText }, strict);
+/** Which of a party's two peer connections: the one sending their media, or the one receiving the other's. */
+const CallLeg = Type.Union([Type.Literal('publish'), Type.Literal('subscribe')]);
+const IceCandidate = Type.Union([
+  Type.Object(
+    {
+      candidate: Type.String({ maxLength: LIMITS.maxCandidateChars }),
+      sdpMid: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+      sdpMLineIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 63 }), Type.Null()])),
+    },
+    strict,
+  ),
+  Type.Null(),
+]);
+
 /** Client -> server requests: each has `data` and the `data` of its ok reply. */
 export const Requests = {
   hello: {
@@ -216,6 +288,13 @@ export const Requests = {
         ),
         /** Present when the session could not be resumed: the open consultations now. */
         snapshot: Type.Optional(Type.Object({ consultations: Type.Array(ConsultationView) }, strict)),
+        /**
+         * Whether this server can carry voice and video calls now, and if not why (`reason`, for
+         * the operator: `hint` is the one-line fix). Absent from servers before calls existed.
+         */
+        calls: Type.Optional(Type.Object({ available: Type.Boolean(), reason: Type.Optional(Type.String({ maxLength: 500 })), hint: Type.Optional(Type.String({ maxLength: 200 })) }, strict)),
+        /** The calls of the caller's consultations that ring or run now (after a resume as well as a new session). */
+        activeCalls: Type.Optional(Type.Array(CallView, { maxItems: 50 })),
       },
       strict,
     ),
@@ -396,6 +475,34 @@ export const Requests = {
       strict,
     ),
   },
+  /**
+   * A party of an active consultation asks the other for a voice or video call; the other is
+   * told by `call.state` (ringing) and answers with `call.accept` or `call.decline`. The caller
+   * then sets up their media (`call.offer`, then `call.subscribe` once the other's is there).
+   */
+  'call.start': { data: Type.Object({ consultationId: ObjectId, media: CallMediaSchema }, strict), reply: CallJoined },
+  'call.accept': { data: ConsultationRef, reply: CallJoined },
+  'call.decline': { data: ConsultationRef, reply: Empty },
+  /** Ends the call for both (ringing or active); the consultation goes on in text. */
+  'call.hangup': { data: ConsultationRef, reply: Empty },
+  /**
+   * The party's offer to send their media (their `publish` connection); answered with the
+   * SFU's SDP. Sent again with a fresh offer (an ICE restart: `createOffer({iceRestart: true})`)
+   * it replaces the party's sending leg; the other party is told to `call.subscribe` again.
+   */
+  'call.offer': { data: Type.Object({ consultationId: ObjectId, sdp: SdpOf('offer') }, strict), reply: Type.Object({ sdp: SdpOf('answer') }, strict) },
+  /** The SFU's offer of the other party's media (their `subscribe` connection), once they send it; the party answers with `call.answer`. */
+  'call.subscribe': { data: ConsultationRef, reply: Type.Object({ sdp: SdpOf('offer') }, strict) },
+  'call.answer': { data: Type.Object({ consultationId: ObjectId, sdp: SdpOf('answer') }, strict), reply: Empty },
+  /** A trickled ICE candidate of one of the party's connections (`null`: gathering is complete). */
+  'call.ice': { data: Type.Object({ consultationId: ObjectId, leg: CallLeg, candidate: IceCandidate }, strict), reply: Empty },
+  /**
+   * The party's media failed to recover (after a network change, a resumed WebSocket): both
+   * parties are told (`call.state`, `renegotiate`) to set their connections up again.
+   */
+  'call.restart': { data: ConsultationRef, reply: Type.Object({ call: CallView }, strict) },
+  /** The party muted or unmuted their microphone, turned their camera off or on: shown to the other. */
+  'call.media': { data: Type.Object({ consultationId: ObjectId, audio: Type.Boolean(), video: Type.Boolean() }, strict), reply: Type.Object({ call: CallView }, strict) },
 } as const satisfies Record<string, { data: TSchema; reply: TSchema }>;
 
 /** Server -> client pushes: each carries the session's next `seq`. */
@@ -499,6 +606,20 @@ export const Pushes = {
     },
     strict,
   ),
+  /**
+   * A call of a consultation the receiver takes part in changed. `event` says what to do:
+   * `ringing` (answer it), `accepted`, `ended`, `media` (the other muted, unmuted, turned their
+   * camera off or on), `subscribe` (the other's media is there, new or set up again: `call.subscribe`
+   * again) and `renegotiate` (the media engine restarted or a party asked `call.restart`: set
+   * both connections up again, `call.offer` then `call.subscribe`).
+   */
+  'call.state': Type.Object(
+    {
+      call: CallView,
+      event: Type.Union(CALL_EVENTS.map((e) => Type.Literal(e))),
+    },
+    strict,
+  ),
 } as const satisfies Record<string, TSchema>;
 
 export type RequestType = keyof typeof Requests;
@@ -514,6 +635,8 @@ export type AlertViewT = Static<typeof AlertView>;
 export type AlertStepT = Static<typeof AlertStep>;
 export type AlertLevel = (typeof ALERT_LEVELS)[number];
 export type AlertState = (typeof ALERT_STATES)[number];
+export type CallViewT = Static<typeof CallView>;
+export type IceServerT = Static<typeof IceServer>;
 
 /** The request frame for one type: `{type, id, data}`. */
 export function requestFrameSchema<T extends RequestType>(type: T) {

@@ -65,6 +65,8 @@ export interface Config {
   ice: IceConfig;
   /** Risk alerts (server/alerts): the rule file, and the webhook level III+ alerts are posted to. */
   alerts: { rulesPath: string; webhook?: { url: string; secret: string } };
+  /** Voice and video calls: auto (Janus if installed), on (refuse to start without it), off. */
+  media: { mode: 'auto' | 'on' | 'off'; rtpPorts: { min: number; max: number } };
 }
 
 type Env = Record<string, string | undefined>;
@@ -152,6 +154,12 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LAWLINE_ALERT_RULES', default: '', meaning: 'risk alert rule file (JSON, format in server/alerts/README.md); unset: the shipped server/alerts/rules.default.json. Reloaded when it changes; a bad file keeps the rules before it' },
   { env: 'LAWLINE_ALERT_WEBHOOK_URL', default: '', meaning: 'http(s) URL that level III and higher risk alerts are POSTed to (JSON, retried with backoff); with LAWLINE_ALERT_WEBHOOK_SECRET' },
   { env: 'LAWLINE_ALERT_WEBHOOK_SECRET', default: '', meaning: 'key of the HMAC-SHA256 signature in X-Lawline-Signature (at least 16 characters)' },
+  {
+    env: 'LAWLINE_MEDIA',
+    default: 'auto',
+    meaning: 'voice and video calls through Janus (apt-get install janus): auto uses it when `janus` is on PATH and otherwise serves text only, telling clients why; on refuses to start without it; off: text only',
+  },
+  { env: 'LAWLINE_MEDIA_RTP_PORTS', default: '20000-40000', meaning: 'UDP ports the media engine relays calls on (open them in the firewall)' },
   { env: 'LAWLINE_ALLOW_UWS_FALLBACK', default: 'off', meaning: 'on: start even if the uWebSockets.js native binding failed to load (slow)' },
 ];
 
@@ -230,6 +238,7 @@ export function loadConfig(env: Env): Result<Config, string> {
     auditAnchorMs: int('LAWLINE_AUDIT_ANCHOR_MS', 1000, 86_400_000),
     ice: iceConfig(get, int, problems),
     alerts: alertConfig(get, problems),
+    media: mediaConfig(get, problems),
   };
   if (config.identity.kind === 'dev' && config.identity.issueDevTokens && !config.identity.devTokensPublic && !isLoopback(config.host)) {
     problems.push(
@@ -319,6 +328,16 @@ function iceConfig(get: (name: string) => string, int: (name: string, min: numbe
   }
   if (secret.length < 16) problems.push(`LAWLINE_TURN_URLS needs LAWLINE_TURN_SECRET, the relay's static-auth-secret, of at least 16 characters${secret ? ` (it has ${secret.length})` : ''}`);
   return { stunUrls, turn: { urls: turnUrls, secret, ttlSec } };
+}
+
+function mediaConfig(get: (name: string) => string, problems: string[]): Config['media'] {
+  const mode = get('LAWLINE_MEDIA');
+  if (mode !== 'auto' && mode !== 'on' && mode !== 'off') problems.push(`LAWLINE_MEDIA=${mode}: expected auto, on or off`);
+  const range = /^(\d{1,5})-(\d{1,5})$/.exec(get('LAWLINE_MEDIA_RTP_PORTS'));
+  const [min, max] = range ? [Number(range[1]), Number(range[2])] : [0, 0];
+  // Each call takes a port per leg (Janus bundles audio and video): 4 per 1:1 call.
+  if (!range || min < 1024 || max > 65535 || max - min < 16) problems.push(`LAWLINE_MEDIA_RTP_PORTS=${get('LAWLINE_MEDIA_RTP_PORTS')}: expected min-max, from 1024 to 65535, at least 16 ports`);
+  return { mode: mode === 'on' || mode === 'off' ? mode : 'auto', rtpPorts: { min, max } };
 }
 
 function routingConfig(get: (name: string) => string, int: (name: string, min: number, max: number) => number, problems: string[]): RoutingConfig {

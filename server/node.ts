@@ -43,6 +43,12 @@ import { CloseCode } from '../protocol/errors.ts';
 import { openSqliteStore } from './store/sqlite/index.ts';
 import { openPgStore } from './store/postgres/index.ts';
 import type { ConsultationRecord, Store } from './store/port.ts';
+import { CallService } from './call/service.ts';
+import type { CallAvailability } from './call/deps.ts';
+import { watchConsultations } from './call/watch.ts';
+import type { CallRooms } from '../media/rooms.ts';
+import { JanusEngine } from '../media/janus/engine.ts';
+import { JanusRooms } from '../media/janus/rooms.ts';
 
 export interface LawlineNode {
   port: number;
@@ -52,6 +58,8 @@ export interface LawlineNode {
   store: Store;
   /** The risk watch: tests run an escalation pass (`tick`) after moving the clock, and wait for raises (`watch.settled`). */
   alerts: AlertService;
+  /** The media engine's process now (calls), for operators and fault tests; undefined without one. */
+  mediaPid(): number | undefined;
   /** Stops taking connections, closes every one with `code`, flushes the store. */
   close(code?: number): Promise<void>;
 }
@@ -125,8 +133,24 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     (r) => r.closeAll(),
   );
   // Alone, this node's sessions are everyone: pushes go straight to them.
-  const pusher: Pusher = config.redis ? new ClusterPusher(registry, delivery) : registry;
+  const direct: Pusher = config.redis ? new ClusterPusher(registry, delivery) : registry;
   const now = () => Date.now();
+  const media = await mediaFor(owner, config, log.child({ component: 'media' }));
+  const calls = owner.adopt('calls', new CallService({
+    store,
+    pusher: direct,
+    slots: backplane.calls,
+    rooms: media.rooms,
+    availability: media.availability,
+    // TURN with time-limited credentials comes with LAWLINE_TURN_* (not yet): host candidates only.
+    iceServers: () => [],
+    now,
+    log: log.child({ component: 'calls' }),
+    goneAfterMs: config.resumeWindowMs,
+  }), (c) => c.close());
+  media.engine?.onRestarted(() => calls.engineRestarted());
+  // Every consultation's change of state passes here: a call ends with its consultation.
+  const pusher = watchConsultations(direct, (c) => calls.consultationChanged(c));
   const leadership = owner.adopt('leadership', new Leadership(coordination, nodeId, log, now), (l) => l.stop());
   await leadership.start();
   const leads = () => leadership.held;
@@ -184,7 +208,16 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     utcOffsetMin: config.utcOffsetMin,
     wrapUpMs: config.wrapUpMs,
   }), (d) => d.stop());
-  registry.listener = duty;
+  registry.listener = {
+    deviceAttached: (session, first) => {
+      duty.deviceAttached(session, first);
+      calls.userBack(session.identity.id);
+    },
+    lastDeviceGone: (identity) => {
+      duty.lastDeviceGone(identity);
+      calls.userGone(identity.id);
+    },
+  };
   const roster = owner.adopt('roster', new RosterService({
     store,
     presence,
@@ -210,7 +243,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     observer: alerts.observer,
   }), (d) => d.stop());
   const consultation = { store, pusher, routing, desk, wrapUp: duty, now, maxOpenPerCitizen: config.maxOpenPerCitizen, refused: metrics.refused, observer: alerts.observer };
-  const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers(), ...alerts.handlers(), 'session.end': endSession };
+  const handlers: HandlerTable = { ...consultationHandlers(consultation), ...duty.handlers(), ...alerts.handlers(), ...calls.handlers(), 'session.end': endSession };
   const recovery = owner.adopt('recovery', new Recovery({ store, queue, routing, duty, registry, log }), (r) => r.stop());
   await recovery.rebuild();
   delivery.onLost = (reason) => recovery.lost(reason);
@@ -250,6 +283,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     registry,
     assistants,
     snapshot: async (identity: Parameters<typeof openConsultations>[1]) => (await openConsultations(consultation, identity)).map(toView),
+    calls: (identity: { id: string }) => ({ calls: media.availability(), activeCalls: calls.activeFor(identity.id) }),
     handlers,
     metrics,
     log: log.child({ component: 'session' }),
@@ -295,10 +329,35 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     opsPort: gateway.opsPort,
     store,
     alerts,
+    mediaPid: () => media.engine?.pid(),
     async close(code = CloseCode.DRAINING) {
       closeCode = code;
       await owner.close();
     },
+  };
+}
+
+/**
+ * The media engine for calls, as LAWLINE_MEDIA says: off, none; auto, Janus if installed (else
+ * text only, and clients are told why); on, Janus or no start. A Janus that fails later is
+ * restarted by its supervisor; meanwhile calls are refused as unavailable, text goes on.
+ */
+async function mediaFor(owner: Owner, config: Config, log: Logger): Promise<{ engine?: JanusEngine; rooms?: CallRooms; availability: () => CallAvailability }> {
+  if (config.media.mode === 'off') return { availability: () => ({ available: false, reason: 'calls are turned off on this server (LAWLINE_MEDIA=off)' }) };
+  const engine = new JanusEngine({ runtimeParent: join(config.dataDir, 'media'), log, rtpPorts: config.media.rtpPorts });
+  const started = await engine.start();
+  if (!started.ok) {
+    const { message, hint } = started.error;
+    if (config.media.mode === 'on') throw new Error(`LAWLINE_MEDIA=on: ${message}${hint ? ` (${hint})` : ''}`);
+    log.warn({ reason: started.error.reason, hint }, `${message}: serving text only`);
+    return { availability: () => ({ available: false, reason: message, ...(hint ? { hint } : {}) }) };
+  }
+  owner.adopt('media engine', engine, (e) => e.stop());
+  const rooms = new JanusRooms(engine);
+  return {
+    engine,
+    rooms,
+    availability: () => (engine.state === 'up' ? { available: true } : { available: false, reason: `the media engine is ${engine.state}` }),
   };
 }
 

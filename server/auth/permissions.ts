@@ -58,6 +58,18 @@ export const PERMISSIONS = {
   'alert.annotate': ['supervisor'],
   'alert.close': ['supervisor'],
   'alert.rules': ['supervisor'],
+  // Calls: the two parties only (the service checks which consultation); assistants write for
+  // their lawyer but never take calls, supervisors monitor (a later step), never join.
+  'call.start': ['citizen', 'lawyer'],
+  'call.accept': ['citizen', 'lawyer'],
+  'call.decline': ['citizen', 'lawyer'],
+  'call.hangup': ['citizen', 'lawyer'],
+  'call.offer': ['citizen', 'lawyer'],
+  'call.subscribe': ['citizen', 'lawyer'],
+  'call.answer': ['citizen', 'lawyer'],
+  'call.ice': ['citizen', 'lawyer'],
+  'call.restart': ['citizen', 'lawyer'],
+  'call.media': ['citizen', 'lawyer'],
   // Operations API: the duty roster and the coverage report are run by operations and supervisors.
   'http:roster.put': ['supervisor', 'admin'],
   'http:roster.get': ['supervisor', 'admin'],

@@ -4,6 +4,7 @@ import { maySend, relation } from './access.ts';
 import { notFound, notMember, type ConsultationDeps } from './deps.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { audience, person, toMessage } from '../kernel/views.ts';
+import { SERVICE_ENTRY_PREFIX } from '../../protocol/frames.ts';
 
 const HISTORY_DEFAULT = 50;
 
@@ -13,6 +14,8 @@ const HISTORY_DEFAULT = 50;
  */
 export function chatHandlers(deps: ConsultationDeps) {
   const send: Handler<'chat.send'> = async ({ identity, session }, data) => {
+    // Service entries (a call's start and end, `call/`) are the server's to write.
+    if (data.clientMsgId.startsWith(SERVICE_ENTRY_PREFIX)) return err({ code: ErrorCode.SCHEMA_VIOLATION, message: `a clientMsgId beginning ${SERVICE_ENTRY_PREFIX} is the server's` });
     const r = await deps.store.appendIfAdmitted(
       { consultationId: data.consultationId, from: person(identity), clientMsgId: data.clientMsgId, body: data.body, at: deps.now() },
       (c) => maySend(identity, c),

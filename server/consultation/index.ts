@@ -11,7 +11,7 @@ import { pastHandler } from './past.ts';
 export { openConsultations } from './lifecycle.ts';
 export type { ConsultationDeps } from './deps.ts';
 
-/** Every request but duty and the directory (presence/) is about a consultation. */
-export function consultationHandlers(deps: ConsultationDeps): Omit<HandlerTable, 'duty.on' | 'duty.get' | 'duty.away' | 'duty.off' | 'duty.ready' | 'directory.list' | 'session.end' | AlertRequest> {
+/** Every request but duty and the directory (presence/), alerts and calls (call/) is about a consultation. */
+export function consultationHandlers(deps: ConsultationDeps): Omit<HandlerTable, 'duty.on' | 'duty.get' | 'duty.away' | 'duty.off' | 'duty.ready' | 'directory.list' | 'session.end' | AlertRequest | `call.${string}`> {
   return { ping: async () => ok({ at: deps.now() }), ...lifecycleHandlers(deps), ...offerHandlers(deps), ...chatHandlers(deps), ...noteHandlers(deps), 'consult.past': pastHandler(deps) };
 }

@@ -20,6 +20,8 @@ export interface HelloDeps {
   assistants: AssistantSeats;
   /** The caller's open consultations, for a session that could not be resumed. */
   snapshot: (identity: Identity) => Promise<ConsultationViewT[]>;
+  /** Whether this node carries calls (and why not), and the caller's calls now; absent: said nothing of calls. */
+  calls?: (identity: Identity) => Pick<ReplyData<'hello'>, 'calls' | 'activeCalls'>;
   resumeWindowMs: number;
   heartbeatMs: number;
   maxFrameBytes: number;
@@ -56,7 +58,7 @@ export async function hello(deps: HelloDeps, data: RequestData<'hello'>, transpo
   const identity = verified.value;
   const user = { id: identity.id, role: identity.role, name: identity.name };
   const limits = { maxFrameBytes: deps.maxFrameBytes, ratePerSec: deps.ratePerSec, rateBurst: deps.rateBurst };
-  const base = { user, resumeWindowMs: deps.resumeWindowMs, heartbeatMs: deps.heartbeatMs, limits };
+  const base = { user, resumeWindowMs: deps.resumeWindowMs, heartbeatMs: deps.heartbeatMs, limits, ...deps.calls?.(identity) };
 
   const asked = data.resume ? deps.registry.get(data.resume.sessionId) : undefined;
   const previous = asked?.identity.id === identity.id ? asked : undefined;

@@ -23,7 +23,7 @@ export interface TestServer {
 /** A real node on 127.0.0.1 and free ports (client and operations), with its own data dir and development identity. */
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: Omit<NodeOptions, 'nodeId'> = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'lawline-test-'));
-  const loaded = loadConfig({ LAWLINE_PORT: '0', LAWLINE_OPS_PORT: '0', LAWLINE_DATA_DIR: dir, LAWLINE_LOG_LEVEL: 'silent', ...env });
+  const loaded = loadConfig({ LAWLINE_PORT: '0', LAWLINE_OPS_PORT: '0', LAWLINE_DATA_DIR: dir, LAWLINE_LOG_LEVEL: 'silent', LAWLINE_MEDIA: 'off', ...env });
   if (!loaded.ok) throw new Error(loaded.error);
   const nodeId = newNodeId();
   const node = await startNode(loaded.value, createLogger(loaded.value.logLevel, undefined, nodeId), { ...options, nodeId });

@@ -23,7 +23,7 @@ export function spawnServer(env: Record<string, string>, timeoutMs = 20_000, wra
     cwd: ROOT,
     // The embedded default unless a test names a Redis or PostgreSQL: a REDIS_URL or
     // DATABASE_URL in the environment is the test run's (test/setup), not this node's.
-    env: { ...process.env, REDIS_URL: '', DATABASE_URL: '', LAWLINE_LOG_LEVEL: 'warn', LAWLINE_OPS_PORT: '0', ...env },
+    env: { ...process.env, REDIS_URL: '', DATABASE_URL: '', LAWLINE_LOG_LEVEL: 'warn', LAWLINE_OPS_PORT: '0', LAWLINE_MEDIA: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
