@@ -5,7 +5,7 @@ import type { ProtocolError } from './result.ts';
 /**
  * Whether a text is shaped like a session description (RFC 8866) before it reaches the media
  * engine: `v=0` first, then `o=`, `s=` and at least one `m=` line, every line `<letter>=<value>`
- * with no control characters, at most `LIMITS.maxSdpChars`. The engine parses it for real and
+ * with no control characters, ICE credentials and a DTLS fingerprint, at most `LIMITS.maxSdpChars`. The engine parses it for real and
  * may still refuse it (`SDP_INVALID` too); this keeps garbage and oversized text away from it.
  */
 export function sdpProblem(sdp: string): ProtocolError | undefined {
@@ -26,5 +26,10 @@ export function sdpProblem(sdp: string): ProtocolError | undefined {
   }
   if (!origin || !name) return invalid('no o= or s= line');
   if (!media) return invalid('no m= line');
+  // WebRTC always has ICE and DTLS-SRTP: without them the engine would refuse it anyway, and a
+  // party's offer the engine refuses has already ended the leg it was to replace.
+  for (const attribute of ['a=ice-ufrag:', 'a=ice-pwd:', 'a=fingerprint:']) {
+    if (!lines.some((line) => line.startsWith(attribute))) return invalid(`no ${attribute.slice(0, -1)} line (not a WebRTC session)`);
+  }
   return undefined;
 }

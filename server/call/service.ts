@@ -127,7 +127,7 @@ export class CallService {
       'call.hangup': hangup,
       'call.restart': restart,
       'call.media': media,
-      ...signalHandlers(this.deps, (id, userId) => this.signalling(id, userId), (call, event) => this.announce(call, event)),
+      ...signalHandlers(this.deps, (id, userId) => this.signalling(id, userId), (call, event, onlyTo) => this.announce(call, event, onlyTo)),
     };
   }
 
@@ -241,8 +241,8 @@ export class CallService {
     await Promise.all([...this.calls.values()].map((call) => this.end(call, 'unavailable')));
   }
 
-  private announce(call: Call, event: PushData<'call.state'>['event']): void {
-    this.deps.pusher.push(call.audience(), 'call.state', { call: call.view(), event });
+  private announce(call: Call, event: PushData<'call.state'>['event'], onlyTo?: string): void {
+    this.deps.pusher.push(onlyTo ? [`u:${onlyTo}`] : call.audience(), 'call.state', { call: call.view(), event });
   }
 
   /**

@@ -15,7 +15,7 @@ import type { CallDeps } from './deps.ts';
 export function signalHandlers(
   deps: Pick<CallDeps, 'log'>,
   running: (consultationId: string, userId: string) => Result<Call & { room: CallRoom }, ProtocolError>,
-  announce: (call: Call, event: PushData<'call.state'>['event']) => void,
+  announce: (call: Call, event: PushData<'call.state'>['event'], onlyTo?: string) => void,
 ) {
   /** What the engine's refusal means to the client. */
   const failed = (call: Call, e: MediaError, refused: ProtocolError): ProtocolError => {
@@ -26,15 +26,15 @@ export function signalHandlers(
   const sdpInvalid = (e: MediaError): ProtocolError => ({ code: ErrorCode.SDP_INVALID, message: `the media engine would not take the SDP: ${e.message}` });
 
   const offer: Handler<'call.offer'> = async ({ identity }, data) => {
-    const problem = sdpProblem(data.sdp.sdp);
-    if (problem) return err(problem);
     const call = running(data.consultationId, identity.id);
     if (!call.ok) return call;
+    const problem = sdpProblem(data.sdp.sdp);
+    if (problem) return err(problem);
     const answer = await call.value.room.publish(identity.id, data.sdp);
     if (!answer.ok) return err(failed(call.value, answer.error, sdpInvalid(answer.error)));
     if (answer.value.type !== 'answer') return err(sdpInvalid({ kind: 'refused', message: 'the engine did not answer with an answer' }));
     // The other party's view of this one's media must be taken again (it is a new feed).
-    announce(call.value, 'subscribe');
+    announce(call.value, 'subscribe', call.value.other(identity.id).id);
     return ok({ sdp: { type: 'answer', sdp: answer.value.sdp } });
   };
 
@@ -49,10 +49,10 @@ export function signalHandlers(
   };
 
   const answer: Handler<'call.answer'> = async ({ identity }, data) => {
-    const problem = sdpProblem(data.sdp.sdp);
-    if (problem) return err(problem);
     const call = running(data.consultationId, identity.id);
     if (!call.ok) return call;
+    const problem = sdpProblem(data.sdp.sdp);
+    if (problem) return err(problem);
     const accepted = await call.value.room.accept(identity.id, call.value.other(identity.id).id, data.sdp);
     return accepted.ok ? ok({}) : err(failed(call.value, accepted.error, sdpInvalid(accepted.error)));
   };

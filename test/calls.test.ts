@@ -1,0 +1,275 @@
+import { build } from 'esbuild';
+import type { Browser, Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LawlineClient, LawlineError } from '../clients/sdk/index.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import { LIMITS, type ChatMessageT, type PushData } from '../protocol/frames.ts';
+import { assistant, citizen, lawyer } from './helpers/people.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { launchChromium } from './helpers/web-page.ts';
+
+// Calls through lawline end to end: a real node with its supervised Janus, two Chromium pages
+// (fake camera and microphone) driving the SDK's `LawlineCall`, and Node clients for the
+// refusals. One browser, two pages, the whole file.
+let server: TestServer;
+let browser: Browser;
+let sdk: string;
+let citizenPage: Page;
+let lawyerPage: Page;
+/** The citizen's and the lawyer's other devices, in Node: for refusals and what the transcript says. */
+let cit: LawlineClient;
+let law: LawlineClient;
+let first: string;
+let second: string;
+const transcript: ChatMessageT[] = [];
+const lawyerCalls: PushData<'call.state'>[] = [];
+
+async function nodeClient(claims: Parameters<TestServer['token']>[0]): Promise<LawlineClient> {
+  const c = new LawlineClient({ url: server.url, token: await server.token(claims), WebSocket });
+  await c.connect();
+  return c;
+}
+
+async function activeConsultation(): Promise<string> {
+  const { consultation } = await cit.request('consult.request', { category: 'labor', region: '320200', channel: 'text' });
+  await law.request('consult.pick', { consultationId: consultation.id });
+  await law.request('consult.join', { consultationId: consultation.id });
+  return consultation.id;
+}
+
+/** A page of the node's origin with the SDK as `window.lawline`, signed in; every peer connection it makes is kept on `window.pcs`. */
+async function page(claims: Parameters<TestServer['token']>[0]): Promise<Page> {
+  const context = await browser.newContext({ bypassCSP: true });
+  const p = await context.newPage();
+  p.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  await p.goto(`http://127.0.0.1:${server.port}/healthz`);
+  await p.addScriptTag({ content: sdk });
+  await p.evaluate(
+    async ({ token, url }) => {
+      const w = window as unknown as Record<string, unknown>;
+      const pcs: RTCPeerConnection[] = [];
+      const Native = window.RTCPeerConnection;
+      // Kept for getStats(): the SDK's connections are its own business otherwise.
+      window.RTCPeerConnection = class extends Native {
+        constructor(config?: RTCConfiguration) {
+          super(config);
+          pcs.push(this);
+        }
+      } as typeof RTCPeerConnection;
+      w.pcs = pcs;
+      w.errors = [];
+      w.events = [];
+      const { LawlineClient: Client } = (window as unknown as { lawline: typeof import('../clients/sdk/index.ts') }).lawline;
+      const client = new Client({ url, token, reconnect: { minDelayMs: 20, maxDelayMs: 200 } });
+      client.on('call.state', (p) => (w.events as string[]).push(`${p.event}:${p.call.state}`));
+      w.client = client;
+      await client.connect();
+    },
+    { token: await server.token(claims), url: server.url },
+  );
+  return p;
+}
+
+/** Starts (`media`) or accepts (no `media`) the consultation's call on the page; the remote media is played, as a page shows a call. */
+const join = (p: Page, consultationId: string, media?: 'voice' | 'video') =>
+  p.evaluate(
+    async ({ consultationId, media }) => {
+      const w = window as unknown as Record<string, unknown>;
+      const { LawlineCall } = (window as unknown as { lawline: typeof import('../clients/sdk/index.ts') }).lawline;
+      const client = w.client as InstanceType<(typeof import('../clients/sdk/index.ts'))['LawlineClient']>;
+      const call = media ? await LawlineCall.start(client, consultationId, media) : await LawlineCall.accept(client, consultationId);
+      w.call = call;
+      w.ended = undefined;
+      call.on('error', (e) => (w.errors as string[]).push(String(e)));
+      call.on('ended', (v) => (w.ended = v.endReason));
+      call.on('remote', (stream) => {
+        // Chromium measures audio energy on what it plays out.
+        const audio = (w.audio as HTMLAudioElement | undefined) ?? new Audio();
+        w.audio = audio;
+        audio.srcObject = stream;
+        // A new stream's load interrupts the previous play(): that rejection means nothing here.
+        audio.play().catch(() => undefined);
+      });
+      return call.view?.state;
+    },
+    { consultationId, media },
+  );
+
+/** What the page receives now, over its live connections: video frames decoded, audio energy. */
+const received = (p: Page) =>
+  p.evaluate(async () => {
+    const out = { frames: 0, energy: 0 };
+    for (const pc of (window as unknown as { pcs: RTCPeerConnection[] }).pcs) {
+      if (pc.connectionState === 'closed') continue;
+      for (const s of (await pc.getStats()).values()) {
+        if (s.type !== 'inbound-rtp') continue;
+        if (s.kind === 'video') out.frames += s.framesDecoded ?? 0;
+        if (s.kind === 'audio') out.energy += s.totalAudioEnergy ?? 0;
+      }
+    }
+    return out;
+  });
+
+const onPage = (p: Page, script: string) => p.evaluate(script);
+
+/** Frames and audio energy rise on the page (media flows to it now, not a burst that stopped). */
+async function flowing(p: Page, what: { frames?: boolean; energy?: boolean } = { frames: true, energy: true }, timeout = 15_000): Promise<void> {
+  const before = await received(p);
+  if (what.frames) await expect.poll(async () => (await received(p)).frames, { timeout, interval: 250 }).toBeGreaterThan(before.frames + 10);
+  if (what.energy) await expect.poll(async () => (await received(p)).energy, { timeout, interval: 250 }).toBeGreaterThan(before.energy);
+}
+
+/** How much of each the page gets over `ms`. */
+async function gained(p: Page, ms: number): Promise<{ frames: number; energy: number }> {
+  const a = await received(p);
+  await new Promise((r) => setTimeout(r, ms));
+  const b = await received(p);
+  return { frames: b.frames - a.frames, energy: b.energy - a.energy };
+}
+
+async function refused(request: Promise<unknown>): Promise<number> {
+  try {
+    await request;
+  } catch (e) {
+    if (e instanceof LawlineError) return e.code;
+    throw e;
+  }
+  return 0;
+}
+
+beforeAll(async () => {
+  const bundled = await build({ entryPoints: ['clients/sdk/index.ts'], bundle: true, format: 'iife', globalName: 'lawline', platform: 'browser', target: 'es2020', write: false, logLevel: 'warning' });
+  sdk = bundled.outputFiles[0]?.text ?? '';
+  server = await startTestServer({ LAWLINE_MEDIA: 'on', LAWLINE_MEDIA_RTP_PORTS: '44000-44400', LAWLINE_ROUTING: 'manual', LAWLINE_RATE_PER_SEC: '1000', LAWLINE_RATE_BURST: '1000' });
+  browser = await launchChromium();
+  cit = await nodeClient(citizen('C1'));
+  law = await nodeClient(lawyer('L1'));
+  cit.on('chat.message', (m) => transcript.push(m));
+  law.on('call.state', (p) => lawyerCalls.push(p));
+  first = await activeConsultation();
+  second = await activeConsultation();
+  citizenPage = await page(citizen('C1'));
+  lawyerPage = await page(lawyer('L1'));
+}, 60_000);
+afterAll(async () => {
+  cit?.close();
+  law?.close();
+  await browser?.close();
+  await server?.cleanup();
+});
+
+describe('calls through lawline and its Janus, between two Chromium pages', () => {
+  it('tells clients at hello that calls are available', async () => {
+    const other = new LawlineClient({ url: server.url, token: await server.token(citizen('C9')), WebSocket });
+    const hello = await other.connect();
+    expect(hello.calls).toEqual({ available: true });
+    other.close();
+  });
+
+  it('sets up a video call: each side receives the other\'s video and audio; the start is in the transcript', async () => {
+    expect(await join(citizenPage, first, 'video')).toBe('ringing');
+    await expect.poll(() => lawyerCalls.some((p) => p.event === 'ringing' && p.call.consultationId === first)).toBe(true);
+    expect(await join(lawyerPage, first)).toBe('active');
+    await flowing(citizenPage);
+    await flowing(lawyerPage);
+    await expect.poll(() => transcript.find((m) => m.clientMsgId.startsWith('svc:call.started:'))?.body).toContain('"media":"video"');
+    expect(await onPage(citizenPage, 'window.errors')).toEqual([]);
+    expect(await onPage(lawyerPage, 'window.errors')).toEqual([]);
+  }, 60_000);
+
+  it('mute stops the other side\'s audio; camera off stops its video; both come back, and the other party is told', async () => {
+    await onPage(lawyerPage, 'window.call.mute(true)');
+    await expect.poll(() => lawyerCalls.at(-1)?.call.parties.find((p) => p.person.id === 'L1')?.audio).toBe(false);
+    await new Promise((r) => setTimeout(r, 1000));
+    const muted = await gained(citizenPage, 2000);
+    expect(muted.energy).toBeLessThan(1e-6);
+    expect(muted.frames).toBeGreaterThan(10);
+    await onPage(lawyerPage, 'window.call.mute(false)');
+    await flowing(citizenPage, { energy: true });
+
+    await onPage(lawyerPage, 'window.call.camera(false)');
+    await expect.poll(() => lawyerCalls.at(-1)?.call.parties.find((p) => p.person.id === 'L1')?.video).toBe(false);
+    await new Promise((r) => setTimeout(r, 1000));
+    const dark = await gained(citizenPage, 2000);
+    expect(dark.frames).toBeLessThanOrEqual(1);
+    expect(dark.energy).toBeGreaterThan(0);
+    await onPage(lawyerPage, 'window.call.camera(true)');
+    await flowing(citizenPage, { frames: true });
+  }, 60_000);
+
+  it('refuses malformed and unwarranted signalling, each with its code, and the engine and the call go on', async () => {
+    const pid = server.node.mediaPid();
+    const sdp = (text: string) => ({ consultationId: first, sdp: { type: 'offer' as const, sdp: text } });
+    expect(await refused(cit.request('call.offer', sdp('v=0\r\nthis is not an sdp\r\n')))).toBe(ErrorCode.SDP_INVALID);
+    // SDP-shaped, but not WebRTC (no ICE, no DTLS): refused before the engine sees it.
+    expect(await refused(cit.request('call.offer', sdp('v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n')))).toBe(ErrorCode.SDP_INVALID);
+    const big = `v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nm=audio 9 RTP/AVP 0\r\na=x:${'y'.repeat(LIMITS.maxSdpChars)}\r\n`;
+    expect(await refused(cit.request('call.offer', sdp(big)))).toBe(ErrorCode.SDP_TOO_LARGE);
+    const stranger = await nodeClient(citizen('C2'));
+    expect(await refused(stranger.request('call.offer', sdp('v=0\r\n')))).toBe(ErrorCode.NOT_A_MEMBER);
+    expect(await refused(stranger.request('call.start', { consultationId: first, media: 'voice' }))).toBe(ErrorCode.NOT_A_MEMBER);
+    expect(await refused(stranger.request('call.hangup', { consultationId: first }))).toBe(ErrorCode.NOT_A_MEMBER);
+    stranger.close();
+    const helper = await nodeClient(assistant('A1', 'L1'));
+    expect(await refused(helper.request('call.start', { consultationId: second, media: 'voice' }))).toBe(ErrorCode.FORBIDDEN);
+    helper.close();
+    // The lawyer holds a call: the citizen's other consultation with them cannot start a second.
+    expect(await refused(cit.request('call.start', { consultationId: second, media: 'voice' }))).toBe(ErrorCode.LAWYER_IN_CALL);
+    expect(await refused(cit.request('call.start', { consultationId: first, media: 'voice' }))).toBe(ErrorCode.CALL_STATE);
+    expect(await refused(cit.request('call.accept', { consultationId: first }))).toBe(ErrorCode.CALL_STATE);
+    expect(await refused(cit.request('chat.send', { consultationId: first, clientMsgId: 'svc:call.ended:forged', body: '{}' }))).toBe(ErrorCode.SCHEMA_VIOLATION);
+    expect(server.node.mediaPid()).toBe(pid);
+    await flowing(lawyerPage);
+    await flowing(citizenPage);
+  }, 60_000);
+
+  it('comes back within 10 s of a kill -9 of Janus mid-call, with every chat message sent meanwhile delivered', async () => {
+    const heard: string[] = [];
+    const off = law.on('chat.message', (m) => heard.push(m.body));
+    const pid = server.node.mediaPid();
+    expect(pid).toBeGreaterThan(0);
+    const killedAt = Date.now();
+    process.kill(pid as number, 'SIGKILL');
+    const sent: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) {
+      sent.push(cit.sendChat(first, `during the restart ${i}`).acked);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await Promise.all(sent);
+    await expect.poll(() => server.node.mediaPid(), { timeout: 10_000 }).not.toBe(pid);
+    await flowing(citizenPage, { frames: true, energy: true }, 10_000 - (Date.now() - killedAt));
+    await flowing(lawyerPage, { frames: true, energy: true }, Math.max(1000, 10_000 - (Date.now() - killedAt)));
+    const back = Date.now() - killedAt;
+    console.log(`media back on both pages ${back} ms after kill -9 of Janus`);
+    expect(back).toBeLessThan(10_000);
+    await expect.poll(() => heard.filter((b) => b.startsWith('during the restart')).length).toBe(20);
+    off();
+    expect(lawyerCalls.filter((p) => p.event === 'renegotiate').length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('hang-up ends the call on both pages, frees the lawyer for another call, and the transcript has the end, how long and who', async () => {
+    await onPage(citizenPage, 'window.call.hangup()');
+    await expect.poll(() => onPage(lawyerPage, 'window.ended')).toBe('hangup');
+    const ended = transcript.find((m) => m.clientMsgId.startsWith('svc:call.ended:'));
+    await expect.poll(() => transcript.find((m) => m.clientMsgId.startsWith('svc:call.ended:'))?.body).toBeDefined();
+    const entry = JSON.parse(transcript.find((m) => m.clientMsgId.startsWith('svc:call.ended:'))?.body ?? ended?.body ?? '{}') as Record<string, unknown>;
+    expect(entry).toMatchObject({ call: 'ended', reason: 'hangup', by: 'C1', media: 'video' });
+    expect(entry.durationMs).toBeGreaterThan(1000);
+    const device = new LawlineClient({ url: server.url, token: await server.token(lawyer('L1')), WebSocket });
+    expect((await device.connect()).activeCalls).toEqual([]);
+    device.close();
+  }, 30_000);
+
+  it('carries a voice-only call (audio both ways, no video), which ends when its consultation closes', async () => {
+    expect(await join(lawyerPage, second, 'voice')).toBe('ringing');
+    await expect.poll(() => onPage(citizenPage, `window.events.includes('ringing:ringing')`)).toBe(true);
+    expect(await join(citizenPage, second)).toBe('active');
+    await flowing(citizenPage, { energy: true });
+    await flowing(lawyerPage, { energy: true });
+    expect((await gained(citizenPage, 1000)).frames).toBe(0);
+    await law.request('consult.close', { consultationId: second });
+    await expect.poll(() => onPage(citizenPage, 'window.ended')).toBe('closed');
+    await expect.poll(() => onPage(lawyerPage, 'window.ended')).toBe('closed');
+  }, 60_000);
+});
