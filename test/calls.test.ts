@@ -31,10 +31,10 @@ async function nodeClient(claims: Parameters<TestServer['token']>[0]): Promise<L
   return c;
 }
 
-async function activeConsultation(): Promise<string> {
-  const { consultation } = await cit.request('consult.request', { category: 'labor', region: '320200', channel: 'text' });
-  await law.request('consult.pick', { consultationId: consultation.id });
-  await law.request('consult.join', { consultationId: consultation.id });
+async function activeConsultation(asker = cit, taker = law): Promise<string> {
+  const { consultation } = await asker.request('consult.request', { category: 'labor', region: '320200', channel: 'text' });
+  await taker.request('consult.pick', { consultationId: consultation.id });
+  await taker.request('consult.join', { consultationId: consultation.id });
   return consultation.id;
 }
 
@@ -141,7 +141,7 @@ async function refused(request: Promise<unknown>): Promise<number> {
 beforeAll(async () => {
   const bundled = await build({ entryPoints: ['clients/sdk/index.ts'], bundle: true, format: 'iife', globalName: 'lawline', platform: 'browser', target: 'es2020', write: false, logLevel: 'warning' });
   sdk = bundled.outputFiles[0]?.text ?? '';
-  server = await startTestServer({ LAWLINE_MEDIA: 'on', LAWLINE_MEDIA_RTP_PORTS: '44000-44400', LAWLINE_ROUTING: 'manual', LAWLINE_RATE_PER_SEC: '1000', LAWLINE_RATE_BURST: '1000' });
+  server = await startTestServer({ LAWLINE_MEDIA: 'on', LAWLINE_MEDIA_RTP_PORTS: '44000-44400', LAWLINE_ROUTING: 'manual', LAWLINE_RESUME_WINDOW_MS: '3000', LAWLINE_RATE_PER_SEC: '1000', LAWLINE_RATE_BURST: '1000' });
   browser = await launchChromium();
   cit = await nodeClient(citizen('C1'));
   law = await nodeClient(lawyer('L1'));
@@ -272,4 +272,33 @@ describe('calls through lawline and its Janus, between two Chromium pages', () =
     await expect.poll(() => onPage(citizenPage, 'window.ended')).toBe('closed');
     await expect.poll(() => onPage(lawyerPage, 'window.ended')).toBe('closed');
   }, 60_000);
+
+  it('ends a call when its consultation is transferred, and when a party is gone past the resume window, freeing the lawyer each time', async () => {
+    const asker = await nodeClient(citizen('C3'));
+    const other = await nodeClient(lawyer('L2'));
+    const ends: string[] = [];
+    asker.on('call.state', (p) => p.event === 'ended' && ends.push(p.call.endReason ?? ''));
+    // Signalling only, no media: the call and its room exist as soon as it is answered.
+    const moved = await activeConsultation(asker, other);
+    await asker.request('call.start', { consultationId: moved, media: 'voice' });
+    await other.request('call.accept', { consultationId: moved });
+    await other.request('consult.transfer', { consultationId: moved, category: 'labor', note: 'for a colleague' });
+    await expect.poll(() => ends).toEqual(['transferred']);
+
+    const dropped = await activeConsultation(asker, other);
+    await asker.request('call.start', { consultationId: dropped, media: 'video' });
+    await other.request('call.accept', { consultationId: dropped });
+    other.close();
+    // Still resumable: the call waits for them.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(ends).toEqual(['transferred']);
+    await expect.poll(() => ends, { timeout: 6000 }).toEqual(['transferred', 'disconnected']);
+    // The lawyer's slot is free: a call with them can start again.
+    const back = await nodeClient(lawyer('L2'));
+    const again = await activeConsultation(asker, back);
+    expect((await asker.request('call.start', { consultationId: again, media: 'voice' })).call.state).toBe('ringing');
+    await asker.request('call.hangup', { consultationId: again });
+    asker.close();
+    back.close();
+  }, 30_000);
 });
