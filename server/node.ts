@@ -49,6 +49,7 @@ import { watchConsultations } from './call/watch.ts';
 import type { CallRooms } from '../media/rooms.ts';
 import { JanusEngine } from '../media/janus/engine.ts';
 import { JanusRooms } from '../media/janus/rooms.ts';
+import { iceServersFor } from '../media/turn.ts';
 
 export interface LawlineNode {
   port: number;
@@ -142,8 +143,8 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     slots: backplane.calls,
     rooms: media.rooms,
     availability: media.availability,
-    // TURN with time-limited credentials comes with LAWLINE_TURN_* (not yet): host candidates only.
-    iceServers: () => [],
+    // STUN, and TURN with a credential per party that lapses by itself (LAWLINE_STUN_URLS, LAWLINE_TURN_*).
+    iceServers: (userId) => iceServersFor(config.ice, userId, now()).iceServers,
     now,
     log: log.child({ component: 'calls' }),
     goneAfterMs: config.resumeWindowMs,

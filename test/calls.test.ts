@@ -141,7 +141,7 @@ async function refused(request: Promise<unknown>): Promise<number> {
 beforeAll(async () => {
   const bundled = await build({ entryPoints: ['clients/sdk/index.ts'], bundle: true, format: 'iife', globalName: 'lawline', platform: 'browser', target: 'es2020', write: false, logLevel: 'warning' });
   sdk = bundled.outputFiles[0]?.text ?? '';
-  server = await startTestServer({ LAWLINE_MEDIA: 'on', LAWLINE_MEDIA_RTP_PORTS: '44000-44400', LAWLINE_ROUTING: 'manual', LAWLINE_RESUME_WINDOW_MS: '3000', LAWLINE_RATE_PER_SEC: '1000', LAWLINE_RATE_BURST: '1000' });
+  server = await startTestServer({ LAWLINE_MEDIA: 'on', LAWLINE_MEDIA_RTP_PORTS: '44000-44400', LAWLINE_ROUTING: 'manual', LAWLINE_RESUME_WINDOW_MS: '3000', LAWLINE_STUN_URLS: 'stun:127.0.0.1:3478', LAWLINE_TURN_URLS: 'turn:127.0.0.1:3478', LAWLINE_TURN_SECRET: 'a-secret-of-twenty-chars', LAWLINE_RATE_PER_SEC: '1000', LAWLINE_RATE_BURST: '1000' });
   browser = await launchChromium();
   cit = await nodeClient(citizen('C1'));
   law = await nodeClient(lawyer('L1'));
@@ -160,6 +160,16 @@ afterAll(async () => {
 });
 
 describe('calls through lawline and its Janus, between two Chromium pages', () => {
+  it('hands each party the ICE servers of the call, with a relay credential of their own', async () => {
+    const started = await cit.request('call.start', { consultationId: second, media: 'voice' });
+    const accepted = await law.request('call.accept', { consultationId: second });
+    const turnUser = (r: typeof started) => r.iceServers.find((s) => s.urls.some((u) => u.startsWith('turn:')))?.username ?? '';
+    expect(started.iceServers[0]).toEqual({ urls: ['stun:127.0.0.1:3478'] });
+    expect(turnUser(started)).toMatch(/^\d+:C1$/);
+    expect(turnUser(accepted)).toMatch(/^\d+:L1$/);
+    await law.request('call.hangup', { consultationId: second });
+  });
+
   it('tells clients at hello that calls are available', async () => {
     const other = new LawlineClient({ url: server.url, token: await server.token(citizen('C9')), WebSocket });
     const hello = await other.connect();
@@ -173,7 +183,7 @@ describe('calls through lawline and its Janus, between two Chromium pages', () =
     expect(await join(lawyerPage, first)).toBe('active');
     await flowing(citizenPage);
     await flowing(lawyerPage);
-    await expect.poll(() => transcript.find((m) => m.clientMsgId.startsWith('svc:call.started:'))?.body).toContain('"media":"video"');
+    await expect.poll(() => transcript.find((m) => m.consultationId === first && m.clientMsgId.startsWith('svc:call.started:'))?.body).toContain('"media":"video"');
     expect(await onPage(citizenPage, 'window.errors')).toEqual([]);
     expect(await onPage(lawyerPage, 'window.errors')).toEqual([]);
   }, 60_000);
@@ -251,9 +261,8 @@ describe('calls through lawline and its Janus, between two Chromium pages', () =
   it('hang-up ends the call on both pages, frees the lawyer for another call, and the transcript has the end, how long and who', async () => {
     await onPage(citizenPage, 'window.call.hangup()');
     await expect.poll(() => onPage(lawyerPage, 'window.ended')).toBe('hangup');
-    const ended = transcript.find((m) => m.clientMsgId.startsWith('svc:call.ended:'));
-    await expect.poll(() => transcript.find((m) => m.clientMsgId.startsWith('svc:call.ended:'))?.body).toBeDefined();
-    const entry = JSON.parse(transcript.find((m) => m.clientMsgId.startsWith('svc:call.ended:'))?.body ?? ended?.body ?? '{}') as Record<string, unknown>;
+    await expect.poll(() => transcript.find((m) => m.consultationId === first && m.clientMsgId.startsWith('svc:call.ended:'))?.body).toBeDefined();
+    const entry = JSON.parse(transcript.find((m) => m.consultationId === first && m.clientMsgId.startsWith('svc:call.ended:'))?.body ?? '{}') as Record<string, unknown>;
     expect(entry).toMatchObject({ call: 'ended', reason: 'hangup', by: 'C1', media: 'video' });
     expect(entry.durationMs).toBeGreaterThan(1000);
     const device = new LawlineClient({ url: server.url, token: await server.token(lawyer('L1')), WebSocket });

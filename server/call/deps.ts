@@ -20,8 +20,8 @@ export interface CallDeps {
   /** This node's media engine's rooms; undefined: calls are off or the engine is not installed. */
   rooms: CallRooms | undefined;
   availability: () => CallAvailability;
-  /** STUN/TURN for a call (the TURN credentials are made per call); empty: host candidates only. */
-  iceServers: () => IceServerT[];
+  /** STUN/TURN for one party of a call (TURN credentials minted for them, expiring); empty: host candidates only. */
+  iceServers: (userId: string) => IceServerT[];
   now: () => number;
   log: Logger;
   /** A party whose every device is gone this long ends their calls (the session resume window). */

@@ -74,7 +74,7 @@ export class CallService {
       call.renewTimer = setInterval(() => void this.renew(call), SLOT_MS / 3);
       call.renewTimer.unref();
       this.announce(call, 'ringing');
-      return ok({ call: call.view(), iceServers: this.deps.iceServers() });
+      return ok({ call: call.view(), iceServers: this.deps.iceServers(identity.id) });
     };
 
     const accept: Handler<'call.accept'> = async ({ identity }, data) => {
@@ -85,7 +85,7 @@ export class CallService {
       call.answeredAt = this.deps.now();
       this.announce(call, 'accepted');
       await this.record(call, 'started', identity);
-      return ok({ call: call.view(), iceServers: this.deps.iceServers() });
+      return ok({ call: call.view(), iceServers: this.deps.iceServers(identity.id) });
     };
 
     const decline: Handler<'call.decline'> = async ({ identity }, data) => {
