@@ -47,6 +47,8 @@ export function createActions(host: SessionHost, store: AppStore) {
     });
 
   return {
+    /** Voice and video calls: what rings and runs, and starting, answering and ending them (`calls.ts`). */
+    calls: host.calls,
     setLang(lang: Lang): void {
       saveLang(lang);
       store.update((s) => ({ ...s, lang }));

@@ -12,6 +12,7 @@ import { forgetRead, keepRead } from './keep-read.ts';
 import { forgetScrollPlaces } from './keep-scroll.ts';
 import { syncsFor } from './role-syncs.ts';
 import { syncPending } from './sync-pending.ts';
+import { CallDesk } from './calls.ts';
 
 /** Close codes after which the token will not do: sign in again. */
 const REFUSED = new Set<number>([CloseCode.NOT_AUTHENTICATED, CloseCode.AUTH_FAILED]);
@@ -29,6 +30,8 @@ interface Running {
  */
 export class SessionHost {
   private running: Running | undefined;
+  /** The calls of the signed-in person's consultations (media streams: kept out of the store). */
+  readonly calls = new CallDesk();
 
   constructor(private readonly store: AppStore) {}
 
@@ -105,9 +108,10 @@ export class SessionHost {
       syncPending(client, this.store, me),
       keepDrafts(this.store, identity.id),
       keepRead(this.store, identity.id),
+      this.calls.attach(client),
     ];
     this.running = { client, keeper, offs };
-    client.connect().catch((e: unknown) => {
+    client.connect().then((hello) => this.calls.hello(hello)).catch((e: unknown) => {
       // The lawyer's three seats are taken: say so (a plain refusal would send them looking for a bad code).
       if (e instanceof LawlineError && e.code === ErrorCode.ASSISTANT_LIMIT) return this.lose(identity, 'assistant-limit');
       console.warn('lawline: could not connect', e);

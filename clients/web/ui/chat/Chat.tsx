@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { useActions, useApp, useT } from '../context.ts';
 import { ErrorNote } from '../ErrorNote.tsx';
 import { Composer } from './Composer.tsx';
+import { isServiceEntry, serviceText } from './service-entry.ts';
 import { useKeptScroll } from './useKeptScroll.ts';
 
 /** The conversation of one consultation: its transcript (older pages on demand), who is typing, and (while it is open) the composer. */
@@ -18,6 +19,7 @@ export function Chat({ id, closed }: { id: string; closed: boolean }) {
   const readUpTo = entry?.readUpTo ?? 0;
   const history = entry?.history;
   const lawyerName = entry?.view.lawyer?.name;
+  const nameOf = (personId: string) => (personId === entry?.view.citizen.id ? entry.view.citizen.name : personId === entry?.view.lawyer?.id ? entry.view.lawyer.name : undefined);
 
   useEffect(() => {
     if (lastFromOthers > readUpTo) actions.markRead(id, lastFromOthers);
@@ -49,7 +51,10 @@ export function Chat({ id, closed }: { id: string; closed: boolean }) {
       )}
       {/* Focusable so a keyboard can scroll it; new messages are announced by the page's live region. */}
       <ol class="messages" data-testid="messages" ref={list} tabIndex={0} aria-label={t('messagesLabel')} aria-busy={history === 'loading'} onScroll={onScroll}>
-        {messages.map((m) => (
+        {messages.map((m) =>
+          isServiceEntry(m) ? (
+            <ServiceLine key={m.seq} text={serviceText(t, m, nameOf)} seq={m.seq} />
+          ) : (
           <li key={m.seq} class={`msg${m.from.id === me ? ' mine' : ''}`} data-testid="message" data-seq={m.seq}>
             <div class="meta">
               {/* An assistant writes for the lawyer of the consultation: the citizen is told who stands behind it. */}
@@ -61,7 +66,8 @@ export function Chat({ id, closed }: { id: string; closed: boolean }) {
               {m.body}
             </div>
           </li>
-        ))}
+          ),
+        )}
         {outgoing.map((o) => (
           <li key={o.clientMsgId} class={`msg mine${o.error ? ' failed' : ' pending'}`} data-testid="message">
             <div class="meta">{o.error ? t('sendFailed', { message: o.error }) : t('sending')}</div>
@@ -76,5 +82,15 @@ export function Chat({ id, closed }: { id: string; closed: boolean }) {
       </p>
       {!closed && <Composer id={id} />}
     </div>
+  );
+}
+
+/** A call's start or end in the transcript, in the page's words (one the page cannot read is left out). */
+function ServiceLine({ text, seq }: { text: string | undefined; seq: number }) {
+  if (text === undefined) return null;
+  return (
+    <li class="msg service" data-testid="call-entry" data-seq={seq}>
+      <div class="body">{text}</div>
+    </li>
   );
 }

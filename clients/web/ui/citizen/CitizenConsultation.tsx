@@ -1,5 +1,6 @@
 import { isOpen } from '../../state/consultations.ts';
 import { stageOf } from '../../state/stage.ts';
+import { CallPanel } from '../chat/CallPanel.tsx';
 import { Chat } from '../chat/Chat.tsx';
 import { useApp, useT } from '../context.ts';
 import { StageNote } from './StageNote.tsx';
@@ -21,6 +22,7 @@ export function CitizenConsultation({ id }: { id: string }) {
       <Steps stage={stage} channel={view.channel} />
       <StageNote entry={entry} stage={stage} />
       <WaitNote entry={entry} />
+      <CallPanel id={id} />
       <Chat id={id} closed={!isOpen(view)} />
     </section>
   );

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { LIMITS } from '../../../../protocol/frames.ts';
+import { CallPanel } from '../chat/CallPanel.tsx';
 import { Chat } from '../chat/Chat.tsx';
 import { useActions, useApp, useT } from '../context.ts';
 import { ErrorNote } from '../ErrorNote.tsx';
@@ -45,6 +46,7 @@ export function WorkCard({ id, gone }: { id: string; gone: () => void }) {
         {t('offerRegion', { region: t.region(view.region) })}
       </p>
       {notes?.handover && <Handover handover={notes.handover} />}
+      <CallPanel id={id} />
       <Chat id={id} closed={false} />
       <NotesField id={id} label={t('note')} testId="note" editable={view.state === 'picked' || view.state === 'active'} />
       <div class="row">
