@@ -7,6 +7,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { LIMITS, type ChatMessageT, type PushData } from '../protocol/frames.ts';
 import { assistant, citizen, lawyer } from './helpers/people.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+import { FaultyProxy } from './helpers/proxy.ts';
 import { launchChromium } from './helpers/web-page.ts';
 
 // Calls through lawline end to end: a real node with its supervised Janus, two Chromium pages
@@ -39,7 +40,7 @@ async function activeConsultation(asker = cit, taker = law): Promise<string> {
 }
 
 /** A page of the node's origin with the SDK as `window.lawline`, signed in; every peer connection it makes is kept on `window.pcs`. */
-async function page(claims: Parameters<TestServer['token']>[0]): Promise<Page> {
+async function page(claims: Parameters<TestServer['token']>[0], url = server.url): Promise<Page> {
   const context = await browser.newContext({ bypassCSP: true });
   const p = await context.newPage();
   p.on('pageerror', (e) => console.error(`page error: ${e.message}`));
@@ -66,7 +67,7 @@ async function page(claims: Parameters<TestServer['token']>[0]): Promise<Page> {
       w.client = client;
       await client.connect();
     },
-    { token: await server.token(claims), url: server.url },
+    { token: await server.token(claims), url },
   );
   return p;
 }
@@ -310,4 +311,41 @@ describe('calls through lawline and its Janus, between two Chromium pages', () =
     asker.close();
     back.close();
   }, 30_000);
+
+  it('survives the WebSocket dropping mid-call (the session resumes, media flows on), and a call.restart sets both sides up again', async () => {
+    const proxy = await FaultyProxy.start(server.port);
+    const asker = await nodeClient(citizen('C4'));
+    const taker = await nodeClient(lawyer('L3'));
+    const id = await activeConsultation(asker, taker);
+    asker.close();
+    taker.close();
+    const citizenViaProxy = await page(citizen('C4'), `ws://127.0.0.1:${proxy.port}/ws`);
+    const lawyerDirect = await page(lawyer('L3'));
+    try {
+      await join(citizenViaProxy, id, 'video');
+      await expect.poll(() => onPage(lawyerDirect, `window.events.includes('ringing:ringing')`)).toBe(true);
+      await join(lawyerDirect, id);
+      await flowing(citizenViaProxy);
+      await flowing(lawyerDirect);
+      await onPage(citizenViaProxy, `window.resumed = 0; window.client.on('resumed', () => window.resumed++)`);
+      proxy.cut();
+      await expect.poll(() => onPage(citizenViaProxy, 'window.resumed'), { timeout: 10_000 }).toBe(1);
+      await flowing(lawyerDirect);
+      await flowing(citizenViaProxy);
+      expect(await onPage(citizenViaProxy, 'window.ended')).toBeUndefined();
+
+      // What the SDK asks when a connection failed after a resume: both sides set their media up again.
+      await onPage(citizenViaProxy, `window.client.request('call.restart', { consultationId: ${JSON.stringify(id)} })`);
+      await expect.poll(() => onPage(lawyerDirect, `window.events.filter((e) => e === 'renegotiate:active').length`)).toBe(1);
+      await flowing(lawyerDirect);
+      await flowing(citizenViaProxy);
+      // Nothing was waiting when the connection dropped: every trickled candidate had its answer (Janus acks a trickle and says no more).
+      expect([await onPage(citizenViaProxy, 'window.errors'), await onPage(lawyerDirect, 'window.errors')]).toEqual([[], []]);
+      await onPage(lawyerDirect, 'window.call.hangup()');
+    } finally {
+      await citizenViaProxy.context().close();
+      await lawyerDirect.context().close();
+      await proxy.close();
+    }
+  }, 60_000);
 });

@@ -50,6 +50,8 @@ export class LawlineCall {
     private readonly client: LawlineClient,
     readonly consultationId: string,
     private devices: CallDevices,
+    /** The caller sends once the other accepts; the one who accepts, at once (the server pushes `accepted` before its reply). */
+    private readonly caller: boolean,
   ) {
     this.unsubscribe.push(
       client.on('call.state', (p) => p.call.consultationId === consultationId && this.pushed(p)),
@@ -60,7 +62,7 @@ export class LawlineCall {
 
   /** Asks the other party for a call; resolves once it rings (the `state` event says when it is answered). */
   static async start(client: LawlineClient, consultationId: string, media: 'voice' | 'video', devices: CallDevices = {}): Promise<LawlineCall> {
-    const call = new LawlineCall(client, consultationId, devices);
+    const call = new LawlineCall(client, consultationId, devices, true);
     try {
       call.joined(await client.request('call.start', { consultationId, media }));
     } catch (e) {
@@ -72,7 +74,7 @@ export class LawlineCall {
 
   /** Answers a call ringing for this party and sets its media up. */
   static async accept(client: LawlineClient, consultationId: string, devices: CallDevices = {}): Promise<LawlineCall> {
-    const call = new LawlineCall(client, consultationId, devices);
+    const call = new LawlineCall(client, consultationId, devices, false);
     try {
       call.joined(await client.request('call.accept', { consultationId }));
     } catch (e) {
@@ -149,7 +151,7 @@ export class LawlineCall {
     this.view = call;
     if (event === 'ended') return this.finish(call);
     this.events.emit('state', call);
-    if (event === 'accepted' && this.pcs.size === 0) void this.publish();
+    if (event === 'accepted' && this.caller && !this.publishing) void this.publish();
     if (event === 'subscribe') void this.subscribe();
     if (event === 'renegotiate') {
       this.events.emit('reconnecting', true);

@@ -13,6 +13,8 @@ export type JanusFailure =
 interface Waiting {
   resolve: (r: Result<JanusMessage, JanusFailure>) => void;
   timer: NodeJS.Timeout;
+  /** The `ack` is the whole answer (`ACK_ONLY`). */
+  ackAnswers: boolean;
 }
 
 const asMessage = (text: string): JanusMessage | undefined => {
@@ -30,6 +32,13 @@ const asMessage = (text: string): JanusMessage | undefined => {
  * requests carry a transaction id and the secret, and each waits for its answer or a deadline.
  * Janus answers an asynchronous request with `ack` first; the waiting goes on to the answer.
  */
+/**
+ * Requests Janus answers with an `ack` alone (no answer follows): waiting on past it held each
+ * trickled candidate's signalling request open until the deadline (REQUEST_TIMEOUT_MS), and a
+ * dropped client connection then failed them all.
+ */
+const ACK_ONLY = new Set(['trickle', 'keepalive']);
+
 export class JanusSocket {
   private readonly waiting = new Map<string, Waiting>();
   private closedWith: string | undefined;
@@ -76,7 +85,7 @@ export class JanusSocket {
         this.waiting.delete(transaction);
         resolve(err({ kind: 'timeout', message: `Janus did not answer ${String(body.janus)} within ${timeoutMs} ms` }));
       }, timeoutMs);
-      this.waiting.set(transaction, { resolve, timer });
+      this.waiting.set(transaction, { resolve, timer, ackAnswers: ACK_ONLY.has(String(body.janus)) });
       this.ws.send(JSON.stringify({ ...body, transaction, [this.secret.field]: this.secret.value }));
     });
   }
@@ -94,7 +103,7 @@ export class JanusSocket {
       for (const listener of this.listeners) listener(message);
       return;
     }
-    if (message.janus === 'ack') return;
+    if (message.janus === 'ack' && !waiting.ackAnswers) return;
     this.waiting.delete(message.transaction as string);
     clearTimeout(waiting.timer);
     if (message.janus === 'error') {
