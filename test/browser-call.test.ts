@@ -1,5 +1,6 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gained, keepPeerConnections, received } from './helpers/call-media.ts';
 import { CHROMIUM } from './helpers/services.ts';
 import { checkScreen, messages, open, say, signIn, startBrowserSuite, stopBrowserSuite, type Person } from './helpers/web-page.ts';
 
@@ -21,17 +22,7 @@ afterAll(async () => {
 /** Signed in on a page whose peer connections are kept on `window.pcs` (for getStats: the page's own are private). */
 async function person(role: 'citizen' | 'lawyer', name: string, deny?: Browser): Promise<Person> {
   const p = await open(deny ?? browser, 'about:blank');
-  await p.context.addInitScript(() => {
-    const pcs: RTCPeerConnection[] = [];
-    const Native = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Native {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        pcs.push(this);
-      }
-    } as typeof RTCPeerConnection;
-    (window as unknown as { pcs: RTCPeerConnection[] }).pcs = pcs;
-  });
+  await p.context.addInitScript(keepPeerConnections);
   if (deny) {
     // The person said no to the camera and microphone: what the browser's site settings then hold.
     const cdp = await p.context.newCDPSession(p.page);
@@ -45,31 +36,12 @@ async function person(role: 'citizen' | 'lawyer', name: string, deny?: Browser):
   return p;
 }
 
-const received = (p: Page) =>
-  p.evaluate(async () => {
-    const out = { frames: 0, energy: 0 };
-    for (const pc of (window as unknown as { pcs: RTCPeerConnection[] }).pcs) {
-      if (pc.connectionState === 'closed') continue;
-      for (const s of (await pc.getStats()).values()) {
-        if (s.type !== 'inbound-rtp') continue;
-        if (s.kind === 'video') out.frames += s.framesDecoded ?? 0;
-        if (s.kind === 'audio') out.energy += s.totalAudioEnergy ?? 0;
-      }
-    }
-    return out;
-  });
 
 async function rising(p: Page, what: 'frames' | 'energy'): Promise<void> {
   const before = (await received(p))[what];
   await expect.poll(async () => (await received(p))[what], { timeout: 15_000, interval: 250 }).toBeGreaterThan(before + (what === 'frames' ? 10 : 0));
 }
 
-async function gained(p: Page, ms: number) {
-  const a = await received(p);
-  await new Promise((r) => setTimeout(r, ms));
-  const b = await received(p);
-  return { frames: b.frames - a.frames, energy: b.energy - a.energy };
-}
 
 /** The citizen asks, the lawyer (off duty, browsing the queue) picks: an active consultation on both pages. */
 async function consultation(citizen: Page, lawyer: Page): Promise<void> {

@@ -7,6 +7,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { LIMITS, type ChatMessageT, type PushData } from '../protocol/frames.ts';
 import { assistant, citizen, lawyer } from './helpers/people.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+import { gained, keepPeerConnections, received } from './helpers/call-media.ts';
 import { FaultyProxy } from './helpers/proxy.ts';
 import { launchChromium } from './helpers/web-page.ts';
 
@@ -44,21 +45,13 @@ async function page(claims: Parameters<TestServer['token']>[0], url = server.url
   const context = await browser.newContext({ bypassCSP: true });
   const p = await context.newPage();
   p.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  // Kept for getStats(): the SDK's connections are its own business otherwise.
+  await context.addInitScript(keepPeerConnections);
   await p.goto(`http://127.0.0.1:${server.port}/healthz`);
   await p.addScriptTag({ content: sdk });
   await p.evaluate(
     async ({ token, url }) => {
       const w = window as unknown as Record<string, unknown>;
-      const pcs: RTCPeerConnection[] = [];
-      const Native = window.RTCPeerConnection;
-      // Kept for getStats(): the SDK's connections are its own business otherwise.
-      window.RTCPeerConnection = class extends Native {
-        constructor(config?: RTCConfiguration) {
-          super(config);
-          pcs.push(this);
-        }
-      } as typeof RTCPeerConnection;
-      w.pcs = pcs;
       w.errors = [];
       w.events = [];
       const { LawlineClient: Client } = (window as unknown as { lawline: typeof import('../clients/sdk/index.ts') }).lawline;
@@ -97,21 +90,6 @@ const join = (p: Page, consultationId: string, media?: 'voice' | 'video') =>
     { consultationId, media },
   );
 
-/** What the page receives now, over its live connections: video frames decoded, audio energy. */
-const received = (p: Page) =>
-  p.evaluate(async () => {
-    const out = { frames: 0, energy: 0 };
-    for (const pc of (window as unknown as { pcs: RTCPeerConnection[] }).pcs) {
-      if (pc.connectionState === 'closed') continue;
-      for (const s of (await pc.getStats()).values()) {
-        if (s.type !== 'inbound-rtp') continue;
-        if (s.kind === 'video') out.frames += s.framesDecoded ?? 0;
-        if (s.kind === 'audio') out.energy += s.totalAudioEnergy ?? 0;
-      }
-    }
-    return out;
-  });
-
 const onPage = (p: Page, script: string) => p.evaluate(script);
 
 /** Frames and audio energy rise on the page (media flows to it now, not a burst that stopped). */
@@ -121,13 +99,6 @@ async function flowing(p: Page, what: { frames?: boolean; energy?: boolean } = {
   if (what.energy) await expect.poll(async () => (await received(p)).energy, { timeout, interval: 250 }).toBeGreaterThan(before.energy);
 }
 
-/** How much of each the page gets over `ms`. */
-async function gained(p: Page, ms: number): Promise<{ frames: number; energy: number }> {
-  const a = await received(p);
-  await new Promise((r) => setTimeout(r, ms));
-  const b = await received(p);
-  return { frames: b.frames - a.frames, energy: b.energy - a.energy };
-}
 
 async function refused(request: Promise<unknown>): Promise<number> {
   try {
