@@ -61,6 +61,10 @@ export interface LawlineNode {
   alerts: AlertService;
   /** The media engine's process now (calls), for operators and fault tests; undefined without one. */
   mediaPid(): number | undefined;
+  /** The media engine's admin API now (its address and key), for leak checks; undefined without one. */
+  mediaAdmin(): { url: string; key: string } | undefined;
+  /** Calls ringing or running on this node. */
+  calls(): number;
   /** Stops taking connections, closes every one with `code`, flushes the store. */
   close(code?: number): Promise<void>;
 }
@@ -331,6 +335,11 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     store,
     alerts,
     mediaPid: () => media.engine?.pid(),
+    mediaAdmin: () => {
+      const control = media.engine?.control();
+      return control && { url: control.adminUrl, key: control.adminKey };
+    },
+    calls: () => calls.size,
     async close(code = CloseCode.DRAINING) {
       closeCode = code;
       await owner.close();

@@ -9,6 +9,7 @@ import { assistant, citizen, lawyer } from './helpers/people.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { gained, keepPeerConnections, received } from './helpers/call-media.ts';
 import { FaultyProxy } from './helpers/proxy.ts';
+import { JanusSocket } from '../media/janus/socket.ts';
 import { launchChromium } from './helpers/web-page.ts';
 
 // Calls through lawline end to end: a real node with its supervised Janus, two Chromium pages
@@ -319,4 +320,24 @@ describe('calls through lawline and its Janus, between two Chromium pages', () =
       await proxy.close();
     }
   }, 60_000);
+
+  it('leaves no call, and no handle in Janus, once every call has ended', async () => {
+    expect(server.node.calls()).toBe(0);
+    const admin = server.node.mediaAdmin();
+    if (!admin) throw new Error('no media engine');
+    const socket = await JanusSocket.open(admin.url, 'admin', admin.key, 2000);
+    if (!socket.ok) throw new Error(socket.error.message);
+    const handles = async () => {
+      const sessions = await socket.value.request({ janus: 'list_sessions' }, 2000);
+      let n = 0;
+      for (const id of sessions.ok ? (sessions.value.sessions as number[]) : []) {
+        const list = await socket.value.request({ janus: 'list_handles', session_id: id }, 2000);
+        n += list.ok ? (list.value.handles as number[]).length : 0;
+      }
+      return n;
+    };
+    // Janus tears a handle down once its detach is answered.
+    await expect.poll(handles, { timeout: 5000 }).toBe(0);
+    socket.value.close();
+  });
 });
