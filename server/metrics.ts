@@ -161,7 +161,18 @@ export class Registry {
 }
 
 /** The node's metrics, built once in main.ts and handed to whoever records into them. */
-export function createMetrics(gauges: { connections: () => number; sessions: () => number; heldForResume: () => number; store: () => { fsyncs: number; records: number; waiting: number } }) {
+export interface MetricGauges {
+  connections: () => number;
+  sessions: () => number;
+  heldForResume: () => number;
+  store: () => { fsyncs: number; records: number; waiting: number };
+  /** Calls on this node by state; absent: a node made without calls (tests of parts). */
+  calls?: () => { ringing: number; active: number };
+  /** The media engine's health and its restarts so far; undefined: no engine (calls off or not installed). */
+  mediaEngine?: () => { up: boolean; restarts: number } | undefined;
+}
+
+export function createMetrics(gauges: MetricGauges) {
   const registry = new Registry();
   return {
     registry,
@@ -178,6 +189,7 @@ export function createMetrics(gauges: { connections: () => number; sessions: () 
     refused: registry.add(new Counter('lawline_refused_total', 'requests refused by a limit, by limit (open-per-citizen)')),
     alertEvents: registry.add(new Counter('lawline_alert_events_total', 'risk alert steps made on this node, by event (raised, upgraded, reopened, escalated, acknowledged, annotated, closed) and level')),
     alertWebhook: registry.add(new Counter('lawline_alert_webhook_total', 'alert webhook deliveries, by outcome (delivered, retried, failed, dropped)')),
+    calls: callMetrics(registry, gauges),
     requestSeconds: registry.add(new Histogram('lawline_request_seconds', 'request handling time, by type', LATENCY_BUCKETS)),
     // records ÷ fsyncs is the group-commit batch size.
     storeRecords: registry.add(new Gauge('lawline_store_records_total', 'records made durable', () => gauges.store().records, 'counter')),
@@ -284,6 +296,24 @@ class GcPauses implements Metric {
 const GC_KINDS: Readonly<Record<number, string>> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Calls and the media engine under them: what a call costs to set up, how calls end, whether the engine is there. */
+function callMetrics(registry: Registry, gauges: MetricGauges) {
+  const byState = (state: 'ringing' | 'active') => () => gauges.calls?.()[state] ?? 0;
+  return {
+    ringing: registry.add(new Gauge('lawline_calls_ringing', 'calls on this node ringing, not yet answered', byState('ringing'))),
+    active: registry.add(new Gauge('lawline_calls_active', 'calls on this node answered and running', byState('active'))),
+    ended: registry.add(new Counter('lawline_calls_ended_total', 'calls ended on this node, by reason (hangup, declined, closed, transferred, disconnected, unavailable)')),
+    // From call.start to both parties' receiving legs taken by the engine: a person's wait for the other's picture and voice, their answering time included.
+    setup: registry.add(new Histogram('lawline_call_setup_seconds', 'call.start to both parties receiving the other (their answering included)', SETUP_BUCKETS)),
+    engineUp: registry.add(new Gauge('lawline_media_engine_up', 'the media engine answers its probes (1), or not (0); absent engine: 0', () => (gauges.mediaEngine?.()?.up ? 1 : 0))),
+    engineRestarts: registry.add(new Gauge('lawline_media_engine_restarts_total', 'times the media engine was restarted by its supervisor', () => gauges.mediaEngine?.()?.restarts ?? 0, 'counter')),
+  };
+}
+export type CallMetrics = ReturnType<typeof callMetrics>;
+
+/** Ringing included: a few seconds to a minute. */
+const SETUP_BUCKETS = [0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120] as const;
 
 function routingMetrics(registry: Registry) {
   return {

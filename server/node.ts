@@ -118,7 +118,14 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
   let registry: SessionRegistry;
   const metrics: Metrics = owner.adopt(
     'metrics',
-    createMetrics({ connections: () => gateway.connections.size, sessions: () => registry.size, heldForResume: () => registry.heldForResume, store: () => store.stats() }),
+    createMetrics({
+      connections: () => gateway.connections.size,
+      sessions: () => registry.size,
+      heldForResume: () => registry.heldForResume,
+      store: () => store.stats(),
+      calls: () => calls.byState(),
+      mediaEngine: () => media.engine && { up: media.engine.state === 'up', restarts: media.engine.restarts },
+    }),
     (m) => {
       m.process.loopDelay.stop();
       m.process.gc.stop();
@@ -152,6 +159,7 @@ async function build(owner: Owner, config: Config, log: Logger, options: NodeOpt
     now,
     log: log.child({ component: 'calls' }),
     goneAfterMs: config.resumeWindowMs,
+    metrics: metrics.calls,
   }), (c) => c.close());
   media.engine?.onRestarted(() => calls.engineRestarted());
   // Every consultation's change of state passes here: a call ends with its consultation.

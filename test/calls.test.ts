@@ -111,6 +111,10 @@ async function refused(request: Promise<unknown>): Promise<number> {
   return 0;
 }
 
+/** The node's /metrics, and one series' value in it (NaN when absent). */
+const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${server.opsPort}/metrics`)).text();
+const figure = (text: string, series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+
 beforeAll(async () => {
   const bundled = await build({ entryPoints: ['clients/sdk/index.ts'], bundle: true, format: 'iife', globalName: 'lawline', platform: 'browser', target: 'es2020', write: false, logLevel: 'warning' });
   sdk = bundled.outputFiles[0]?.text ?? '';
@@ -159,6 +163,13 @@ describe('calls through lawline and its Janus, between two Chromium pages', () =
     await expect.poll(() => transcript.find((m) => m.consultationId === first && m.clientMsgId.startsWith('svc:call.started:'))?.body).toContain('"media":"video"');
     expect(await onPage(citizenPage, 'window.errors')).toEqual([]);
     expect(await onPage(lawyerPage, 'window.errors')).toEqual([]);
+    // In the metrics: one call running on a live engine, set up once (start to both receiving).
+    const m = await metrics();
+    expect(figure(m, 'lawline_calls_active')).toBe(1);
+    expect(figure(m, 'lawline_calls_ringing')).toBe(0);
+    expect(figure(m, 'lawline_media_engine_up')).toBe(1);
+    expect(figure(m, 'lawline_call_setup_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(figure(m, 'lawline_call_setup_seconds_sum')).toBeGreaterThan(0);
   }, 60_000);
 
   it('mute stops the other side\'s audio; camera off stops its video; both come back, and the other party is told', async () => {
@@ -212,6 +223,7 @@ describe('calls through lawline and its Janus, between two Chromium pages', () =
     const off = law.on('chat.message', (m) => heard.push(m.body));
     const pid = server.node.mediaPid();
     expect(pid).toBeGreaterThan(0);
+    const before = await metrics();
     const killedAt = Date.now();
     process.kill(pid as number, 'SIGKILL');
     const sent: Promise<unknown>[] = [];
@@ -229,6 +241,11 @@ describe('calls through lawline and its Janus, between two Chromium pages', () =
     await expect.poll(() => heard.filter((b) => b.startsWith('during the restart')).length).toBe(20);
     off();
     expect(lawyerCalls.filter((p) => p.event === 'renegotiate').length).toBeGreaterThan(0);
+    // The supervisor's restart is counted; setting the same call up again is not a new setup.
+    const after = await metrics();
+    expect(figure(after, 'lawline_media_engine_restarts_total')).toBe(figure(before, 'lawline_media_engine_restarts_total') + 1);
+    expect(figure(after, 'lawline_media_engine_up')).toBe(1);
+    expect(figure(after, 'lawline_call_setup_seconds_count')).toBe(figure(before, 'lawline_call_setup_seconds_count'));
   }, 60_000);
 
   it('hang-up ends the call on both pages, frees the lawyer for another call, and the transcript has the end, how long and who', async () => {
@@ -323,6 +340,10 @@ describe('calls through lawline and its Janus, between two Chromium pages', () =
 
   it('leaves no call, and no handle in Janus, once every call has ended', async () => {
     expect(server.node.calls()).toBe(0);
+    const m = await metrics();
+    expect(figure(m, 'lawline_calls_active') + figure(m, 'lawline_calls_ringing')).toBe(0);
+    expect(figure(m, 'lawline_calls_ended_total{reason="hangup"}')).toBeGreaterThanOrEqual(1);
+    expect(figure(m, 'lawline_calls_ended_total{reason="transferred"}')).toBeGreaterThanOrEqual(1);
     const admin = server.node.mediaAdmin();
     if (!admin) throw new Error('no media engine');
     const socket = await JanusSocket.open(admin.url, 'admin', admin.key, 2000);

@@ -2,6 +2,7 @@ import type { IceServerT } from '../../protocol/frames.ts';
 import type { CallRooms } from '../../media/rooms.ts';
 import type { CallPort } from '../backplane/call-port.ts';
 import type { Logger } from '../log.ts';
+import type { CallMetrics } from '../metrics.ts';
 import type { Pusher } from '../session/pusher.ts';
 import type { Store } from '../store/port.ts';
 
@@ -26,4 +27,5 @@ export interface CallDeps {
   log: Logger;
   /** A party whose every device is gone this long ends their calls (the session resume window). */
   goneAfterMs: number;
+  metrics?: Pick<CallMetrics, 'ended' | 'setup'>;
 }

@@ -45,6 +45,13 @@ export class CallService {
     return this.calls.size;
   }
 
+  /** Calls on this node by state, for the metrics. */
+  byState(): { ringing: number; active: number } {
+    let ringing = 0;
+    for (const c of this.calls.values()) if (c.state === 'ringing') ringing++;
+    return { ringing, active: this.calls.size - ringing };
+  }
+
   /** The calls of a person's consultations, ringing or running: for the hello reply. */
   activeFor(userId: string): CallViewT[] {
     return [...this.calls.values()].filter((c) => c.isParty(userId)).map((c) => c.view());
@@ -127,7 +134,12 @@ export class CallService {
       'call.hangup': hangup,
       'call.restart': restart,
       'call.media': media,
-      ...signalHandlers(this.deps, (id, userId) => this.signalling(id, userId), (call, event, onlyTo) => this.announce(call, event, onlyTo)),
+      ...signalHandlers(
+        this.deps,
+        (id, userId) => this.signalling(id, userId),
+        (call, event, onlyTo) => this.announce(call, event, onlyTo),
+        (call, userId) => this.receiving(call, userId),
+      ),
     };
   }
 
@@ -140,6 +152,13 @@ export class CallService {
     // Between an engine restart and the room made again on the new one (`reopen`).
     if (!call.room) return err(unavailable('the media engine restarted, the call is being set up again'));
     return ok(call as Call & { room: CallRoom });
+  }
+
+  /** A party's receiving leg was taken: once both are, the call is set up (measured once per call; renegotiations are not setups). */
+  private receiving(call: Call, userId: string): void {
+    const before = call.receiving.size;
+    call.receiving.add(userId);
+    if (before < 2 && call.receiving.size === 2) this.deps.metrics?.setup.observe((this.deps.now() - call.startedAt) / 1000);
   }
 
   private refusal(identity: Identity, c: ConsultationRecord | undefined): ProtocolError | undefined {
@@ -223,6 +242,7 @@ export class CallService {
     call.endReason = reason;
     call.endedBy = by;
     this.calls.delete(call.consultationId);
+    this.deps.metrics?.ended.inc({ reason });
     clearInterval(call.renewTimer);
     this.announce(call, 'ended');
     const room = call.room;

@@ -16,6 +16,7 @@ export function signalHandlers(
   deps: Pick<CallDeps, 'log'>,
   running: (consultationId: string, userId: string) => Result<Call & { room: CallRoom }, ProtocolError>,
   announce: (call: Call, event: PushData<'call.state'>['event'], onlyTo?: string) => void,
+  receiving: (call: Call, userId: string) => void,
 ) {
   /** What the engine's refusal means to the client. */
   const failed = (call: Call, e: MediaError, refused: ProtocolError): ProtocolError => {
@@ -54,7 +55,9 @@ export function signalHandlers(
     const problem = sdpProblem(data.sdp.sdp);
     if (problem) return err(problem);
     const accepted = await call.value.room.accept(identity.id, call.value.other(identity.id).id, data.sdp);
-    return accepted.ok ? ok({}) : err(failed(call.value, accepted.error, sdpInvalid(accepted.error)));
+    if (!accepted.ok) return err(failed(call.value, accepted.error, sdpInvalid(accepted.error)));
+    receiving(call.value, identity.id);
+    return ok({});
   };
 
   const ice: Handler<'call.ice'> = async ({ identity }, data) => {
