@@ -504,6 +504,18 @@ export const Requests = {
   'call.restart': { data: ConsultationRef, reply: Type.Object({ call: CallView }, strict) },
   /** The party muted or unmuted their microphone, turned their camera off or on: shown to the other. */
   'call.media': { data: Type.Object({ consultationId: ObjectId, audio: Type.Boolean(), video: Type.Boolean() }, strict), reply: Type.Object({ call: CallView }, strict) },
+  /**
+   * A supervisor listens in on a running call, receive-only and unseen by its parties (silent
+   * monitoring; audited from start to end): the SFU's offer of each party's media, one leg per
+   * party, which the supervisor answers with `call.monitor.answer` (candidates gathered in the answer).
+   */
+  'call.monitor': {
+    data: ConsultationRef,
+    reply: Type.Object({ call: CallView, legs: Type.Array(Type.Object({ from: PersonView, sdp: SdpOf('offer') }, strict), { maxItems: 2 }), iceServers: Type.Array(IceServer, { maxItems: 8 }) }, strict),
+  },
+  'call.monitor.answer': { data: Type.Object({ consultationId: ObjectId, from: ObjectId, sdp: SdpOf('answer') }, strict), reply: Empty },
+  /** The supervisor stops listening (also when they disconnect past the resume window, or the call ends). */
+  'call.monitor.end': { data: ConsultationRef, reply: Empty },
 } as const satisfies Record<string, { data: TSchema; reply: TSchema }>;
 
 /** Server -> client pushes: each carries the session's next `seq`. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LawlineClient, LawlineError } from '../clients/sdk/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { LIMITS, type ChatMessageT, type PushData } from '../protocol/frames.ts';
-import { assistant, citizen, lawyer } from './helpers/people.ts';
+import { assistant, citizen, lawyer, supervisor } from './helpers/people.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { gained, keepPeerConnections, received } from './helpers/call-media.ts';
 import { FaultyProxy } from './helpers/proxy.ts';
@@ -190,6 +190,57 @@ describe('calls through lawline and its Janus, between two Chromium pages', () =
     expect(dark.energy).toBeGreaterThan(0);
     await onPage(lawyerPage, 'window.call.camera(true)');
     await flowing(citizenPage, { frames: true });
+  }, 60_000);
+
+  it('lets a supervisor listen in unseen: both parties reach them, the parties are told nothing and lose nothing, and the access is audited from start to end', async () => {
+    const audited = async () => {
+      const { records } = await server.node.store.verifyAudit();
+      return Promise.all(Array.from({ length: records }, (_, i) => server.node.store.auditRecord(i)));
+    };
+    const before = (await audited()).length;
+    const partyEvents = async () => [await onPage(citizenPage, 'window.events.length'), await onPage(lawyerPage, 'window.events.length')];
+    const eventsBefore = await partyEvents();
+    expect(await refused(cit.request('call.monitor', { consultationId: first }))).toBe(ErrorCode.FORBIDDEN);
+    const sup = await page(supervisor('S1'));
+    try {
+      // Receive-only legs, one per party, answered with every candidate gathered.
+      const legs = await sup.evaluate(async (consultationId) => {
+        const w = window as unknown as Record<string, unknown>;
+        const client = w.client as InstanceType<(typeof import('../clients/sdk/index.ts'))['LawlineClient']>;
+        const monitor = await client.request('call.monitor', { consultationId });
+        const audio = new Audio();
+        const stream = new MediaStream();
+        for (const leg of monitor.legs) {
+          const pc = new RTCPeerConnection();
+          pc.addEventListener('track', (e) => {
+            stream.addTrack(e.track);
+            audio.srcObject = stream;
+            audio.play().catch(() => undefined);
+          });
+          await pc.setRemoteDescription(leg.sdp);
+          await pc.setLocalDescription(await pc.createAnswer());
+          await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
+          await client.request('call.monitor.answer', { consultationId, from: leg.from.id, sdp: pc.localDescription?.toJSON() as { type: 'answer'; sdp: string } });
+        }
+        return monitor.legs.map((l) => l.from.id);
+      }, first);
+      expect(legs).toEqual(['C1', 'L1']);
+      await flowing(sup);
+      // The parties' media goes on as before, and nothing was pushed to them about it.
+      await flowing(citizenPage);
+      await flowing(lawyerPage);
+      expect(await partyEvents()).toEqual(eventsBefore);
+    } catch (e) {
+      await sup.context().close();
+      throw e;
+    }
+    const started = (await audited()).slice(before);
+    expect(started.map((r) => [r?.action, r?.subject, r?.actor.id, r?.owner])).toEqual([['call.monitor.start', first, 'S1', 'C1']]);
+    await sup.evaluate((id) => (window as unknown as { client: LawlineClient }).client.request('call.monitor.end', { consultationId: id }), first);
+    const ended = (await audited()).slice(before + 1);
+    expect(ended.map((r) => r?.action)).toEqual([expect.stringMatching(/^call\.monitor\.end:\d+s$/)]);
+    await sup.context().close();
+    await flowing(citizenPage);
   }, 60_000);
 
   it('refuses malformed and unwarranted signalling, each with its code, and the engine and the call go on', async () => {

@@ -49,6 +49,9 @@ const EXPECTED: Record<EntryPoint, [boolean, boolean, boolean, boolean, boolean]
   'call.ice': /*     */ [true, true, false, false, false],
   'call.restart': /* */ [true, true, false, false, false],
   'call.media': /*   */ [true, true, false, false, false],
+  'call.monitor': /* */ [false, false, false, true, false],
+  'call.monitor.answer': [false, false, false, true, false],
+  'call.monitor.end': [false, false, false, true, false],
   // HTTP operations API (internal listener)
   'http:roster.put': /**/ [false, false, false, true, true],
   'http:roster.get': /**/ [false, false, false, true, true],

@@ -70,6 +70,10 @@ export const PERMISSIONS = {
   'call.ice': ['citizen', 'lawyer'],
   'call.restart': ['citizen', 'lawyer'],
   'call.media': ['citizen', 'lawyer'],
+  // Silent monitoring of a call: supervisors only, audited.
+  'call.monitor': ['supervisor'],
+  'call.monitor.answer': ['supervisor'],
+  'call.monitor.end': ['supervisor'],
   // Operations API: the duty roster and the coverage report are run by operations and supervisors.
   'http:roster.put': ['supervisor', 'admin'],
   'http:roster.get': ['supervisor', 'admin'],

@@ -17,6 +17,8 @@ export class Call {
   room: CallRoom | undefined;
   /** Renews the lawyer's call slot in the backplane while the call lasts. */
   renewTimer: NodeJS.Timeout | undefined;
+  /** Supervisors listening in (silent monitoring), by id: never in the parties' view of the call. */
+  readonly monitors = new Map<string, { person: PersonViewT; since: number }>();
   /** Parties whose receiving leg the engine has taken (`call.answer`): both, and the call is set up. */
   readonly receiving = new Set<string>();
   /** What each party says they send (`call.media`). */

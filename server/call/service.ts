@@ -8,6 +8,7 @@ import type { ConsultationRecord } from '../store/port.ts';
 import type { CallRoom } from '../../media/rooms.ts';
 import { Call, type EndReason } from './call.ts';
 import type { CallDeps } from './deps.ts';
+import { monitorHandlers, stopMonitoring } from './monitor.ts';
 import { signalHandlers } from './signal.ts';
 
 /**
@@ -140,6 +141,7 @@ export class CallService {
         (call, event, onlyTo) => this.announce(call, event, onlyTo),
         (call, userId) => this.receiving(call, userId),
       ),
+      ...monitorHandlers(this.deps, (id) => this.calls.get(id)),
     };
   }
 
@@ -182,11 +184,14 @@ export class CallService {
 
   /** Every device of a user went (this node): their calls end if none is back within the resume window. */
   userGone(userId: string): void {
-    if (![...this.calls.values()].some((c) => c.isParty(userId))) return;
+    if (![...this.calls.values()].some((c) => c.isParty(userId) || c.monitors.has(userId))) return;
     clearTimeout(this.goneTimers.get(userId));
     const timer = setTimeout(() => {
       this.goneTimers.delete(userId);
-      for (const call of [...this.calls.values()]) if (call.isParty(userId)) void this.end(call, 'disconnected');
+      for (const call of [...this.calls.values()]) {
+        if (call.isParty(userId)) void this.end(call, 'disconnected');
+        else if (call.monitors.has(userId)) void stopMonitoring(this.deps, call, userId);
+      }
     }, this.deps.goneAfterMs);
     timer.unref();
     this.goneTimers.set(userId, timer);
@@ -203,6 +208,8 @@ export class CallService {
    */
   engineRestarted(): void {
     for (const call of this.calls.values()) {
+      // A supervisor's legs went with the engine: their monitoring ends (audited); they may start it again.
+      for (const id of call.monitors.keys()) void stopMonitoring(this.deps, call, id);
       call.room = undefined;
       void this.reopen(call, 0);
     }
@@ -245,6 +252,9 @@ export class CallService {
     this.deps.metrics?.ended.inc({ reason });
     clearInterval(call.renewTimer);
     this.announce(call, 'ended');
+    // Supervisors listening in are told it ended too, and their monitoring's end is audited.
+    if (call.monitors.size) this.deps.pusher.push([...call.monitors.keys()].map((id) => `u:${id}`), 'call.state', { call: call.view(), event: 'ended' });
+    await Promise.all([...call.monitors.keys()].map((id) => stopMonitoring(this.deps, call, id)));
     const room = call.room;
     call.room = undefined;
     await Promise.all([
