@@ -74,8 +74,17 @@ describe('POST /dev/token', () => {
     expect((await devToken({ role: 'lawyer', name: 'x' }, 'not-a-token')).status).toBe(401);
     const expired = await server.token({ sub: first.body.id as string, role: 'lawyer', name: 'x', categories: ['labor'] }, -60);
     expect((await devToken({ role: 'lawyer', name: 'x' }, expired)).status).toBe(401);
-    const supervisor = await server.token({ sub: 'S-dev', role: 'supervisor', name: '督导' });
-    expect((await devToken({ role: 'citizen', name: 'x' }, supervisor)).status).toBe(403);
+    const admin = await server.token({ sub: 'A-dev', role: 'admin', name: '运维' });
+    expect((await devToken({ role: 'citizen', name: 'x' }, admin)).status).toBe(403);
+  });
+
+  it('signs in a development supervisor (for the duty office page) and renews only as one', async () => {
+    const first = await devToken({ role: 'supervisor', name: '督导' });
+    expect(first.status).toBe(200);
+    expect(claimsOf(first.body.token as string)).toMatchObject({ sub: first.body.id, role: 'supervisor', name: '督导' });
+    const again = await devToken({ role: 'supervisor' }, first.body.token);
+    expect(again.body.id).toBe(first.body.id);
+    expect((await devToken({ role: 'lawyer', name: 'x', categories: ['labor'] }, first.body.token)).status).toBe(409);
   });
 
   it('gives a development lawyer a licence no longer valid than the token itself', async () => {

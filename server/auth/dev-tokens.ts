@@ -7,7 +7,7 @@ import type { TokenVerifier } from './verifier.ts';
 
 /** What the embedded default's web page asks for: a role and a display name, never an id. */
 export interface DevTokenRequest {
-  role: 'citizen' | 'lawyer' | 'assistant';
+  role: 'citizen' | 'lawyer' | 'assistant' | 'supervisor';
   /** Needed for a new person; a renewal without one keeps the token's. */
   name?: string;
   categories?: Category[];
@@ -29,7 +29,7 @@ export interface DevToken {
  */
 export type DevTokenRefused = { reason: 'invalid-token' | 'not-renewable' | 'other-role' | 'not-a-lawyer' | 'name-required'; message: string };
 
-const PREFIX = { citizen: 'C', lawyer: 'L', assistant: 'A' } as const;
+const PREFIX = { citizen: 'C', lawyer: 'L', assistant: 'A', supervisor: 'S' } as const;
 
 /** 9 random bytes: no one can ask to be someone else, or guess another's id. */
 const newId = (role: DevTokenRequest['role']) => `${PREFIX[role]}-${randomBytes(9).toString('base64url')}`;
@@ -40,7 +40,7 @@ const notALawyer = (who: string): DevTokenRefused => ({
 });
 
 /**
- * Development tokens for the web page: a person picks "citizen" or "lawyer" and gets a token
+ * Development tokens for the web page: a person picks "citizen", "lawyer" or "supervisor" and gets a token
  * for a new identity, with an id the server draws; a still-valid token renews the same
  * identity. An assistant works for one lawyer, so only that lawyer, signed in, makes an
  * assistant's token (a new id, bound to them); it renews like the others and never becomes
@@ -53,7 +53,7 @@ export class DevTokens {
     private readonly verifier: TokenVerifier,
   ) {}
 
-  /** A new citizen or lawyer (no token presented). */
+  /** A new citizen, lawyer or supervisor (no token presented). */
   async issue(request: DevTokenRequest): Promise<Result<DevToken, DevTokenRefused>> {
     if (request.role === 'assistant') return err(notALawyer('no token'));
     if (!request.name) return err({ reason: 'name-required', message: 'name: a new identity needs a name' });
@@ -70,7 +70,7 @@ export class DevTokens {
     const who = verified.value;
     if (request.role === 'assistant' && who.role === 'lawyer') return this.invite(who, request);
     if (request.role === 'assistant' && who.role !== 'assistant') return err(notALawyer(`a ${who.role} token`));
-    if (who.role !== 'citizen' && who.role !== 'lawyer' && who.role !== 'assistant') return err({ reason: 'not-renewable', message: `a ${who.role} token is not renewed here: use npm run token` });
+    if (who.role === 'admin') return err({ reason: 'not-renewable', message: `a ${who.role} token is not renewed here: use npm run token` });
     if (who.role !== request.role) return err({ reason: 'other-role', message: `this token is a ${who.role}'s; ask without it to sign in as a new ${request.role}` });
     let lawyer: DevToken['lawyer'];
     if (who.role === 'assistant') {

@@ -1,7 +1,9 @@
+import { ALERT_LEVEL_LABELS } from '../../../protocol/vocabulary.ts';
+
 /**
  * Every string the page shows, in each language (zh-CN first: the default). `{name}` marks a
  * value filled in at run time (data from the network or a number). Category labels live in
- * `protocol/vocabulary.ts` (CATEGORIES), shared with the server. `test/browser.test.ts` fails
+ * `protocol/vocabulary.ts` (CATEGORIES), shared with the server, as are the alert levels' (ALERT_LEVEL_LABELS). `test/browser.test.ts` fails
  * on any visible text that is neither one of these (in the page's language) nor data.
  */
 export const STRINGS = {
@@ -17,6 +19,69 @@ export const STRINGS = {
   announcements: { 'zh-CN': '新消息提示', en: 'Announcements' },
   error: { 'zh-CN': '出错了：{message}', en: 'Error: {message}' },
   noView: { 'zh-CN': '此身份暂无可用页面。', en: 'There is no page for this role yet.' },
+
+  // A supervisor (the duty office): the risk alert queue, its summary and an alert's transcript.
+  supervisor: { 'zh-CN': '督导', en: 'Supervisor' },
+  alertLevelI: { 'zh-CN': ALERT_LEVEL_LABELS.I['zh-CN'], en: ALERT_LEVEL_LABELS.I.en },
+  alertLevelII: { 'zh-CN': ALERT_LEVEL_LABELS.II['zh-CN'], en: ALERT_LEVEL_LABELS.II.en },
+  alertLevelIII: { 'zh-CN': ALERT_LEVEL_LABELS.III['zh-CN'], en: ALERT_LEVEL_LABELS.III.en },
+  alertLevelIV: { 'zh-CN': ALERT_LEVEL_LABELS.IV['zh-CN'], en: ALERT_LEVEL_LABELS.IV.en },
+  alertLevelShort: { 'zh-CN': '{level}级', en: 'Level {level}' },
+  summaryTitle: { 'zh-CN': '当前概况', en: 'Now' },
+  summaryAlerts: { 'zh-CN': '未结预警', en: 'Open alerts' },
+  summaryLevelCount: { 'zh-CN': '{level}：{count}', en: '{level}: {count}' },
+  summaryQueued: { 'zh-CN': '排队等待：{count}', en: 'Waiting: {count}' },
+  summaryActive: { 'zh-CN': '咨询中：{count}', en: 'In consultation: {count}' },
+  summaryAsOf: { 'zh-CN': '咨询数统计于 {time}', en: 'Consultations counted at {time}' },
+  alertsTitle: { 'zh-CN': '风险预警', en: 'Risk alerts' },
+  alertsFilter: { 'zh-CN': '按级别筛选', en: 'Filter by level' },
+  alertsAll: { 'zh-CN': '全部级别', en: 'All levels' },
+  alertsEmpty: { 'zh-CN': '目前没有未结的预警。', en: 'No open alerts.' },
+  alertsEmptyLevel: { 'zh-CN': '此级别目前没有未结的预警。', en: 'No open alerts at this level.' },
+  alertsLoading: { 'zh-CN': '正在读取预警…', en: 'Reading the alerts…' },
+  alertRaised: { 'zh-CN': '待处理', en: 'Not acknowledged' },
+  alertAcknowledged: { 'zh-CN': '已确认', en: 'Acknowledged' },
+  alertTime: { 'zh-CN': '{time} 发出', en: 'raised {time}' },
+  alertEscalatesIn: { 'zh-CN': '{time} 后未确认将升一级', en: 'escalates in {time} unless acknowledged' },
+  alertEscalatingNow: { 'zh-CN': '即将升级', en: 'escalating now' },
+  alertConsultation: { 'zh-CN': '咨询 {id}', en: 'Consultation {id}' },
+  alertConsultations: { 'zh-CN': '涉及 {count} 个咨询', en: '{count} consultations' },
+  alertWhere: { 'zh-CN': '{category} · {region}', en: '{category} · {region}' },
+  alertAck: { 'zh-CN': '确认', en: 'Acknowledge' },
+  alertOpen: { 'zh-CN': '查看', en: 'Open' },
+  alertHide: { 'zh-CN': '收起', en: 'Hide' },
+  alertNote: { 'zh-CN': '批注', en: 'Note' },
+  alertAnnotate: { 'zh-CN': '添加批注', en: 'Add note' },
+  alertCloseAs: { 'zh-CN': '结案方式', en: 'Close as' },
+  alertCloseHandled: { 'zh-CN': '已处置', en: 'Handled' },
+  alertCloseFalse: { 'zh-CN': '误报', en: 'False positive' },
+  alertClose: { 'zh-CN': '关闭预警', en: 'Close alert' },
+  alertAnnounced: { 'zh-CN': '新的{level}级风险预警。', en: 'New level {level} risk alert.' },
+  alertAnnouncedPriority: { 'zh-CN': '新的{level}级风险预警，请立即处理。', en: 'New level {level} risk alert: act now.' },
+  alertAckedAnnounced: { 'zh-CN': '预警已确认。', en: 'Alert acknowledged.' },
+  alertClosedAnnounced: { 'zh-CN': '预警已关闭。', en: 'Alert closed.' },
+  alertHistory: { 'zh-CN': '处理记录', en: 'Steps' },
+  alertStep: { 'zh-CN': '{time} {action}', en: '{time} {action}' },
+  alertStepBy: { 'zh-CN': '{time} {action}（{name}）', en: '{time} {action} ({name})' },
+  alertStepNote: { 'zh-CN': '批注：{note}', en: 'Note: {note}' },
+  alertStepRaised: { 'zh-CN': '发出', en: 'raised' },
+  alertStepEscalated: { 'zh-CN': '超时升级', en: 'escalated (not acknowledged in time)' },
+  alertStepUpgraded: { 'zh-CN': '因新消息升级', en: 'raised higher by a new message' },
+  alertStepReopened: { 'zh-CN': '重新打开', en: 'reopened' },
+  alertStepAcknowledged: { 'zh-CN': '确认', en: 'acknowledged' },
+  alertStepAnnotated: { 'zh-CN': '批注', en: 'note added' },
+  alertStepClosed: { 'zh-CN': '关闭', en: 'closed' },
+  alertRules: { 'zh-CN': '触发规则：{rules}', en: 'Rules: {rules}' },
+  alertTranscript: { 'zh-CN': '咨询记录（只读）', en: 'Transcript (read-only)' },
+  alertAudited: { 'zh-CN': '您的查看已记入审计日志。', en: 'Your access is recorded in the audit log.' },
+  alertTranscriptLoading: { 'zh-CN': '正在读取咨询记录…', en: 'Reading the transcript…' },
+  alertTranscriptFailed: { 'zh-CN': '咨询记录读取失败。', en: 'The transcript could not be read.' },
+  alertTranscriptMore: { 'zh-CN': '仅显示最近 {count} 条消息。', en: 'Only the latest {count} messages are shown.' },
+  alertNoTranscript: { 'zh-CN': '此预警不针对单个咨询。', en: 'This alert is not about one consultation.' },
+  alertTypeCollective: { 'zh-CN': '群体性事件风险', en: 'Possible collective incident' },
+  alertTypeSla: { 'zh-CN': '留言超时未答复', en: 'Message not answered in time' },
+  alertTypeUnanswered: { 'zh-CN': '群众多次提问未获答复', en: 'Citizen asked repeatedly, no answer' },
+  alertRulesRejected: { 'zh-CN': '新的预警规则文件有误，未生效（仍使用 {version}）：{problem}', en: 'A changed alert rule file was refused (rules {version} stay in force): {problem}' },
 
   // An assistant: signing in with the lawyer's code, the lawyer making it, and the assistant's view.
   assistant: { 'zh-CN': '律师助理', en: "Lawyer's assistant" },

@@ -5,7 +5,7 @@ import { tokenTimes, type TokenTimes } from './token-claims.ts';
 
 /** What the development identity page asks for; the server chooses the id. */
 export interface DevSignIn {
-  role: 'citizen' | 'lawyer';
+  role: 'citizen' | 'lawyer' | 'supervisor';
   name: string;
   categories: Category[];
 }

@@ -10,6 +10,7 @@ import { acked, addMessages, addOutgoing, failed, setDraft, setHasOlder, setHist
 import { select, setNoteDraft, setNotes, setPresence, type Notes } from '../state/desk.ts';
 import { downloadServiceRecord } from './service-record.ts';
 import type { SessionHost } from './session-host.ts';
+import { supervisorActions } from './supervisor-actions.ts';
 import { loadPast, updateCitizen } from './sync-citizen.ts';
 import { updateConsultations, updateDesk } from './sync.ts';
 
@@ -49,6 +50,7 @@ export function createActions(host: SessionHost, store: AppStore) {
   return {
     /** Voice and video calls: what rings and runs, and starting, answering and ending them (`calls.ts`). */
     calls: host.calls,
+    ...supervisorActions(call, store),
     setLang(lang: Lang): void {
       saveLang(lang);
       store.update((s) => ({ ...s, lang }));

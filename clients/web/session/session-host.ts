@@ -151,7 +151,7 @@ export class SessionHost {
       const code = why === 'assistant-limit' ? identity.token : '';
       return this.store.update((s) => ({ ...signedOut(s, why), lastAssistant: { code, lawyerName: identity.lawyer?.name ?? '' } }));
     }
-    const role = identity.role === 'lawyer' ? 'lawyer' : 'citizen';
+    const role = identity.role === 'lawyer' || identity.role === 'supervisor' ? identity.role : 'citizen';
     this.store.update((s) => ({ ...signedOut(s, why), lastSignIn: { role, name: identity.name, categories: identity.categories } }));
   }
 }
@@ -166,7 +166,7 @@ function forget(identityId: string): void {
 /** How the page renews a development identity's token; other tokens (from `npm run token`) are used until they expire. */
 function renewal(identity: Identity): ((i: Identity) => Promise<Result<Identity, DevTokenError>>) | undefined {
   const { role } = identity;
-  if (role === 'citizen' || role === 'lawyer') return (i) => devToken({ role, name: i.name, categories: i.categories }, i.token);
+  if (role === 'citizen' || role === 'lawyer' || role === 'supervisor') return (i) => devToken({ role, name: i.name, categories: i.categories }, i.token);
   // An assistant's own token renews it (same assistant, same lawyer); one without a lawyer did not come from the page.
   if (role === 'assistant' && identity.lawyer) return (i) => assistantToken(i.token);
   return undefined;

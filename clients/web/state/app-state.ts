@@ -6,6 +6,7 @@ import { emptyCitizen, type CitizenSide } from './citizen.ts';
 import type { Consultations } from './consultations.ts';
 import { emptyDesk, type Desk } from './desk.ts';
 import { Store } from './store.ts';
+import { emptySupervision, type Supervision } from './supervision.ts';
 
 /** Where a citizen is in the queue; kept apart from the entry, since it may arrive before the request's reply. */
 export interface Wait {
@@ -38,7 +39,7 @@ export interface AppState {
   /** Why the sign-in screen shows again, when it does (`assistant-limit`: the lawyer has three assistants signed in). */
   signInNotice: 'expired' | 'refused' | 'assistant-limit' | undefined;
   /** What the sign-in form last had, to fill it again after an expiry. */
-  lastSignIn: { role: 'citizen' | 'lawyer'; name: string; categories: Category[] } | undefined;
+  lastSignIn: { role: 'citizen' | 'lawyer' | 'supervisor'; name: string; categories: Category[] } | undefined;
   /** An assistant sent back to sign-in: whose, and the code to fill in again (empty unless it still signs in: turned away for want of a seat). */
   lastAssistant: { code: string; lawyerName: string } | undefined;
   connection: ConnectionState | 'signed-out';
@@ -47,6 +48,8 @@ export interface AppState {
   desk: Desk;
   /** The citizen's directory and pages of ended consultations. */
   citizen: CitizenSide;
+  /** A supervisor's alert queue and summary. */
+  supervision: Supervision;
   announcement: Announcement | undefined;
 }
 
@@ -64,13 +67,14 @@ export function createAppStore(lang: Lang, identity: Identity | undefined): AppS
     waits: {},
     desk: emptyDesk,
     citizen: emptyCitizen,
+    supervision: emptySupervision,
     announcement: undefined,
   });
 }
 
 /** What a sign-out (or a lost sign-in) leaves: the language, and nothing of the person. */
 export function signedOut(s: AppState, notice: AppState['signInNotice']): AppState {
-  return { ...s, identity: undefined, signInNotice: notice, connection: 'signed-out', consultations: {}, waits: {}, desk: emptyDesk, citizen: emptyCitizen, announcement: undefined };
+  return { ...s, identity: undefined, signInNotice: notice, connection: 'signed-out', consultations: {}, waits: {}, desk: emptyDesk, citizen: emptyCitizen, supervision: emptySupervision, announcement: undefined };
 }
 
 export function announce(s: AppState, key: StringKey, params: Params, category?: Category): AppState {

@@ -1,5 +1,6 @@
 import type { AppState } from './app-state.ts';
 import { isOpen, type ConsultationEntry, type Consultations } from './consultations.ts';
+import { unacknowledgedSerious } from './supervision.ts';
 
 /** Messages of the others in a consultation past what this person has read. */
 export function unread(e: ConsultationEntry, me: string): number {
@@ -21,9 +22,11 @@ export function lawyerOpen(consultations: Consultations, me: string | undefined)
 
 /**
  * What waits for a lawyer's attention: offers ringing and unread messages of the consultations
- * not in view. The page's title carries it (a badge seen from another tab); 0 for other roles.
+ * not in view; for a supervisor, alerts of level III and above not yet acknowledged. The page's
+ * title carries it (a badge seen from another tab); 0 for other roles.
  */
 export function attention(s: AppState): number {
+  if (s.identity?.role === 'supervisor') return unacknowledgedSerious(s.supervision.alerts);
   const me = s.identity?.id;
   if (s.identity?.role !== 'lawyer' || !me) return 0;
   let n = s.desk.offers.length;

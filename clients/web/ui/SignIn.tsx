@@ -5,10 +5,10 @@ import type { AppState } from '../state/app-state.ts';
 import { useActions, useApp, useT } from './context.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 
-type DevRole = 'citizen' | 'lawyer' | 'assistant';
+type DevRole = 'citizen' | 'lawyer' | 'assistant' | 'supervisor';
 
 /**
- * The development identity: pick citizen or lawyer and a display name; the node issues a token
+ * The development identity: pick citizen, lawyer or supervisor and a display name; the node issues a token
  * for a new identity, which the page keeps until it expires or the person signs out. An
  * assistant pastes the code their lawyer made instead (the lawyer gave it the name).
  */
@@ -53,7 +53,7 @@ export function SignIn() {
       )}
       <fieldset class="roles">
         <legend>{t('role')}</legend>
-        {(['citizen', 'lawyer', 'assistant'] as const).map((r) => (
+        {(['citizen', 'lawyer', 'assistant', 'supervisor'] as const).map((r) => (
           <label key={r}>
             <input type="radio" name="role" value={r} data-testid={`role-${r}`} checked={role === r} onChange={() => setRole(r)} />
             {t(r)}

@@ -3,6 +3,7 @@ import type { Role } from '../../../protocol/vocabulary.ts';
 import { AssistantView } from './assistant/AssistantView.tsx';
 import { CitizenView } from './citizen/CitizenView.tsx';
 import { LawyerView } from './lawyer/LawyerView.tsx';
+import { SupervisorView } from './supervisor/SupervisorView.tsx';
 
 /**
  * The screen each role sees once signed in. A new view (the assistant's, a supervisor's) is a
@@ -13,4 +14,5 @@ export const VIEWS: Partial<Record<Role, ComponentType>> = {
   citizen: CitizenView,
   lawyer: LawyerView,
   assistant: AssistantView,
+  supervisor: SupervisorView,
 };

@@ -7,7 +7,7 @@ import type { ApiReply, ApiRequest, ApiRoute } from '../json-api.ts';
 
 const DevTokenBody = Type.Object(
   {
-    role: Type.Union([Type.Literal('citizen'), Type.Literal('lawyer'), Type.Literal('assistant')]),
+    role: Type.Union([Type.Literal('citizen'), Type.Literal('lawyer'), Type.Literal('assistant'), Type.Literal('supervisor')]),
     // Needed for a new person (checked by DevTokens, which knows when the request makes one).
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     categories: Type.Optional(Type.Array(CategorySchema, { maxItems: 13 })),
@@ -24,7 +24,7 @@ const reply = (r: Result<DevToken, DevTokenRefused>): ApiReply => (r.ok ? { stat
 /**
  * POST /dev/token for the embedded default's web page, on the client port; wired only with the
  * development identity, and only on a loopback address unless LAWLINE_DEV_TOKENS_PUBLIC.
- * Without Authorization: a new citizen or lawyer. With `Authorization: Bearer <its token>`: the
+ * Without Authorization: a new citizen, lawyer or supervisor (the duty office's page). With `Authorization: Bearer <its token>`: the
  * same one; with a lawyer's token and `role: 'assistant'`, a new assistant working for that lawyer.
  */
 export function devTokenRoute(tokens: DevTokens): ApiRoute {

@@ -59,8 +59,8 @@ export function LawyerView() {
   );
 }
 
-/** A chime when what waits for the lawyer grows (a new offer, a message out of view), once the page may make sound. */
-function useChime(waiting: number): void {
+/** A chime when `waiting` grows (the lawyer: a new offer, a message out of view; a supervisor: a level III+ alert), once the page may make sound. */
+export function useChime(waiting: number): void {
   const before = useRef(waiting);
   useEffect(() => listenForUnlock(), []);
   useEffect(() => {
