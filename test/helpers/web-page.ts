@@ -56,7 +56,7 @@ export async function open(browser: Browser, baseUrl: string, viewport = { width
 }
 
 /** Signs in through the development identity form and waits for the connection. */
-export async function signIn(p: Person, role: 'citizen' | 'lawyer', name: string, categories: string[] = role === 'lawyer' ? ['labor'] : []): Promise<void> {
+export async function signIn(p: Person, role: 'citizen' | 'lawyer' | 'supervisor', name: string, categories: string[] = role === 'lawyer' ? ['labor'] : []): Promise<void> {
   const { page } = p;
   await page.getByTestId(`role-${role}`).check();
   await page.getByTestId('name').fill(name);
@@ -73,7 +73,7 @@ export async function signInWithCode(p: Person, code: string): Promise<void> {
   await expect.poll(() => p.page.getByTestId('connection').getAttribute('data-state')).toBe('open');
 }
 
-export async function enter(browser: Browser, baseUrl: string, role: 'citizen' | 'lawyer', name: string, categories?: string[]): Promise<Person> {
+export async function enter(browser: Browser, baseUrl: string, role: 'citizen' | 'lawyer' | 'supervisor', name: string, categories?: string[]): Promise<Person> {
   const p = await open(browser, baseUrl);
   await signIn(p, role, name, categories);
   expect(p.problems).toEqual([]);
