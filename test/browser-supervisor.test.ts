@@ -84,6 +84,16 @@ async function serverAlerts(states: ('raised' | 'acknowledged' | 'closed')[]): P
   }
 }
 
+/** The audit log's transcript reads, one line each. */
+async function historyReads(): Promise<string[]> {
+  const reads: string[] = [];
+  for (let i = 0; ; i++) {
+    const r = await server.node.store.auditRecord(i);
+    if (!r) return reads;
+    if (r.action === 'consult.history.read') reads.push(`${r.action} ${r.subject} by ${r.actor.name}`);
+  }
+}
+
 describe("a supervisor's page in Chromium", () => {
   it('shows a risk alert live, escalated by time and raised by a message, filters, acknowledges, annotates, reads the transcript and closes it as a false positive', async () => {
     const sup = await supervisorWithEars('值班督导');
@@ -177,6 +187,18 @@ describe("a supervisor's page in Chromium", () => {
     expect(closed).toHaveLength(1);
     expect(closed[0]).toMatchObject({ state: 'closed', falsePositive: true, level: 'I', riskType: 'self-harm' });
     expect(closed[0]?.history.map((h) => h.action)).toEqual(['raised', 'escalated', 'upgraded', 'acknowledged', 'annotated', 'closed']);
+
+    // A reload reads no transcript unasked (each read would be an audited look at a conversation):
+    // the SDK follows none of the consultations a supervisor's snapshot lists (signed in again, the
+    // citizen's open consultation is in it; the citizen writes; the page reloads).
+    await s.getByTestId('sign-out').click();
+    await signIn(sup, 'supervisor', '值班督导');
+    await expect.poll(() => s.getByTestId('alerts-empty').count(), SLOW).toBe(1);
+    await say(c, '谢谢，我现在好多了');
+    await s.reload();
+    await expect.poll(() => s.getByTestId('alerts-empty').count(), SLOW).toBe(1);
+    await s.waitForTimeout(1000);
+    expect(await historyReads()).toEqual([`consult.history.read ${closed[0]?.consultationId} by 值班督导`]);
     expect(sup.problems).toEqual([]);
     expect(cit.problems).toEqual([]);
   });

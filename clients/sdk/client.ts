@@ -85,6 +85,7 @@ export class LawlineClient {
       requestTimeoutMs: 10_000,
       reconnect: { minDelayMs: 250, maxDelayMs: 10_000 },
       ackIntervalMs: 100,
+      followConsultations: true,
       ...options,
       WebSocket: WS,
     };
@@ -257,7 +258,7 @@ export class LawlineClient {
     if (followsAnother) {
       this.offers.startOver();
       this.repair(consultations);
-    } else {
+    } else if (this.opts.followConsultations) {
       for (const c of consultations) this.ledger.know(c);
     }
     this.events.emit('snapshot', consultations);
@@ -266,6 +267,7 @@ export class LawlineClient {
   }
 
   private repair(consultations: ConsultationViewT[]): void {
+    if (!this.opts.followConsultations) return;
     void this.ledger.repair(consultations).catch((e: unknown) => this.opts.log?.('gap repair failed', { error: String(e) }));
   }
 

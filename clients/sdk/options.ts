@@ -23,6 +23,13 @@ export interface ClientOptions {
   store?: ClientStore;
   /** Prefix of the store's keys (default `lawline`). */
   storeKey?: string;
+  /**
+   * Whether the snapshot's consultations are followed: their delivered seqs kept and, after a
+   * lost session or a reload, what they gained read from history (default true). A supervisor
+   * passes false: their snapshot lists every open consultation, none of whose messages are
+   * pushed to them, and each history read is an audited look at someone's conversation.
+   */
+  followConsultations?: boolean;
 }
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';

@@ -19,6 +19,8 @@ export function createClient(identity: Identity, token: () => Promise<string>): 
     token,
     ...(store ? { store, storeKey: storeKeyOf(identity.id) } : {}),
     log: (msg, ctx) => console.warn(`lawline sdk (${identity.id}): ${msg}`, ctx ?? ''),
+    // A supervisor is a party to none of the open consultations their snapshot lists: never read their history unasked (each read is audited).
+    ...(identity.role === 'supervisor' ? { followConsultations: false } : {}),
   });
 }
 
