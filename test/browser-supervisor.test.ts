@@ -183,6 +183,7 @@ describe("a supervisor's page in Chromium", () => {
     await detail.getByTestId('alert-close').click();
     await expect.poll(() => alerts(s).count()).toBe(0);
     await expect.poll(() => s.getByTestId('announcer').innerText()).toContain('预警已关闭');
+    await expect.poll(() => s.evaluate(() => document.activeElement?.id)).toBe('alerts-title');
     const closed = (await serverAlerts(['closed'])).filter((a) => a.consultationId !== undefined);
     expect(closed).toHaveLength(1);
     expect(closed[0]).toMatchObject({ state: 'closed', falsePositive: true, level: 'I', riskType: 'self-harm' });

@@ -38,7 +38,11 @@ export function AlertDetail({ alert: a }: { alert: AlertViewT }) {
     setBusy(false);
     setError(done.ok ? undefined : done.error);
     if (done.ok) setNote('');
-    if (done.ok && said) actions.announce(said, {});
+    if (done.ok && said) {
+      actions.announce(said, {});
+      // The closed alert's card goes, and the keyboard with it: back to the queue's heading.
+      setTimeout(() => document.getElementById('alerts-title')?.focus(), 0);
+    }
   };
   const tooLong = note.length > LIMITS.maxNoteChars;
   return (

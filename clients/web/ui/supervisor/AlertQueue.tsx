@@ -19,7 +19,7 @@ export function AlertQueue() {
   return (
     <section class="card alerts" aria-labelledby="alerts-title" aria-busy={!listed} data-testid="alerts">
       <div class="card-head">
-        <h2 id="alerts-title">{t('alertsTitle')}</h2>
+        <h2 id="alerts-title" tabIndex={-1}>{t('alertsTitle')}</h2>
         <div class="alert-filter">
           <label for="alert-filter">{t('alertsFilter')}</label>
           <select id="alert-filter" data-testid="alert-filter" value={filter} onChange={(e) => isFilter(e.currentTarget.value) && actions.filterAlerts(e.currentTarget.value)}>
