@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -25,13 +25,16 @@ afterAll(() => {
   rmSync(parent, { recursive: true, force: true });
 });
 
-const env = (dataDir: string) => ({ LAWLINE_PORT: '0', LAWLINE_DATA_DIR: dataDir });
+// `npm start`'s media setting: with Janus installed (the test set-up installs it) its runtime dir is in the data dir too.
+const env = (dataDir: string) => ({ LAWLINE_PORT: '0', LAWLINE_DATA_DIR: dataDir, LAWLINE_MEDIA: 'auto' });
 
 /** Every directory and file under `dir` (itself included), with its permission bits. */
 function modes(dir: string): Map<string, { mode: number; dir: boolean }> {
   const out = new Map<string, { mode: number; dir: boolean }>();
   const walk = (path: string) => {
-    const s = statSync(path);
+    const s = lstatSync(path);
+    // Janus's runtime dir links to its modules in /usr/lib: the links are the data dir's, their targets are not.
+    if (s.isSymbolicLink()) return;
     out.set(path, { mode: s.mode & 0o777, dir: s.isDirectory() });
     if (s.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
   };
@@ -75,7 +78,9 @@ describe('the data dir', () => {
     await chat(server, dataDir);
     // Running: SQLite's write-ahead log and its index are there too, and as private as the database.
     const running = modes(dataDir);
-    expect([...running.keys()].map((p) => p.slice(dataDir.length))).toEqual(expect.arrayContaining(['/store/lawline.db', '/store/lawline.db-wal', '/store/lawline.db-shm']));
+    expect([...running.keys()].map((p) => p.slice(dataDir.length))).toEqual(expect.arrayContaining(['/store/lawline.db', '/store/lawline.db-wal', '/store/lawline.db-shm', '/media']));
+    // The media engine's runtime dir (its configuration and secrets) while it runs.
+    expect([...running.keys()].some((p) => /\/media\/janus-[^/]+\/janus\.jcfg$/.test(p))).toBe(true);
     await stop(server);
     const found = modes(dataDir);
     const names = [...found.keys()].map((p) => p.slice(dataDir.length));

@@ -21,7 +21,10 @@ export function findJanusLibrary(candidates: readonly string[] = LIBRARY_DIRS): 
  * its configuration, and plugin and transport folders linking only to the modules lawline uses.
  */
 export async function prepareRuntimeDir(parent: string, library: string, settings: Omit<JanusSettings, 'folder'>): Promise<string> {
-  await mkdir(parent, { recursive: true });
+  // The parent is the node's data dir's `media/`: private like the rest of it (the node refuses to
+  // start on a data dir others can reach). Made so outright: a umask cannot add bits, only a
+  // parent made without a mode can have them.
+  await mkdir(parent, { recursive: true, mode: 0o700 });
   const folder = await mkdtemp(join(parent, 'janus-'));
   // mkdtemp makes it 0700 already; said again in case a umask or a platform does otherwise.
   await chmod(folder, 0o700);
