@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from './helpers/server.ts';
-import { checkScreen, enter, seriousA11yViolations, signIn, startBrowserSuite, stopBrowserSuite, type Person } from './helpers/web-page.ts';
+import { checkScreen, chimes, countTones, enter, open, seriousA11yViolations, signIn, startBrowserSuite, stopBrowserSuite, type Person } from './helpers/web-page.ts';
 
 // The lawyer's console in Chromium, by clicks and keys: several consultations at once (a tab
 // each, unread counts, a title badge and a chime for what is out of view), the offer card, a
@@ -32,35 +32,14 @@ async function person(role: 'citizen' | 'lawyer', name: string, categories?: str
   return p;
 }
 
-/**
- * A lawyer whose page counts the tones it plays: Chromium's own AudioContext, whose
- * createOscillator is counted (two per chime) before the page's script runs.
- */
+/** A lawyer whose page counts the chimes it plays (`countTones`). */
 async function lawyerWithEars(name: string, categories: string[], viewport = { width: 1440, height: 900 }): Promise<Person> {
-  const context = await browser.newContext({ viewport });
-  await context.addInitScript(() => {
-    const w = window as unknown as { tones: number; AudioContext: typeof AudioContext };
-    w.tones = 0;
-    const Real = w.AudioContext;
-    w.AudioContext = class extends Real {
-      override createOscillator(): OscillatorNode {
-        w.tones++;
-        return super.createOscillator();
-      }
-    };
-  });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
-  await page.goto(base);
-  const p = { page, context, problems };
+  const p = await open(browser, base, viewport, countTones);
   await signIn(p, 'lawyer', name, categories);
   people.push(p);
   return p;
 }
 
-const chimes = async (page: Page) => (await page.evaluate(() => (window as unknown as { tones: number }).tones)) / 2;
 const title = (page: Page) => page.evaluate(() => document.title);
 const said = (page: Page) => page.getByTestId('announcer').innerText();
 /** The text of the element with `testId`, or '' while there is none. */

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertViewT } from '../protocol/frames.ts';
 import { RawClient } from './helpers/raw-client.ts';
 import type { TestServer } from './helpers/server.ts';
-import { checkScreen, enter, say, seriousA11yViolations, signIn, startBrowserSuite, stopBrowserSuite, switchTo, type Person } from './helpers/web-page.ts';
+import { checkScreen, chimes, countTones, enter, open, say, seriousA11yViolations, signIn, startBrowserSuite, stopBrowserSuite, switchTo, type Person } from './helpers/web-page.ts';
 
 // The supervisor's page in Chromium, by clicks: a citizen's words raise a risk alert that appears
 // live in the queue (level in colour and words, chime, title badge, the countdown to escalation),
@@ -41,32 +41,14 @@ afterEach(async () => {
   for (const p of people.splice(0)) await p.context.close();
 });
 
-/** A supervisor whose page counts the tones it plays (as the lawyer's test does: Chromium's AudioContext, counted). */
+/** A supervisor whose page counts the chimes it plays (`countTones`), as the lawyer's test does. */
 async function supervisorWithEars(name: string): Promise<Person> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript(() => {
-    const w = window as unknown as { tones: number; AudioContext: typeof AudioContext };
-    w.tones = 0;
-    const Real = w.AudioContext;
-    w.AudioContext = class extends Real {
-      override createOscillator(): OscillatorNode {
-        w.tones++;
-        return super.createOscillator();
-      }
-    };
-  });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
-  await page.goto(base);
-  const p = { page, context, problems };
+  const p = await open(browser, base, { width: 1280, height: 900 }, countTones);
   people.push(p);
   await signIn(p, 'supervisor', name);
   return p;
 }
 
-const chimes = async (page: Page) => (await page.evaluate(() => (window as unknown as { tones: number }).tones)) / 2;
 const title = (page: Page) => page.evaluate(() => document.title);
 const alerts = (page: Page) => page.getByTestId('alert');
 const attr = (page: Page, name: string) => alerts(page).first().getAttribute(name);

@@ -45,8 +45,9 @@ export interface Person {
 }
 
 /** A new browser profile (its own localStorage) on the page. */
-export async function open(browser: Browser, baseUrl: string, viewport = { width: 1280, height: 900 }): Promise<Person> {
+export async function open(browser: Browser, baseUrl: string, viewport = { width: 1280, height: 900 }, initScript?: () => void): Promise<Person> {
   const context = await browser.newContext({ viewport });
+  if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -54,6 +55,25 @@ export async function open(browser: Browser, baseUrl: string, viewport = { width
   await page.goto(baseUrl);
   return { page, context, problems };
 }
+
+/**
+ * For `open`'s init script: the page's tones are counted. Chromium's own AudioContext, whose
+ * createOscillator is counted (two per chime) before the page's script runs; `chimes` reads it.
+ */
+export function countTones(): void {
+  const w = window as unknown as { tones: number; AudioContext: typeof AudioContext };
+  w.tones = 0;
+  const Real = w.AudioContext;
+  w.AudioContext = class extends Real {
+    override createOscillator(): OscillatorNode {
+      w.tones++;
+      return super.createOscillator();
+    }
+  };
+}
+
+/** Chimes a page opened with `countTones` has played. */
+export const chimes = async (page: Page): Promise<number> => (await page.evaluate(() => (window as unknown as { tones: number }).tones)) / 2;
 
 /** Signs in through the development identity form and waits for the connection. */
 export async function signIn(p: Person, role: 'citizen' | 'lawyer' | 'supervisor', name: string, categories: string[] = role === 'lawyer' ? ['labor'] : []): Promise<void> {
